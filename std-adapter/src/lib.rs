@@ -1,0 +1,2 @@
+//! mmarray-std (placeholder).
+pub use mmarray;
