@@ -1,4 +1,49 @@
-#![doc = "mmarray core — see the crate README."]
+//! Typed N-dimensional views over byte regions that somebody else mapped.
+//!
+//! `mmarray` is the `#![no_std]`, allocation-free core of numpy.memmap done the
+//! Rust way. It takes a region of bytes — a file map, a shared-memory segment,
+//! a buffer a bootloader handed over, a `static` array — and gives typed N-d
+//! views over it. zerocopy checks every cast (alignment and size), shapes live
+//! inline (up to [`MAX_DIMS`] axes), all layout arithmetic is checked, and the
+//! crate has no `unsafe` code and makes no syscalls. Opening and mapping files
+//! is the job of the `mmarray-std` crate, which re-exports this one.
+//!
+//! # Quickstart (no_std)
+//!
+//! ```
+//! use mmarray::{ArrayView, ArrayViewMut, Order, Slice};
+//! use zerocopy::byteorder::little_endian::F32;
+//!
+//! // A region handed over by firmware: 12 little-endian f32 values.
+//! static REGION: [u8; 48] = {
+//!     let mut b = [0u8; 48];
+//!     let mut i = 0;
+//!     while i < 12 {
+//!         let bytes = (i as f32).to_le_bytes();
+//!         b[4 * i] = bytes[0];
+//!         b[4 * i + 1] = bytes[1];
+//!         b[4 * i + 2] = bytes[2];
+//!         b[4 * i + 3] = bytes[3];
+//!         i += 1;
+//!     }
+//!     b
+//! };
+//!
+//! // `F32` is unaligned, so any byte offset works, on any host byte order.
+//! let a = ArrayView::<F32, _>::from_bytes(&REGION, [3, 4], Order::C).unwrap();
+//! assert_eq!(a[[2, 1]].get(), 9.0);
+//! assert_eq!(a.to_string(), "[[ 0.,  1.,  2.,  3.],\n [ 4.,  5.,  6.,  7.],\n [ 8.,  9., 10., 11.]]");
+//!
+//! // numpy's a[1:, ::2]
+//! let b = a.slice(&[Slice::from(1..), Slice::full().step_by(2)]).unwrap();
+//! assert_eq!(b.iter().map(|x| x.get()).collect::<Vec<_>>(), [4.0, 6.0, 8.0, 10.0]);
+//!
+//! // A writable region: a plain buffer, viewed in Fortran order.
+//! let mut buf = [0u32; 6];
+//! let mut m = ArrayViewMut::from_slice(&mut buf, [2, 3], Order::F).unwrap();
+//! m[[1, 2]] = 5;
+//! assert_eq!(buf, [0, 0, 0, 0, 0, 5]);
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -9,3 +54,13 @@ pub mod layout;
 pub mod npy;
 mod sync;
 pub mod view;
+
+pub use element::Element;
+pub use error::Error;
+pub use layout::{
+    Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, Layout, MAX_DIMS, Order, RemoveAxis, Slice,
+};
+pub use view::{ArrayBase, ArrayView, ArrayViewMut, Iter, NumpyFormat, Repr, Scalar};
+
+/// Re-exported so element types and casts need no separate dependency.
+pub use zerocopy;
