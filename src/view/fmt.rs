@@ -164,21 +164,20 @@ fn scientific(x: Fl, prec: Option<usize>, exp_digits: usize, plus: bool) -> Word
     let (mant, exp) = raw.split_once('e').unwrap_or((&raw, "0"));
     let mut m = Word::new();
     push(&mut m, mant);
-    if prec.is_none() {
-        if let Some(i) = m.find('.') {
-            if m.len() - i - 1 > PRECISION {
-                m.clear();
-                let _ = match x {
-                    Fl::S(v) => write!(m, "{v:.PRECISION$e}"),
-                    Fl::D(v) => write!(m, "{v:.PRECISION$e}"),
-                };
-                if let Some(e) = m.find('e') {
-                    m.truncate(e);
-                }
-                while m.ends_with('0') {
-                    m.pop();
-                }
-            }
+    if prec.is_none()
+        && let Some(i) = m.find('.')
+        && m.len() - i - 1 > PRECISION
+    {
+        m.clear();
+        let _ = match x {
+            Fl::S(v) => write!(m, "{v:.PRECISION$e}"),
+            Fl::D(v) => write!(m, "{v:.PRECISION$e}"),
+        };
+        if let Some(e) = m.find('e') {
+            m.truncate(e);
+        }
+        while m.ends_with('0') {
+            m.pop();
         }
     }
     if !m.contains('.') {
@@ -197,6 +196,9 @@ fn scientific(x: Fl, prec: Option<usize>, exp_digits: usize, plus: bool) -> Word
     w
 }
 
+/// Visits every shown float: numpy's format functions look at the data first.
+type EachFloat<'a> = &'a mut dyn FnMut(&mut dyn FnMut(Fl));
+
 /// numpy's `FloatingFormat` after `fillFormat` has seen the data.
 #[derive(Clone, Copy, Debug, Default)]
 struct FloatSpec {
@@ -209,7 +211,7 @@ struct FloatSpec {
 }
 
 impl FloatSpec {
-    fn new(values: &mut dyn FnMut(&mut dyn FnMut(Fl)), plus: bool) -> Self {
+    fn new(values: EachFloat<'_>, plus: bool) -> Self {
         let mut spec = FloatSpec {
             plus,
             ..FloatSpec::default()

@@ -692,11 +692,11 @@ impl<S: StorageMut, D: Dimension> ArrayBase<S, D> {
                 actual: b[axis],
             });
         }
-        if let (Some(src), true) = (other.as_slice(), self.layout.is_c_contiguous()) {
-            if let Some(dst) = self.as_slice_mut() {
-                dst.as_mut_bytes().copy_from_slice(src.as_bytes());
-                return Ok(());
-            }
+        if let Some(src) = other.as_slice()
+            && let Some(dst) = self.as_slice_mut()
+        {
+            dst.as_mut_bytes().copy_from_slice(src.as_bytes());
+            return Ok(());
         }
         let mut src = other.iter();
         let positions = Positions::new(&self.layout);
