@@ -212,6 +212,16 @@ impl<'a, T, D: Dimension> ArrayView<'a, T, D> {
         self.layout.position(index).map(|p| &data[p])
     }
 
+    /// The element at `index`, with the view's full lifetime, or the reason it is not there.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RankMismatch`], [`Error::IndexOutOfBounds`].
+    pub fn elem(&self, index: &[usize]) -> Result<&'a T, Error> {
+        let data: &'a [T] = self.data;
+        self.layout.check_index(index).map(|p| &data[p])
+    }
+
     /// Iterates over the elements in logical (C) order, with the view's full lifetime.
     pub fn into_iter_ref(self) -> Iter<'a, T, D> {
         Iter::new(self.data, &self.layout)
@@ -258,6 +268,16 @@ impl<'a, T, D: Dimension> ArrayViewMut<'a, T, D> {
         let err = cast_error::<T>(bytes, expected);
         let data = <[T]>::mut_from_bytes(bytes).map_err(|_| err)?;
         Ok(ArrayBase { data, layout })
+    }
+
+    /// The element at `index`, mutably, for the rest of `'a`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RankMismatch`], [`Error::IndexOutOfBounds`].
+    pub fn into_elem_mut(self, index: &[usize]) -> Result<&'a mut T, Error> {
+        let p = self.layout.check_index(index)?;
+        Ok(&mut self.data[p])
     }
 
     /// The elements as one mutable slice in logical order, for the rest of
