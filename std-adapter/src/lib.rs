@@ -1,2 +1,19 @@
-//! mmarray-std (placeholder).
+#![doc = include_str!("../../README.md")]
+#![warn(missing_docs)]
+
+mod error;
+mod memmap;
+mod mode;
+pub mod raw;
+mod sys;
+
+pub use error::{Error, Result};
+pub use memmap::{Memmap, Options};
+pub use mode::{Access, CopyOnWrite, Dynamic, MODE_NAMES, Mode, ReadOnly, ReadWrite, Writable};
+pub use raw::Advice;
+
+/// The no_std core, re-exported: views, layouts, `.npy` headers.
 pub use mmarray;
+pub use mmarray::{
+    ArrayView, ArrayViewMut, Dimension, Element, Ix0, Ix1, Ix2, Ix3, IxDyn, Order, Slice, zerocopy,
+};

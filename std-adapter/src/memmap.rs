@@ -1,0 +1,765 @@
+//! [`Memmap`]: a file (or anonymous memory) mapped as a typed N-d array.
+
+use std::fs::{File, OpenOptions};
+use std::marker::PhantomData;
+use std::ops::{Index, IndexMut, Range};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+
+use mmarray::{ArrayView, ArrayViewMut, Dimension, Element, IxDyn, Order};
+
+use crate::error::{Error, Result};
+use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite, Writable};
+use crate::raw::{Advice, MapAccess, RawMap};
+
+/// A file mapped into memory as a typed N-d array: numpy.memmap in Rust.
+///
+/// `T` is the element type, `D` the shape type (`[usize; N]` for a rank known
+/// at compile time, [`IxDyn`] otherwise) and `A` the access: [`ReadOnly`],
+/// [`ReadWrite`], [`CopyOnWrite`] — checked at compile time — or [`Dynamic`],
+/// a [`Mode`] chosen at run time and checked when a mutable view is asked for.
+/// Views borrow the map, so they cannot outlive it (numpy segfaults here), and
+/// growing takes `&mut self`, so no view is alive while the mapping moves.
+///
+/// Build one with [`Options`] (numpy's `offset`, `shape`, `order`, `mode`),
+/// or [`Memmap::anon`] for anonymous memory.
+///
+/// # Safety contract of file-backed maps
+///
+/// Every constructor that maps a file is `unsafe`, as in memmap2, because the
+/// compiler's promises about `&[T]` and `&mut [T]` can be broken from outside
+/// the program: while the map (or any view of it) is alive, **no other process,
+/// thread or mapping may write to the mapped range of the file, and nothing
+/// may truncate the file** below the mapped range. A concurrent write is a data
+/// race on memory that Rust believes immutable (or exclusively borrowed), which
+/// is undefined behaviour; a truncation makes later accesses fault with
+/// `SIGBUS`. The kernel cannot enforce this for ordinary files, advisory locks
+/// do not bind other processes, and copy-on-write (`'c'`) does not isolate the
+/// map from later writes to the file either. The caller promises it — e.g. the
+/// file is private to the program, or every writer is this map. Anonymous maps
+/// ([`Memmap::anon`]) have no such hazard and are safe to create.
+pub struct Memmap<T, D: Dimension = IxDyn, A: Access = Dynamic> {
+    map: RawMap,
+    shape: D,
+    order: Order,
+    offset: u64,
+    mode: Mode,
+    /// Kept for maps that may grow (`r+`, `w+`); `None` otherwise.
+    file: Option<File>,
+    filename: Option<PathBuf>,
+    /// Whether the map is backed by a file (flushes do something).
+    file_backed: bool,
+    /// Set by [`Memmap::close`], which has flushed already.
+    closed: bool,
+    _marker: PhantomData<(T, A)>,
+}
+
+/// numpy.memmap's parameters: offset, shape, order; the mode is the finishing call.
+///
+/// Setters take `&mut self` like [`std::fs::OpenOptions`]; finish with
+/// [`open`](Options::open) and friends (a path) or [`map`](Options::map) and
+/// friends (an open file or descriptor).
+///
+/// # Examples
+///
+/// ```
+/// use mmarray::{Ix2, Order};
+/// use mmarray_std::Options;
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("a.dat");
+/// // numpy: np.memmap(path, dtype='float32', mode='w+', shape=(3, 4), order='F')
+/// let mut m = unsafe { Options::<f32, Ix2>::new().shape([3, 4]).order(Order::F).create(&path) }?;
+/// m[[2, 0]] = 1.5;
+/// m.flush()?;
+/// assert_eq!(&std::fs::read(&path)?[8..12], &1.5f32.to_ne_bytes());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options<T, D: Dimension = IxDyn> {
+    offset: u64,
+    shape: Option<D>,
+    order: Order,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<T, D: Dimension> Default for Options<T, D> {
+    fn default() -> Self {
+        Options { offset: 0, shape: None, order: Order::C, _marker: PhantomData }
+    }
+}
+
+/// Where the bytes come from.
+enum Source<'a> {
+    Path(&'a Path),
+    Fd(BorrowedFd<'a>),
+}
+
+/// What `open_impl` hands back, before the element type is attached.
+struct Opened {
+    map: RawMap,
+    dims: IxDyn,
+    file: Option<File>,
+    filename: Option<PathBuf>,
+}
+
+impl<T: Element, D: Dimension> Options<T, D> {
+    /// Defaults: offset 0, shape inferred (1-D over the rest of the file), order C.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The byte offset of element 0 in the file. Any offset works: the map
+    /// starts at the page boundary below it. It must be a multiple of `T`'s
+    /// alignment (use an unaligned type such as `little_endian::F32` otherwise).
+    pub fn offset(&mut self, offset: u64) -> &mut Self {
+        self.offset = offset;
+        self
+    }
+
+    /// The array's shape. Without one, the array is 1-D over the rest of the
+    /// file (and the rest must be a whole number of elements).
+    pub fn shape(&mut self, shape: D) -> &mut Self {
+        self.shape = Some(shape);
+        self
+    }
+
+    /// C (row-major, the default) or Fortran (column-major) order of the file's bytes.
+    pub fn order(&mut self, order: Order) -> &mut Self {
+        self.order = order;
+        self
+    }
+
+    /// Opens `path` in a mode chosen at run time.
+    ///
+    /// # Errors
+    ///
+    /// Bad parameters give a typed error before the file is touched (see
+    /// [`Error`]); OS failures give [`Error::Io`].
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn open(&self, path: impl AsRef<Path>, mode: Mode) -> Result<Memmap<T, D, Dynamic>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Path(path.as_ref()), mode) }
+    }
+
+    /// Opens `path` read-only (`'r'`).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Options::open); also [`Error::PastEnd`] when the array
+    /// would end past the end of the file.
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn open_read(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadOnly>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Path(path.as_ref()), Mode::Read) }
+    }
+
+    /// Opens an existing file for reading and writing (`'r+'`), extending it
+    /// (sparsely, with zeros) when the array ends past its end. Never shrinks it.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Options::open).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn open_read_write(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Path(path.as_ref()), Mode::ReadWrite) }
+    }
+
+    /// Creates or overwrites `path` (`'w+'`) with room for the array, all
+    /// zeros. The shape is required.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeRequired`] without a shape (the file is not touched); as
+    /// [`open`](Options::open) otherwise.
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn create(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Path(path.as_ref()), Mode::Write) }
+    }
+
+    /// Opens `path` copy-on-write (`'c'`): the file is opened read-only, the
+    /// map is writable, and writes never reach the file.
+    ///
+    /// # Errors
+    ///
+    /// As [`open_read`](Options::open_read).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn open_copy_on_write(
+        &self,
+        path: impl AsRef<Path>,
+    ) -> Result<Memmap<T, D, CopyOnWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Path(path.as_ref()), Mode::CopyOnWrite) }
+    }
+
+    /// Maps an open file (`&File`, `BorrowedFd`, ...) in a mode chosen at run
+    /// time. The file's own access must allow the mode (`'r+'` and `'w+'` need
+    /// a descriptor opened for reading and writing). As in numpy, `'w+'` on a
+    /// descriptor does not truncate: it only extends when needed. The
+    /// descriptor's file position is not used or moved. Maps that may grow
+    /// keep a duplicate of the descriptor.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Options::open).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn map(&self, file: impl AsFd, mode: Mode) -> Result<Memmap<T, D, Dynamic>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Fd(file.as_fd()), mode) }
+    }
+
+    /// Maps an open file read-only (`'r'`).
+    ///
+    /// # Errors
+    ///
+    /// As [`open_read`](Options::open_read).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn map_read(&self, file: impl AsFd) -> Result<Memmap<T, D, ReadOnly>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Fd(file.as_fd()), Mode::Read) }
+    }
+
+    /// Maps an open file read/write (`'r+'`).
+    ///
+    /// # Errors
+    ///
+    /// As [`map`](Options::map).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn map_read_write(&self, file: impl AsFd) -> Result<Memmap<T, D, ReadWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Fd(file.as_fd()), Mode::ReadWrite) }
+    }
+
+    /// Maps an open file copy-on-write (`'c'`).
+    ///
+    /// # Errors
+    ///
+    /// As [`map`](Options::map).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn map_copy_on_write(&self, file: impl AsFd) -> Result<Memmap<T, D, CopyOnWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Fd(file.as_fd()), Mode::CopyOnWrite) }
+    }
+
+    /// # Safety
+    ///
+    /// The file-map contract; `A` must agree with `mode` (the callers above
+    /// pair them).
+    unsafe fn finish<A: Access>(&self, src: Source<'_>, mode: Mode) -> Result<Memmap<T, D, A>> {
+        let shape = match &self.shape {
+            Some(d) => Some(d.as_slice()),
+            None => {
+                // An inferred shape is 1-D: D must be able to hold it.
+                D::from_dims(&[0])?;
+                None
+            }
+        };
+        let layout = ElemLayout {
+            size: core::mem::size_of::<T>(),
+            align: core::mem::align_of::<T>(),
+        };
+        // SAFETY: the caller upholds the file-map contract.
+        let opened = unsafe { open_impl(src, mode, self.offset, shape, layout) }?;
+        let shape = D::from_dims(opened.dims.as_slice())?;
+        let m = Memmap {
+            map: opened.map,
+            shape,
+            order: self.order,
+            offset: self.offset,
+            mode,
+            file: opened.file,
+            filename: opened.filename,
+            file_backed: true,
+            closed: false,
+            _marker: PhantomData,
+        };
+        // Alignment beyond a page (huge `#[repr(align)]` types) is the one
+        // property the offset check cannot prove; zerocopy checks it here.
+        ArrayView::<T, D>::from_bytes(m.map.as_bytes(), m.shape.clone(), m.order)?;
+        Ok(m)
+    }
+}
+
+#[derive(Clone, Copy)]
+struct ElemLayout {
+    size: usize,
+    align: usize,
+}
+
+fn io_err(op: &'static str, path: Option<&Path>) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io { op, path: path.map(Path::to_path_buf), source }
+}
+
+/// The whole of numpy.memmap's construction, without the element type.
+///
+/// Order: validate every parameter that needs no file, open, check the file
+/// and validate what depends on its length, and only then truncate/extend
+/// and map. A failure after an extension restores the old length.
+///
+/// # Safety
+///
+/// The file-map contract of [`Memmap`].
+unsafe fn open_impl(
+    src: Source<'_>,
+    mode: Mode,
+    offset: u64,
+    shape: Option<&[usize]>,
+    elem: ElemLayout,
+) -> Result<Opened> {
+    // 1. Parameters alone.
+    if elem.size == 0 {
+        return Err(mmarray::Error::ZeroSizedElement.into());
+    }
+    if mode == Mode::Write && shape.is_none() {
+        return Err(Error::ShapeRequired);
+    }
+    if offset % elem.align as u64 != 0 {
+        return Err(mmarray::Error::Misaligned { offset, align: elem.align }.into());
+    }
+    let given_bytes = match shape {
+        Some(s) => {
+            let dims = IxDyn::new(s)?;
+            let n = dims.size_checked().ok_or(mmarray::Error::Overflow)?;
+            let bytes = n.checked_mul(elem.size).filter(|&b| b <= isize::MAX as usize);
+            let bytes = bytes.ok_or(mmarray::Error::Overflow)?;
+            offset.checked_add(bytes as u64).ok_or(mmarray::Error::Overflow)?;
+            Some((dims, bytes))
+        }
+        None => None,
+    };
+
+    // 2. Open (never truncating here) and look at the file.
+    let (owned, path): (Option<File>, Option<&Path>) = match src {
+        Source::Path(p) => {
+            let f = match mode {
+                Mode::Read | Mode::CopyOnWrite => File::open(p),
+                Mode::ReadWrite => OpenOptions::new().read(true).write(true).open(p),
+                Mode::Write => OpenOptions::new().read(true).write(true).create(true).truncate(false).open(p),
+            };
+            (Some(f.map_err(io_err("open", Some(p)))?), Some(p))
+        }
+        Source::Fd(_) => (None, None),
+    };
+    let fd = match (&owned, &src) {
+        (Some(f), _) => f.as_fd(),
+        (None, Source::Fd(fd)) => *fd,
+        (None, Source::Path(_)) => unreachable!("a path source always opens a file"),
+    };
+    let meta = crate::raw::file_stat(fd).map_err(io_err("fstat", path))?;
+    if !(meta.is_file || meta.is_block_device) {
+        return Err(Error::NotAFile { path: path.map(Path::to_path_buf) });
+    }
+    if matches!(src, Source::Fd(_)) && mode.writes_file() && !meta.fd_writable {
+        return Err(Error::Io {
+            op: "map",
+            path: None,
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        });
+    }
+    let truncate = mode == Mode::Write && matches!(src, Source::Path(_));
+    let len = if truncate { 0 } else { meta.len };
+
+    // 3. What depends on the file's length.
+    let (dims, bytes) = match given_bytes {
+        Some(x) => x,
+        None => {
+            let rest = len.checked_sub(offset).ok_or(Error::OffsetPastEnd { offset, len })?;
+            if rest % elem.size as u64 != 0 {
+                return Err(mmarray::Error::NotWholeElements { len: rest, size: elem.size }.into());
+            }
+            let n = usize::try_from(rest / elem.size as u64).map_err(|_| mmarray::Error::Overflow)?;
+            let bytes = n * elem.size;
+            if bytes > isize::MAX as usize {
+                return Err(mmarray::Error::Overflow.into());
+            }
+            (IxDyn::new(&[n])?, bytes)
+        }
+    };
+    let end = offset + bytes as u64;
+    let can_extend = mode.writes_file();
+    if end > len && !can_extend {
+        return Err(Error::PastEnd { mode, end, len });
+    }
+
+    // 4. Change the file: truncate ('w+' by path), extend (only for data).
+    let old_len = meta.len;
+    let new_len = if truncate { end } else if bytes > 0 && end > len { end } else { old_len };
+    if truncate {
+        crate::raw::set_len(fd, 0).map_err(io_err("ftruncate", path))?;
+    }
+    if new_len != (if truncate { 0 } else { old_len }) {
+        crate::raw::set_len(fd, new_len).map_err(io_err("ftruncate", path))?;
+    }
+
+    // 5. Map.
+    let access = match mode {
+        Mode::Read => MapAccess::ReadOnly,
+        Mode::ReadWrite | Mode::Write => MapAccess::ReadWrite,
+        Mode::CopyOnWrite => MapAccess::CopyOnWrite,
+    };
+    let map = if bytes == 0 {
+        RawMap::empty()
+    } else {
+        // SAFETY: the caller upholds the file-map contract; the range
+        // offset..offset + bytes lies within the file (checked or extended above).
+        match unsafe { RawMap::map_file(fd, offset, bytes, access) } {
+            Ok(m) => m,
+            Err(e) => {
+                if new_len > old_len && !truncate {
+                    // Undo our extension; the map never existed.
+                    let _ = crate::raw::set_len(fd, old_len);
+                }
+                return Err(io_err("mmap", path)(e.into()));
+            }
+        }
+    };
+
+    let keep = if mode.writes_file() {
+        match owned {
+            Some(f) => Some(f),
+            None => Some(File::from(fd.try_clone_to_owned().map_err(io_err("dup", None))?)),
+        }
+    } else {
+        None
+    };
+    let filename = match path {
+        Some(p) => Some(std::path::absolute(p).map_err(io_err("absolute path", Some(p)))?),
+        None => None,
+    };
+    Ok(Opened { map, dims, file: keep, filename })
+}
+
+impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
+    /// Anonymous, zero-filled memory with the array's shape (C order): no
+    /// file, so nothing outside the program can change it, and this is safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::Memmap;
+    /// let mut m = Memmap::<u64, [usize; 2]>::anon([2, 3])?;
+    /// m[[1, 2]] = 7;
+    /// assert_eq!(m.as_slice(), &[0, 0, 0, 0, 0, 7]);
+    /// # Ok::<(), mmarray_std::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Core`] for a shape too large to address; [`Error::Io`] when
+    /// the kernel refuses the memory.
+    pub fn anon(shape: D) -> Result<Self> {
+        let (_, n) = mmarray::Layout::contiguous(shape.clone(), Order::C)?;
+        let bytes = n
+            .checked_mul(core::mem::size_of::<T>())
+            .filter(|&b| b <= isize::MAX as usize)
+            .ok_or(mmarray::Error::Overflow)?;
+        let map = if bytes == 0 {
+            RawMap::empty()
+        } else {
+            RawMap::anon(bytes).map_err(|e| io_err("mmap", None)(e.into()))?
+        };
+        let m = Memmap {
+            map,
+            shape,
+            order: Order::C,
+            offset: 0,
+            mode: Mode::ReadWrite,
+            file: None,
+            filename: None,
+            file_backed: false,
+            closed: false,
+            _marker: PhantomData,
+        };
+        ArrayView::<T, D>::from_bytes(m.map.as_bytes(), m.shape.clone(), m.order)?;
+        Ok(m)
+    }
+}
+
+impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
+    /// A shared view of the whole array.
+    pub fn view(&self) -> ArrayView<'_, T, D> {
+        match ArrayView::from_bytes(self.map.as_bytes(), self.shape.clone(), self.order) {
+            Ok(v) => v,
+            // Construction cast the same bytes with the same shape successfully.
+            Err(e) => unreachable!("a validated map failed to cast: {e}"),
+        }
+    }
+
+    /// The elements in memory (file) order, without any per-element cost.
+    pub fn as_slice(&self) -> &[T] {
+        match <[T] as zerocopy::FromBytes>::ref_from_bytes(self.map.as_bytes()) {
+            Ok(s) => s,
+            Err(_) => unreachable!("a validated map failed to cast"),
+        }
+    }
+
+    /// The element at `index`, or `None` when out of bounds.
+    pub fn get(&self, index: impl AsRef<[usize]>) -> Option<&T> {
+        let s = self.as_slice();
+        let v = ArrayView::from_slice(s, self.shape.clone(), self.order).ok()?;
+        v.get_ref(index.as_ref())
+    }
+
+    /// The path the map was opened from, made absolute (symbolic links are
+    /// kept, like numpy's `os.path.abspath`); `None` for descriptors and
+    /// anonymous maps.
+    pub fn filename(&self) -> Option<&Path> {
+        self.filename.as_deref()
+    }
+
+    /// The byte offset given when opening (numpy's `offset`).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The mode the map was opened in (numpy's `mode`).
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The length of each axis.
+    pub fn shape(&self) -> &[usize] {
+        self.shape.as_slice()
+    }
+
+    /// The shape value.
+    pub fn dim(&self) -> &D {
+        &self.shape
+    }
+
+    /// The order of the elements in the file.
+    pub fn order(&self) -> Order {
+        self.order
+    }
+
+    /// The number of axes.
+    pub fn ndim(&self) -> usize {
+        self.shape.ndim()
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The size of the array's data in bytes.
+    pub fn nbytes(&self) -> usize {
+        self.map.as_bytes().len()
+    }
+
+    fn flushes(&self) -> bool {
+        self.file_backed && self.mode.writes_file()
+    }
+
+    /// Writes changes to the file and waits for the disk (`msync(2)` with
+    /// `MS_SYNC` over the whole map). A no-op in modes `'r'` and `'c'` and for
+    /// anonymous maps. Other processes see writes before any flush; flushing
+    /// is about durability.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when `msync` fails (e.g. an I/O error writing back).
+    pub fn flush(&self) -> Result<()> {
+        if !self.flushes() {
+            return Ok(());
+        }
+        self.map.flush(true).map_err(|e| io_err("msync", self.filename())(e.into()))
+    }
+
+    /// Starts writing changes to the file without waiting (`MS_ASYNC`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when `msync` fails.
+    pub fn flush_async(&self) -> Result<()> {
+        if !self.flushes() {
+            return Ok(());
+        }
+        self.map.flush(false).map_err(|e| io_err("msync", self.filename())(e.into()))
+    }
+
+    /// Flushes the elements `range` (positions in memory order, as in
+    /// [`as_slice`](Memmap::as_slice)) and waits: only the pages holding them
+    /// are written, so flushing a few rows of a huge array costs a few pages.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] when the range is not within `0..len()`;
+    /// [`Error::Io`] when `msync` fails.
+    pub fn flush_range(&self, range: Range<usize>) -> Result<()> {
+        let len = self.len();
+        if range.start > range.end || range.end > len {
+            return Err(Error::OutOfRange { start: range.start, end: range.end, len });
+        }
+        if !self.flushes() || range.is_empty() {
+            return Ok(());
+        }
+        let size = core::mem::size_of::<T>();
+        self.map
+            .flush_range(range.start * size, (range.end - range.start) * size, true)
+            .map_err(|e| io_err("msync", self.filename())(e.into()))
+    }
+
+    /// Tells the kernel how the map will be read (`madvise(2)`): e.g.
+    /// [`Advice::Random`] for sparse gathers from a huge file, which stops
+    /// readahead from pulling in pages nobody reads.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when `madvise` fails.
+    pub fn advise(&self, advice: Advice) -> Result<()> {
+        self.map.advise(advice).map_err(|e| io_err("madvise", self.filename())(e.into()))
+    }
+
+    /// Flushes (as [`flush`](Memmap::flush)) and unmaps, reporting a flush
+    /// error that dropping would have to ignore. numpy has no such call.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the flush fails; the map is unmapped either way.
+    pub fn close(mut self) -> Result<()> {
+        let r = self.flush();
+        self.closed = true;
+        r
+    }
+}
+
+impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
+    /// A mutable view of the whole array.
+    pub fn view_mut(&mut self) -> ArrayViewMut<'_, T, D> {
+        let (shape, order) = (self.shape.clone(), self.order);
+        match ArrayViewMut::from_bytes(self.map.as_bytes_mut(), shape, order) {
+            Ok(v) => v,
+            Err(e) => unreachable!("a validated map failed to cast: {e}"),
+        }
+    }
+
+    /// The elements in memory (file) order, mutably.
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        match <[T] as zerocopy::FromBytes>::mut_from_bytes(self.map.as_bytes_mut()) {
+            Ok(s) => s,
+            Err(_) => unreachable!("a validated map failed to cast"),
+        }
+    }
+}
+
+impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
+    /// A mutable view, unless the map was opened in mode `'r'`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadOnly`] in mode `'r'`.
+    pub fn try_view_mut(&mut self) -> Result<ArrayViewMut<'_, T, D>> {
+        if !self.mode.is_writable() {
+            return Err(Error::ReadOnly);
+        }
+        let (shape, order) = (self.shape.clone(), self.order);
+        Ok(ArrayViewMut::from_bytes(self.map.as_bytes_mut(), shape, order)?)
+    }
+
+    /// The elements in memory order, mutably, unless the map is read-only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadOnly`] in mode `'r'`.
+    pub fn try_as_mut_slice(&mut self) -> Result<&mut [T]> {
+        if !self.mode.is_writable() {
+            return Err(Error::ReadOnly);
+        }
+        <[T] as zerocopy::FromBytes>::mut_from_bytes(self.map.as_bytes_mut())
+            .map_err(|_| Error::Core(mmarray::Error::Overflow))
+    }
+}
+
+impl<T: Element, D: Dimension, A: Access, I: AsRef<[usize]>> Index<I> for Memmap<T, D, A> {
+    type Output = T;
+
+    /// # Panics
+    ///
+    /// When the index is out of bounds or has the wrong number of axes.
+    #[track_caller]
+    fn index(&self, index: I) -> &T {
+        let s = self.as_slice();
+        match ArrayView::from_slice(s, self.shape.clone(), self.order) {
+            Ok(v) => match v.elem(index.as_ref()) {
+                Ok(x) => x,
+                Err(e) => panic!("{e}"),
+            },
+            Err(e) => unreachable!("a validated map failed to cast: {e}"),
+        }
+    }
+}
+
+impl<T: Element, D: Dimension, A: Writable, I: AsRef<[usize]>> IndexMut<I> for Memmap<T, D, A> {
+    /// # Panics
+    ///
+    /// When the index is out of bounds or has the wrong number of axes.
+    #[track_caller]
+    fn index_mut(&mut self, index: I) -> &mut T {
+        let (shape, order) = (self.shape.clone(), self.order);
+        let s = self.as_mut_slice();
+        match ArrayViewMut::from_slice(s, shape, order) {
+            Ok(v) => match v.into_elem_mut(index.as_ref()) {
+                Ok(x) => x,
+                Err(e) => panic!("{e}"),
+            },
+            Err(e) => unreachable!("a validated map failed to cast: {e}"),
+        }
+    }
+}
+
+impl<T, D: Dimension, A: Access> Drop for Memmap<T, D, A> {
+    /// Flushes (best effort: errors are ignored; use [`Memmap::close`] to see
+    /// them) and unmaps.
+    fn drop(&mut self) {
+        if !self.closed && self.file_backed && self.mode.writes_file() {
+            let _ = self.map.flush(true);
+        }
+    }
+}
+
+impl<T, D: Dimension, A: Access> std::fmt::Debug for Memmap<T, D, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memmap")
+            .field("filename", &self.filename)
+            .field("offset", &self.offset)
+            .field("mode", &self.mode)
+            .field("shape", &self.shape.as_slice())
+            .field("order", &self.order)
+            .finish_non_exhaustive()
+    }
+}
