@@ -25,7 +25,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // SAFETY (all opens below): the file is private to this program and
     // nothing else writes or truncates it while it is mapped.
     let mut fp = unsafe { opts.create(&filename) }?;
-    show(">>> fp = np.memmap(filename, dtype='float32', mode='w+', shape=(3,4))", &fp);
+    show(
+        ">>> fp = np.memmap(filename, dtype='float32', mode='w+', shape=(3,4))",
+        &fp,
+    );
 
     // >>> fp[:] = data[:]
     fp.as_mut_slice().copy_from_slice(&data);
@@ -33,22 +36,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // >>> fp.filename == path.abspath(filename)
     let abs = std::path::absolute(&filename)?;
-    println!(">>> fp.filename == path.abspath(filename)\n{}\n", fp.filename() == Some(abs.as_path()));
+    let same = if fp.filename() == Some(abs.as_path()) {
+        "True"
+    } else {
+        "False"
+    };
+    println!(">>> fp.filename == path.abspath(filename)\n{same}\n");
 
     // >>> del fp   (deletion flushes; close() also reports a flush error)
     fp.close()?;
-    println!(">>> del fp\n(flushed and unmapped: {} bytes on disk)\n", std::fs::metadata(&filename)?.len());
+    println!(
+        ">>> del fp\n(flushed and unmapped: {} bytes on disk)\n",
+        std::fs::metadata(&filename)?.len()
+    );
 
     // >>> newfp = np.memmap(filename, dtype='float32', mode='r', shape=(3,4))
     let newfp = unsafe { opts.open_read(&filename) }?;
-    show(">>> newfp = np.memmap(filename, dtype='float32', mode='r', shape=(3,4))", &newfp);
+    show(
+        ">>> newfp = np.memmap(filename, dtype='float32', mode='r', shape=(3,4))",
+        &newfp,
+    );
 
     // >>> fpr = np.memmap(filename, dtype='float32', mode='r', shape=(3,4)); fpr.flags.writeable
     let fpr = unsafe { opts.open_read(&filename) }?;
     println!(">>> fpr.flags.writeable");
     println!("False  (Memmap<f32, Ix2, ReadOnly> has no view_mut: writing does not compile)");
     let mut dynamic = unsafe { opts.open(&filename, "r".parse()?) }?;
-    println!("       (with a mode parsed at run time, try_view_mut() says: {})\n", dynamic.try_view_mut().unwrap_err());
+    println!(
+        "       (with a mode parsed at run time, try_view_mut() says: {})\n",
+        dynamic.try_view_mut().unwrap_err()
+    );
 
     // >>> fpc = np.memmap(filename, dtype='float32', mode='c', shape=(3,4)); fpc.flags.writeable
     let mut fpc = unsafe { opts.open_copy_on_write(&filename) }?;
@@ -62,7 +79,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // File on disk is unchanged: >>> fpr
     show(">>> fpr   (the file on disk is unchanged)", &fpr);
     let on_disk = std::fs::read(&filename)?;
-    assert_eq!(on_disk, data.iter().flat_map(|x| x.to_ne_bytes()).collect::<Vec<u8>>());
+    assert_eq!(
+        on_disk,
+        data.iter()
+            .flat_map(|x| x.to_ne_bytes())
+            .collect::<Vec<u8>>()
+    );
 
     // >>> fpo = np.memmap(filename, dtype='float32', mode='r', offset=16)
     let fpo = unsafe { Options::<f32, Ix1>::new().offset(16).open_read(&filename) }?;

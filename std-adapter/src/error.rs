@@ -17,8 +17,6 @@ use crate::mode::{MODE_NAMES, Mode};
 pub enum Error {
     /// A layout or cast problem from the core.
     Core(mmarray::Error),
-    /// A malformed or unsupported `.npy` header.
-    Npy(mmarray::npy::Error),
     /// An operating-system call failed.
     Io {
         /// What was being done, e.g. `"open"`, `"mmap"`, `"ftruncate"`.
@@ -91,7 +89,6 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Core(e) => e.fmt(f),
-            Error::Npy(e) => e.fmt(f),
             Error::Io { op, path: Some(p), source } => {
                 write!(f, "{op} failed for {}: {source}", p.display())
             }
@@ -152,7 +149,6 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Core(e) => Some(e),
-            Error::Npy(e) => Some(e),
             Error::Io { source, .. } => Some(source),
             _ => None,
         }
@@ -165,12 +161,6 @@ impl From<mmarray::Error> for Error {
     }
 }
 
-impl From<mmarray::npy::Error> for Error {
-    fn from(e: mmarray::npy::Error) -> Self {
-        Error::Npy(e)
-    }
-}
-
 impl From<Error> for io::Error {
     /// OS errors keep their kind; invalid input becomes `InvalidInput`,
     /// malformed file contents `InvalidData`.
@@ -178,9 +168,7 @@ impl From<Error> for io::Error {
         let kind = match &e {
             Error::Io { source, .. } => source.kind(),
             Error::ReadOnly => io::ErrorKind::PermissionDenied,
-            Error::Npy(_) | Error::Truncated { .. } | Error::DescrMismatch { .. } => {
-                io::ErrorKind::InvalidData
-            }
+            Error::Truncated { .. } | Error::DescrMismatch { .. } => io::ErrorKind::InvalidData,
             Error::NotAFile { .. } => io::ErrorKind::Unsupported,
             _ => io::ErrorKind::InvalidInput,
         };

@@ -1,17 +1,25 @@
 //! [`Memmap`]: a file (or anonymous memory) mapped as a typed N-d array.
+//!
+//! The `unsafe` here is only the file-map contract passed along: the public
+//! constructors are `unsafe fn`s whose contract is [`RawMap::map_file`]'s, and
+//! their one `unsafe` block calls it. No pointer is touched in this file.
+#![allow(
+    unsafe_code,
+    reason = "unsafe constructors forward the file-map contract to raw.rs"
+)]
 
 use std::fs::{File, OpenOptions};
 use std::marker::PhantomData;
 use std::ops::{Index, IndexMut, Range};
 use std::os::fd::{AsFd, BorrowedFd};
-use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use mmarray::{ArrayView, ArrayViewMut, Dimension, Element, IxDyn, Order};
 
 use crate::error::{Error, Result};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite, Writable};
-use crate::raw::{Advice, MapAccess, RawMap};
+use crate::raw::{self, Access as MapAccess, Advice, RawMap};
+use crate::sys;
 
 /// A file mapped into memory as a typed N-d array: numpy.memmap in Rust.
 ///
@@ -46,6 +54,10 @@ pub struct Memmap<T, D: Dimension = IxDyn, A: Access = Dynamic> {
     offset: u64,
     mode: Mode,
     /// Kept for maps that may grow (`r+`, `w+`); `None` otherwise.
+    #[allow(
+        dead_code,
+        reason = "kept open for growth (append) and to pin the file while mapped"
+    )]
     file: Option<File>,
     filename: Option<PathBuf>,
     /// Whether the map is backed by a file (flushes do something).
@@ -85,7 +97,12 @@ pub struct Options<T, D: Dimension = IxDyn> {
 
 impl<T, D: Dimension> Default for Options<T, D> {
     fn default() -> Self {
-        Options { offset: 0, shape: None, order: Order::C, _marker: PhantomData }
+        Options {
+            offset: 0,
+            shape: None,
+            order: Order::C,
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -99,6 +116,10 @@ enum Source<'a> {
 struct Opened {
     map: RawMap,
     dims: IxDyn,
+    #[allow(
+        dead_code,
+        reason = "kept open for growth (append) and to pin the file while mapped"
+    )]
     file: Option<File>,
     filename: Option<PathBuf>,
 }
@@ -170,7 +191,10 @@ impl<T: Element, D: Dimension> Options<T, D> {
     /// # Safety
     ///
     /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
-    pub unsafe fn open_read_write(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadWrite>> {
+    pub unsafe fn open_read_write(
+        &self,
+        path: impl AsRef<Path>,
+    ) -> Result<Memmap<T, D, ReadWrite>> {
         // SAFETY: the caller upholds the contract, which is this function's.
         unsafe { self.finish(Source::Path(path.as_ref()), Mode::ReadWrite) }
     }
@@ -315,15 +339,49 @@ struct ElemLayout {
     align: usize,
 }
 
-fn io_err(op: &'static str, path: Option<&Path>) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { op, path: path.map(Path::to_path_buf), source }
+fn io_err<'p>(
+    op: &'static str,
+    path: Option<&'p Path>,
+) -> impl FnOnce(std::io::Error) -> Error + 'p {
+    move |source| Error::Io {
+        op,
+        path: path.map(Path::to_path_buf),
+        source,
+    }
+}
+
+fn errno<'p>(op: &'static str, path: Option<&'p Path>) -> impl FnOnce(sys::Errno) -> Error + 'p {
+    move |e| io_err(op, path)(e.into())
+}
+
+/// The raw layer's errors, in this crate's terms.
+pub(crate) fn raw_err(path: Option<&Path>) -> impl FnOnce(raw::Error) -> Error + '_ {
+    move |e| match e {
+        raw::Error::Sys { call, errno: e } => io_err(call, path)(e.into()),
+        raw::Error::OutOfRange {
+            start,
+            len,
+            region_len,
+        } => Error::OutOfRange {
+            start,
+            end: start.saturating_add(len),
+            len: region_len,
+        },
+        raw::Error::PastEnd { end, file_len } => Error::PastEnd {
+            mode: Mode::Read,
+            end,
+            len: file_len,
+        },
+        _ => Error::Core(mmarray::Error::Overflow),
+    }
 }
 
 /// The whole of numpy.memmap's construction, without the element type.
 ///
-/// Order: validate every parameter that needs no file, open, check the file
-/// and validate what depends on its length, and only then truncate/extend
-/// and map. A failure after an extension restores the old length.
+/// Order: validate every parameter that needs no file, open without
+/// truncating, check the file and validate what depends on its length, and
+/// only then truncate/extend and map. A failed map after an extension
+/// restores the old length.
 ///
 /// # Safety
 ///
@@ -343,60 +401,87 @@ unsafe fn open_impl(
         return Err(Error::ShapeRequired);
     }
     if offset % elem.align as u64 != 0 {
-        return Err(mmarray::Error::Misaligned { offset, align: elem.align }.into());
+        return Err(mmarray::Error::Misaligned {
+            offset,
+            align: elem.align,
+        }
+        .into());
     }
-    let given_bytes = match shape {
+    let given = match shape {
         Some(s) => {
             let dims = IxDyn::new(s)?;
-            let n = dims.size_checked().ok_or(mmarray::Error::Overflow)?;
-            let bytes = n.checked_mul(elem.size).filter(|&b| b <= isize::MAX as usize);
-            let bytes = bytes.ok_or(mmarray::Error::Overflow)?;
-            offset.checked_add(bytes as u64).ok_or(mmarray::Error::Overflow)?;
+            let bytes = dims
+                .size_checked()
+                .and_then(|n| n.checked_mul(elem.size))
+                .filter(|&b| b <= isize::MAX as usize)
+                .ok_or(mmarray::Error::Overflow)?;
+            offset
+                .checked_add(bytes as u64)
+                .ok_or(mmarray::Error::Overflow)?;
             Some((dims, bytes))
         }
         None => None,
     };
 
     // 2. Open (never truncating here) and look at the file.
-    let (owned, path): (Option<File>, Option<&Path>) = match src {
+    let (owned, path) = match src {
         Source::Path(p) => {
-            let f = match mode {
-                Mode::Read | Mode::CopyOnWrite => File::open(p),
-                Mode::ReadWrite => OpenOptions::new().read(true).write(true).open(p),
-                Mode::Write => OpenOptions::new().read(true).write(true).create(true).truncate(false).open(p),
-            };
-            (Some(f.map_err(io_err("open", Some(p)))?), Some(p))
+            let mut o = OpenOptions::new();
+            o.read(true);
+            if mode.writes_file() {
+                o.write(true).create(mode == Mode::Write).truncate(false);
+            }
+            (Some(o.open(p).map_err(io_err("open", Some(p)))?), Some(p))
         }
         Source::Fd(_) => (None, None),
     };
     let fd = match (&owned, &src) {
         (Some(f), _) => f.as_fd(),
-        (None, Source::Fd(fd)) => *fd,
+        (_, Source::Fd(fd)) => *fd,
         (None, Source::Path(_)) => unreachable!("a path source always opens a file"),
     };
-    let meta = crate::raw::file_stat(fd).map_err(io_err("fstat", path))?;
-    if !(meta.is_file || meta.is_block_device) {
-        return Err(Error::NotAFile { path: path.map(Path::to_path_buf) });
-    }
-    if matches!(src, Source::Fd(_)) && mode.writes_file() && !meta.fd_writable {
-        return Err(Error::Io {
-            op: "map",
-            path: None,
-            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+    let st = sys::stat(fd).map_err(errno("fstat", path))?;
+    if st.is_dir {
+        return Err(Error::NotAFile {
+            path: path.map(Path::to_path_buf),
         });
     }
+    if mode.writes_file() && !sys::is_writable(fd).map_err(errno("fcntl", path))? {
+        return Err(io_err("map for writing", path)(
+            std::io::ErrorKind::PermissionDenied.into(),
+        ));
+    }
     let truncate = mode == Mode::Write && matches!(src, Source::Path(_));
-    let len = if truncate { 0 } else { meta.len };
+    // Devices have no meaningful length: only regular files are checked and grown.
+    let len = if truncate {
+        0
+    } else if st.is_regular {
+        st.len
+    } else {
+        u64::MAX
+    };
 
     // 3. What depends on the file's length.
-    let (dims, bytes) = match given_bytes {
+    let (dims, bytes) = match given {
         Some(x) => x,
+        None if !st.is_regular => {
+            return Err(Error::NotAFile {
+                path: path.map(Path::to_path_buf),
+            });
+        }
         None => {
-            let rest = len.checked_sub(offset).ok_or(Error::OffsetPastEnd { offset, len })?;
+            let rest = len
+                .checked_sub(offset)
+                .ok_or(Error::OffsetPastEnd { offset, len })?;
             if rest % elem.size as u64 != 0 {
-                return Err(mmarray::Error::NotWholeElements { len: rest, size: elem.size }.into());
+                return Err(mmarray::Error::NotWholeElements {
+                    len: rest,
+                    size: elem.size,
+                }
+                .into());
             }
-            let n = usize::try_from(rest / elem.size as u64).map_err(|_| mmarray::Error::Overflow)?;
+            let n =
+                usize::try_from(rest / elem.size as u64).map_err(|_| mmarray::Error::Overflow)?;
             let bytes = n * elem.size;
             if bytes > isize::MAX as usize {
                 return Err(mmarray::Error::Overflow.into());
@@ -405,19 +490,19 @@ unsafe fn open_impl(
         }
     };
     let end = offset + bytes as u64;
-    let can_extend = mode.writes_file();
-    if end > len && !can_extend {
+    if end > len && !mode.writes_file() {
         return Err(Error::PastEnd { mode, end, len });
     }
 
-    // 4. Change the file: truncate ('w+' by path), extend (only for data).
-    let old_len = meta.len;
-    let new_len = if truncate { end } else if bytes > 0 && end > len { end } else { old_len };
+    // 4. Change the file: empty it ('w+' by path), extend it to hold the data.
+    // A zero-size array never changes the file beyond 'w+' emptying it.
+    let old_len = st.len;
     if truncate {
-        crate::raw::set_len(fd, 0).map_err(io_err("ftruncate", path))?;
+        sys::set_len(fd, 0).map_err(errno("ftruncate", path))?;
     }
-    if new_len != (if truncate { 0 } else { old_len }) {
-        crate::raw::set_len(fd, new_len).map_err(io_err("ftruncate", path))?;
+    let grown = st.is_regular && bytes > 0 && end > len;
+    if grown || (truncate && end > 0) {
+        sys::set_len(fd, end).map_err(errno("ftruncate", path))?;
     }
 
     // 5. Map.
@@ -426,36 +511,42 @@ unsafe fn open_impl(
         Mode::ReadWrite | Mode::Write => MapAccess::ReadWrite,
         Mode::CopyOnWrite => MapAccess::CopyOnWrite,
     };
-    let map = if bytes == 0 {
-        RawMap::empty()
+    let mapped = if bytes == 0 && end > len.max(if truncate { end } else { 0 }) {
+        // An empty array past the end of the file: nothing to map or grow.
+        RawMap::anonymous(0)
     } else {
-        // SAFETY: the caller upholds the file-map contract; the range
-        // offset..offset + bytes lies within the file (checked or extended above).
-        match unsafe { RawMap::map_file(fd, offset, bytes, access) } {
-            Ok(m) => m,
-            Err(e) => {
-                if new_len > old_len && !truncate {
-                    // Undo our extension; the map never existed.
-                    let _ = crate::raw::set_len(fd, old_len);
-                }
-                return Err(io_err("mmap", path)(e.into()));
+        // SAFETY: the caller upholds the file-map contract; offset..end lies
+        // within the file (checked, or extended just above).
+        unsafe { RawMap::map_file(fd, offset, bytes, access) }
+    };
+    let map = match mapped {
+        Ok(m) => m,
+        Err(e) => {
+            if grown && !truncate {
+                // Undo our extension: the map never existed.
+                let _ = sys::set_len(fd, old_len);
             }
+            return Err(raw_err(path)(e));
         }
     };
 
-    let keep = if mode.writes_file() {
-        match owned {
-            Some(f) => Some(f),
-            None => Some(File::from(fd.try_clone_to_owned().map_err(io_err("dup", None))?)),
-        }
-    } else {
-        None
+    let file = match (mode.writes_file(), &src) {
+        (false, _) => None,
+        (true, Source::Path(_)) => owned,
+        (true, Source::Fd(fd)) => Some(File::from(
+            fd.try_clone_to_owned().map_err(io_err("dup", None))?,
+        )),
     };
     let filename = match path {
         Some(p) => Some(std::path::absolute(p).map_err(io_err("absolute path", Some(p)))?),
         None => None,
     };
-    Ok(Opened { map, dims, file: keep, filename })
+    Ok(Opened {
+        map,
+        dims,
+        file,
+        filename,
+    })
 }
 
 impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
@@ -482,11 +573,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
             .checked_mul(core::mem::size_of::<T>())
             .filter(|&b| b <= isize::MAX as usize)
             .ok_or(mmarray::Error::Overflow)?;
-        let map = if bytes == 0 {
-            RawMap::empty()
-        } else {
-            RawMap::anon(bytes).map_err(|e| io_err("mmap", None)(e.into()))?
-        };
+        let map = RawMap::anonymous(bytes).map_err(raw_err(None))?;
         let m = Memmap {
             map,
             shape,
@@ -516,7 +603,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
 
     /// The elements in memory (file) order, without any per-element cost.
     pub fn as_slice(&self) -> &[T] {
-        match <[T] as zerocopy::FromBytes>::ref_from_bytes(self.map.as_bytes()) {
+        match <[T] as mmarray::zerocopy::FromBytes>::ref_from_bytes(self.map.as_bytes()) {
             Ok(s) => s,
             Err(_) => unreachable!("a validated map failed to cast"),
         }
@@ -597,7 +684,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         if !self.flushes() {
             return Ok(());
         }
-        self.map.flush(true).map_err(|e| io_err("msync", self.filename())(e.into()))
+        self.map.flush(true).map_err(raw_err(self.filename()))
     }
 
     /// Starts writing changes to the file without waiting (`MS_ASYNC`).
@@ -609,7 +696,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         if !self.flushes() {
             return Ok(());
         }
-        self.map.flush(false).map_err(|e| io_err("msync", self.filename())(e.into()))
+        self.map.flush(false).map_err(raw_err(self.filename()))
     }
 
     /// Flushes the elements `range` (positions in memory order, as in
@@ -623,7 +710,11 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     pub fn flush_range(&self, range: Range<usize>) -> Result<()> {
         let len = self.len();
         if range.start > range.end || range.end > len {
-            return Err(Error::OutOfRange { start: range.start, end: range.end, len });
+            return Err(Error::OutOfRange {
+                start: range.start,
+                end: range.end,
+                len,
+            });
         }
         if !self.flushes() || range.is_empty() {
             return Ok(());
@@ -631,7 +722,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         let size = core::mem::size_of::<T>();
         self.map
             .flush_range(range.start * size, (range.end - range.start) * size, true)
-            .map_err(|e| io_err("msync", self.filename())(e.into()))
+            .map_err(raw_err(self.filename()))
     }
 
     /// Tells the kernel how the map will be read (`madvise(2)`): e.g.
@@ -642,7 +733,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     ///
     /// [`Error::Io`] when `madvise` fails.
     pub fn advise(&self, advice: Advice) -> Result<()> {
-        self.map.advise(advice).map_err(|e| io_err("madvise", self.filename())(e.into()))
+        self.map.advise(advice).map_err(raw_err(self.filename()))
     }
 
     /// Flushes (as [`flush`](Memmap::flush)) and unmaps, reporting a flush
@@ -658,11 +749,22 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     }
 }
 
+impl<T, D: Dimension, A: Access> Memmap<T, D, A> {
+    /// The mapped bytes, mutably: every map but a read-only one is writable,
+    /// and read-only ones never get here (their types or modes refuse first).
+    fn map_bytes_mut(&mut self) -> &mut [u8] {
+        match self.map.as_bytes_mut() {
+            Some(b) => b,
+            None => unreachable!("a mutable view was asked of a read-only map"),
+        }
+    }
+}
+
 impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
     /// A mutable view of the whole array.
     pub fn view_mut(&mut self) -> ArrayViewMut<'_, T, D> {
         let (shape, order) = (self.shape.clone(), self.order);
-        match ArrayViewMut::from_bytes(self.map.as_bytes_mut(), shape, order) {
+        match ArrayViewMut::from_bytes(self.map_bytes_mut(), shape, order) {
             Ok(v) => v,
             Err(e) => unreachable!("a validated map failed to cast: {e}"),
         }
@@ -670,7 +772,7 @@ impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
 
     /// The elements in memory (file) order, mutably.
     pub fn as_mut_slice(&mut self) -> &mut [T] {
-        match <[T] as zerocopy::FromBytes>::mut_from_bytes(self.map.as_bytes_mut()) {
+        match <[T] as mmarray::zerocopy::FromBytes>::mut_from_bytes(self.map_bytes_mut()) {
             Ok(s) => s,
             Err(_) => unreachable!("a validated map failed to cast"),
         }
@@ -688,7 +790,11 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
             return Err(Error::ReadOnly);
         }
         let (shape, order) = (self.shape.clone(), self.order);
-        Ok(ArrayViewMut::from_bytes(self.map.as_bytes_mut(), shape, order)?)
+        Ok(ArrayViewMut::from_bytes(
+            self.map_bytes_mut(),
+            shape,
+            order,
+        )?)
     }
 
     /// The elements in memory order, mutably, unless the map is read-only.
@@ -700,7 +806,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
         if !self.mode.is_writable() {
             return Err(Error::ReadOnly);
         }
-        <[T] as zerocopy::FromBytes>::mut_from_bytes(self.map.as_bytes_mut())
+        <[T] as mmarray::zerocopy::FromBytes>::mut_from_bytes(self.map_bytes_mut())
             .map_err(|_| Error::Core(mmarray::Error::Overflow))
     }
 }

@@ -40,8 +40,16 @@ pub enum Mode {
 }
 
 /// The mode names numpy accepts, in numpy's order.
-pub const MODE_NAMES: [&str; 8] =
-    ["r", "c", "r+", "w+", "readonly", "copyonwrite", "readwrite", "write"];
+pub const MODE_NAMES: [&str; 8] = [
+    "r",
+    "c",
+    "r+",
+    "w+",
+    "readonly",
+    "copyonwrite",
+    "readwrite",
+    "write",
+];
 
 impl Mode {
     /// numpy's short name: `"r"`, `"r+"`, `"w+"` or `"c"` (what `memmap.mode` holds).

@@ -1,0 +1,897 @@
+//! One owned memory mapping, and the byte region of it that was asked for.
+//!
+//! [`RawMap`] is the only type of the crate that turns mapped memory into slices. It maps a
+//! file region (or anonymous memory) through the OS layer, rounds the file offset down to a
+//! page boundary as `mmap(2)` requires, and exposes exactly the requested bytes.
+//!
+//! # Invariants of [`RawMap`]
+//!
+//! Every constructor and every `&mut self` method establishes them; every `unsafe` block
+//! of this module relies on them.
+//!
+//! 1. `map_len == 0` if and only if the map owns no mapping; then the region is empty
+//!    (`len == 0`) and `base` is dangling. No `mmap` is ever made for an empty region.
+//! 2. Otherwise `[base, base + map_len)` is one whole mapping made by the OS layer, owned by
+//!    this value alone, readable, and writable if and only if `access.is_writable()`.
+//! 3. `map_len == head + len` and `map_len <= isize::MAX` when a mapping exists; `head` is
+//!    less than the page size and is `0` for anonymous maps.
+//! 4. For a file map, the region is bytes `[map_offset + head, map_offset + head + len)` of
+//!    the file with identity `id`; when mapped (and when remapped) it ended inside a regular
+//!    file.
+#![allow(unsafe_code)]
+
+use core::fmt;
+use core::num::NonZeroUsize;
+use core::ptr::NonNull;
+use core::slice;
+
+use rustix::fd::{AsFd, BorrowedFd};
+use rustix::io::Errno;
+
+use crate::sys::{self, FileId, FileStat};
+pub use crate::sys::{Access, Advice};
+
+/// The largest file offset the OS accepts (`off_t` is a signed 64-bit integer).
+const OFFSET_MAX: u64 = i64::MAX.unsigned_abs();
+
+/// The largest mapping, in bytes, that may back a slice (`isize::MAX`).
+const MAP_MAX: usize = isize::MAX.unsigned_abs();
+
+/// The size of a memory page in bytes, the granularity of mappings, flushes and advice.
+///
+/// Always a power of two (4096 on most systems).
+///
+/// # Examples
+///
+/// ```
+/// let page = mmarray_std::raw::page_size();
+/// assert!(page.is_power_of_two());
+/// ```
+#[must_use]
+pub fn page_size() -> usize {
+    sys::page_size()
+}
+
+/// Why mapping, flushing, advising or remapping failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A system call failed.
+    Sys {
+        /// The call and its man-page section, e.g. `"mmap(2)"`.
+        call: &'static str,
+        /// The error number the call returned.
+        errno: Errno,
+    },
+    /// The region is too large: its end would pass the largest file offset (`i64::MAX`), or
+    /// the mapping (region plus the rounding down of the offset to a page) would pass
+    /// `isize::MAX` bytes.
+    Overflow {
+        /// The requested file offset (0 for anonymous maps).
+        offset: u64,
+        /// The requested region length in bytes.
+        len: usize,
+    },
+    /// The region ends past the end of the (regular) file.
+    PastEnd {
+        /// The file offset one past the region's last byte.
+        end: u64,
+        /// The file's length in bytes.
+        file_len: u64,
+    },
+    /// A byte range is not inside the region.
+    OutOfRange {
+        /// The range's first byte, relative to the region.
+        start: usize,
+        /// The range's length in bytes.
+        len: usize,
+        /// The region's length in bytes.
+        region_len: usize,
+    },
+    /// Remapping was asked of an anonymous map, which has no file to map more of.
+    Anonymous,
+    /// The file passed to [`RawMap::remap`] is not the file the map was made from.
+    OtherFile,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::Sys { call, errno } => write!(f, "{call} failed: {errno}"),
+            Self::Overflow { offset, len } => write!(
+                f,
+                "a region of {len} bytes at file offset {offset} is too large; \
+                 it must end at or before offset {OFFSET_MAX} and span at most {MAP_MAX} bytes \
+                 including the rounding of the offset down to a page"
+            ),
+            Self::PastEnd { end, file_len } => write!(
+                f,
+                "the region ends at byte {end} but the file is only {file_len} bytes long; \
+                 extend the file to at least {end} bytes first, or map less"
+            ),
+            Self::OutOfRange {
+                start,
+                len,
+                region_len,
+            } => write!(
+                f,
+                "the range of {len} bytes starting at byte {start} is not inside the region \
+                 of {region_len} bytes; pass a range that ends at or before byte {region_len}"
+            ),
+            Self::Anonymous => f.write_str(
+                "an anonymous map has no file to remap; remap only maps made from a file",
+            ),
+            Self::OtherFile => f.write_str(
+                "the file passed to remap is not the file the map was made from; \
+                 pass the same file (any descriptor of it)",
+            ),
+        }
+    }
+}
+
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Sys { errno, .. } => Some(errno),
+            _ => None,
+        }
+    }
+}
+
+/// Wraps the errno of `call` into an [`Error`].
+fn sys_error(call: &'static str) -> impl Fn(Errno) -> Error {
+    move |errno| Error::Sys { call, errno }
+}
+
+/// Where a region lies in a mapping, and where the mapping lies in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    /// The file offset the mapping starts at: the region's offset rounded down to a page.
+    map_offset: u64,
+    /// The region's offset inside the mapping (less than a page).
+    head: usize,
+    /// The mapping's length in bytes: `head + len`, or 0 if the region is empty.
+    map_len: usize,
+}
+
+/// Plans the mapping of a region of `len` bytes at file offset `offset`.
+///
+/// Establishes, or fails with [`Error::Overflow`]:
+/// 1. `map_offset` is `offset` rounded down to a multiple of `page`, and `head` is the
+///    difference (less than `page`);
+/// 2. `offset + len <= i64::MAX` (the largest `off_t`);
+/// 3. `head + len <= isize::MAX`; `map_len` is that sum, or 0 if `len == 0`.
+///
+/// `page` must be non-zero (it is a page size).
+fn span(offset: u64, len: usize, page: usize) -> Result<Span, Error> {
+    let overflow = Error::Overflow { offset, len };
+    let page = u64::try_from(page).map_err(|_| overflow)?;
+    let head = offset.checked_rem(page).ok_or(overflow)?;
+    let end = u64::try_from(len)
+        .ok()
+        .and_then(|len| offset.checked_add(len))
+        .ok_or(overflow)?;
+    if end > OFFSET_MAX {
+        return Err(overflow);
+    }
+    let map_offset = offset.checked_sub(head).ok_or(overflow)?;
+    let head = usize::try_from(head).map_err(|_| overflow)?;
+    let total = head.checked_add(len).ok_or(overflow)?;
+    if total > MAP_MAX {
+        return Err(overflow);
+    }
+    Ok(Span {
+        map_offset,
+        head,
+        map_len: if len == 0 { 0 } else { total },
+    })
+}
+
+/// Checks that a region of `len` bytes at file offset `offset` ends inside the file, if the
+/// file is a regular file (other files, such as devices, report no usable length).
+fn check_inside(offset: u64, len: usize, st: &FileStat) -> Result<(), Error> {
+    let end = u64::try_from(len)
+        .ok()
+        .and_then(|len| offset.checked_add(len))
+        .ok_or(Error::Overflow { offset, len })?;
+    if st.is_regular && end > st.len {
+        return Err(Error::PastEnd {
+            end,
+            file_len: st.len,
+        });
+    }
+    Ok(())
+}
+
+/// The page-aligned part of a mapping to pass to `msync(2)`/`madvise(2)` for region bytes
+/// `[start, start + len)`, as (offset from the mapping's base, length).
+///
+/// The start is rounded down to a page boundary; the end is exact (the kernel rounds it up
+/// to a page). `Ok(None)` means the range is empty and there is nothing to do.
+fn page_span(
+    head: usize,
+    region_len: usize,
+    start: usize,
+    len: usize,
+    page: usize,
+) -> Result<Option<(usize, usize)>, Error> {
+    let out_of_range = Error::OutOfRange {
+        start,
+        len,
+        region_len,
+    };
+    let end = start.checked_add(len).ok_or(out_of_range)?;
+    if end > region_len {
+        return Err(out_of_range);
+    }
+    if len == 0 {
+        return Ok(None);
+    }
+    let first = head.checked_add(start).ok_or(out_of_range)?;
+    let aligned = first
+        .checked_sub(first.checked_rem(page).ok_or(out_of_range)?)
+        .ok_or(out_of_range)?;
+    let last = head.checked_add(end).ok_or(out_of_range)?;
+    Ok(Some((
+        aligned,
+        last.checked_sub(aligned).ok_or(out_of_range)?,
+    )))
+}
+
+/// What a map was made from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    /// Anonymous, zero-filled private memory.
+    Anonymous,
+    /// A file region.
+    File {
+        /// The file offset of the mapping's first byte (a multiple of the page size).
+        map_offset: u64,
+        /// The file's identity, to recognise it again in [`RawMap::remap`].
+        id: FileId,
+    },
+}
+
+/// One owned memory mapping and the byte region of it that was asked for.
+///
+/// A map is made from a file region ([`RawMap::map_file`], `unsafe`) or from anonymous
+/// memory ([`RawMap::anonymous`], safe). It hands out the region as `&[u8]`, as `&mut [u8]`
+/// when its [`Access`] is writable, or as raw pointers; it flushes ([`RawMap::flush`]),
+/// advises ([`RawMap::advise`]) and grows ([`RawMap::remap`]); dropping it unmaps.
+///
+/// An empty region owns no mapping at all: `mmap(2)` cannot map zero bytes.
+///
+/// # Examples
+///
+/// ```
+/// use mmarray_std::raw::RawMap;
+///
+/// let mut map = RawMap::anonymous(10)?;
+/// assert_eq!(map.as_bytes(), &[0; 10]);
+/// map.as_bytes_mut().unwrap()[3] = 7;
+/// assert_eq!(map.as_bytes()[3], 7);
+/// # Ok::<(), mmarray_std::raw::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RawMap {
+    /// The mapping's first byte (page-aligned), or dangling when nothing is mapped.
+    base: NonNull<u8>,
+    /// The mapping's length in bytes; 0 when nothing is mapped.
+    map_len: usize,
+    /// The region's offset inside the mapping.
+    head: usize,
+    /// The region's length in bytes.
+    len: usize,
+    /// How the mapping may be accessed.
+    access: Access,
+    /// What the mapping was made from.
+    origin: Origin,
+}
+
+// SAFETY: a `RawMap` owns plain memory (invariant 2) that is tied to no thread: it may be
+// read, written (given `&mut`), flushed and unmapped from any thread, so moving the owner
+// to another thread is sound.
+unsafe impl Send for RawMap {}
+
+// SAFETY: through `&RawMap` the safe API only reads the region (`as_bytes`), makes
+// syscalls that do not change the bytes (`msync`, non-destructive `madvise`), or returns raw
+// pointers, which need `unsafe` code to use. Every change of the bytes or the mapping takes
+// `&mut self`, which is exclusive. Shared access from several threads therefore only reads.
+unsafe impl Sync for RawMap {}
+
+impl RawMap {
+    /// Maps `len` bytes of `file` starting at byte `offset`.
+    ///
+    /// `offset` may be any byte offset: the mapping starts at `offset` rounded down to a
+    /// multiple of [`page_size`], and the region starts the difference into it. A region of
+    /// zero bytes makes no mapping (the file is still checked). The map keeps the file
+    /// mapped by itself; `file` may be closed afterwards.
+    ///
+    /// The file must be open for reading, and for writing too if `access` is
+    /// [`Access::ReadWrite`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use mmarray_std::raw::{Access, RawMap};
+    ///
+    /// let mut file = tempfile::tempfile()?;
+    /// file.write_all(b"hello, mapped world")?;
+    /// // SAFETY: the file is private to this example; nothing else writes or truncates it.
+    /// let map = unsafe { RawMap::map_file(&file, 7, 6, Access::ReadOnly)? };
+    /// assert_eq!(map.as_bytes(), b"mapped");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Overflow`] if `offset + len` passes `i64::MAX` or the mapping would pass
+    ///   `isize::MAX` bytes;
+    /// - [`Error::PastEnd`] if `file` is a regular file shorter than `offset + len` (extend
+    ///   it first);
+    /// - [`Error::Sys`] if `fstat(2)` or `mmap(2)` fails, e.g. with `EACCES` when the file is
+    ///   not open for the access asked.
+    ///
+    /// # Safety
+    ///
+    /// A mapping shows the file's bytes as they are now, not a copy, so the caller promises
+    /// for as long as the returned map is alive (including after [`RawMap::remap`]):
+    ///
+    /// 1. While a slice from [`RawMap::as_bytes`] or [`RawMap::as_bytes_mut`] is alive, the
+    ///    bytes it covers change only through that slice: not through another mapping of
+    ///    the file (in this process or another), not by `write(2)` to the file, not by any
+    ///    other process. This holds for [`Access::CopyOnWrite`] too, whose pages may still
+    ///    show changes of the file until they are first written.
+    /// 2. The file is not truncated below the end of the region: touching a mapped page past
+    ///    the end of a file raises `SIGBUS`.
+    /// 3. If `file` is not a regular file (a device, say), its length cannot be checked, so
+    ///    every byte of the region must be backed by it.
+    pub unsafe fn map_file<F: AsFd>(
+        file: F,
+        offset: u64,
+        len: usize,
+        access: Access,
+    ) -> Result<Self, Error> {
+        let file = file.as_fd();
+        let span = span(offset, len, sys::page_size())?;
+        let st = sys::stat(file).map_err(sys_error("fstat(2)"))?;
+        check_inside(offset, len, &st)?;
+        let origin = Origin::File {
+            map_offset: span.map_offset,
+            id: st.id,
+        };
+        let (base, map_len) = match NonZeroUsize::new(span.map_len) {
+            None => (NonNull::dangling(), 0),
+            Some(map_len) => (
+                sys::map_file(file, span.map_offset, map_len, access)
+                    .map_err(sys_error("mmap(2)"))?,
+                map_len.get(),
+            ),
+        };
+        Ok(Self {
+            base,
+            map_len,
+            head: span.head,
+            len,
+            access,
+            origin,
+        })
+    }
+
+    /// Maps `len` bytes of zero-filled, private, writable memory.
+    ///
+    /// Safe because no file and no other process can reach the memory. A region of zero
+    /// bytes makes no mapping. The access is [`Access::CopyOnWrite`]: writable, and private
+    /// to this map.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::raw::{Access, RawMap};
+    ///
+    /// let map = RawMap::anonymous(4096)?;
+    /// assert_eq!(map.len(), 4096);
+    /// assert_eq!(map.access(), Access::CopyOnWrite);
+    /// assert!(map.as_bytes().iter().all(|&b| b == 0));
+    /// # Ok::<(), mmarray_std::raw::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`] if `len` passes `isize::MAX`; [`Error::Sys`] if `mmap(2)` fails,
+    /// e.g. with `ENOMEM`.
+    pub fn anonymous(len: usize) -> Result<Self, Error> {
+        let span = span(0, len, sys::page_size())?;
+        let (base, map_len) = match NonZeroUsize::new(span.map_len) {
+            None => (NonNull::dangling(), 0),
+            Some(map_len) => (
+                sys::map_anonymous(map_len).map_err(sys_error("mmap(2)"))?,
+                map_len.get(),
+            ),
+        };
+        Ok(Self {
+            base,
+            map_len,
+            head: 0,
+            len,
+            access: Access::CopyOnWrite,
+            origin: Origin::Anonymous,
+        })
+    }
+
+    /// The region's length in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the region is empty (and so nothing is mapped).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How the map may be accessed.
+    #[must_use]
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// The region's first byte; dangling (but non-null and aligned) when the region is empty.
+    fn region(&self) -> NonNull<u8> {
+        if self.map_len == 0 {
+            return NonNull::dangling();
+        }
+        // SAFETY: a mapping exists, so `head < head + len == map_len` (invariants 1 and 3,
+        // `len > 0` by invariant 1): `base + head` lies inside the mapping, one allocation,
+        // and `head <= isize::MAX`.
+        unsafe { self.base.add(self.head) }
+    }
+
+    /// The region as bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let map = mmarray_std::raw::RawMap::anonymous(3)?;
+    /// assert_eq!(map.as_bytes(), &[0, 0, 0]);
+    /// # Ok::<(), mmarray_std::raw::Error>(())
+    /// ```
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: `from_raw_parts(region, len)` needs:
+        // - non-null and aligned: `region` is a `NonNull<u8>`, and `u8` has alignment 1;
+        // - valid for reads of `len` bytes within one allocation: for `len == 0` any such
+        //   pointer is; otherwise `[region, region + len) == [base + head, base + map_len)`
+        //   is inside the one readable mapping this map owns (invariants 2 and 3);
+        // - initialised: mapped file pages and anonymous pages hold initialised bytes (the
+        //   kernel zero-fills anything past the end of a file within its last page);
+        // - `len <= isize::MAX`: invariant 3;
+        // - not mutated while the slice lives: this map changes the bytes only through
+        //   `&mut self`, which the borrow of `self` excludes; raw-pointer writers
+        //   (`as_mut_ptr`) promise in their own `unsafe` code not to overlap live slices;
+        //   other writers of a file are excluded by the contract of `map_file`, and nothing
+        //   else can reach anonymous memory; truncation (SIGBUS) is excluded by `map_file`.
+        unsafe { slice::from_raw_parts(self.region().as_ptr(), self.len) }
+    }
+
+    /// The region as mutable bytes, or `None` if the map is [`Access::ReadOnly`].
+    ///
+    /// With [`Access::ReadWrite`] the writes reach the file (see [`RawMap::flush`] for
+    /// when they are durable); with [`Access::CopyOnWrite`] they stay in this map.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut map = mmarray_std::raw::RawMap::anonymous(2)?;
+    /// map.as_bytes_mut().unwrap().copy_from_slice(&[1, 2]);
+    /// assert_eq!(map.as_bytes(), &[1, 2]);
+    /// # Ok::<(), mmarray_std::raw::Error>(())
+    /// ```
+    #[must_use]
+    pub fn as_bytes_mut(&mut self) -> Option<&mut [u8]> {
+        if !self.access.is_writable() {
+            return None;
+        }
+        // SAFETY: `from_raw_parts_mut(region, len)` needs what `as_bytes` argues (non-null,
+        // aligned, inside one mapping, initialised, `len <= isize::MAX`), plus:
+        // - valid for writes: the access is writable, so the mapping has `PROT_WRITE`
+        //   (invariant 2);
+        // - no other access while the slice lives: `&mut self` excludes every other borrow
+        //   of this map, raw-pointer users promise not to overlap live slices, and other
+        //   writers and readers of a file are excluded by the contract of `map_file`.
+        Some(unsafe { slice::from_raw_parts_mut(self.region().as_ptr(), self.len) })
+    }
+
+    /// A pointer to the region's first byte, valid for reads of [`RawMap::len`] bytes
+    /// while the map is alive and not remapped. Dangling (non-null, aligned) if the region
+    /// is empty.
+    ///
+    /// Reading through it is `unsafe`; it must not overlap a live `&mut [u8]` from
+    /// [`RawMap::as_bytes_mut`].
+    #[must_use]
+    pub fn as_ptr(&self) -> *const u8 {
+        self.region().as_ptr()
+    }
+
+    /// A pointer to the region's first byte that may be written through, or `None` if the
+    /// map is [`Access::ReadOnly`].
+    ///
+    /// Valid for reads and writes of [`RawMap::len`] bytes while the map is alive and not
+    /// remapped (which takes `&mut self`). This is the building block for disjoint writers
+    /// on several threads: the caller's `unsafe` code must ensure that no two writers, and
+    /// no writer and any slice from [`RawMap::as_bytes`], touch the same bytes at the same
+    /// time. The pointer is not derived from a reference, so writing through it while only
+    /// `&RawMap` is held is allowed when those rules hold.
+    #[must_use]
+    pub fn as_mut_ptr(&self) -> Option<NonNull<u8>> {
+        self.access.is_writable().then(|| self.region())
+    }
+
+    /// Writes the whole map's changes back to the file (`msync(2)`).
+    ///
+    /// `sync = true` waits until the data is written (`MS_SYNC`); `false` only schedules
+    /// the write (`MS_ASYNC`). Changes are visible to other readers of the file at once
+    /// either way; flushing is about durability. A no-op for empty regions, and in effect
+    /// for read-only, copy-on-write and anonymous maps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let map = mmarray_std::raw::RawMap::anonymous(0)?;
+    /// map.flush(true)?; // nothing is mapped, nothing to do
+    /// # Ok::<(), mmarray_std::raw::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sys`] if `msync(2)` fails, e.g. with `EIO` when writing back failed.
+    pub fn flush(&self, sync: bool) -> Result<(), Error> {
+        if self.map_len == 0 {
+            return Ok(());
+        }
+        sys::sync(self.base.as_ptr(), self.map_len, sync).map_err(sys_error("msync(2)"))
+    }
+
+    /// Writes back the changes of region bytes `[start, start + len)` (`msync(2)`).
+    ///
+    /// The range is widened outwards to whole pages, so neighbouring bytes may be written
+    /// back too. An empty range does nothing. `sync` is as in [`RawMap::flush`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if the range does not lie inside the region; [`Error::Sys`] if
+    /// `msync(2)` fails.
+    pub fn flush_range(&self, start: usize, len: usize, sync: bool) -> Result<(), Error> {
+        match page_span(self.head, self.len, start, len, sys::page_size())? {
+            None => Ok(()),
+            Some((offset, span)) => sys::sync(self.base.as_ptr().wrapping_add(offset), span, sync)
+                .map_err(sys_error("msync(2)")),
+        }
+    }
+
+    /// Tells the kernel how the whole map will be accessed (`madvise(2)`).
+    ///
+    /// A hint only: it never changes the bytes. A no-op for empty regions.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sys`] if `madvise(2)` fails.
+    pub fn advise(&self, advice: Advice) -> Result<(), Error> {
+        if self.map_len == 0 {
+            return Ok(());
+        }
+        sys::advise(self.base.as_ptr(), self.map_len, advice).map_err(sys_error("madvise(2)"))
+    }
+
+    /// Tells the kernel how region bytes `[start, start + len)` will be accessed
+    /// (`madvise(2)`), widened outwards to whole pages. An empty range does nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if the range does not lie inside the region; [`Error::Sys`] if
+    /// `madvise(2)` fails.
+    pub fn advise_range(&self, start: usize, len: usize, advice: Advice) -> Result<(), Error> {
+        match page_span(self.head, self.len, start, len, sys::page_size())? {
+            None => Ok(()),
+            Some((offset, span)) => {
+                sys::advise(self.base.as_ptr().wrapping_add(offset), span, advice)
+                    .map_err(sys_error("madvise(2)"))
+            }
+        }
+    }
+
+    /// Changes the region's length to `new_len` bytes, keeping its file offset.
+    ///
+    /// Typically used to grow after the file was extended. The first
+    /// `min(old, new)` bytes keep their contents (including unflushed and copy-on-write
+    /// changes); new bytes show the file. On Linux this is `mremap(2)` with
+    /// `MREMAP_MAYMOVE`; elsewhere a new mapping replaces the old one (copy-on-write
+    /// contents are copied over). The region may move: `&mut self` proves no slice is alive.
+    /// Shrinking to zero unmaps; growing from zero maps afresh. On error the map is
+    /// unchanged.
+    ///
+    /// `file` must be the file the map was made from (any descriptor of it); it is checked.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Anonymous`] if the map was made by [`RawMap::anonymous`];
+    /// - [`Error::OtherFile`] if `file` is not the map's file;
+    /// - [`Error::Overflow`] or [`Error::PastEnd`] as in [`RawMap::map_file`] for the new
+    ///   length (extend the file before growing);
+    /// - [`Error::Sys`] if `fstat(2)`, `mmap(2)` or `mremap(2)` fails.
+    pub fn remap<F: AsFd>(&mut self, file: F, new_len: usize) -> Result<(), Error> {
+        self.remap_impl(file.as_fd(), new_len, true)
+    }
+
+    /// [`RawMap::remap`], with the choice to avoid `mremap(2)` (so that the portable path is
+    /// tested on Linux too).
+    fn remap_impl(
+        &mut self,
+        file: BorrowedFd<'_>,
+        new_len: usize,
+        use_mremap: bool,
+    ) -> Result<(), Error> {
+        let Origin::File { map_offset, id } = self.origin else {
+            return Err(Error::Anonymous);
+        };
+        let st = sys::stat(file).map_err(sys_error("fstat(2)"))?;
+        if st.id != id {
+            return Err(Error::OtherFile);
+        }
+        let overflow = Error::Overflow {
+            offset: map_offset,
+            len: new_len,
+        };
+        let offset = u64::try_from(self.head)
+            .ok()
+            .and_then(|head| map_offset.checked_add(head))
+            .ok_or(overflow)?;
+        let span = span(offset, new_len, sys::page_size())?;
+        check_inside(offset, new_len, &st)?;
+        let old = NonZeroUsize::new(self.map_len);
+        let new = NonZeroUsize::new(span.map_len);
+        let base = match (old, new) {
+            (None, None) => NonNull::dangling(),
+            (None, Some(new)) => {
+                sys::map_file(file, map_offset, new, self.access).map_err(sys_error("mmap(2)"))?
+            }
+            (Some(old), None) => {
+                // SAFETY: `[base, base + old)` is the whole mapping this map owns
+                // (invariant 2), page-aligned; `&mut self` proves no slice into it is alive,
+                // and `base` is replaced below, so the range is never accessed again.
+                let _ignored = unsafe { sys::unmap(self.base, old) };
+                NonNull::dangling()
+            }
+            (Some(old), Some(new)) if old == new => self.base,
+            (Some(old), Some(new)) => self.move_mapping(file, map_offset, old, new, use_mremap)?,
+        };
+        self.base = base;
+        self.map_len = span.map_len;
+        self.len = new_len;
+        Ok(())
+    }
+
+    /// Resizes the owned mapping of `old` bytes to `new` bytes of the file at `map_offset`
+    /// and returns its new base. The old base is invalid afterwards unless this fails; the
+    /// caller must store the result in `self.base` at once.
+    fn move_mapping(
+        &mut self,
+        file: BorrowedFd<'_>,
+        map_offset: u64,
+        old: NonZeroUsize,
+        new: NonZeroUsize,
+        use_mremap: bool,
+    ) -> Result<NonNull<u8>, Error> {
+        #[cfg(target_os = "linux")]
+        if use_mremap {
+            // SAFETY: `[base, base + old)` is one whole page-aligned mapping this map owns
+            // (invariant 2), and `&mut self` proves no reference into it is alive; the
+            // caller replaces `base` with the result.
+            return unsafe { sys::remap(self.base, old, new) }.map_err(sys_error("mremap(2)"));
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = use_mremap;
+        let fresh =
+            sys::map_file(file, map_offset, new, self.access).map_err(sys_error("mmap(2)"))?;
+        if self.access == Access::CopyOnWrite {
+            // SAFETY: `copy_nonoverlapping(src, dst, n)` needs:
+            // - `src = base` valid for reads of `n <= old` bytes: the old mapping is readable
+            //   and `old` bytes long (invariant 2);
+            // - `dst = fresh` valid for writes of `n <= new` bytes: the new mapping is
+            //   `new` bytes long and copy-on-write maps are writable;
+            // - no overlap: `fresh` is a new mapping, which the kernel placed apart from
+            //   every existing one, the old one included;
+            // - `u8` needs no alignment; `&mut self` proves no reference into either range
+            //   is alive.
+            unsafe {
+                core::ptr::copy_nonoverlapping(
+                    self.base.as_ptr(),
+                    fresh.as_ptr(),
+                    old.min(new).get(),
+                );
+            }
+        }
+        // SAFETY: `[base, base + old)` is the whole mapping this map owns (invariant 2),
+        // page-aligned; `&mut self` proves no slice into it is alive and the caller replaces
+        // `base` with `fresh`, so the old range is never accessed again.
+        let _ignored = unsafe { sys::unmap(self.base, old) };
+        Ok(fresh)
+    }
+}
+
+impl Drop for RawMap {
+    fn drop(&mut self) {
+        if let Some(len) = NonZeroUsize::new(self.map_len) {
+            // SAFETY: `[base, base + map_len)` is the whole mapping this map owns
+            // (invariant 2), page-aligned; `&mut self` in `drop` proves no slice into it is
+            // alive, and the map is never used again. An error (which would only mean the
+            // range was not mapped) is ignored: there is nothing left to release.
+            let _ignored = unsafe { sys::unmap(self.base, len) };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn span_matches_a_brute_force_model() {
+        for page in [1_usize, 8, 4096] {
+            for offset in (0..40_u64).chain([4095, 4096, 4097, 3 * 4096 + 5]) {
+                for len in [0_usize, 1, 7, 8, 9, 100] {
+                    let span = span(offset, len, page).unwrap();
+                    // Model: the largest multiple of `page` not above `offset`.
+                    let page64 = u64::try_from(page).unwrap();
+                    let model = (0..=offset).rev().find(|o| o % page64 == 0).unwrap();
+                    assert_eq!(span.map_offset, model, "offset {offset} page {page}");
+                    assert_eq!(u64::try_from(span.head).unwrap(), offset - model);
+                    assert!(span.head < page);
+                    let expected = if len == 0 { 0 } else { span.head + len };
+                    assert_eq!(span.map_len, expected);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn span_rejects_overflowing_regions() {
+        let max = i64::MAX.unsigned_abs();
+        assert!(span(max, 0, 4096).is_ok());
+        assert!(span(max - 1, 1, 4096).is_ok());
+        for (offset, len) in [
+            (max, 1),
+            (u64::MAX, 0),
+            (u64::MAX - 3, 10),
+            (0, usize::MAX),
+            (0, MAP_MAX + 1),
+            // The head pushes the mapping past isize::MAX although the region fits.
+            (1, MAP_MAX),
+        ] {
+            assert_eq!(
+                span(offset, len, 4096),
+                Err(Error::Overflow { offset, len }),
+                "offset {offset} len {len}"
+            );
+        }
+        assert!(span(0, MAP_MAX, 4096).is_ok());
+    }
+
+    #[test]
+    fn page_span_matches_a_brute_force_model() {
+        let page = 8;
+        for head in 0..page {
+            for region_len in 0..30 {
+                for start in 0..34 {
+                    for len in 0..34 {
+                        let got = page_span(head, region_len, start, len, page);
+                        if start + len > region_len {
+                            assert_eq!(
+                                got,
+                                Err(Error::OutOfRange {
+                                    start,
+                                    len,
+                                    region_len
+                                })
+                            );
+                            continue;
+                        }
+                        let got = got.unwrap();
+                        if len == 0 {
+                            assert_eq!(got, None);
+                            continue;
+                        }
+                        let (offset, span) = got.unwrap();
+                        let first = head + start;
+                        assert_eq!(offset % page, 0);
+                        assert!(offset <= first && first < offset + page);
+                        assert_eq!(offset + span, head + start + len);
+                    }
+                }
+            }
+        }
+        let huge = page_span(0, 10, usize::MAX, 2, 4096);
+        assert!(matches!(huge, Err(Error::OutOfRange { .. })));
+    }
+
+    #[test]
+    fn portable_remap_keeps_copy_on_write_changes_and_shows_the_grown_file() {
+        let page = page_size();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        let original: Vec<u8> = (0..page + 10).map(|i| (i % 251) as u8).collect();
+        file.write_all(&original).unwrap();
+        // SAFETY: the temporary file is private to this test; it is only extended.
+        let mut map =
+            unsafe { RawMap::map_file(file.as_file(), 5, page, Access::CopyOnWrite) }.unwrap();
+        map.as_bytes_mut().unwrap()[0] = 0xEE;
+        let old_base = map.base;
+
+        let mut grown = original.clone();
+        grown.resize(4 * page, 0);
+        grown[3 * page] = 0x77;
+        // Extend without truncating (truncation would discard the private page too).
+        let file_ref = file.as_file();
+        file_ref.set_len(u64::try_from(4 * page).unwrap()).unwrap();
+        std::os::unix::fs::FileExt::write_all_at(
+            file_ref,
+            &[0x77],
+            u64::try_from(3 * page).unwrap(),
+        )
+        .unwrap();
+        map.remap_impl(file.as_file().as_fd(), 3 * page, false)
+            .unwrap();
+
+        assert_ne!(map.base, old_base, "the portable path maps afresh");
+        let bytes = map.as_bytes();
+        assert_eq!(bytes.len(), 3 * page);
+        assert_eq!(bytes[0], 0xEE, "the private change survived");
+        assert_eq!(&bytes[1..], &grown[6..5 + 3 * page]);
+        assert_eq!(std::fs::read(file.path()).unwrap(), grown, "file untouched");
+    }
+
+    #[test]
+    fn portable_remap_of_a_shared_map_sees_earlier_writes() {
+        let page = page_size();
+        let file = tempfile::NamedTempFile::new().unwrap();
+        file.as_file().set_len(100).unwrap();
+        // SAFETY: the temporary file is private to this test; it is only extended.
+        let mut map =
+            unsafe { RawMap::map_file(file.as_file(), 0, 100, Access::ReadWrite) }.unwrap();
+        map.as_bytes_mut().unwrap()[99] = 9;
+        file.as_file()
+            .set_len(u64::try_from(2 * page).unwrap())
+            .unwrap();
+        map.remap_impl(file.as_file().as_fd(), 2 * page, false)
+            .unwrap();
+        assert_eq!(map.as_bytes()[99], 9);
+        assert!(map.as_bytes()[100..].iter().all(|&b| b == 0));
+        assert_eq!(std::fs::read(file.path()).unwrap()[99], 9);
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong_and_what_is_right() {
+        let text = Error::PastEnd {
+            end: 10,
+            file_len: 4,
+        }
+        .to_string();
+        assert!(text.contains("ends at byte 10") && text.contains("extend the file"));
+        let text = Error::OutOfRange {
+            start: 3,
+            len: 9,
+            region_len: 8,
+        }
+        .to_string();
+        assert!(text.contains("starting at byte 3") && text.contains("at or before byte 8"));
+        let sys = Error::Sys {
+            call: "mmap(2)",
+            errno: Errno::ACCESS,
+        };
+        assert!(sys.to_string().starts_with("mmap(2) failed: "));
+        assert!(core::error::Error::source(&sys).is_some());
+        assert!(core::error::Error::source(&Error::Anonymous).is_none());
+    }
+}

@@ -1,0 +1,505 @@
+//! The operating-system layer: thin wrappers over rustix's `mm`, `fs` and `param` APIs.
+//!
+//! This is the only module of the crate that names rustix. Each wrapper makes one system
+//! call, cites its man page, and returns [`rustix::io::Result`]. The wrappers hand out raw
+//! pointers only; turning a mapping into slices is the job of [`crate::raw`].
+//!
+//! # Which wrappers are `unsafe`, and why
+//!
+//! A wrapper is an `unsafe fn` exactly when some argument could break Rust's memory model:
+//!
+//! - [`map_file`] and [`map_anonymous`] are safe: they never pass `MAP_FIXED` and always pass
+//!   a null address hint, so the kernel places the new mapping where no memory exists yet.
+//!   They return a raw pointer; nothing is read or written.
+//! - [`sync`] and [`advise`] are safe: they accept only `MS_SYNC`/`MS_ASYNC` (never
+//!   `MS_INVALIDATE`) and only the non-destructive advice of [`Advice`] (never
+//!   `MADV_DONTNEED`, `MADV_FREE`, `MADV_REMOVE`). Those calls change neither the bytes of
+//!   any mapping nor the address space; the kernel rejects bad addresses with an error.
+//! - [`unmap`] and [`remap`] are `unsafe`: they remove (or may move) memory that references
+//!   might still point to.
+#![allow(unsafe_code)]
+
+use core::ffi::c_void;
+use core::num::NonZeroUsize;
+use core::ptr::{self, NonNull};
+
+use rustix::fd::AsFd;
+use rustix::fs::FileType;
+pub(crate) use rustix::io::Errno;
+use rustix::io::Result;
+use rustix::mm::{MapFlags, MsyncFlags, ProtFlags};
+
+/// How a file mapping may be accessed, and where its writes go.
+///
+/// These are the three file-backed modes of `numpy.memmap`: `r` is [`Access::ReadOnly`],
+/// `r+` and `w+` are [`Access::ReadWrite`], `c` is [`Access::CopyOnWrite`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Read only (`PROT_READ`, `MAP_SHARED`). The file may be opened read-only.
+    ReadOnly,
+    /// Read and write; writes reach the file (`PROT_READ | PROT_WRITE`, `MAP_SHARED`). The
+    /// file must be opened for reading and writing.
+    ReadWrite,
+    /// Read and write; writes stay private to this mapping and never reach the file
+    /// (`PROT_READ | PROT_WRITE`, `MAP_PRIVATE`). The file may be opened read-only.
+    CopyOnWrite,
+}
+
+impl Access {
+    /// Whether memory mapped with this access may be written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::raw::Access;
+    ///
+    /// assert!(!Access::ReadOnly.is_writable());
+    /// assert!(Access::ReadWrite.is_writable());
+    /// assert!(Access::CopyOnWrite.is_writable());
+    /// ```
+    #[must_use]
+    pub const fn is_writable(self) -> bool {
+        match self {
+            Self::ReadOnly => false,
+            Self::ReadWrite | Self::CopyOnWrite => true,
+        }
+    }
+
+    /// The `PROT_*` and `MAP_*` flags that `mmap(2)` receives for this access.
+    fn flags(self) -> (ProtFlags, MapFlags) {
+        match self {
+            Self::ReadOnly => (ProtFlags::READ, MapFlags::SHARED),
+            Self::ReadWrite => (ProtFlags::READ | ProtFlags::WRITE, MapFlags::SHARED),
+            Self::CopyOnWrite => (ProtFlags::READ | ProtFlags::WRITE, MapFlags::PRIVATE),
+        }
+    }
+}
+
+/// An access-pattern hint for `madvise(2)`.
+///
+/// Only hints that leave the mapped bytes unchanged are offered; the destructive Linux
+/// `MADV_DONTNEED` (which zero-fills private pages) is deliberately absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Advice {
+    /// No special treatment (`MADV_NORMAL`).
+    Normal,
+    /// Pages will be read in order: read ahead aggressively, free behind (`MADV_SEQUENTIAL`).
+    Sequential,
+    /// Pages will be read in random order: read ahead little (`MADV_RANDOM`).
+    Random,
+    /// Pages will be needed soon: start reading them in now (`MADV_WILLNEED`).
+    WillNeed,
+}
+
+impl Advice {
+    /// The rustix advice for this hint.
+    fn to_rustix(self) -> rustix::mm::Advice {
+        match self {
+            Self::Normal => rustix::mm::Advice::Normal,
+            Self::Sequential => rustix::mm::Advice::Sequential,
+            Self::Random => rustix::mm::Advice::Random,
+            Self::WillNeed => rustix::mm::Advice::WillNeed,
+        }
+    }
+}
+
+/// The identity of a file: its device and inode numbers from `fstat(2)`.
+///
+/// Two open file descriptions with equal identities refer to the same file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct FileId {
+    /// `st_dev`, widened losslessly (its C type differs between platforms).
+    dev: i128,
+    /// `st_ino`, widened losslessly.
+    ino: i128,
+}
+
+/// What `fstat(2)` reports about an open file, reduced to what mapping needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileStat {
+    /// The file's length in bytes (`st_size`).
+    pub(crate) len: u64,
+    /// Whether the file is a regular file; only then does `len` bound what may be mapped.
+    pub(crate) is_regular: bool,
+    /// Whether the file is a directory, which cannot be mapped.
+    pub(crate) is_dir: bool,
+    /// The file's identity.
+    pub(crate) id: FileId,
+}
+
+/// The size of a memory page in bytes, the unit of mapping offsets (`getpagesize(2)`).
+///
+/// Always a power of two.
+pub(crate) fn page_size() -> usize {
+    rustix::param::page_size()
+}
+
+/// Length, type and identity of an open file (`fstat(2)`).
+///
+/// # Errors
+///
+/// The `fstat` error; [`Errno::OVERFLOW`] if the kernel reports a negative size.
+pub(crate) fn stat<Fd: AsFd>(file: Fd) -> Result<FileStat> {
+    let st = rustix::fs::fstat(file)?;
+    let len = u64::try_from(st.st_size).map_err(|_| Errno::OVERFLOW)?;
+    Ok(FileStat {
+        len,
+        is_regular: FileType::from_raw_mode(st.st_mode) == FileType::RegularFile,
+        is_dir: FileType::from_raw_mode(st.st_mode) == FileType::Directory,
+        id: FileId {
+            dev: i128::from(st.st_dev),
+            ino: i128::from(st.st_ino),
+        },
+    })
+}
+
+/// The length of an open file in bytes (`fstat(2)`, `st_size`).
+///
+/// # Errors
+///
+/// As [`stat`].
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "for the adapter's open/create, which builds on this layer"
+    )
+)]
+pub(crate) fn file_len<Fd: AsFd>(file: Fd) -> Result<u64> {
+    stat(file).map(|st| st.len)
+}
+
+/// Whether an open file description allows writing (`fcntl(2)`, `F_GETFL`).
+///
+/// # Errors
+///
+/// The `fcntl` error, e.g. [`Errno::BADF`].
+pub(crate) fn is_writable<Fd: AsFd>(file: Fd) -> Result<bool> {
+    let mode = rustix::fs::fcntl_getfl(file)? & rustix::fs::OFlags::RWMODE;
+    Ok(mode == rustix::fs::OFlags::RDWR || mode == rustix::fs::OFlags::WRONLY)
+}
+
+/// Sets the length of an open file (`ftruncate(2)`).
+///
+/// Growing makes a sparse tail that reads as zeros (no `fallocate`). Shrinking a file that
+/// is mapped anywhere makes access to the cut-off pages raise `SIGBUS`: the caller decides
+/// whether that is allowed.
+///
+/// # Errors
+///
+/// The `ftruncate` error, e.g. [`Errno::BADF`] or [`Errno::INVAL`] if the file is not open
+/// for writing, [`Errno::FBIG`] if `len` is too large for the file system.
+pub(crate) fn set_len<Fd: AsFd>(file: Fd, len: u64) -> Result<()> {
+    rustix::fs::ftruncate(file, len)
+}
+
+/// Maps `len` bytes of `file` starting at `offset` (`mmap(2)`).
+///
+/// `offset` must be a multiple of [`page_size`] (the kernel rejects others with
+/// [`Errno::INVAL`]). The kernel picks the address; the returned pointer is page-aligned.
+/// The mapping stays until [`unmap`]; it keeps the file open by itself.
+///
+/// # Errors
+///
+/// The `mmap` error, e.g. [`Errno::ACCESS`] if the file is not open for the access asked,
+/// [`Errno::NODEV`] if the file cannot be mapped, [`Errno::NOMEM`] if the address space is
+/// full (also returned in the never-observed case that the kernel answers with address 0,
+/// which is then leaked rather than used).
+pub(crate) fn map_file<Fd: AsFd>(
+    file: Fd,
+    offset: u64,
+    len: NonZeroUsize,
+    access: Access,
+) -> Result<NonNull<u8>> {
+    let (prot, flags) = access.flags();
+    // SAFETY: `mmap`'s contract (rustix `mm::mmap`) has two parts. (1) A non-null address
+    // must be page-aligned and valid to mutate: we pass null, and without `MAP_FIXED` the
+    // kernel chooses a range that overlaps no existing mapping, so no existing memory is
+    // touched. (2) Rust references to the new memory must keep their invariants: none exist
+    // yet, and we only return a raw pointer; `crate::raw` argues its slices separately.
+    let addr = unsafe { rustix::mm::mmap(ptr::null_mut(), len.get(), prot, flags, file, offset) }?;
+    NonNull::new(addr.cast::<u8>()).ok_or(Errno::NOMEM)
+}
+
+/// Maps `len` zero-filled bytes of private, readable and writable memory
+/// (`mmap(2)` with `MAP_PRIVATE | MAP_ANONYMOUS`).
+///
+/// The returned pointer is page-aligned; the mapping stays until [`unmap`].
+///
+/// # Errors
+///
+/// The `mmap` error, e.g. [`Errno::NOMEM`] if the memory is not available (also returned if
+/// the kernel answers with address 0, as in [`map_file`]).
+pub(crate) fn map_anonymous(len: NonZeroUsize) -> Result<NonNull<u8>> {
+    // SAFETY: as in `map_file`: a null hint without `MAP_FIXED` makes the kernel choose a
+    // fresh range, so no existing memory is affected, and no reference to the new memory
+    // exists; we return only a raw pointer.
+    let addr = unsafe {
+        rustix::mm::mmap_anonymous(
+            ptr::null_mut(),
+            len.get(),
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::PRIVATE,
+        )
+    }?;
+    NonNull::new(addr.cast::<u8>()).ok_or(Errno::NOMEM)
+}
+
+/// Removes the mapping `[addr, addr + len)` (`munmap(2)`).
+///
+/// # Errors
+///
+/// The `munmap` error, e.g. [`Errno::INVAL`] if `addr` is not page-aligned.
+///
+/// # Safety
+///
+/// - `[addr, addr + len)` must be all or the tail of a mapping that the caller owns (made by
+///   [`map_file`], [`map_anonymous`] or [`remap`]), with `addr` page-aligned.
+/// - No reference into that range may be alive, and the range must not be accessed again:
+///   after this call the addresses may belong to some other mapping.
+pub(crate) unsafe fn unmap(addr: NonNull<u8>, len: NonZeroUsize) -> Result<()> {
+    // SAFETY: the caller promises (see `# Safety`) that the range is a mapping it owns,
+    // page-aligned and with the provenance of the pointer `mmap` returned, and that no
+    // reference into it is alive or will be used; that is rustix's `munmap` contract.
+    unsafe { rustix::mm::munmap(addr.as_ptr().cast::<c_void>(), len.get()) }
+}
+
+/// Writes the dirty pages of `[addr, addr + len)` back to the file (`msync(2)`).
+///
+/// `wait` selects `MS_SYNC` (return after the write completed) or `MS_ASYNC` (schedule the
+/// write and return). `addr` must be page-aligned; `len` is rounded up to whole pages by the
+/// kernel. On private and anonymous mappings this does nothing.
+///
+/// # Errors
+///
+/// The `msync` error: [`Errno::INVAL`] if `addr` is not page-aligned, [`Errno::NOMEM`] if the
+/// range is not entirely mapped, [`Errno::IO`] if writing back failed.
+pub(crate) fn sync(addr: *mut u8, len: usize, wait: bool) -> Result<()> {
+    let flags = if wait {
+        MsyncFlags::SYNC
+    } else {
+        MsyncFlags::ASYNC
+    };
+    // SAFETY: rustix asks for an address "appropriate to call msync on", because some flags
+    // change memory. We pass only `MS_SYNC` or `MS_ASYNC`, never `MS_INVALIDATE`: they copy
+    // page-cache contents to storage and neither read nor write this process's memory through
+    // `addr`, nor change any mapping. The kernel validates `addr` and `len` and answers
+    // `EINVAL`/`ENOMEM` for a bad range, so no argument can break the memory model.
+    unsafe { rustix::mm::msync(addr.cast::<c_void>(), len, flags) }
+}
+
+/// Gives the kernel an access-pattern hint for `[addr, addr + len)` (`madvise(2)`).
+///
+/// `addr` must be page-aligned; `len` is rounded up to whole pages by the kernel.
+///
+/// # Errors
+///
+/// The `madvise` error: [`Errno::INVAL`] if `addr` is not page-aligned, [`Errno::NOMEM`] if
+/// the range is not entirely mapped.
+pub(crate) fn advise(addr: *mut u8, len: usize, advice: Advice) -> Result<()> {
+    // SAFETY: rustix warns that some advice mutates memory. `Advice` offers only
+    // `NORMAL`, `SEQUENTIAL`, `RANDOM` and `WILLNEED`, which tune read-ahead and caching and
+    // never change the bytes a mapping shows or the address space. The kernel validates
+    // `addr` and `len`, so no argument can break the memory model.
+    unsafe { rustix::mm::madvise(addr.cast::<c_void>(), len, advice.to_rustix()) }
+}
+
+/// Resizes the mapping `[addr, addr + old_len)` to `new_len` bytes, moving it if needed
+/// (`mremap(2)` with `MREMAP_MAYMOVE`; Linux only).
+///
+/// Contents are kept up to the smaller length, including the private pages of a
+/// copy-on-write or anonymous mapping. Growth of a file mapping shows the file's bytes;
+/// growth of an anonymous mapping shows zeros. On error the old mapping is unchanged.
+///
+/// # Errors
+///
+/// The `mremap` error, e.g. [`Errno::NOMEM`] if no address range is free,
+/// [`Errno::INVAL`] if `addr` is not page-aligned.
+///
+/// # Safety
+///
+/// - `[addr, addr + old_len)` must be exactly one whole mapping that the caller owns (made by
+///   [`map_file`], [`map_anonymous`] or this function), with `addr` page-aligned.
+/// - No reference into it may be alive: the mapping may move, and on success `addr` must not
+///   be used again; the returned pointer replaces it.
+#[cfg(target_os = "linux")]
+pub(crate) unsafe fn remap(
+    addr: NonNull<u8>,
+    old_len: NonZeroUsize,
+    new_len: NonZeroUsize,
+) -> Result<NonNull<u8>> {
+    // SAFETY: the caller promises (see `# Safety`) that the range is a whole, page-aligned
+    // mapping it owns, with the provenance `mmap` gave it, and that no reference into it
+    // is alive; that is rustix's `mremap` contract with `MREMAP_MAYMOVE`.
+    let new = unsafe {
+        rustix::mm::mremap(
+            addr.as_ptr().cast::<c_void>(),
+            old_len.get(),
+            new_len.get(),
+            rustix::mm::MremapFlags::MAYMOVE,
+        )
+    }?;
+    NonNull::new(new.cast::<u8>()).ok_or(Errno::NOMEM)
+}
+
+/// Creates an anonymous in-memory file with close-on-exec set (`memfd_create(2)`).
+///
+/// The file starts empty; give it a length with [`set_len`] and map it with [`map_file`] to
+/// get memory that other mappings (e.g. in a forked child, or of the same descriptor) share.
+/// `name` is shown in `/proc/self/fd` only and need not be unique.
+///
+/// # Errors
+///
+/// The `memfd_create` error, e.g. [`Errno::INVAL`] if `name` is longer than 249 bytes or
+/// contains a NUL byte, [`Errno::MFILE`] if the process has too many open files.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "for the adapter's open/create, which builds on this layer"
+    )
+)]
+pub(crate) fn memfd(name: &str) -> Result<rustix::fd::OwnedFd> {
+    rustix::fs::memfd_create(name, rustix::fs::MemfdFlags::CLOEXEC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn nz(n: usize) -> NonZeroUsize {
+        NonZeroUsize::new(n).expect("test lengths are non-zero")
+    }
+
+    #[test]
+    fn page_size_is_a_power_of_two_of_at_least_4096() {
+        let page = page_size();
+        assert!(page.is_power_of_two(), "page size {page}");
+        assert!(page >= 4096, "page size {page}");
+    }
+
+    #[test]
+    fn stat_reports_length_type_and_identity() {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&[7; 1234]).unwrap();
+        let st = stat(&file).unwrap();
+        assert_eq!(st.len, 1234);
+        assert!(st.is_regular);
+        assert_eq!(file_len(&file).unwrap(), 1234);
+
+        let clone = file.try_clone().unwrap();
+        assert_eq!(stat(&clone).unwrap().id, st.id, "a dup is the same file");
+        let other = tempfile::tempfile().unwrap();
+        assert_ne!(stat(&other).unwrap().id, st.id, "another file differs");
+
+        let null = std::fs::File::open("/dev/null").unwrap();
+        assert!(!stat(&null).unwrap().is_regular);
+    }
+
+    #[test]
+    fn set_len_grows_with_zeros_and_shrinks() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(b"abc").unwrap();
+        set_len(file.as_file(), 10_000).unwrap();
+        assert_eq!(file_len(file.as_file()).unwrap(), 10_000);
+        let bytes = std::fs::read(file.path()).unwrap();
+        assert_eq!(bytes.len(), 10_000);
+        assert_eq!(&bytes[..3], b"abc");
+        assert!(bytes[3..].iter().all(|&b| b == 0));
+        set_len(file.as_file(), 1).unwrap();
+        assert_eq!(std::fs::read(file.path()).unwrap(), b"a");
+    }
+
+    #[test]
+    fn anonymous_map_is_zeroed_page_aligned_and_unmaps() {
+        let page = page_size();
+        let len = nz(3 * page + 5);
+        let base = map_anonymous(len).unwrap();
+        assert_eq!(base.as_ptr() as usize % page, 0);
+        // SAFETY: the mapping is ours, readable, initialised (zero-filled) and `len` long;
+        // no other pointer to it is used while the slice lives.
+        let bytes = unsafe { core::slice::from_raw_parts(base.as_ptr(), len.get()) };
+        assert!(bytes.iter().all(|&b| b == 0));
+        // SAFETY: the whole mapping is ours and the slice above is no longer used.
+        unsafe { unmap(base, len) }.unwrap();
+    }
+
+    #[test]
+    fn msync_and_madvise_require_page_aligned_addresses() {
+        let page = page_size();
+        let len = nz(2 * page);
+        let base = map_anonymous(len).unwrap();
+        assert_eq!(sync(base.as_ptr(), len.get(), true), Ok(()));
+        assert_eq!(sync(base.as_ptr(), len.get(), false), Ok(()));
+        assert_eq!(advise(base.as_ptr(), len.get(), Advice::Sequential), Ok(()));
+        assert_eq!(advise(base.as_ptr(), len.get(), Advice::WillNeed), Ok(()));
+        let inside = base.as_ptr().wrapping_add(1);
+        assert_eq!(sync(inside, 1, true), Err(Errno::INVAL));
+        assert_eq!(advise(inside, 1, Advice::Random), Err(Errno::INVAL));
+        // SAFETY: the whole mapping is ours and nothing refers to it.
+        unsafe { unmap(base, len) }.unwrap();
+    }
+
+    #[test]
+    fn map_file_rejects_unaligned_offsets_and_read_only_files_for_read_write() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(&[1; 8192]).unwrap();
+        assert_eq!(
+            map_file(file.as_file(), 1, nz(10), Access::ReadOnly),
+            Err(Errno::INVAL)
+        );
+        let read_only = std::fs::File::open(file.path()).unwrap();
+        assert_eq!(
+            map_file(&read_only, 0, nz(10), Access::ReadWrite),
+            Err(Errno::ACCESS)
+        );
+        // Copy-on-write needs only read access to the file.
+        let base = map_file(&read_only, 0, nz(10), Access::CopyOnWrite).unwrap();
+        // SAFETY: the whole mapping is ours and nothing refers to it.
+        unsafe { unmap(base, nz(10)) }.unwrap();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn mremap_keeps_contents_and_grows_with_zeros() {
+        let page = page_size();
+        let base = map_anonymous(nz(page)).unwrap();
+        // SAFETY: the mapping is ours, writable and `page` bytes long; no other pointer to it
+        // is used while the slice lives.
+        let bytes = unsafe { core::slice::from_raw_parts_mut(base.as_ptr(), page) };
+        bytes.fill(0xAB);
+        // SAFETY: `base` is a whole mapping of `page` bytes that we own; the slice above is
+        // no longer used.
+        let grown = unsafe { remap(base, nz(page), nz(4 * page)) }.unwrap();
+        // SAFETY: the remapped mapping is ours, readable and `4 * page` bytes long.
+        let bytes = unsafe { core::slice::from_raw_parts(grown.as_ptr(), 4 * page) };
+        assert!(bytes[..page].iter().all(|&b| b == 0xAB));
+        assert!(bytes[page..].iter().all(|&b| b == 0));
+        // SAFETY: the whole mapping is ours and the slice above is no longer used.
+        unsafe { unmap(grown, nz(4 * page)) }.unwrap();
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    #[test]
+    fn memfd_maps_are_shared_between_mappings() {
+        let page = page_size();
+        let fd = memfd("mmarray-sys-test").unwrap();
+        assert_eq!(file_len(&fd).unwrap(), 0);
+        set_len(&fd, u64::try_from(page).unwrap()).unwrap();
+        let a = map_file(&fd, 0, nz(page), Access::ReadWrite).unwrap();
+        let b = map_file(&fd, 0, nz(page), Access::ReadOnly).unwrap();
+        // SAFETY: `a` is ours, writable, `page` bytes long; nothing else accesses it now.
+        let written = unsafe { core::slice::from_raw_parts_mut(a.as_ptr(), page) };
+        written[17] = 42;
+        // SAFETY: `b` is ours, readable, `page` bytes long; no writer is active now.
+        let seen = unsafe { core::slice::from_raw_parts(b.as_ptr(), page) }[17];
+        assert_eq!(seen, 42);
+        // SAFETY: both whole mappings are ours and no slice into them is alive.
+        unsafe { unmap(a, nz(page)) }.unwrap();
+        // SAFETY: as above.
+        unsafe { unmap(b, nz(page)) }.unwrap();
+    }
+}

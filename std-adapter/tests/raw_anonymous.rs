@@ -1,0 +1,83 @@
+//! Anonymous `RawMap`s: safe to make, zero-filled, writable, private; zero length maps
+//! nothing; oversized requests are errors; the type may cross and be shared between threads.
+
+use mmarray_std::raw::{Access, Error, RawMap, page_size};
+
+#[test]
+fn anonymous_maps_are_zeroed_and_writable() {
+    let page = page_size();
+    for len in [1, 100, page - 1, page, page + 1, 5 * page + 3] {
+        let mut map = RawMap::anonymous(len).unwrap();
+        assert_eq!(map.len(), len);
+        assert_eq!(map.access(), Access::CopyOnWrite);
+        assert_eq!(
+            map.as_ptr() as usize % page,
+            0,
+            "anonymous regions start a page"
+        );
+        assert!(map.as_bytes().iter().all(|&b| b == 0));
+        let bytes = map.as_bytes_mut().unwrap();
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = u8::try_from(i % 256).unwrap();
+        }
+        let model: Vec<u8> = (0..len).map(|i| u8::try_from(i % 256).unwrap()).collect();
+        assert_eq!(map.as_bytes(), &model[..]);
+        map.flush(true).unwrap();
+        map.flush_range(1, len - 1, false).unwrap();
+    }
+}
+
+#[test]
+fn anonymous_maps_are_independent() {
+    let mut a = RawMap::anonymous(64).unwrap();
+    let b = RawMap::anonymous(64).unwrap();
+    a.as_bytes_mut().unwrap().fill(0xFF);
+    assert!(b.as_bytes().iter().all(|&x| x == 0));
+}
+
+#[test]
+fn zero_length_anonymous_maps_are_empty() {
+    let mut map = RawMap::anonymous(0).unwrap();
+    assert!(map.is_empty());
+    assert_eq!(map.as_bytes(), &[] as &[u8]);
+    assert_eq!(map.as_bytes_mut().unwrap(), &mut [] as &mut [u8]);
+    map.flush(true).unwrap();
+    map.advise(mmarray_std::raw::Advice::Random).unwrap();
+}
+
+#[test]
+fn oversized_anonymous_maps_are_errors() {
+    for len in [usize::MAX, isize::MAX.unsigned_abs() + 1] {
+        assert_eq!(
+            RawMap::anonymous(len).unwrap_err(),
+            Error::Overflow { offset: 0, len }
+        );
+    }
+}
+
+#[test]
+fn anonymous_maps_cannot_be_remapped_from_a_file() {
+    let file = tempfile::tempfile().unwrap();
+    let mut map = RawMap::anonymous(10).unwrap();
+    assert_eq!(map.remap(&file, 20), Err(Error::Anonymous));
+    assert_eq!(map.len(), 10);
+}
+
+#[test]
+fn maps_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    let mut map = RawMap::anonymous(4096).unwrap();
+    assert_send_sync(&map);
+    map.as_bytes_mut().unwrap()[4095] = 1;
+    let sum = std::thread::scope(|s| {
+        let readers: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| map.as_bytes().iter().map(|&b| u32::from(b)).sum::<u32>()))
+            .collect();
+        readers.into_iter().map(|r| r.join().unwrap()).sum::<u32>()
+    });
+    assert_eq!(sum, 2);
+    let moved = std::thread::spawn(move || map.as_bytes()[4095])
+        .join()
+        .unwrap();
+    assert_eq!(moved, 1);
+}
