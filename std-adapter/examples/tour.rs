@@ -22,8 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     opts.shape([3, 4]);
 
     // >>> fp = np.memmap(filename, dtype='float32', mode='w+', shape=(3,4))
-    // SAFETY (all opens below): the file is private to this program and
-    // nothing else writes or truncates it while it is mapped.
+    // SAFETY: the tour's private file; nothing else writes or truncates it.
     let mut fp = unsafe { opts.create(&filename) }?;
     show(
         ">>> fp = np.memmap(filename, dtype='float32', mode='w+', shape=(3,4))",
@@ -51,6 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // >>> newfp = np.memmap(filename, dtype='float32', mode='r', shape=(3,4))
+    // SAFETY: the tour's private file; nothing else writes or truncates it.
     let newfp = unsafe { opts.open_read(&filename) }?;
     show(
         ">>> newfp = np.memmap(filename, dtype='float32', mode='r', shape=(3,4))",
@@ -58,9 +58,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // >>> fpr = np.memmap(filename, dtype='float32', mode='r', shape=(3,4)); fpr.flags.writeable
+    // SAFETY: the tour's private file; nothing else writes or truncates it.
     let fpr = unsafe { opts.open_read(&filename) }?;
     println!(">>> fpr.flags.writeable");
     println!("False  (Memmap<f32, Ix2, ReadOnly> has no view_mut: writing does not compile)");
+    // SAFETY: the tour's private file; nothing else writes or truncates it.
     let mut dynamic = unsafe { opts.open(&filename, "r".parse()?) }?;
     println!(
         "       (with a mode parsed at run time, try_view_mut() says: {})\n",
@@ -68,6 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // >>> fpc = np.memmap(filename, dtype='float32', mode='c', shape=(3,4)); fpc.flags.writeable
+    // SAFETY: the tour's private file; nothing else writes or truncates it.
     let mut fpc = unsafe { opts.open_copy_on_write(&filename) }?;
     println!(">>> fpc.flags.writeable\nTrue\n");
     show(">>> fpc", &fpc);
@@ -87,6 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // >>> fpo = np.memmap(filename, dtype='float32', mode='r', offset=16)
+    // SAFETY: the tour's private file; nothing else writes or truncates it.
     let fpo = unsafe { Options::<f32, Ix1>::new().offset(16).open_read(&filename) }?;
     println!(
         ">>> fpo = np.memmap(filename, dtype='float32', mode='r', offset=16)\n>>> fpo\n{}\n",

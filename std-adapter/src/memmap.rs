@@ -400,7 +400,7 @@ unsafe fn open_impl(
     if mode == Mode::Write && shape.is_none() {
         return Err(Error::ShapeRequired);
     }
-    if offset % elem.align as u64 != 0 {
+    if !offset.is_multiple_of(elem.align as u64) {
         return Err(mmarray::Error::Misaligned {
             offset,
             align: elem.align,
@@ -473,7 +473,7 @@ unsafe fn open_impl(
             let rest = len
                 .checked_sub(offset)
                 .ok_or(Error::OffsetPastEnd { offset, len })?;
-            if rest % elem.size as u64 != 0 {
+            if !rest.is_multiple_of(elem.size as u64) {
                 return Err(mmarray::Error::NotWholeElements {
                     len: rest,
                     size: elem.size,
@@ -549,7 +549,7 @@ unsafe fn open_impl(
     })
 }
 
-impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
+impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// Anonymous, zero-filled memory with the array's shape (C order): no
     /// file, so nothing outside the program can change it, and this is safe.
     ///
@@ -567,7 +567,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
     ///
     /// [`Error::Core`] for a shape too large to address; [`Error::Io`] when
     /// the kernel refuses the memory.
-    pub fn anon(shape: D) -> Result<Self> {
+    pub fn anon(shape: D) -> Result<Memmap<T, D, ReadWrite>> {
         let (_, n) = mmarray::Layout::contiguous(shape.clone(), Order::C)?;
         let bytes = n
             .checked_mul(core::mem::size_of::<T>())
