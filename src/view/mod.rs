@@ -322,32 +322,37 @@ impl<'a, T, D: Dimension> ArrayViewMut<'a, T, D> {
     /// length), [`Error::Interleaved`].
     pub fn split_at(self, axis: usize, index: usize) -> Result<(Self, Self), Error> {
         let (mut a, mut b) = self.layout.split_at(axis, index)?;
-        let (sa, sb) = (a.span(), b.span());
         let data = self.data;
-        // Where the second part starts in memory; everything of the first part
-        // must lie below it (or the other way round for a reversed axis).
-        let (cut, a_first) = match (sa, sb) {
-            (None, None) => (0, true),
-            (None, Some((lo, _))) => (lo, false),
-            (Some((_, hi)), None) => (hi + 1, true),
-            (Some((alo, ahi)), Some((blo, bhi))) => {
-                if ahi < blo {
-                    (blo, true)
-                } else if bhi < alo {
-                    (alo, false)
-                } else {
-                    return Err(Error::Interleaved { axis });
-                }
+        // An empty part borrows nothing: give it an empty slice and a fresh
+        // layout, and the other part the whole backing slice.
+        let empty = |l: &Layout<D>| Layout::contiguous(l.dim().clone(), Order::C).map(|x| x.0);
+        let (sa, sb) = match (a.span(), b.span()) {
+            (None, _) => {
+                let a = empty(&a)?;
+                return Ok((
+                    ArrayBase {
+                        data: &mut [],
+                        layout: a,
+                    },
+                    ArrayBase { data, layout: b },
+                ));
             }
+            (_, None) => {
+                let b = empty(&b)?;
+                return Ok((
+                    ArrayBase { data, layout: a },
+                    ArrayBase {
+                        data: &mut [],
+                        layout: b,
+                    },
+                ));
+            }
+            (Some(sa), Some(sb)) => (sa, sb),
         };
-        let (lo, hi) = data.split_at_mut(cut);
-        if a_first {
-            // b's elements are all at positions >= cut.
-            if sb.is_some() {
-                b.rebase(cut);
-            } else {
-                b = Layout::contiguous(b.dim().clone(), Order::C)?.0;
-            }
+        // Everything of one part must lie below where the other starts.
+        if sa.1 < sb.0 {
+            let (lo, hi) = data.split_at_mut(sb.0);
+            b.rebase(sb.0);
             Ok((
                 ArrayBase {
                     data: lo,
@@ -355,25 +360,24 @@ impl<'a, T, D: Dimension> ArrayViewMut<'a, T, D> {
                 },
                 ArrayBase {
                     data: hi,
+                    layout: b,
+                },
+            ))
+        } else if sb.1 < sa.0 {
+            let (lo, hi) = data.split_at_mut(sa.0);
+            a.rebase(sa.0);
+            Ok((
+                ArrayBase {
+                    data: hi,
+                    layout: a,
+                },
+                ArrayBase {
+                    data: lo,
                     layout: b,
                 },
             ))
         } else {
-            if sa.is_some() {
-                a.rebase(cut);
-            } else {
-                a = Layout::contiguous(a.dim().clone(), Order::C)?.0;
-            }
-            Ok((
-                ArrayBase {
-                    data: hi,
-                    layout: a,
-                },
-                ArrayBase {
-                    data: lo,
-                    layout: b,
-                },
-            ))
+            Err(Error::Interleaved { axis })
         }
     }
 }
