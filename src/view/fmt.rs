@@ -121,64 +121,71 @@ fn push(w: &mut Word, s: &str) {
     let _ = w.push_str(s);
 }
 
-/// Shortest digits of `x` in positional form, at most `PRECISION` after the
+/// The number of digits after the point in `s` (0 when it has no point).
+fn frac_digits(s: &str) -> usize {
+    s.find('.').map_or(0, |i| s.len() - i - 1)
+}
+
+fn trim_zeros(w: &mut Word) {
+    if w.contains('.') {
+        while w.ends_with('0') {
+            w.pop();
+        }
+    }
+}
+
+/// Unique digits of `x` in positional form, at most `PRECISION` after the
 /// point, trailing zeros trimmed but the point kept: `1.`, `0.25`, `-3.1`.
+///
+/// The digit count is that of the shortest representation that reads back
+/// as `x`; the digits themselves come from exact formatting to that many
+/// places, which rounds exact ties to even as numpy's Dragon4 does (the
+/// shortest-digits algorithm may pick the other neighbour of a tie).
 fn positional(x: Fl, plus: bool) -> Word {
+    let mut shortest = Word::new();
+    let _ = match x {
+        Fl::S(v) => write!(shortest, "{v}"),
+        Fl::D(v) => write!(shortest, "{v}"),
+    };
+    let k = frac_digits(&shortest).min(PRECISION);
     let mut w = Word::new();
     if plus && x.wide() >= 0.0 && x.wide().is_sign_positive() {
         push(&mut w, "+");
     }
-    let start = w.len();
     let _ = match x {
-        Fl::S(v) => write!(w, "{v}"),
-        Fl::D(v) => write!(w, "{v}"),
+        Fl::S(v) => write!(w, "{v:.k$}"),
+        Fl::D(v) => write!(w, "{v:.k$}"),
     };
-    let frac = w[start..].find('.').map(|i| w.len() - start - i - 1);
-    match frac {
-        None => push(&mut w, "."),
-        Some(n) if n > PRECISION => {
-            w.truncate(start);
-            let _ = match x {
-                Fl::S(v) => write!(w, "{v:.PRECISION$}"),
-                Fl::D(v) => write!(w, "{v:.PRECISION$}"),
-            };
-            while w.ends_with('0') {
-                w.pop();
-            }
-        }
-        Some(_) => {}
+    trim_zeros(&mut w);
+    if !w.contains('.') {
+        push(&mut w, ".");
     }
     w
 }
 
-/// Scientific digits: mantissa with `prec` decimals (or the shortest, at most
-/// `PRECISION`, when `None`), exponent with a sign and at least `exp_digits` digits.
+/// Scientific digits: mantissa with `prec` decimals (or the unique ones, at
+/// most `PRECISION`, when `None`), exponent with a sign and at least
+/// `exp_digits` digits.
 fn scientific(x: Fl, prec: Option<usize>, exp_digits: usize, plus: bool) -> Word {
+    let p = prec.unwrap_or_else(|| {
+        let mut shortest = Word::new();
+        let _ = match x {
+            Fl::S(v) => write!(shortest, "{v:e}"),
+            Fl::D(v) => write!(shortest, "{v:e}"),
+        };
+        let mant = shortest.split_once('e').map_or(&shortest[..], |(m, _)| m);
+        frac_digits(mant).min(PRECISION)
+    });
     let mut raw = Word::new();
-    let _ = match (x, prec) {
-        (Fl::S(v), None) => write!(raw, "{v:e}"),
-        (Fl::D(v), None) => write!(raw, "{v:e}"),
-        (Fl::S(v), Some(p)) => write!(raw, "{v:.p$e}"),
-        (Fl::D(v), Some(p)) => write!(raw, "{v:.p$e}"),
+    let _ = match x {
+        Fl::S(v) => write!(raw, "{v:.p$e}"),
+        Fl::D(v) => write!(raw, "{v:.p$e}"),
     };
     let (mant, exp) = raw.split_once('e').unwrap_or((&raw, "0"));
     let mut m = Word::new();
     push(&mut m, mant);
-    if prec.is_none()
-        && let Some(i) = m.find('.')
-        && m.len() - i - 1 > PRECISION
-    {
-        m.clear();
-        let _ = match x {
-            Fl::S(v) => write!(m, "{v:.PRECISION$e}"),
-            Fl::D(v) => write!(m, "{v:.PRECISION$e}"),
-        };
-        if let Some(e) = m.find('e') {
-            m.truncate(e);
-        }
-        while m.ends_with('0') {
-            m.pop();
-        }
+    if prec.is_none() {
+        trim_zeros(&mut m);
     }
     if !m.contains('.') {
         push(&mut m, ".");
@@ -283,12 +290,9 @@ impl FloatSpec {
         spec
     }
 
+    /// Every element's width: the integer part, the point, the rest.
     fn width(&self) -> usize {
-        if self.exp {
-            self.pad_left + self.pad_right
-        } else {
-            self.pad_left + 1 + self.pad_right
-        }
+        self.pad_left + 1 + self.pad_right
     }
 
     fn write(&self, x: Fl, out: &mut Word) {
@@ -306,7 +310,7 @@ impl FloatSpec {
         }
         if self.exp {
             let w = scientific(x, Some(self.precision), self.exp_size, self.plus);
-            let _ = write!(out, "{w:>l$}", l = self.pad_left + self.pad_right);
+            let _ = write!(out, "{w:>l$}", l = self.width());
         } else {
             let w = positional(x, self.plus);
             let (int, frac) = w.split_once('.').unwrap_or((&w, ""));

@@ -194,7 +194,12 @@ impl<'a, T, D: Dimension> ArrayView<'a, T, D> {
                 actual: bytes.len(),
             });
         }
-        let data = <[T]>::ref_from_bytes(bytes).map_err(|_| cast_error::<T>(bytes, expected))?;
+        // An empty array addresses no memory: any empty region will do, aligned or not.
+        let data: &'a [T] = if expected == 0 {
+            &[]
+        } else {
+            <[T]>::ref_from_bytes(bytes).map_err(|_| cast_error::<T>(bytes, expected))?
+        };
         Ok(ArrayBase { data, layout })
     }
 
@@ -265,8 +270,12 @@ impl<'a, T, D: Dimension> ArrayViewMut<'a, T, D> {
                 actual: bytes.len(),
             });
         }
-        let err = cast_error::<T>(bytes, expected);
-        let data = <[T]>::mut_from_bytes(bytes).map_err(|_| err)?;
+        let data: &'a mut [T] = if expected == 0 {
+            &mut []
+        } else {
+            let err = cast_error::<T>(bytes, expected);
+            <[T]>::mut_from_bytes(bytes).map_err(|_| err)?
+        };
         Ok(ArrayBase { data, layout })
     }
 
@@ -849,6 +858,8 @@ mod tests {
             }
         );
         assert!(ArrayView::<u32, _>::from_bytes(&bytes[4..], [3], Order::C).is_ok());
+        // An empty array needs no alignment: it addresses no memory.
+        assert!(ArrayView::<u32, _>::from_bytes(&bytes[1..1], [0, 3], Order::C).is_ok());
     }
 
     #[test]

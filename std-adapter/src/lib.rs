@@ -16,5 +16,6 @@ pub use raw::Advice;
 /// The no_std core, re-exported: views, layouts, `.npy` headers.
 pub use mmarray;
 pub use mmarray::{
-    ArrayView, ArrayViewMut, Dimension, Element, Ix0, Ix1, Ix2, Ix3, IxDyn, Order, Slice, zerocopy,
+    ArrayView, ArrayViewMut, Dimension, Element, Ix0, Ix1, Ix2, Ix3, IxDyn, NumpyFormat, Order,
+    Scalar, Slice, zerocopy,
 };

@@ -603,6 +603,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
 
     /// The elements in memory (file) order, without any per-element cost.
     pub fn as_slice(&self) -> &[T] {
+        if self.map.is_empty() {
+            return &[];
+        }
         match <[T] as mmarray::zerocopy::FromBytes>::ref_from_bytes(self.map.as_bytes()) {
             Ok(s) => s,
             Err(_) => unreachable!("a validated map failed to cast"),
@@ -772,6 +775,9 @@ impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
 
     /// The elements in memory (file) order, mutably.
     pub fn as_mut_slice(&mut self) -> &mut [T] {
+        if self.map.is_empty() {
+            return &mut [];
+        }
         match <[T] as mmarray::zerocopy::FromBytes>::mut_from_bytes(self.map_bytes_mut()) {
             Ok(s) => s,
             Err(_) => unreachable!("a validated map failed to cast"),
@@ -805,6 +811,9 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
     pub fn try_as_mut_slice(&mut self) -> Result<&mut [T]> {
         if !self.mode.is_writable() {
             return Err(Error::ReadOnly);
+        }
+        if self.map.is_empty() {
+            return Ok(&mut []);
         }
         <[T] as mmarray::zerocopy::FromBytes>::mut_from_bytes(self.map_bytes_mut())
             .map_err(|_| Error::Core(mmarray::Error::Overflow))
