@@ -9,7 +9,7 @@ pub mod raw;
 mod sys;
 
 pub use error::{Error, Result};
-pub use memmap::{Memmap, Options};
+pub use memmap::{Memmap, Options, create, open_copy_on_write, open_read, open_read_write};
 pub use mode::{Access, CopyOnWrite, Dynamic, MODE_NAMES, Mode, ReadOnly, ReadWrite, Writable};
 pub use raw::Advice;
 

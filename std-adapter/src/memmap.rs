@@ -878,3 +878,80 @@ impl<T, D: Dimension, A: Access> std::fmt::Debug for Memmap<T, D, A> {
             .finish_non_exhaustive()
     }
 }
+
+/// `np.memmap(path, dtype=T, mode='r')`: the whole file, read-only, as a 1-D array.
+///
+/// # Examples
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("x.u16");
+/// std::fs::write(&path, [1u8, 0, 2, 0, 3, 0])?;
+/// // SAFETY: nothing else writes or truncates the file while it is mapped.
+/// let m = unsafe { mmarray_std::open_read::<u16>(&path) }?;
+/// assert_eq!(m.as_slice(), &[1u16.to_le(), 2u16.to_le(), 3u16.to_le()]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Options::open_read`].
+///
+/// # Safety
+///
+/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+pub unsafe fn open_read<T: Element>(
+    path: impl AsRef<Path>,
+) -> Result<Memmap<T, [usize; 1], ReadOnly>> {
+    // SAFETY: the caller upholds the contract, which is this function's.
+    unsafe { Options::new().open_read(path) }
+}
+
+/// `np.memmap(path, dtype=T, mode='r+')`: the whole existing file, read/write, as a 1-D array.
+///
+/// # Errors
+///
+/// As [`Options::open_read_write`].
+///
+/// # Safety
+///
+/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+pub unsafe fn open_read_write<T: Element>(
+    path: impl AsRef<Path>,
+) -> Result<Memmap<T, [usize; 1], ReadWrite>> {
+    // SAFETY: the caller upholds the contract, which is this function's.
+    unsafe { Options::new().open_read_write(path) }
+}
+
+/// `np.memmap(path, dtype=T, mode='w+', shape=shape)`: a new zero-filled file of that shape (C order).
+///
+/// # Errors
+///
+/// As [`Options::create`].
+///
+/// # Safety
+///
+/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+pub unsafe fn create<T: Element, D: Dimension>(
+    path: impl AsRef<Path>,
+    shape: D,
+) -> Result<Memmap<T, D, ReadWrite>> {
+    // SAFETY: the caller upholds the contract, which is this function's.
+    unsafe { Options::new().shape(shape).create(path) }
+}
+
+/// `np.memmap(path, dtype=T, mode='c')`: the whole file, copy-on-write, as a 1-D array.
+///
+/// # Errors
+///
+/// As [`Options::open_copy_on_write`].
+///
+/// # Safety
+///
+/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+pub unsafe fn open_copy_on_write<T: Element>(
+    path: impl AsRef<Path>,
+) -> Result<Memmap<T, [usize; 1], CopyOnWrite>> {
+    // SAFETY: the caller upholds the contract, which is this function's.
+    unsafe { Options::new().open_copy_on_write(path) }
+}
