@@ -236,7 +236,7 @@ impl fmt::Display for SetupError {
                 f,
                 "the claim header starts with {found:?} instead of the magic {:?}; \
                  this region holds no claim header (create one first)",
-                super::mapped::MAGIC
+                super::MAGIC
             ),
             Self::UnsupportedVersion { found, supported } => write!(
                 f,

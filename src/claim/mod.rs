@@ -155,6 +155,9 @@ use core::fmt;
 use core::ops::Range;
 use store::{Key, Parts};
 
+/// The first eight bytes of an in-file claim header ([`Mapped`]).
+const MAGIC: [u8; 8] = *b"MMACLAIM";
+
 /// The concurrent-writers protocol over a [`Store`]: claims, commits, watermarks, recovery.
 ///
 /// Shared by reference between writers, readers and a flusher (`Claims` is `Sync`); the

@@ -88,16 +88,6 @@ pub trait Sealed {
 /// other processes mapping the same file share the watermarks). Sealed: see the module docs.
 pub trait Store: Sealed {}
 
-/// Number of 64-bit words needed for one bit per row, or `None` if that does not fit `usize`.
-pub(crate) const fn words_for(capacity: u64) -> Option<usize> {
-    let words = capacity.div_ceil(64);
-    if words > usize::MAX as u64 {
-        None
-    } else {
-        Some(words as usize)
-    }
-}
-
 /// Most rows `words` bitmap words can track.
 const fn bits_in(words: usize) -> u64 {
     (words as u64).saturating_mul(64)
