@@ -102,7 +102,7 @@
 //! closed. Ways out, from least to most drastic:
 //!
 //! * **The owner abandons.** A writer that cannot finish fills its rows with a recognisable
-//!   value (zeros) and calls [`Claim::abandon`]. The adapter's row guard does this on drop.
+//!   value (zeros) and calls [`Claim::abandon`]; an adapter's row guard can do this on drop.
 //! * **A supervisor closes the hole.** [`Claims::stalled`] shows the incomplete rows at the
 //!   watermark. Once the writer that owns them is known to be dead (process exit, a lease —
 //!   that knowledge is the caller's, the protocol cannot tell slow from dead), the supervisor
