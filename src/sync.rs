@@ -1,1 +1,24 @@
-//! placeholder
+//! The one import point for atomics.
+//!
+//! Everything in the crate that synchronises goes through this module, so a single cfg switches
+//! the whole crate between the real atomics of `core` and the model-checked atomics of
+//! [loom](https://docs.rs/loom/0.7). The switch is the crate-specific cfg `mmarray_loom`, not a
+//! bare `loom`, because `RUSTFLAGS` is global and a bare `--cfg loom` would also flip every
+//! loom-aware dependency.
+//!
+//! ```text
+//! RUSTFLAGS="--cfg mmarray_loom" cargo test --release --test loom_claim   # see ci/loom
+//! ```
+//!
+//! loom's atomics do not share the in-memory representation of real atomics, so anything that
+//! overlays atomics on mapped bytes (the in-file header of [`crate::claim`]) exists only without
+//! `mmarray_loom`; the models run the same protocol code on heap-allocated loom atomics.
+//!
+//! 64-bit atomics are required (row counts are `u64`); on targets without them this module, and
+//! [`crate::claim`], are empty.
+
+#[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
+pub(crate) use core::sync::atomic::{AtomicU64, Ordering};
+
+#[cfg(all(target_has_atomic = "64", mmarray_loom))]
+pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};

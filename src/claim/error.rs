@@ -1,0 +1,280 @@
+//! Errors of the concurrent-writers protocol: small `Copy` values with a precise `Display`.
+
+use core::fmt;
+
+/// A [`claim`](super::Claims::claim) could not be granted: not enough unclaimed rows are left.
+///
+/// Nothing was claimed and nothing was overwritten: the array never wraps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClaimError {
+    /// Fewer than `requested` rows are left unclaimed.
+    Full {
+        /// How many rows were asked for.
+        requested: u64,
+        /// How many rows were still unclaimed when the claim was refused.
+        available: u64,
+        /// The capacity of the array, in rows.
+        capacity: u64,
+    },
+}
+
+impl fmt::Display for ClaimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::Full {
+                requested,
+                available,
+                capacity,
+            } => write!(
+                f,
+                "cannot claim {requested} rows: only {available} of {capacity} rows are unclaimed; \
+                 claim at most {available} rows or create the array with a larger capacity"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for ClaimError {}
+
+/// [`publish_durable`](super::Claims::publish_durable) was asked to publish more than is committed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The durable watermark may never exceed the committed one.
+    AheadOfCommitted {
+        /// The durable watermark that was asked for.
+        requested: u64,
+        /// The committed watermark when the request was refused.
+        committed: u64,
+    },
+}
+
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::AheadOfCommitted {
+                requested,
+                committed,
+            } => write!(
+                f,
+                "cannot publish {requested} rows as durable: only {committed} rows are committed; \
+                 publish at most the committed watermark that was read before flushing"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for PublishError {}
+
+/// A recovery call ([`force_complete`](super::Claims::force_complete),
+/// [`truncate`](super::Claims::truncate)) was given rows it may not touch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecoverError {
+    /// The range `start..end` has `start > end`.
+    Reversed {
+        /// First row of the range.
+        start: u64,
+        /// One past the last row of the range.
+        end: u64,
+    },
+    /// The range reaches rows that were never claimed.
+    Unclaimed {
+        /// One past the last row of the range.
+        end: u64,
+        /// How many rows have been claimed (the tail).
+        claimed: u64,
+    },
+    /// Truncating would discard rows that are known to be on disk.
+    BelowDurable {
+        /// The requested length.
+        len: u64,
+        /// The durable watermark.
+        durable: u64,
+    },
+    /// Truncating cannot make uncommitted rows committed.
+    AboveCommitted {
+        /// The requested length.
+        len: u64,
+        /// The committed watermark.
+        committed: u64,
+    },
+}
+
+impl fmt::Display for RecoverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::Reversed { start, end } => write!(
+                f,
+                "row range {start}..{end} is reversed; pass a range with start <= end"
+            ),
+            Self::Unclaimed { end, claimed } => write!(
+                f,
+                "row range ends at {end} but only {claimed} rows have been claimed; \
+                 pass a range within 0..{claimed}"
+            ),
+            Self::BelowDurable { len, durable } => write!(
+                f,
+                "cannot truncate to {len} rows: {durable} rows are already durable; \
+                 truncate to at least {durable} rows"
+            ),
+            Self::AboveCommitted { len, committed } => write!(
+                f,
+                "cannot truncate to {len} rows: only {committed} rows are committed; \
+                 truncate to at most {committed} rows"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for RecoverError {}
+
+/// A store for the protocol's counters and completion bitmap could not be set up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// The completion bitmap has too few bits for the capacity.
+    BitmapTooSmall {
+        /// The requested capacity, in rows.
+        capacity: u64,
+        /// The most rows the bitmap can track (64 per word).
+        max: u64,
+    },
+    /// The region for the header and bitmap of this capacity does not fit in `usize`.
+    RegionTooLarge {
+        /// The requested capacity, in rows.
+        capacity: u64,
+    },
+    /// The byte region is shorter than the header plus the bitmap.
+    TooShort {
+        /// Bytes needed.
+        needed: usize,
+        /// Bytes given.
+        actual: usize,
+    },
+    /// The byte region does not start at a multiple of the header's alignment.
+    Misaligned {
+        /// The region's address modulo `align`.
+        offset: usize,
+        /// The alignment the header needs.
+        align: usize,
+    },
+    /// The header does not start with the claim-header magic.
+    BadMagic {
+        /// The first eight bytes found.
+        found: [u8; 8],
+    },
+    /// The header was written by an unsupported version of the layout.
+    UnsupportedVersion {
+        /// The version found.
+        found: u32,
+        /// The version this crate reads and writes.
+        supported: u32,
+    },
+    /// The header was written on a machine of the other byte order.
+    ForeignByteOrder,
+    /// The header's capacity is not the expected one.
+    CapacityMismatch {
+        /// The capacity the caller expected.
+        expected: u64,
+        /// The capacity recorded in the header.
+        found: u64,
+    },
+    /// The header's row size is not the expected one.
+    RowSizeMismatch {
+        /// The row size, in bytes, the caller expected.
+        expected: u64,
+        /// The row size recorded in the header.
+        found: u64,
+    },
+    /// The header's counters break `durable <= committed <= tail <= capacity`.
+    InconsistentCounters {
+        /// Rows known to be on disk.
+        durable: u64,
+        /// Rows visible to readers.
+        committed: u64,
+        /// Rows handed out to writers.
+        tail: u64,
+        /// Capacity in rows.
+        capacity: u64,
+    },
+    /// The bitmap marks a row complete that was never claimed.
+    StrayCompletion {
+        /// The first such row.
+        row: u64,
+        /// How many rows have been claimed (the tail).
+        claimed: u64,
+    },
+}
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::BitmapTooSmall { capacity, max } => write!(
+                f,
+                "a completion bitmap for {capacity} rows needs one bit per row, but this one \
+                 holds only {max} bits; use at least {} 64-bit words or a capacity of at most {max}",
+                capacity.div_ceil(64)
+            ),
+            Self::RegionTooLarge { capacity } => write!(
+                f,
+                "the claim header and bitmap for {capacity} rows do not fit in this platform's \
+                 address space; use a smaller capacity"
+            ),
+            Self::TooShort { needed, actual } => write!(
+                f,
+                "the claim region is {actual} bytes but the header and bitmap need {needed}; \
+                 pass a region of at least {needed} bytes"
+            ),
+            Self::Misaligned { offset, align } => write!(
+                f,
+                "the claim region starts {offset} bytes past a multiple of {align}; \
+                 place it at an offset that is a multiple of {align}"
+            ),
+            Self::BadMagic { found } => write!(
+                f,
+                "the claim header starts with {found:?} instead of the magic {:?}; \
+                 this region holds no claim header (create one first)",
+                super::MAGIC
+            ),
+            Self::UnsupportedVersion { found, supported } => write!(
+                f,
+                "the claim header has layout version {found}; this crate reads version {supported}"
+            ),
+            Self::ForeignByteOrder => f.write_str(
+                "the claim header was written on a machine of the other byte order; \
+                 open it on a machine of the same byte order (its atomics are native-endian)",
+            ),
+            Self::CapacityMismatch { expected, found } => write!(
+                f,
+                "the claim header is for {found} rows but {expected} were expected; \
+                 open it with capacity {found}"
+            ),
+            Self::RowSizeMismatch { expected, found } => write!(
+                f,
+                "the claim header is for rows of {found} bytes but {expected} were expected; \
+                 open it with the element type and row shape it was created with"
+            ),
+            Self::InconsistentCounters {
+                durable,
+                committed,
+                tail,
+                capacity,
+            } => write!(
+                f,
+                "the claim header's counters are inconsistent (durable {durable}, committed \
+                 {committed}, tail {tail}, capacity {capacity}); they must satisfy \
+                 durable <= committed <= tail <= capacity (after a crash, open with `recover`)"
+            ),
+            Self::StrayCompletion { row, claimed } => write!(
+                f,
+                "the completion bitmap marks row {row} complete but only {claimed} rows were \
+                 claimed; every bit at or past the tail must be clear (after a crash, open \
+                 with `recover`)"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for SetupError {}

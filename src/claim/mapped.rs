@@ -1,0 +1,646 @@
+//! The in-file store: a `#[repr(C)]` header and the completion bitmap inside mapped bytes.
+//!
+//! Only outside loom builds: loom's atomics do not have the layout of real atomics.
+
+use super::store::{Counters, Key, Parts, Sealed, Store};
+use super::{MAGIC, SetupError};
+use crate::sync::{AtomicU64, Ordering};
+use core::fmt;
+use zerocopy::{FromBytes, IntoBytes, KnownLayout};
+
+/// The layout version written and read by this crate.
+const VERSION: u32 = 1;
+
+/// Written native-endian; reads back differently on a machine of the other byte order.
+const BYTE_ORDER_MARK: u32 = 0x0102_0304;
+
+/// The header at the start of the claim region. All integers are native-endian.
+#[repr(C)]
+#[derive(FromBytes, IntoBytes, KnownLayout)]
+struct Header {
+    magic: [u8; 8],
+    version: u32,
+    byte_order: u32,
+    capacity: u64,
+    row_size: u64,
+    counters: Counters,
+}
+
+static_assertions::const_assert_eq!(core::mem::size_of::<Header>(), Mapped::HEADER_LEN);
+static_assertions::const_assert_eq!(core::mem::align_of::<Header>(), Mapped::ALIGN);
+
+/// Number of 64-bit words needed for one bit per row, or `None` if that does not fit `usize`.
+const fn words_for(capacity: u64) -> Option<usize> {
+    let words = capacity.div_ceil(64);
+    if words > usize::MAX as u64 {
+        None
+    } else {
+        Some(words as usize)
+    }
+}
+
+/// A store inside mapped bytes: a small header followed by the completion bitmap.
+///
+/// Every process that maps the file and opens the region sees the same claims and watermarks.
+/// The region layout (all integers native-endian, offsets in bytes):
+///
+/// | offset | size | field |
+/// |-------:|-----:|-------|
+/// | 0 | 8 | magic `b"MMACLAIM"` |
+/// | 8 | 4 | layout version, `1` |
+/// | 12 | 4 | byte-order mark `0x01020304` |
+/// | 16 | 8 | capacity, in rows |
+/// | 24 | 8 | row size, in bytes (for validation only) |
+/// | 32 | 8 | tail: rows claimed |
+/// | 40 | 8 | committed watermark |
+/// | 48 | 8 | durable watermark |
+/// | 56 | 8 × ⌈capacity / 64⌉ | completion bitmap, bit `r % 64` of word `r / 64` is row `r` |
+///
+/// The region must start at a multiple of 8 ([`Mapped::ALIGN`]); its length is
+/// [`Mapped::region_len`].
+///
+/// # Examples
+///
+/// ```
+/// use mmarray::claim::{Claims, Mapped};
+///
+/// // Stand-in for a mapped file: a u64 array gives the alignment a page would.
+/// let mut file = [0u64; 16];
+/// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
+/// let (store, _rows) = Mapped::create(bytes, 10, 4)?;
+/// let claims = Claims::new(store);
+/// claims.claim(2).expect("10 rows free").commit();
+/// drop(claims);
+///
+/// // Another process (here: a later borrow) opens the same bytes and sees the watermark.
+/// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
+/// let (store, _rows) = Mapped::open(bytes, 10, 4)?;
+/// assert_eq!(Claims::new(store).committed(), 2);
+/// # Ok::<(), mmarray::claim::SetupError>(())
+/// ```
+pub struct Mapped<'a> {
+    header: &'a Header,
+    done: &'a [AtomicU64],
+}
+
+/// What [`Mapped::create`], [`Mapped::open`] and [`Mapped::recover`] return: the store and the
+/// bytes after the claim region.
+pub type Split<'a> = (Mapped<'a>, &'a mut [u8]);
+
+impl<'a> Mapped<'a> {
+    /// Size of the header in bytes; the bitmap follows it.
+    pub const HEADER_LEN: usize = 56;
+
+    /// Alignment the region must start at.
+    pub const ALIGN: usize = 8;
+
+    /// Bytes needed for the header and the bitmap of `capacity` rows; a multiple of 8.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::Mapped;
+    ///
+    /// assert_eq!(Mapped::region_len(0), Some(56));
+    /// assert_eq!(Mapped::region_len(64), Some(64));
+    /// assert_eq!(Mapped::region_len(65), Some(72));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `None` if the length does not fit in `usize`.
+    pub const fn region_len(capacity: u64) -> Option<usize> {
+        let Some(words) = words_for(capacity) else {
+            return None;
+        };
+        let Some(bitmap) = words.checked_mul(8) else {
+            return None;
+        };
+        bitmap.checked_add(Self::HEADER_LEN)
+    }
+
+    /// Writes a fresh header for `capacity` rows of `row_size` bytes at the start of `bytes`,
+    /// with all counters at zero and the bitmap cleared; returns the store and the bytes after
+    /// the region.
+    ///
+    /// Only the process that creates the file calls this, before anyone else opens it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Mapped, SetupError};
+    ///
+    /// let mut file = [0u64; 8];
+    /// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
+    /// let (_store, rows) = Mapped::create(bytes, 3, 16)?;
+    /// assert!(rows.is_empty()); // header (56 bytes) + one bitmap word fill all 64 bytes
+    /// # Ok::<(), SetupError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SetupError::RegionTooLarge`], [`SetupError::TooShort`], [`SetupError::Misaligned`].
+    pub fn create(
+        bytes: &'a mut [u8],
+        capacity: u64,
+        row_size: u64,
+    ) -> Result<Split<'a>, SetupError> {
+        let (header, done, rest) = split(bytes, capacity)?;
+        header.magic = MAGIC;
+        header.version = VERSION;
+        header.byte_order = BYTE_ORDER_MARK;
+        header.capacity = capacity;
+        header.row_size = row_size;
+        *header.counters.tail.get_mut() = 0;
+        *header.counters.committed.get_mut() = 0;
+        *header.counters.durable.get_mut() = 0;
+        for word in done.iter_mut() {
+            *word.get_mut() = 0;
+        }
+        Ok((Self::new(header, done), rest))
+    }
+
+    /// Opens an existing header for `capacity` rows of `row_size` bytes, as left by
+    /// [`create`](Self::create) and by the processes using it; changes nothing.
+    ///
+    /// This is how a process joins a file that other live processes are writing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Mapped, SetupError};
+    ///
+    /// let mut file = [0u64; 8];
+    /// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
+    /// assert!(matches!(Mapped::open(bytes, 3, 16), Err(SetupError::BadMagic { .. })));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Those of [`create`](Self::create), plus [`SetupError::BadMagic`],
+    /// [`SetupError::UnsupportedVersion`], [`SetupError::ForeignByteOrder`],
+    /// [`SetupError::CapacityMismatch`], [`SetupError::RowSizeMismatch`] for a header that is
+    /// not the expected one, and [`SetupError::InconsistentCounters`],
+    /// [`SetupError::StrayCompletion`] for one whose state is corrupt (or was torn by a crash:
+    /// use [`recover`](Self::recover) then).
+    pub fn open(
+        bytes: &'a mut [u8],
+        capacity: u64,
+        row_size: u64,
+    ) -> Result<Split<'a>, SetupError> {
+        let (header, done, rest) = split(bytes, capacity)?;
+        check_identity(header, capacity, row_size)?;
+        let tail = header.counters.tail.load(Ordering::Acquire);
+        let committed = header.counters.committed.load(Ordering::Acquire);
+        let durable = header.counters.durable.load(Ordering::Acquire);
+        if !(durable <= committed && committed <= tail && tail <= capacity) {
+            return Err(SetupError::InconsistentCounters {
+                durable,
+                committed,
+                tail,
+                capacity,
+            });
+        }
+        if let Some(row) = first_set_at_or_after(done, tail) {
+            return Err(SetupError::StrayCompletion { row, claimed: tail });
+        }
+        Ok((Self::new(header, done), rest))
+    }
+
+    /// Opens an existing header after a crash and rewinds it to the durable watermark: tail and
+    /// committed watermark become the durable one and every completion bit from there on is
+    /// cleared. Rows below the durable watermark are kept; the rows after it, whose contents
+    /// may not have reached the disk, are handed out again by later claims.
+    ///
+    /// Call this only when no other process uses the file (typically on the first open after
+    /// a crash or reboot): it moves the committed watermark backwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Mapped};
+    ///
+    /// let mut file = [0u64; 8];
+    /// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
+    /// let claims = Claims::new(Mapped::create(bytes, 8, 1)?.0);
+    /// claims.claim(2).expect("free").commit();
+    /// claims.flush(|_rows| Ok::<(), ()>(())).expect("flushed"); // 2 rows durable
+    /// claims.claim(3).expect("free").commit(); // 5 committed, not flushed
+    /// let _lost = claims.claim(1).expect("free"); // claimed, never committed: "crash"
+    /// drop(claims);
+    ///
+    /// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
+    /// let claims = Claims::new(Mapped::recover(bytes, 8, 1)?.0);
+    /// assert_eq!((claims.claimed(), claims.committed(), claims.durable()), (2, 2, 2));
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Those of [`create`](Self::create), the identity errors of [`open`](Self::open), and
+    /// [`SetupError::InconsistentCounters`] if the durable watermark exceeds the capacity.
+    pub fn recover(
+        bytes: &'a mut [u8],
+        capacity: u64,
+        row_size: u64,
+    ) -> Result<Split<'a>, SetupError> {
+        let (header, done, rest) = split(bytes, capacity)?;
+        check_identity(header, capacity, row_size)?;
+        let durable = *header.counters.durable.get_mut();
+        if durable > capacity {
+            return Err(SetupError::InconsistentCounters {
+                durable,
+                committed: *header.counters.committed.get_mut(),
+                tail: *header.counters.tail.get_mut(),
+                capacity,
+            });
+        }
+        *header.counters.tail.get_mut() = durable;
+        *header.counters.committed.get_mut() = durable;
+        clear_from(done, durable);
+        Ok((Self::new(header, done), rest))
+    }
+
+    /// The capacity recorded in the header, in rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::Mapped;
+    ///
+    /// let mut file = [0u64; 8];
+    /// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
+    /// let (store, _) = Mapped::create(bytes, 3, 16)?;
+    /// assert_eq!((store.capacity(), store.row_size()), (3, 16));
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn capacity(&self) -> u64 {
+        self.header.capacity
+    }
+
+    /// The row size recorded in the header, in bytes.
+    ///
+    /// # Examples
+    ///
+    /// See [`capacity`](Self::capacity).
+    pub fn row_size(&self) -> u64 {
+        self.header.row_size
+    }
+
+    fn new(header: &'a mut Header, done: &'a mut [AtomicU64]) -> Self {
+        Self { header, done }
+    }
+}
+
+/// Splits `bytes` into header, bitmap (exactly the words for `capacity`) and the rest.
+fn split(
+    bytes: &mut [u8],
+    capacity: u64,
+) -> Result<(&mut Header, &mut [AtomicU64], &mut [u8]), SetupError> {
+    let needed = Mapped::region_len(capacity).ok_or(SetupError::RegionTooLarge { capacity })?;
+    let words = words_for(capacity).ok_or(SetupError::RegionTooLarge { capacity })?;
+    if bytes.len() < needed {
+        return Err(SetupError::TooShort {
+            needed,
+            actual: bytes.len(),
+        });
+    }
+    let offset = bytes.as_ptr().addr() % Mapped::ALIGN;
+    let misaligned = SetupError::Misaligned {
+        offset,
+        align: Mapped::ALIGN,
+    };
+    let too_short = SetupError::TooShort {
+        needed,
+        actual: bytes.len(),
+    };
+    // Length and alignment were checked above, so these casts succeed; map errors anyway.
+    let (header, rest) = Header::mut_from_prefix(bytes).map_err(|e| match e {
+        zerocopy::ConvertError::Alignment(_) => misaligned,
+        _ => too_short,
+    })?;
+    let (done, rest) =
+        <[AtomicU64]>::mut_from_prefix_with_elems(rest, words).map_err(|e| match e {
+            zerocopy::ConvertError::Alignment(_) => misaligned,
+            _ => too_short,
+        })?;
+    Ok((header, done, rest))
+}
+
+/// Magic, version, byte order, capacity and row size are the expected ones.
+fn check_identity(header: &Header, capacity: u64, row_size: u64) -> Result<(), SetupError> {
+    if header.magic != MAGIC {
+        return Err(SetupError::BadMagic {
+            found: header.magic,
+        });
+    }
+    if header.byte_order != BYTE_ORDER_MARK {
+        return Err(if header.byte_order == BYTE_ORDER_MARK.swap_bytes() {
+            SetupError::ForeignByteOrder
+        } else {
+            SetupError::UnsupportedVersion {
+                found: header.version,
+                supported: VERSION,
+            }
+        });
+    }
+    if header.version != VERSION {
+        return Err(SetupError::UnsupportedVersion {
+            found: header.version,
+            supported: VERSION,
+        });
+    }
+    if header.capacity != capacity {
+        return Err(SetupError::CapacityMismatch {
+            expected: capacity,
+            found: header.capacity,
+        });
+    }
+    if header.row_size != row_size {
+        return Err(SetupError::RowSizeMismatch {
+            expected: row_size,
+            found: header.row_size,
+        });
+    }
+    Ok(())
+}
+
+/// The first row at or after `from` whose bit is set.
+fn first_set_at_or_after(done: &[AtomicU64], from: u64) -> Option<u64> {
+    let first = usize::try_from(from / 64).ok()?;
+    let mut base = from - from % 64;
+    let mut mask = u64::MAX << (from % 64);
+    for word in done.get(first..)? {
+        let bits = word.load(Ordering::Acquire) & mask;
+        if bits != 0 {
+            return base.checked_add(u64::from(bits.trailing_zeros()));
+        }
+        mask = u64::MAX;
+        base = base.checked_add(64)?;
+    }
+    None
+}
+
+/// Clears every bit from row `from` on (exclusive access).
+fn clear_from(done: &mut [AtomicU64], from: u64) {
+    let first = usize::try_from(from / 64).unwrap_or(usize::MAX);
+    let keep = (1u64 << (from % 64)) - 1;
+    if let Some(word) = done.get_mut(first) {
+        *word.get_mut() &= keep;
+    }
+    for word in done.iter_mut().skip(first.saturating_add(1)) {
+        *word.get_mut() = 0;
+    }
+}
+
+impl Sealed for Mapped<'_> {
+    fn parts(&self, _: Key) -> Parts<'_> {
+        Parts {
+            counters: &self.header.counters,
+            done: self.done,
+            capacity: self.header.capacity,
+        }
+    }
+}
+
+impl Store for Mapped<'_> {}
+
+impl fmt::Debug for Mapped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mapped")
+            .field("capacity", &self.header.capacity)
+            .field("row_size", &self.header.row_size)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use crate::claim::Claims;
+    use std::vec;
+    use std::vec::Vec;
+
+    /// An 8-aligned zeroed buffer of `len` bytes (a stand-in for a mapped page).
+    fn buffer(len: usize) -> Vec<u64> {
+        vec![0u64; len.div_ceil(8)]
+    }
+
+    fn bytes(buf: &mut [u64]) -> &mut [u8] {
+        buf.as_mut_bytes()
+    }
+
+    fn put(buf: &mut [u64], offset: usize, value: &[u8]) {
+        bytes(buf)[offset..offset + value.len()].copy_from_slice(value);
+    }
+
+    #[test]
+    fn header_bytes_are_the_documented_layout() {
+        let mut buf = buffer(72);
+        let claims = Claims::new(Mapped::create(bytes(&mut buf), 70, 24).unwrap().0);
+        claims.claim(3).unwrap().commit();
+        let _open = claims.claim(2).unwrap(); // rows 3..5 stay open
+        claims.claim(1).unwrap().commit();
+        claims.flush(|_| Ok::<(), ()>(())).unwrap();
+        let mut golden = Vec::new();
+        golden.extend_from_slice(b"MMACLAIM");
+        golden.extend_from_slice(&1u32.to_ne_bytes());
+        golden.extend_from_slice(&0x0102_0304u32.to_ne_bytes());
+        for field in [70u64, 24, 6, 3, 3] {
+            golden.extend_from_slice(&field.to_ne_bytes());
+        }
+        golden.extend_from_slice(&0b10_0111u64.to_ne_bytes()); // rows 0, 1, 2 and 5
+        golden.extend_from_slice(&0u64.to_ne_bytes()); // rows 64..70
+        assert_eq!(bytes(&mut buf), &golden[..]);
+    }
+
+    #[test]
+    fn open_sees_what_create_and_commits_left() {
+        let mut buf = buffer(Mapped::region_len(100).unwrap() + 40);
+        {
+            let (store, rest) = Mapped::create(bytes(&mut buf), 100, 8).unwrap();
+            assert_eq!(rest.len(), 40);
+            let claims = Claims::new(store);
+            claims.claim(70).unwrap().commit();
+        }
+        let (store, rest) = Mapped::open(bytes(&mut buf), 100, 8).unwrap();
+        assert_eq!(rest.len(), 40);
+        assert_eq!((store.capacity(), store.row_size()), (100, 8));
+        let claims = Claims::new(store);
+        assert_eq!(
+            (claims.claimed(), claims.committed(), claims.durable()),
+            (70, 70, 0)
+        );
+        assert_eq!(claims.claim(30).unwrap().commit(), 100);
+    }
+
+    #[test]
+    fn create_clears_an_old_header() {
+        let mut buf = buffer(64);
+        bytes(&mut buf).fill(0xFF);
+        let claims = Claims::new(Mapped::create(bytes(&mut buf), 8, 1).unwrap().0);
+        assert_eq!(
+            (claims.claimed(), claims.committed(), claims.durable()),
+            (0, 0, 0)
+        );
+        let a = claims.claim(1).unwrap();
+        assert_eq!(
+            claims.claim(7).unwrap().commit(),
+            0,
+            "old bits were cleared"
+        );
+        assert_eq!(a.commit(), 8);
+    }
+
+    #[test]
+    fn region_errors() {
+        let mut buf = buffer(80);
+        assert_eq!(
+            Mapped::create(&mut bytes(&mut buf)[..63], 64, 1).err(),
+            Some(SetupError::TooShort {
+                needed: 64,
+                actual: 63
+            })
+        );
+        assert_eq!(
+            Mapped::create(&mut bytes(&mut buf)[4..], 64, 1).err(),
+            Some(SetupError::Misaligned {
+                offset: 4,
+                align: 8
+            })
+        );
+        if usize::BITS == 64 {
+            // 2^58 words fit in usize; the bytes do not fit in this buffer.
+            assert_eq!(Mapped::region_len(u64::MAX), Some((1 << 61) + 56));
+            assert!(matches!(
+                Mapped::create(bytes(&mut buf), u64::MAX, 1),
+                Err(SetupError::TooShort { .. })
+            ));
+        } else {
+            assert_eq!(Mapped::region_len(u64::MAX), None);
+            assert_eq!(
+                Mapped::create(bytes(&mut buf), u64::MAX, 1).err(),
+                Some(SetupError::RegionTooLarge { capacity: u64::MAX })
+            );
+        }
+    }
+
+    #[test]
+    fn identity_errors() {
+        let fresh = || {
+            let mut buf = buffer(64);
+            Mapped::create(bytes(&mut buf), 10, 4).unwrap();
+            buf
+        };
+        let mut buf = fresh();
+        put(&mut buf, 0, b"NOTCLAIM");
+        assert_eq!(
+            Mapped::open(bytes(&mut buf), 10, 4).err(),
+            Some(SetupError::BadMagic {
+                found: *b"NOTCLAIM"
+            })
+        );
+        let mut buf = fresh();
+        put(&mut buf, 8, &2u32.to_ne_bytes());
+        assert_eq!(
+            Mapped::open(bytes(&mut buf), 10, 4).err(),
+            Some(SetupError::UnsupportedVersion {
+                found: 2,
+                supported: 1
+            })
+        );
+        let mut buf = fresh();
+        put(&mut buf, 12, &0x0102_0304u32.swap_bytes().to_ne_bytes());
+        assert_eq!(
+            Mapped::open(bytes(&mut buf), 10, 4).err(),
+            Some(SetupError::ForeignByteOrder)
+        );
+        let mut buf = fresh();
+        assert_eq!(
+            Mapped::open(bytes(&mut buf), 11, 4).err(),
+            Some(SetupError::CapacityMismatch {
+                expected: 11,
+                found: 10
+            })
+        );
+        assert_eq!(
+            Mapped::open(bytes(&mut buf), 10, 8).err(),
+            Some(SetupError::RowSizeMismatch {
+                expected: 8,
+                found: 4
+            })
+        );
+        assert_eq!(
+            Mapped::recover(bytes(&mut buf), 10, 8).err(),
+            Some(SetupError::RowSizeMismatch {
+                expected: 8,
+                found: 4
+            })
+        );
+    }
+
+    #[test]
+    fn state_errors_and_recover() {
+        // tail 4, committed 5: impossible.
+        let mut buf = buffer(64);
+        Mapped::create(bytes(&mut buf), 10, 4).unwrap();
+        put(&mut buf, 32, &4u64.to_ne_bytes());
+        put(&mut buf, 40, &5u64.to_ne_bytes());
+        assert_eq!(
+            Mapped::open(bytes(&mut buf), 10, 4).err(),
+            Some(SetupError::InconsistentCounters {
+                durable: 0,
+                committed: 5,
+                tail: 4,
+                capacity: 10
+            })
+        );
+        // tail 4 but row 7 marked complete.
+        put(&mut buf, 40, &2u64.to_ne_bytes());
+        put(&mut buf, 56, &0b1000_0011u64.to_ne_bytes());
+        assert_eq!(
+            Mapped::open(bytes(&mut buf), 10, 4).err(),
+            Some(SetupError::StrayCompletion { row: 7, claimed: 4 })
+        );
+        // recover trusts only the durable watermark (1): rewinds to it, clears bits from it on.
+        put(&mut buf, 48, &1u64.to_ne_bytes());
+        let claims = Claims::new(Mapped::recover(bytes(&mut buf), 10, 4).unwrap().0);
+        assert_eq!(
+            (claims.claimed(), claims.committed(), claims.durable()),
+            (1, 1, 1)
+        );
+        assert_eq!(claims.stalled(), None);
+        let again = claims.claim(9).unwrap();
+        assert_eq!(again.rows(), 1..10);
+        assert_eq!(claims.stalled(), Some(1..10), "bits from 1 on were cleared");
+        assert_eq!(again.commit(), 10);
+        assert!(Mapped::open(bytes(&mut buf), 10, 4).is_ok());
+        // A durable watermark past the capacity cannot be recovered from.
+        put(&mut buf, 48, &11u64.to_ne_bytes());
+        assert!(matches!(
+            Mapped::recover(bytes(&mut buf), 10, 4),
+            Err(SetupError::InconsistentCounters { durable: 11, .. })
+        ));
+    }
+
+    #[test]
+    fn first_set_and_clear_from_against_a_model() {
+        let mut words: Vec<AtomicU64> = [0x8000_0000_0000_0001u64, 0, 0x10]
+            .into_iter()
+            .map(AtomicU64::new)
+            .collect();
+        let model = |from: u64| [0u64, 63, 132].into_iter().find(|&r| r >= from);
+        for from in 0..=192 {
+            assert_eq!(
+                first_set_at_or_after(&words, from),
+                model(from),
+                "from {from}"
+            );
+        }
+        clear_from(&mut words, 63);
+        let bits: Vec<u64> = words.iter_mut().map(|w| *w.get_mut()).collect();
+        assert_eq!(bits, [1, 0, 0]);
+    }
+}

@@ -1,0 +1,1083 @@
+//! Concurrent writers appending rows to a preallocated array: claims, commits and watermarks.
+//!
+//! Many writers (threads, or processes sharing a mapped file) fill one array of `capacity`
+//! rows. A writer [`claim`](Claims::claim)s a range of rows, writes them, and
+//! [`commit`](Claim::commit)s. Readers see the *committed watermark*: every row below it is
+//! complete. A flusher publishes the *durable watermark*: every row below it is on disk.
+//!
+//! ```text
+//!   0          durable       committed         tail (claimed)     capacity
+//!   |############|###############|..#..##.#.......|..................|
+//!    on disk       complete,        claimed; some     never handed out
+//!    and visible   visible          complete (#)
+//! ```
+//!
+//! This module owns the *protocol*, and never touches the rows: the core forbids `unsafe`, and
+//! handing out `&mut` to dynamically claimed disjoint parts of one shared slice needs it. The
+//! adapter (`mmarray-std`) turns a [`Claim`] into a `&mut [T]` over exactly
+//! [`Claim::rows`], and a committed watermark into a `&[T]` over the rows below it. The
+//! protocol guarantees what that needs:
+//!
+//! 1. **Claims are disjoint and bounded.** [`Claims::claim`] moves the tail with a
+//!    compare-exchange loop that never passes `capacity`; a claim that does not fit fails with
+//!    [`ClaimError::Full`] and changes nothing (no wrap, no overwrite). A plain `fetch_add` is not
+//!    used because a failing claim would push the tail past the capacity, stranding the rows
+//!    before it (the watermark could then never reach the end) and eventually overflowing.
+//! 2. **A claim's rows stay unreadable until it ends.** The committed watermark only passes a
+//!    row once the row's completion bit is set, and only ending a [`Claim`] sets its bits:
+//!    [`Claim::commit`] or [`Claim::abandon`], both by value, on a token only [`Claims::claim`]
+//!    makes, which is neither `Clone` nor `Copy` and borrows the [`Claims`] it came from. So a
+//!    safe caller cannot commit twice, commit rows it did not claim, or commit into another
+//!    array. The recovery calls that set bits for someone else take `&mut Claims`, proving no
+//!    token of this process is alive.
+//! 3. **Committed rows are never written again.** No wrap; rows are claimed once.
+//!
+//! # Commits out of order
+//!
+//! Completion is a bitmap, one bit per row, provided by the [`Store`]. Committing sets the
+//! claim's bits and then runs the *advance loop*: starting at the committed watermark, scan the
+//! run of set bits and raise the watermark to its end with `fetch_max`; repeat from the new
+//! watermark until the bit at the watermark is clear. The watermark therefore never passes a
+//! clear bit (a *hole*): a value `w` is written to `committed` only by a committer that saw every
+//! bit in `[old, w)` set, where `old` was itself a valid watermark, and bits are never cleared
+//! while writers run. A committer whose rows sit above a hole leaves them to whoever fills the
+//! hole: that writer's own advance loop carries the watermark over both.
+//!
+//! # Memory ordering
+//!
+//! * Writer: row contents (plain writes through the adapter) are sequenced before the
+//!   `fetch_or(Release)` that sets the row's completion bit.
+//! * Advance loop: bitmap words are loaded with `Acquire`; every access to `committed` by a
+//!   committer is a read-modify-write with `AcqRel` (a `fetch_add(0)` to read it, a
+//!   `fetch_max` to raise it).
+//! * Reader: [`Claims::committed`] loads with `Acquire`.
+//!
+//! **Readers see contents, not just the index.** A reader that loads `committed = w` reads a
+//! value written by some `fetch_max` (release) of an advancer `E`. For the rows `E` scanned, the
+//! writer's `fetch_or(Release)` was read by `E`'s `Acquire` load of the word (or a later `fetch_or`
+//! in its release sequence: every write to a bitmap word is an RMW), so the row writes happen
+//! before `E`'s scan, before `E`'s `fetch_max`, before the reader's load. Rows below the value
+//! `E` started from were covered by an earlier RMW on `committed`, whose release sequence
+//! contains `E`'s RMW (every write to `committed` is an RMW), so the reader synchronises with
+//! it too.
+//!
+//! **No commit is lost.** The danger is two committers `A` and `B` each setting a bit and
+//! then each failing to see the other's bit (the store-buffering pattern, allowed by
+//! acquire/release alone) so that both stop with a set bit left above the watermark. Reading
+//! `committed` with an RMW rules it out. Let `R` be the last RMW on `committed` in its
+//! modification order, made by committer `D`; `R` left the final watermark `F`, and `D` then
+//! saw the bit at `F` clear and stopped (had it been set, `D` would have raised the watermark,
+//! another RMW after `R`). Suppose committer `C` set bit `F`. `C` set it before its first RMW
+//! `Q` on `committed`, and `Q` precedes `R` (if `C` is `D`, `D` sees its own bit). `Q` is a
+//! release, every later write to `committed` is an RMW, so `R` reads from `Q`'s release sequence
+//! and `Q` synchronises with `R`: `C`'s `fetch_or` happens before `D`'s scan, which must then
+//! see bit `F` set. Contradiction: once all committers return, the watermark is the full
+//! contiguous prefix of complete rows, so it reaches `capacity` once every row is committed.
+//!
+//! **Claims need no ordering.** The tail is moved with `Relaxed` compare-exchange: the RMW's
+//! atomicity alone makes claims disjoint, and no data is published through it (rows are never
+//! reused, so a new claim's rows were never written).
+//!
+//! # Durability
+//!
+//! [`Claims::flush`] reads the watermarks (durable, then committed, both `Acquire`), lets the
+//! caller persist rows `durable..committed` (e.g. `msync`) and then raises `durable` with
+//! `fetch_max(AcqRel)`: it never decreases, and never exceeds `committed` because the value
+//! raised to was read from `committed`, which only grows. A reader that loads `durable` first
+//! and `committed` second ([`Claims::watermarks`]) always sees `durable <= committed`: its
+//! `Acquire` load of `durable` synchronises with the flusher's release, after the flusher's read
+//! of `committed`, so the reader's later read of `committed` cannot return an older value. The
+//! `Acquire` also means a thread that sees `durable >= n` knows the persist call for those rows
+//! returned. For a [`Mapped`] store the durable watermark lives in the file; the on-disk copy of
+//! it is conservative (it is raised only after the rows were persisted), so persisting the
+//! header page itself is needed only to make it advance on disk.
+//!
+//! # Failures: a writer that never commits
+//!
+//! A [`Claim`] that is dropped without [`commit`](Claim::commit) or
+//! [`abandon`](Claim::abandon) (a panic, `mem::forget`, or a process that dies holding one)
+//! leaves a *hole*: the committed watermark stops at its first row. Nothing is corrupted and
+//! nothing blocks: other writers go on claiming and committing, readers go on seeing the
+//! prefix below the hole, and the rows above it become visible at once when the hole is
+//! closed. Ways out, from least to most drastic:
+//!
+//! * **The owner abandons.** A writer that cannot finish fills its rows with a recognisable
+//!   value (zeros) and calls [`Claim::abandon`]; an adapter's row guard can do this on drop.
+//! * **A supervisor closes the hole.** [`Claims::stalled`] shows the incomplete rows at the
+//!   watermark. Once the writer that owns them is known to be dead (process exit, a lease —
+//!   that knowledge is the caller's, the protocol cannot tell slow from dead), the supervisor
+//!   repairs or zero-fills the rows and calls [`Claims::force_complete`] (`&mut self`: no token
+//!   of this process can be alive). `stalled` reports the whole run up to the next complete row,
+//!   which may include claims of live writers that simply have not committed yet; with live
+//!   writers about, close only the dead writer's own range (e.g. one it recorded when
+//!   claiming).
+//! * **Rewind.** With no writer left anywhere, [`Claims::truncate`] cuts the array back to the
+//!   committed (or durable) watermark and hands the rows after it out again;
+//!   [`Mapped::recover`] does the same to the durable watermark when reopening after a crash.
+//!
+//! # Examples
+//!
+//! ```
+//! use mmarray::claim::{Claims, Inline};
+//!
+//! let claims = Claims::new(Inline::<1>::new(10)?);
+//! let first = claims.claim(3).expect("room for 3");
+//! let second = claims.claim(2).expect("room for 2");
+//! assert_eq!((first.rows(), second.rows()), (0..3, 3..5));
+//!
+//! // Commits may complete out of order; the watermark waits for the hole at 0..3.
+//! assert_eq!(second.commit(), 0);
+//! assert_eq!(claims.committed(), 0);
+//! assert_eq!(first.commit(), 5);
+//!
+//! // Flush: persist the newly committed rows, then publish them as durable.
+//! let durable = claims.flush(|rows| {
+//!     assert_eq!(rows, 0..5); // msync these rows here
+//!     Ok::<(), ()>(())
+//! });
+//! assert_eq!(durable, Ok(5));
+//! # Ok::<(), mmarray::claim::SetupError>(())
+//! ```
+#![cfg(target_has_atomic = "64")]
+
+mod error;
+#[cfg(not(mmarray_loom))]
+mod mapped;
+mod store;
+
+pub use error::{ClaimError, PublishError, RecoverError, SetupError};
+#[cfg(not(mmarray_loom))]
+pub use mapped::{Mapped, Split};
+pub use store::{Borrowed, Inline, Store};
+
+use crate::sync::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::fmt;
+use core::ops::Range;
+use store::{Key, Parts};
+
+/// The first eight bytes of an in-file claim header ([`Mapped`]).
+const MAGIC: [u8; 8] = *b"MMACLAIM";
+
+/// The concurrent-writers protocol over a [`Store`]: claims, commits, watermarks, recovery.
+///
+/// Shared by reference between writers, readers and a flusher (`Claims` is `Sync`); the
+/// recovery calls take `&mut self`. See the [module docs](self) for the protocol and its
+/// ordering argument.
+///
+/// # Examples
+///
+/// ```
+/// use mmarray::claim::{Claims, Inline};
+/// use std::sync::Arc;
+///
+/// let claims = Arc::new(Claims::new(Inline::<1>::new(8)?));
+/// let workers: Vec<_> = (0..2)
+///     .map(|_| {
+///         let claims = Arc::clone(&claims);
+///         std::thread::spawn(move || claims.claim(4).expect("8 rows for 2 x 4").commit())
+///     })
+///     .collect();
+/// for worker in workers {
+///     worker.join().expect("no panic");
+/// }
+/// assert_eq!(claims.committed(), 8);
+/// # Ok::<(), mmarray::claim::SetupError>(())
+/// ```
+pub struct Claims<S: Store> {
+    store: S,
+}
+
+/// A snapshot of both watermarks, read so that `durable <= committed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Watermarks {
+    /// Rows known to be on disk.
+    pub durable: u64,
+    /// Rows visible to readers.
+    pub committed: u64,
+}
+
+impl<S: Store> Claims<S> {
+    /// Runs the protocol over `store`, in whatever state the store is in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(5)?);
+    /// assert_eq!((claims.capacity(), claims.claimed(), claims.committed()), (5, 0, 0));
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub const fn new(store: S) -> Self {
+        Self { store }
+    }
+
+    /// The store, e.g. to read a [`Mapped`] header's row size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<2>::new(100)?);
+    /// assert_eq!(format!("{:?}", claims.store()), "Inline { capacity: 100, words: 2, .. }");
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub const fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn parts(&self) -> Parts<'_> {
+        self.store.parts(Key::new())
+    }
+
+    /// Capacity of the array, in rows.
+    ///
+    /// # Examples
+    ///
+    /// See [`new`](Self::new).
+    pub fn capacity(&self) -> u64 {
+        self.parts().capacity
+    }
+
+    /// Rows handed out to writers so far (the tail). Informational: it synchronises nothing,
+    /// and rows below it are not necessarily complete.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(5)?);
+    /// let _claim = claims.claim(2).expect("room");
+    /// assert_eq!((claims.claimed(), claims.committed()), (2, 0));
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn claimed(&self) -> u64 {
+        self.parts().counters.tail.load(Relaxed)
+    }
+
+    /// The committed watermark: every row below it is complete, and its contents as written
+    /// by its writer are visible to the caller (`Acquire`). Only grows (except through
+    /// [`truncate`](Self::truncate) and [`Mapped::recover`]).
+    ///
+    /// # Examples
+    ///
+    /// See [`Claim::commit`].
+    pub fn committed(&self) -> u64 {
+        self.parts().counters.committed.load(Acquire)
+    }
+
+    /// The durable watermark: every row below it was persisted by a [`flush`](Self::flush)
+    /// (or a [`publish_durable`](Self::publish_durable)) that has returned. Never above
+    /// [`committed`](Self::committed).
+    ///
+    /// # Examples
+    ///
+    /// See [`flush`](Self::flush).
+    pub fn durable(&self) -> u64 {
+        self.parts().counters.durable.load(Acquire)
+    }
+
+    /// Both watermarks, read durable first so that `durable <= committed` holds in the result
+    /// (reading them in the other order could see a durable watermark newer than the committed
+    /// one read before it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline, Watermarks};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(5)?);
+    /// claims.claim(2).expect("room").commit();
+    /// assert_eq!(claims.watermarks(), Watermarks { durable: 0, committed: 2 });
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn watermarks(&self) -> Watermarks {
+        let counters = self.parts().counters;
+        let durable = counters.durable.load(Acquire);
+        let committed = counters.committed.load(Acquire);
+        Watermarks { durable, committed }
+    }
+
+    /// Claims the next `rows` rows for the caller's exclusive use.
+    ///
+    /// The returned [`Claim`] names exactly its rows; end it with [`Claim::commit`] once they
+    /// are written (or [`Claim::abandon`]). A claim of 0 rows always succeeds and is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{ClaimError, Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(5)?);
+    /// let claim = claims.claim(4).expect("room for 4");
+    /// assert_eq!(claim.rows(), 4 - 4..4);
+    /// assert_eq!(
+    ///     claims.claim(2).err(),
+    ///     Some(ClaimError::Full { requested: 2, available: 1, capacity: 5 })
+    /// );
+    /// claim.commit();
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ClaimError::Full`] if fewer than `rows` rows are unclaimed; nothing is claimed then.
+    pub fn claim(&self, rows: u64) -> Result<Claim<'_, S>, ClaimError> {
+        self.claim_with(|available| (rows <= available).then_some(rows))
+            .map_err(|(available, capacity)| ClaimError::Full {
+                requested: rows,
+                available,
+                capacity,
+            })
+    }
+
+    /// Claims up to `max_rows` rows: all of them if they are free, otherwise every row that
+    /// is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{ClaimError, Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(5)?);
+    /// assert_eq!(claims.claim_up_to(3).expect("room").rows(), 0..3);
+    /// assert_eq!(claims.claim_up_to(3).expect("2 left").rows(), 3..5);
+    /// assert!(matches!(claims.claim_up_to(3), Err(ClaimError::Full { available: 0, .. })));
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ClaimError::Full`] if `max_rows > 0` and no row is left.
+    pub fn claim_up_to(&self, max_rows: u64) -> Result<Claim<'_, S>, ClaimError> {
+        self.claim_with(|available| {
+            let rows = max_rows.min(available);
+            (rows > 0 || max_rows == 0).then_some(rows)
+        })
+        .map_err(|(available, capacity)| ClaimError::Full {
+            requested: max_rows,
+            available,
+            capacity,
+        })
+    }
+
+    /// The claim loop: `size(available)` says how many rows to take, or `None` to give up.
+    /// On giving up returns `(available, capacity)`.
+    fn claim_with(&self, size: impl Fn(u64) -> Option<u64>) -> Result<Claim<'_, S>, (u64, u64)> {
+        let parts = self.parts();
+        let tail = &parts.counters.tail;
+        // Relaxed throughout: see "Claims need no ordering" in the module docs.
+        let mut start = tail.load(Relaxed);
+        loop {
+            // The tail never exceeds the capacity (store invariant); 0 if it somehow did.
+            let available = parts.capacity.saturating_sub(start);
+            let rows = size(available).ok_or((available, parts.capacity))?;
+            // `rows <= available` by the callers' construction, so this stays <= capacity.
+            let end = start
+                .checked_add(rows.min(available))
+                .ok_or((available, parts.capacity))?;
+            match tail.compare_exchange_weak(start, end, Relaxed, Relaxed) {
+                Ok(_) => {
+                    return Ok(Claim {
+                        claims: self,
+                        start,
+                        end,
+                    });
+                }
+                Err(now) => start = now,
+            }
+        }
+    }
+
+    /// Sets the completion bits of `start..end`, then runs the advance loop.
+    /// Returns the committed watermark the loop left.
+    fn complete(&self, start: u64, end: u64) -> u64 {
+        let parts = self.parts();
+        mark(parts.done, start, end);
+        advance(&parts)
+    }
+
+    /// Persists newly committed rows and publishes them as durable.
+    ///
+    /// Reads the [`watermarks`](Self::watermarks), calls `persist(durable..committed)` (the
+    /// caller makes those rows durable, e.g. with `msync`; the range may be empty), and if it
+    /// succeeds raises the durable watermark to that committed value. Concurrent flushes are
+    /// fine: the durable watermark only ever grows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(5)?);
+    /// claims.claim(3).expect("room").commit();
+    /// let mut persisted = 0..0;
+    /// let durable = claims.flush(|rows| {
+    ///     persisted = rows;
+    ///     Ok::<(), ()>(())
+    /// });
+    /// assert_eq!((durable, persisted, claims.durable()), (Ok(3), 0..3, 3));
+    ///
+    /// // A failed persist publishes nothing.
+    /// claims.claim(1).expect("room").commit();
+    /// assert_eq!(claims.flush(|_| Err("disk full")), Err("disk full"));
+    /// assert_eq!(claims.durable(), 3);
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Whatever `persist` returns; the durable watermark is then unchanged.
+    pub fn flush<E>(&self, persist: impl FnOnce(Range<u64>) -> Result<(), E>) -> Result<u64, E> {
+        let Watermarks { durable, committed } = self.watermarks();
+        persist(durable..committed)?;
+        Ok(self.raise_durable(committed))
+    }
+
+    /// Publishes that rows below `rows` are on disk, for callers that run the flush steps
+    /// themselves: read [`committed`](Self::committed), persist the rows below it, then
+    /// publish that value. Never lowers the durable watermark; returns its new value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline, PublishError};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(5)?);
+    /// claims.claim(3).expect("room").commit();
+    /// let committed = claims.committed();
+    /// // ... persist rows 0..committed ...
+    /// assert_eq!(claims.publish_durable(committed), Ok(3));
+    /// assert_eq!(claims.publish_durable(1), Ok(3)); // never lowered
+    /// assert_eq!(
+    ///     claims.publish_durable(4),
+    ///     Err(PublishError::AheadOfCommitted { requested: 4, committed: 3 })
+    /// );
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`PublishError::AheadOfCommitted`] if `rows` exceeds the committed watermark.
+    pub fn publish_durable(&self, rows: u64) -> Result<u64, PublishError> {
+        let committed = self.committed();
+        if rows > committed {
+            return Err(PublishError::AheadOfCommitted {
+                requested: rows,
+                committed,
+            });
+        }
+        Ok(self.raise_durable(rows))
+    }
+
+    /// `durable = max(durable, rows)`; `rows` was read from `committed`, so it is <= it.
+    fn raise_durable(&self, rows: u64) -> u64 {
+        // AcqRel: Release publishes "the persist call returned" to readers of `durable` (and
+        // orders our earlier read of `committed` before this write: see "Durability").
+        self.parts()
+            .counters
+            .durable
+            .fetch_max(rows, AcqRel)
+            .max(rows)
+    }
+
+    /// The claimed but incomplete rows at the committed watermark, if the watermark is stuck:
+    /// `committed..r` where `r` is the first complete row above it (or the tail).
+    ///
+    /// A snapshot for diagnosis and supervision: the rows of a live writer that has not
+    /// committed yet look exactly like those of a dead one, and the range may span several
+    /// claims. See "Failures" in the [module docs](self).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(10)?);
+    /// let slow = claims.claim(2).expect("room");
+    /// claims.claim(3).expect("room").commit();
+    /// let _running = claims.claim(1).expect("room");
+    /// assert_eq!(claims.stalled(), Some(0..2));
+    /// slow.commit();
+    /// assert_eq!(claims.stalled(), Some(5..6));
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn stalled(&self) -> Option<Range<u64>> {
+        let parts = self.parts();
+        let committed = parts.counters.committed.load(Acquire);
+        let tail = parts.counters.tail.load(Relaxed);
+        if committed >= tail {
+            return None;
+        }
+        let end = next_with(parts.done, committed, tail, true);
+        (end > committed).then_some(committed..end)
+    }
+
+    /// Marks `rows` complete on behalf of a writer that will never end its claim, and advances
+    /// the committed watermark over them; returns the new watermark.
+    ///
+    /// Before calling, repair or zero-fill the rows: readers see them as soon as the watermark
+    /// passes. `&mut self` proves that no [`Claim`] of this process is alive; the caller must
+    /// know that no writer in another process still owns any of the rows (see "Failures" in the
+    /// [module docs](self)). Other processes may keep claiming and committing meanwhile. Rows
+    /// already complete are left as they are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let mut claims = Claims::new(Inline::<1>::new(10)?);
+    /// let lost = claims.claim(2).expect("room");
+    /// let lost_rows = lost.rows();
+    /// drop(lost); // the writer dies without committing
+    /// claims.claim(3).expect("room").commit();
+    /// assert_eq!(claims.committed(), 0);
+    /// // ... zero-fill rows 0..2 ...
+    /// assert_eq!(claims.force_complete(lost_rows), Ok(5));
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`RecoverError::Reversed`] if `rows.start > rows.end`, [`RecoverError::Unclaimed`] if the
+    /// range reaches past the claimed rows. Nothing changes then.
+    pub fn force_complete(&mut self, rows: Range<u64>) -> Result<u64, RecoverError> {
+        let Range { start, end } = rows;
+        if start > end {
+            return Err(RecoverError::Reversed { start, end });
+        }
+        let claimed = self.parts().counters.tail.load(Acquire);
+        if end > claimed {
+            return Err(RecoverError::Unclaimed { end, claimed });
+        }
+        Ok(self.complete(start, end))
+    }
+
+    /// Cuts the array back to `len` rows: committed watermark and tail become `len`, every
+    /// completion bit from `len` on is cleared, and the rows from `len` on will be claimed
+    /// again. Returns the rows dropped from the claimed range (`len..old tail`).
+    ///
+    /// `len` must lie between the durable and the committed watermark: durable rows are never
+    /// discarded, and rows that were never completed cannot become committed. Call this only
+    /// with no writer left anywhere: `&mut self` covers this process, the caller vouches for
+    /// other processes sharing a [`Mapped`] store. Readers in other processes could see the
+    /// committed watermark move backwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let mut claims = Claims::new(Inline::<1>::new(10)?);
+    /// claims.claim(2).expect("room").commit();
+    /// drop(claims.claim(3).expect("room")); // a writer dies holding 2..5
+    /// claims.claim(1).expect("room").commit(); // complete, but above the hole
+    /// let committed = claims.committed();
+    /// assert_eq!(claims.truncate(committed), Ok(2..6));
+    /// assert_eq!(claims.claim(4).expect("room again").rows(), 2..6);
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`RecoverError::BelowDurable`], [`RecoverError::AboveCommitted`]; nothing changes then.
+    pub fn truncate(&mut self, len: u64) -> Result<Range<u64>, RecoverError> {
+        let parts = self.parts();
+        let Watermarks { durable, committed } = self.watermarks();
+        if len < durable {
+            return Err(RecoverError::BelowDurable { len, durable });
+        }
+        if len > committed {
+            return Err(RecoverError::AboveCommitted { len, committed });
+        }
+        let tail = parts.counters.tail.load(Acquire);
+        unmark(parts.done, len, tail);
+        // RMWs, like every other write to `committed` (see "Memory ordering").
+        parts.counters.committed.swap(len, AcqRel);
+        parts.counters.tail.swap(len, AcqRel);
+        Ok(len..tail)
+    }
+}
+
+impl<S: Store + fmt::Debug> fmt::Debug for Claims<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Watermarks { durable, committed } = self.watermarks();
+        f.debug_struct("Claims")
+            .field("store", &self.store)
+            .field("claimed", &self.claimed())
+            .field("committed", &committed)
+            .field("durable", &durable)
+            .finish()
+    }
+}
+
+/// Exclusive use of a range of rows, handed out by [`Claims::claim`].
+///
+/// Not `Clone`; ended by value with [`commit`](Self::commit) or [`abandon`](Self::abandon).
+/// Dropping it without either leaves a hole at its rows: see "Failures" in the
+/// [module docs](self).
+#[must_use = "a claim must be committed or abandoned, or the committed watermark stops at its rows"]
+pub struct Claim<'a, S: Store> {
+    claims: &'a Claims<S>,
+    start: u64,
+    end: u64,
+}
+
+impl<S: Store> Claim<'_, S> {
+    /// The claimed rows, `start..end`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(10)?);
+    /// let claim = claims.claim(3).expect("room");
+    /// assert_eq!((claim.rows(), claim.start(), claim.end(), claim.len()), (0..3, 0, 3, 3));
+    /// assert!(!claim.is_empty());
+    /// claim.commit();
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn rows(&self) -> Range<u64> {
+        self.start..self.end
+    }
+
+    /// The first claimed row.
+    ///
+    /// # Examples
+    ///
+    /// See [`rows`](Self::rows).
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// One past the last claimed row.
+    ///
+    /// # Examples
+    ///
+    /// See [`rows`](Self::rows).
+    pub fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// Number of claimed rows.
+    ///
+    /// # Examples
+    ///
+    /// See [`rows`](Self::rows).
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    /// Whether the claim has no rows.
+    ///
+    /// # Examples
+    ///
+    /// See [`rows`](Self::rows).
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Marks the rows complete: once every row below them is complete too, readers see them.
+    /// Write them fully before. Returns the committed watermark as this call left it (it may
+    /// have moved on since, and stays below the rows while an earlier claim is open).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(10)?);
+    /// let claim = claims.claim(3).expect("room");
+    /// // ... write rows claim.rows() ...
+    /// assert_eq!(claim.commit(), 3);
+    /// assert_eq!(claims.committed(), 3);
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn commit(self) -> u64 {
+        self.claims.complete(self.start, self.end)
+    }
+
+    /// Gives the rows up: the writer fills them with a value readers recognise as "no data"
+    /// (zeros) and then calls this, which marks them complete exactly like
+    /// [`commit`](Self::commit), so the watermark does not stop at them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(10)?);
+    /// let failed = claims.claim(3).expect("room");
+    /// let next = claims.claim(1).expect("room");
+    /// next.commit();
+    /// // ... zero-fill rows failed.rows() ...
+    /// assert_eq!(failed.abandon(), 4);
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn abandon(self) -> u64 {
+        self.claims.complete(self.start, self.end)
+    }
+}
+
+impl<S: Store> fmt::Debug for Claim<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Claim")
+            .field("rows", &self.rows())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Word index and in-word bit of `row`; `None` only if the index does not fit `usize`, which
+/// the store invariant (`done.len() * 64 >= capacity > row`) excludes.
+fn locate(row: u64) -> Option<(usize, u32)> {
+    Some((usize::try_from(row / 64).ok()?, (row % 64) as u32))
+}
+
+/// Mask of `n` bits (1..=64) starting at `bit`, with `bit + n <= 64`.
+fn mask(bit: u32, n: u64) -> u64 {
+    let ones = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+    ones << bit
+}
+
+/// Calls `f(word, mask)` for the bits of rows `start..end`, word by word.
+fn for_each_word(start: u64, end: u64, mut f: impl FnMut(usize, u64)) {
+    let mut row = start;
+    while row < end {
+        let Some((word, bit)) = locate(row) else {
+            return;
+        };
+        let n = (64 - u64::from(bit)).min(end - row);
+        f(word, mask(bit, n));
+        row += n;
+    }
+}
+
+/// Sets the completion bits of rows `start..end` (`Release`: publishes the rows' contents).
+fn mark(done: &[crate::sync::AtomicU64], start: u64, end: u64) {
+    for_each_word(start, end, |word, bits| {
+        if let Some(word) = done.get(word) {
+            word.fetch_or(bits, Release);
+        }
+    });
+}
+
+/// Clears the completion bits of rows `start..end` (recovery only, no writer running).
+fn unmark(done: &[crate::sync::AtomicU64], start: u64, end: u64) {
+    for_each_word(start, end, |word, bits| {
+        if let Some(word) = done.get(word) {
+            word.fetch_and(!bits, AcqRel);
+        }
+    });
+}
+
+/// The first row in `from..limit` whose completion bit equals `target`, or `limit`
+/// (`Acquire` loads: see "Memory ordering").
+fn next_with(done: &[crate::sync::AtomicU64], from: u64, limit: u64, target: bool) -> u64 {
+    let mut row = from;
+    while row < limit {
+        let Some((index, bit)) = locate(row) else {
+            return limit;
+        };
+        let Some(word) = done.get(index) else {
+            return limit;
+        };
+        let bits = word.load(Acquire);
+        // A 1 at each row whose bit equals `target`, shifted down so `row` is at position 0;
+        // the zeros shifted in at the top are "no match", and the run is capped to this word.
+        let matches = if target { bits } else { !bits } >> bit;
+        let left_in_word = 64 - u64::from(bit);
+        let run = u64::from(matches.trailing_zeros()).min(left_in_word);
+        row = row.saturating_add(run);
+        if run < left_in_word {
+            break;
+        }
+    }
+    row.min(limit)
+}
+
+/// The advance loop (see "Commits out of order" and "No commit is lost" in the module docs).
+/// Returns the committed watermark it left.
+fn advance(parts: &Parts<'_>) -> u64 {
+    let committed = &parts.counters.committed;
+    // An RMW, not a load: this read must join the release sequence of every earlier committer's
+    // RMW, or two committers can miss each other's bits.
+    let mut w = committed.fetch_add(0, AcqRel);
+    loop {
+        let run_end = next_with(parts.done, w, parts.capacity, false);
+        if run_end == w {
+            return w;
+        }
+        w = committed.fetch_max(run_end, AcqRel).max(run_end);
+    }
+}
+
+#[cfg(all(test, not(mmarray_loom)))]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use proptest::prelude::*;
+    use std::format;
+    use std::string::ToString;
+    use std::vec::Vec;
+
+    /// Brute-force reference: the longest prefix of complete rows.
+    fn model_prefix(complete: &[bool]) -> u64 {
+        complete.iter().take_while(|&&c| c).count() as u64
+    }
+
+    #[test]
+    fn claims_are_contiguous_disjoint_and_bounded() {
+        let claims = Claims::new(Inline::<2>::new(100).unwrap());
+        let a = claims.claim(60).unwrap();
+        let b = claims.claim(0).unwrap();
+        let c = claims.claim(40).unwrap();
+        assert_eq!((a.rows(), b.rows(), c.rows()), (0..60, 60..60, 60..100));
+        assert_eq!(
+            claims.claim(1).unwrap_err(),
+            ClaimError::Full {
+                requested: 1,
+                available: 0,
+                capacity: 100
+            }
+        );
+        assert_eq!(
+            claims.claimed(),
+            100,
+            "a failed claim leaves the tail alone"
+        );
+        assert_eq!(claims.claim(0).unwrap().rows(), 100..100);
+        assert_eq!(claims.claim_up_to(0).unwrap().rows(), 100..100);
+        assert_eq!(
+            claims.claim(u64::MAX).unwrap_err(),
+            ClaimError::Full {
+                requested: u64::MAX,
+                available: 0,
+                capacity: 100
+            }
+        );
+        let _ = (a.commit(), b.commit(), c.commit());
+        assert_eq!(claims.committed(), 100);
+    }
+
+    #[test]
+    fn watermark_waits_for_the_hole_and_spans_words() {
+        let claims = Claims::new(Inline::<3>::new(150).unwrap());
+        let a = claims.claim(63).unwrap();
+        let b = claims.claim(2).unwrap(); // straddles words 0 and 1
+        let c = claims.claim(85).unwrap(); // to the end, straddles 1 and 2
+        assert_eq!(c.commit(), 0);
+        assert_eq!(b.commit(), 0);
+        assert_eq!(claims.stalled(), Some(0..63));
+        assert_eq!(a.commit(), 150);
+        assert_eq!(claims.stalled(), None);
+    }
+
+    #[test]
+    fn capacity_not_a_multiple_of_64_stops_at_capacity() {
+        let claims = Claims::new(Inline::<1>::new(5).unwrap());
+        assert_eq!(claims.claim(5).unwrap().commit(), 5);
+        let empty = Claims::new(Inline::<0>::new(0).unwrap());
+        assert_eq!(empty.claim(0).unwrap().commit(), 0);
+        assert!(empty.claim(1).is_err());
+    }
+
+    #[test]
+    fn borrowed_bitmap_is_cleared_and_sized() {
+        let mut bitmap: Vec<_> = (0..3)
+            .map(|_| crate::sync::AtomicU64::new(u64::MAX))
+            .collect();
+        assert_eq!(
+            Borrowed::new(&mut bitmap, 193).unwrap_err(),
+            SetupError::BitmapTooSmall {
+                capacity: 193,
+                max: 192
+            }
+        );
+        let claims = Claims::new(Borrowed::new(&mut bitmap, 192).unwrap());
+        let a = claims.claim(1).unwrap();
+        assert_eq!(
+            claims.claim(191).unwrap().commit(),
+            0,
+            "stale bits were cleared"
+        );
+        assert_eq!(a.commit(), 192);
+    }
+
+    #[test]
+    fn flush_and_publish_durable() {
+        let claims = Claims::new(Inline::<1>::new(10).unwrap());
+        claims.claim(4).unwrap().commit();
+        let mut seen = Vec::new();
+        assert_eq!(
+            claims.flush(|r| -> Result<(), ()> {
+                seen.push(r);
+                Ok(())
+            }),
+            Ok(4)
+        );
+        let open = claims.claim(2).unwrap();
+        claims.claim(1).unwrap().commit();
+        assert_eq!(
+            claims.flush(|r| -> Result<(), ()> {
+                seen.push(r);
+                Ok(())
+            }),
+            Ok(4)
+        );
+        assert_eq!(seen, [0..4, 4..4]);
+        assert_eq!(
+            claims.publish_durable(5),
+            Err(PublishError::AheadOfCommitted {
+                requested: 5,
+                committed: 4
+            })
+        );
+        open.commit();
+        assert_eq!(claims.publish_durable(7), Ok(7));
+        assert_eq!(claims.publish_durable(2), Ok(7));
+        assert_eq!(
+            claims.watermarks(),
+            Watermarks {
+                durable: 7,
+                committed: 7
+            }
+        );
+    }
+
+    #[test]
+    fn recovery_force_complete_and_truncate() {
+        let mut claims = Claims::new(Inline::<2>::new(100).unwrap());
+        claims.claim(10).unwrap().commit();
+        claims.flush(|_| Ok::<(), ()>(())).unwrap();
+        let dead = claims.claim(20).unwrap().rows();
+        claims.claim(5).unwrap().commit();
+        assert_eq!(claims.stalled(), Some(10..30));
+        assert_eq!(
+            claims.force_complete(30..36),
+            Err(RecoverError::Unclaimed {
+                end: 36,
+                claimed: 35
+            })
+        );
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = claims.force_complete(12..11);
+        assert_eq!(reversed, Err(RecoverError::Reversed { start: 12, end: 11 }));
+        assert_eq!(claims.committed(), 10, "errors change nothing");
+        assert_eq!(claims.force_complete(dead), Ok(35));
+
+        assert_eq!(
+            claims.truncate(9),
+            Err(RecoverError::BelowDurable {
+                len: 9,
+                durable: 10
+            })
+        );
+        assert_eq!(
+            claims.truncate(36),
+            Err(RecoverError::AboveCommitted {
+                len: 36,
+                committed: 35
+            })
+        );
+        drop(claims.claim(40).unwrap()); // 35..75, never completed
+        claims.claim(5).unwrap().commit(); // 75..80 complete above the hole
+        assert_eq!(claims.truncate(20), Ok(20..80));
+        assert_eq!(
+            claims.watermarks(),
+            Watermarks {
+                durable: 10,
+                committed: 20
+            }
+        );
+        // Bits from 20 on were cleared: the re-claimed rows need a fresh commit.
+        let again = claims.claim(60).unwrap();
+        assert_eq!(again.rows(), 20..80);
+        assert_eq!(claims.stalled(), Some(20..80));
+        assert_eq!(again.commit(), 80);
+    }
+
+    #[test]
+    fn error_messages_say_what_and_how() {
+        let full = ClaimError::Full {
+            requested: 5,
+            available: 3,
+            capacity: 100,
+        };
+        assert_eq!(
+            full.to_string(),
+            "cannot claim 5 rows: only 3 of 100 rows are unclaimed; claim at most 3 rows or \
+             create the array with a larger capacity"
+        );
+        let e = SetupError::BitmapTooSmall {
+            capacity: 65,
+            max: 64,
+        };
+        assert_eq!(
+            e.to_string(),
+            "a completion bitmap for 65 rows needs one bit per row, but this one holds only 64 \
+             bits; use at least 2 64-bit words or a capacity of at most 64"
+        );
+        assert_eq!(
+            RecoverError::Unclaimed { end: 9, claimed: 7 }.to_string(),
+            "row range ends at 9 but only 7 rows have been claimed; pass a range within 0..7"
+        );
+        for msg in [
+            full.to_string(),
+            PublishError::AheadOfCommitted {
+                requested: 4,
+                committed: 3,
+            }
+            .to_string(),
+            RecoverError::BelowDurable { len: 1, durable: 2 }.to_string(),
+            SetupError::ForeignByteOrder.to_string(),
+        ] {
+            assert!(msg.starts_with(|c: char| c.is_lowercase()), "{msg}");
+        }
+        assert_eq!(
+            format!(
+                "{:?}",
+                Watermarks {
+                    durable: 1,
+                    committed: 2
+                }
+            ),
+            "Watermarks { durable: 1, committed: 2 }"
+        );
+    }
+
+    proptest! {
+        /// Random claim sizes, committed in a random order: after each commit the watermark is
+        /// the model's longest complete prefix, and `stalled` is the model's first incomplete run.
+        #[test]
+        fn sequential_commits_match_the_model(
+            sizes in proptest::collection::vec(0u64..70, 1..12),
+            order_seed in proptest::collection::vec(any::<u32>(), 12),
+        ) {
+            let capacity: u64 = sizes.iter().sum();
+            let claims = Claims::new(Inline::<13>::new(capacity).unwrap());
+            let mut open: Vec<_> = sizes.iter().map(|&n| claims.claim(n).unwrap()).collect();
+            let mut complete = std::vec![false; capacity as usize];
+            let mut i = 0;
+            while !open.is_empty() {
+                let k = order_seed[i % order_seed.len()] as usize % open.len();
+                i += 1;
+                let claim = open.swap_remove(k);
+                for r in claim.rows() {
+                    complete[r as usize] = true;
+                }
+                let w = claim.commit();
+                prop_assert_eq!(w, model_prefix(&complete));
+                prop_assert_eq!(claims.committed(), w);
+                let hole_end = complete.iter().skip(w as usize).take_while(|&&c| !c).count() as u64;
+                let expect = (hole_end > 0).then_some(w..w + hole_end);
+                prop_assert_eq!(claims.stalled(), expect);
+            }
+            prop_assert_eq!(claims.committed(), capacity);
+        }
+    }
+}
