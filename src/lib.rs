@@ -55,6 +55,8 @@ pub mod npy;
 mod sync;
 pub mod view;
 
+#[cfg(target_has_atomic = "64")]
+pub use claim::{Claim, Claims, Watermarks};
 pub use element::Element;
 pub use error::Error;
 pub use layout::{
