@@ -507,11 +507,14 @@ pub(crate) fn parse_descr<'a>(cur: &mut Cursor<'a>, depth: usize) -> Result<Desc
                 reason: "the record size overflows usize",
             })?;
         if !field.name.is_empty() {
-            // Duplicate names without allocation: a 4096-bit Bloom filter of name hashes, and
-            // a scan of the earlier fields only when the filter reports a possible repeat.
+            // Duplicate names without allocation: a 4096-bit Bloom filter (two bits per
+            // name), and a scan of the earlier fields only when the filter reports a possible
+            // repeat. Near-linear for hundreds of fields; degrades towards quadratic for
+            // many thousands.
             let h = name_hash(field.name);
-            let (word, bit) = ((h >> 6) as usize % seen.len(), 1u64 << (h & 63));
-            if seen[word] & bit != 0 {
+            let bits = [(h & 4095) as usize, ((h >> 12) & 4095) as usize];
+            let is_set = |b: usize| seen[b / 64] & (1u64 << (b % 64)) != 0;
+            if bits.iter().all(|&b| is_set(b)) {
                 let mut earlier = Cursor {
                     text: cur.text,
                     pos: at + 1,
@@ -531,7 +534,9 @@ pub(crate) fn parse_descr<'a>(cur: &mut Cursor<'a>, depth: usize) -> Result<Desc
                     earlier.eat(b',');
                 }
             }
-            seen[word] |= bit;
+            for b in bits {
+                seen[b / 64] |= 1u64 << (b % 64);
+            }
         }
         count += 1;
         cur.skip_ws();

@@ -40,8 +40,6 @@ pub enum ShapeProblem {
     Overflow,
     /// More than [`MAX_DIMS`](crate::layout::MAX_DIMS) entries.
     TooManyDims,
-    /// The data size (product of the shape times the item size) exceeds `isize::MAX` bytes.
-    TooLarge,
 }
 
 impl fmt::Display for ShapeProblem {
@@ -56,7 +54,6 @@ impl fmt::Display for ShapeProblem {
             ShapeProblem::TooManyDims => {
                 "it has more than 64 dimensions, the most numpy and mmarray allow"
             }
-            ShapeProblem::TooLarge => "the data would be larger than isize::MAX bytes",
         })
     }
 }
@@ -239,6 +236,8 @@ pub enum Error {
         /// The element type's descr.
         expected: &'static TypeDescr,
     },
+    /// The array data (elements times item size) would be larger than `isize::MAX` bytes.
+    DataTooLarge,
     /// The output buffer is too small for the header.
     BufferTooSmall {
         /// Bytes needed.
@@ -319,6 +318,9 @@ impl fmt::Display for Error {
                 f,
                 "header descr {found} does not match the element type's descr {}",
                 super::descr::Render(expected)
+            ),
+            Error::DataTooLarge => f.write_str(
+                "array data would be larger than isize::MAX bytes (elements times item size); no slice can hold it",
             ),
             Error::BufferTooSmall { needed, got } => {
                 write!(f, "buffer too small for the header: needs {needed} bytes, got {got}")

@@ -53,42 +53,26 @@ struct Spans {
     dict_end: usize,
 }
 
-fn too_large() -> Error {
-    Error::InvalidShape {
-        at: 0,
-        problem: ShapeProblem::TooLarge,
-    }
-}
-
 impl<'a> Header<'a> {
     /// A header for `shape` elements of `descr` in `order`.
+    ///
+    /// Any shape numpy can write is accepted, including ones whose data could not be
+    /// mapped ([`data_len`](Header::data_len) reports that).
     ///
     /// # Errors
     ///
     /// [`Error::InvalidShape`] (with `at` 0) if `shape` has more than
-    /// [`MAX_DIMS`](crate::layout::MAX_DIMS) axes or the data would exceed `isize::MAX` bytes.
+    /// [`MAX_DIMS`](crate::layout::MAX_DIMS) axes.
     pub fn new(descr: Descr<'a>, order: Order, shape: &[usize]) -> Result<Header<'a>, Error> {
         let dims = heapless::Vec::from_slice(shape).map_err(|_| Error::InvalidShape {
             at: 0,
             problem: ShapeProblem::TooManyDims,
         })?;
-        let h = Header {
+        Ok(Header {
             descr,
             order,
             shape: IxDyn(dims),
-        };
-        h.checked_data_len().ok_or_else(too_large)?;
-        Ok(h)
-    }
-
-    fn checked_data_len(&self) -> Option<usize> {
-        let n = self
-            .shape
-            .0
-            .iter()
-            .try_fold(1usize, |n, &d| n.checked_mul(d))?;
-        let bytes = n.checked_mul(self.descr.itemsize())?;
-        (bytes <= isize::MAX as usize).then_some(bytes)
+        })
     }
 
     /// The element type.
@@ -121,13 +105,12 @@ impl<'a> Header<'a> {
         self.shape.0.len()
     }
 
-    /// Number of elements (1 for a 0-d array).
-    pub fn len(&self) -> usize {
-        // Checked at construction (the byte size fits; with itemsize 0 the count may not).
+    /// Number of elements (1 for a 0-d array), or `None` if it overflows `usize`.
+    pub fn element_count(&self) -> Option<usize> {
         self.shape
             .0
             .iter()
-            .fold(1usize, |n, &d| n.saturating_mul(d))
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
     }
 
     /// Whether the array has no elements.
@@ -135,9 +118,16 @@ impl<'a> Header<'a> {
         self.shape.0.contains(&0)
     }
 
-    /// Size of the data in bytes (at most `isize::MAX`, checked at construction).
-    pub fn data_len(&self) -> usize {
-        self.checked_data_len().unwrap_or(usize::MAX)
+    /// Size of the data in bytes: elements times item size.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DataTooLarge`] if that exceeds `isize::MAX` (no slice can hold it).
+    pub fn data_len(&self) -> Result<usize, Error> {
+        self.element_count()
+            .and_then(|n| n.checked_mul(self.descr.itemsize()))
+            .filter(|&b| b <= isize::MAX as usize)
+            .ok_or(Error::DataTooLarge)
     }
 
     /// Checks that the data is of type `T`, see [`Descr::check`].
@@ -521,12 +511,6 @@ fn parse_text(text: &[u8], version: Version, max_len: usize) -> Result<(Header<'
         order,
         shape: IxDyn(dims),
     };
-    if h.checked_data_len().is_none() {
-        return Err(Error::InvalidShape {
-            at: shape_at.0,
-            problem: ShapeProblem::TooLarge,
-        });
-    }
     Ok((
         h,
         Spans {
