@@ -492,7 +492,7 @@ pub(crate) fn parse_descr<'a>(cur: &mut Cursor<'a>, depth: usize) -> Result<Desc
     cur.pos += 1;
     let mut offset = 0usize;
     let mut count = 0usize;
-    let mut seen = [0u64; 64];
+    let mut seen = [0u64; 128];
     loop {
         cur.skip_ws();
         if cur.eat(b']') {
@@ -507,12 +507,16 @@ pub(crate) fn parse_descr<'a>(cur: &mut Cursor<'a>, depth: usize) -> Result<Desc
                 reason: "the record size overflows usize",
             })?;
         if !field.name.is_empty() {
-            // Duplicate names without allocation: a 4096-bit Bloom filter (two bits per
-            // name), and a scan of the earlier fields only when the filter reports a possible
-            // repeat. Near-linear for hundreds of fields; degrades towards quadratic for
-            // many thousands.
+            // Duplicate names without allocation: an 8192-bit Bloom filter (three bits per
+            // name, 1 KiB of stack), and a scan of the earlier fields only when the filter
+            // reports a possible repeat. Near-linear up to about a thousand fields; degrades
+            // towards quadratic for many thousands.
             let h = name_hash(field.name);
-            let bits = [(h & 4095) as usize, ((h >> 12) & 4095) as usize];
+            let bits = [
+                (h & 8191) as usize,
+                ((h >> 13) & 8191) as usize,
+                ((h >> 26) & 8191) as usize,
+            ];
             let is_set = |b: usize| seen[b / 64] & (1u64 << (b % 64)) != 0;
             if bits.iter().all(|&b| is_set(b)) {
                 let mut earlier = Cursor {
@@ -653,11 +657,23 @@ fn parse_field<'a>(
     Ok((field, name_at))
 }
 
-/// FNV-1a over the decoded characters of a name.
+/// FNV-1a over the UTF-8 encoding of a name's decoded characters, then murmur3's
+/// finaliser (FNV alone spreads similar names such as `field_1`, `field_2` poorly).
 fn name_hash(name: Name<'_>) -> u64 {
-    name.chars().fold(0xcbf2_9ce4_8422_2325, |h, c| {
-        (h ^ u64::from(u32::from(c))).wrapping_mul(0x0100_0000_01b3)
-    })
+    let step = |h: u64, b: &u8| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    let seed = 0xcbf2_9ce4_8422_2325;
+    let mut h = match name.as_str() {
+        Some(s) => s.as_bytes().iter().fold(seed, step),
+        None => name.chars().fold(seed, |h, c| {
+            let mut buf = [0u8; 4];
+            c.encode_utf8(&mut buf).as_bytes().iter().fold(h, step)
+        }),
+    };
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 /// The name of the (already validated) field entry at the cursor, without moving it.

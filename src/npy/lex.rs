@@ -110,6 +110,9 @@ impl Eq for Name<'_> {}
 
 impl PartialEq<str> for Name<'_> {
     fn eq(&self, other: &str) -> bool {
+        if let Some(s) = self.as_str() {
+            return s == other;
+        }
         self.chars().eq(other.chars())
     }
 }
@@ -376,6 +379,14 @@ impl<'a> Cursor<'a> {
         let start = self.pos;
         let mut escapes = false;
         loop {
+            // Fast path over ordinary bytes (UTF-8 multi-byte sequences never contain the
+            // quote, backslash or line-end bytes, so skipping them byte-wise is exact).
+            while let Some(&b) = self.text.get(self.pos) {
+                if b == quote || b == b'\\' || b == b'\n' || b == b'\r' || (bytes && b >= 0x80) {
+                    break;
+                }
+                self.pos += 1;
+            }
             let Some((c, w)) = next_char(&self.text[self.pos..], self.enc) else {
                 return Err(self.err("the closing quote of the string"));
             };
