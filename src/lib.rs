@@ -57,12 +57,13 @@ pub mod view;
 
 #[cfg(target_has_atomic = "64")]
 pub use claim::{Claim, Claims, Watermarks};
-pub use element::Element;
+pub use element::{Bool, Complex, Dtype, Element};
 pub use error::Error;
 pub use layout::{
     Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, Layout, MAX_DIMS, Order, RemoveAxis, Slice,
 };
-pub use view::{ArrayBase, ArrayView, ArrayViewMut, Iter, NumpyFormat, Repr, Scalar};
+pub use npy::Header;
+pub use view::{ArrayBase, ArrayView, ArrayViewMut, Iter, NumpyFormat, Repr, ScalarValue};
 
 /// Re-exported so element types and casts need no separate dependency.
 pub use zerocopy;

@@ -27,7 +27,7 @@ const PRECISION: usize = 8;
 /// An element's value as numpy's printer sees it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
-pub enum Scalar {
+pub enum ScalarValue {
     /// `True` / `False`.
     Bool(bool),
     /// A signed integer.
@@ -51,14 +51,14 @@ pub enum Scalar {
 /// [`Display`](fmt::Display).
 pub trait NumpyFormat {
     /// The value to print.
-    fn scalar(&self) -> Scalar;
+    fn scalar(&self) -> ScalarValue;
 }
 
 macro_rules! numpy_format {
     ($variant:ident as $wide:ty: $($t:ty),*) => {$(
         impl NumpyFormat for $t {
-            fn scalar(&self) -> Scalar {
-                Scalar::$variant(<$wide>::from(*self))
+            fn scalar(&self) -> ScalarValue {
+                ScalarValue::$variant(<$wide>::from(*self))
             }
         }
     )*};
@@ -70,21 +70,21 @@ numpy_format!(F32 as f32: f32);
 numpy_format!(F64 as f64: f64);
 
 impl NumpyFormat for isize {
-    fn scalar(&self) -> Scalar {
-        Scalar::Int(*self as i128)
+    fn scalar(&self) -> ScalarValue {
+        ScalarValue::Int(*self as i128)
     }
 }
 impl NumpyFormat for usize {
-    fn scalar(&self) -> Scalar {
-        Scalar::UInt(*self as u128)
+    fn scalar(&self) -> ScalarValue {
+        ScalarValue::UInt(*self as u128)
     }
 }
 
 macro_rules! numpy_format_endian {
     ($($variant:ident as $wide:ty: $($t:ident),*;)*) => {$($(
         impl<O: ByteOrder> NumpyFormat for byteorder::$t<O> {
-            fn scalar(&self) -> Scalar {
-                Scalar::$variant(<$wide>::from(self.get()))
+            fn scalar(&self) -> ScalarValue {
+                ScalarValue::$variant(<$wide>::from(self.get()))
             }
         }
     )*)*};
@@ -335,9 +335,9 @@ enum Spec {
 }
 
 impl Spec {
-    fn write(&self, s: Scalar, out: &mut Word) {
+    fn write(&self, s: ScalarValue, out: &mut Word) {
         match (*self, s) {
-            (Spec::Bool { zero_d }, Scalar::Bool(b)) => {
+            (Spec::Bool { zero_d }, ScalarValue::Bool(b)) => {
                 let t = match (b, zero_d) {
                     (true, true) => "True",
                     (true, false) => " True",
@@ -345,18 +345,18 @@ impl Spec {
                 };
                 push(out, t);
             }
-            (Spec::Int { width }, Scalar::Int(v)) => {
+            (Spec::Int { width }, ScalarValue::Int(v)) => {
                 let _ = write!(out, "{v:>width$}");
             }
-            (Spec::Int { width }, Scalar::UInt(v)) => {
+            (Spec::Int { width }, ScalarValue::UInt(v)) => {
                 let _ = write!(out, "{v:>width$}");
             }
-            (Spec::Float(f), Scalar::F32(v)) => f.write(Fl::S(v), out),
-            (Spec::Float(f), Scalar::F64(v)) => f.write(Fl::D(v), out),
-            (Spec::Complex { re, im }, Scalar::C64(r, i)) => {
+            (Spec::Float(f), ScalarValue::F32(v)) => f.write(Fl::S(v), out),
+            (Spec::Float(f), ScalarValue::F64(v)) => f.write(Fl::D(v), out),
+            (Spec::Complex { re, im }, ScalarValue::C64(r, i)) => {
                 complex(re, im, Fl::S(r), Fl::S(i), out)
             }
-            (Spec::Complex { re, im }, Scalar::C128(r, i)) => {
+            (Spec::Complex { re, im }, ScalarValue::C128(r, i)) => {
                 complex(re, im, Fl::D(r), Fl::D(i), out)
             }
             // A type whose scalar kind changes between elements: print plainly.
@@ -379,10 +379,10 @@ fn complex(re: FloatSpec, im: FloatSpec, r: Fl, i: Fl, out: &mut Word) {
     }
 }
 
-fn split_complex(s: Scalar) -> Option<(Fl, Fl)> {
+fn split_complex(s: ScalarValue) -> Option<(Fl, Fl)> {
     match s {
-        Scalar::C64(r, i) => Some((Fl::S(r), Fl::S(i))),
-        Scalar::C128(r, i) => Some((Fl::D(r), Fl::D(i))),
+        ScalarValue::C64(r, i) => Some((Fl::S(r), Fl::S(i))),
+        ScalarValue::C128(r, i) => Some((Fl::D(r), Fl::D(i))),
         _ => None,
     }
 }
@@ -449,33 +449,33 @@ fn spec_for<T: NumpyFormat, D: Dimension>(v: &ArrayView<'_, T, D>, summarise: bo
         return Spec::Empty;
     };
     match first {
-        Scalar::Bool(_) => Spec::Bool {
+        ScalarValue::Bool(_) => Spec::Bool {
             zero_d: v.ndim() == 0,
         },
-        Scalar::Int(_) | Scalar::UInt(_) => {
+        ScalarValue::Int(_) | ScalarValue::UInt(_) => {
             let mut width = 0;
             for_each_shown(v, summarise, &mut |x| {
                 let mut w = Word::new();
                 let _ = match x.scalar() {
-                    Scalar::Int(i) => write!(w, "{i}"),
-                    Scalar::UInt(u) => write!(w, "{u}"),
+                    ScalarValue::Int(i) => write!(w, "{i}"),
+                    ScalarValue::UInt(u) => write!(w, "{u}"),
                     other => write!(w, "{other:?}"),
                 };
                 width = width.max(w.len());
             });
             Spec::Int { width }
         }
-        Scalar::F32(_) | Scalar::F64(_) => {
+        ScalarValue::F32(_) | ScalarValue::F64(_) => {
             let mut each = |g: &mut dyn FnMut(Fl)| {
                 for_each_shown(v, summarise, &mut |x| match x.scalar() {
-                    Scalar::F32(a) => g(Fl::S(a)),
-                    Scalar::F64(a) => g(Fl::D(a)),
+                    ScalarValue::F32(a) => g(Fl::S(a)),
+                    ScalarValue::F64(a) => g(Fl::D(a)),
                     _ => {}
                 })
             };
             Spec::Float(FloatSpec::new(&mut each, false))
         }
-        Scalar::C64(..) | Scalar::C128(..) => {
+        ScalarValue::C64(..) | ScalarValue::C128(..) => {
             let mut re = |g: &mut dyn FnMut(Fl)| {
                 for_each_shown(v, summarise, &mut |x| {
                     if let Some((r, _)) = split_complex(x.scalar()) {
@@ -783,5 +783,23 @@ where
             )?;
         }
         write!(f, ", shape={:?}", l.shape())
+    }
+}
+
+impl NumpyFormat for crate::element::Bool {
+    fn scalar(&self) -> ScalarValue {
+        ScalarValue::Bool(self.get())
+    }
+}
+
+impl NumpyFormat for crate::element::Complex<f32> {
+    fn scalar(&self) -> ScalarValue {
+        ScalarValue::C64(self.re, self.im)
+    }
+}
+
+impl NumpyFormat for crate::element::Complex<f64> {
+    fn scalar(&self) -> ScalarValue {
+        ScalarValue::C128(self.re, self.im)
     }
 }

@@ -9,7 +9,7 @@
 mod fmt;
 mod iter;
 
-pub use fmt::{NumpyFormat, Repr, Scalar};
+pub use fmt::{NumpyFormat, Repr, ScalarValue};
 pub use iter::{Iter, Positions};
 
 use core::ops::{Index, IndexMut};

@@ -17,5 +17,5 @@ pub use raw::Advice;
 pub use mmarray;
 pub use mmarray::{
     ArrayView, ArrayViewMut, Dimension, Element, Ix0, Ix1, Ix2, Ix3, IxDyn, NumpyFormat, Order,
-    Scalar, Slice, zerocopy,
+    ScalarValue, Slice, zerocopy,
 };

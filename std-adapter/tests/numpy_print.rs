@@ -3,7 +3,7 @@
 
 mod numpy;
 
-use mmarray_std::Scalar;
+use mmarray_std::ScalarValue;
 use mmarray_std::mmarray::Element;
 use mmarray_std::{ArrayView, IxDyn, Memmap, NumpyFormat, Options};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -14,8 +14,8 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 struct B(u8);
 
 impl NumpyFormat for B {
-    fn scalar(&self) -> Scalar {
-        Scalar::Bool(self.0 != 0)
+    fn scalar(&self) -> ScalarValue {
+        ScalarValue::Bool(self.0 != 0)
     }
 }
 
