@@ -93,8 +93,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "w+ (dynamic) without a shape, with an offset, on an existing file",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<u8, Ix1>::new().offset(8).open(p, Mode::Write) }.map(drop)
             },
             expected: |e| matches!(e, Error::ShapeRequired),
@@ -116,8 +116,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "misaligned f32 offset, r+",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<f32, Ix1>::new().offset(3).open_read_write(p) }.map(drop)
             },
             expected: misaligned,
@@ -125,8 +125,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "misaligned f32 offset, r+ past the end (would extend)",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe {
                     Options::<f32, Ix1>::new()
                         .offset(3)
@@ -140,8 +140,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "misaligned f32 offset, w+ on an existing file (would truncate)",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<f32, Ix1>::new().offset(3).shape([4]).create(p) }.map(drop)
             },
             expected: misaligned,
@@ -149,8 +149,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "misaligned f32 offset, w+ on a missing file (would create)",
             before: Before::Missing,
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<f32, Ix1>::new().offset(3).shape([4]).create(p) }.map(drop)
             },
             expected: misaligned,
@@ -158,8 +158,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "misaligned f32 offset, c",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<f32, Ix1>::new().offset(3).open_copy_on_write(p) }.map(drop)
             },
             expected: misaligned,
@@ -191,8 +191,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "inference remainder after an offset, c",
             before: p30(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<u32, Ix1>::new().offset(4).open_copy_on_write(p) }.map(drop)
             },
             expected: |e| {
@@ -220,8 +220,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "r, array ends past the end",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe {
                     Options::<u32, Ix1>::new()
                         .offset(8)
@@ -244,8 +244,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "c, array ends past the end",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe {
                     Options::<u8, Ix2>::new()
                         .shape([8, 9])
@@ -267,8 +267,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "r, zero-size array at an offset past the end",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe {
                     Options::<u8, Ix1>::new()
                         .offset(100)
@@ -306,8 +306,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "r+, offset past the end with an inferred shape",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<u8, Ix1>::new().offset(4096).open_read_write(p) }.map(drop)
             },
             expected: |e| {
@@ -323,8 +323,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "c, offset past the end with an inferred shape",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe {
                     Options::<u8, Ix1>::new()
                         .offset(1 << 40)
@@ -355,8 +355,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "overflowing shape, r",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe {
                     Options::<u32, Ix2>::new()
                         .shape([usize::MAX, 2])
@@ -369,8 +369,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "overflowing shape, r+",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe {
                     Options::<u32, Ix2>::new()
                         .shape([usize::MAX, 2])
@@ -383,8 +383,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "overflowing shape, w+ on an existing file",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<u32, Ix2>::new().shape([usize::MAX, 2]).create(p) }.map(drop)
             },
             expected: overflow,
@@ -392,8 +392,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "overflowing shape, w+ on a missing file",
             before: Before::Missing,
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<u8, Ix2>::new().shape([usize::MAX, 2]).create(p) }.map(drop)
             },
             expected: overflow,
@@ -401,8 +401,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "overflowing offset plus size, r+",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe {
                     Options::<u8, Ix1>::new()
                         .offset(u64::MAX)
@@ -423,8 +423,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "directory, c, with a shape",
             before: Before::Dir,
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<u8, Ix1>::new().shape([1]).open_copy_on_write(p) }.map(drop)
             },
             expected: not_a_file,
@@ -446,8 +446,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "directory descriptor, r",
             before: Before::Dir,
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<u8, Ix1>::new().shape([1]).map_read(read_only(p)) }.map(drop)
             },
             expected: not_a_file,
@@ -455,8 +455,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "r+ on a read-only descriptor",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<u8, Ix1>::new().map_read_write(read_only(p)) }.map(drop)
             },
             expected: denied,
@@ -464,8 +464,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "r+ on a read-only descriptor, past the end (would extend)",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe {
                     Options::<u8, Ix1>::new()
                         .shape([1000])
@@ -478,8 +478,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "w+ on a read-only descriptor, past the end (would extend)",
             before: p64(),
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe {
                     Options::<u8, Ix1>::new()
                         .shape([1000])
@@ -539,8 +539,8 @@ fn rows() -> Vec<Row> {
         Row {
             what: "missing file, r+ with a shape",
             before: Before::Missing,
-            // SAFETY: see above.
             attempt: |p| {
+                // SAFETY: see above.
                 unsafe { Options::<u8, Ix1>::new().shape([8]).open_read_write(p) }.map(drop)
             },
             expected: not_found,
