@@ -657,3 +657,33 @@ fn io_errors_carry_the_operation_and_the_path() {
     let e = unsafe { Options::<u8, Ix1>::new().open_read(&path) }.unwrap_err();
     assert_eq!(std::io::Error::from(e).kind(), ErrorKind::NotFound);
 }
+
+/// 32 TiB: past ext4's 16 TiB file size limit, so `ftruncate` fails with
+/// `EFBIG` there; file systems that allow it create a sparse file instead.
+#[cfg(target_pointer_width = "64")]
+const TOO_BIG: usize = 1 << 45;
+
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn a_file_too_large_for_the_file_system_leaves_the_old_file_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = pattern(64);
+    for mode in [Mode::ReadWrite, Mode::Write] {
+        let path = dir.path().join("a.dat");
+        std::fs::write(&path, &bytes).unwrap();
+        // SAFETY: the file is private to this test and never accessed while mapped.
+        let r = unsafe { Options::<u8, Ix1>::new().shape([TOO_BIG]).open(&path, mode) };
+        match r {
+            // The file system took it: nothing to check about refusals here.
+            Ok(m) => {
+                assert_eq!(m.len(), TOO_BIG);
+                drop(m);
+            }
+            Err(e) => {
+                assert!(matches!(e, Error::Io { .. }), "mode {mode}: {e:?}");
+                let s = snapshot(&path);
+                assert_eq!(s.bytes, bytes, "mode {mode}: {e}");
+            }
+        }
+    }
+}
