@@ -162,6 +162,11 @@ fn empty_file_maps_as_a_zero_size_array_in_every_mode_and_stays_empty() {
         let s = snapshot(&path);
         assert_eq!(s.len, 0, "mode {mode}");
     }
+    // Anonymous zero-size arrays of an aligned type too.
+    let a = Memmap::<u64, Ix2, ReadWrite>::anon([0, 4]).unwrap();
+    assert!(a.is_empty());
+    assert_eq!(a.as_slice(), &[] as &[u64]);
+    assert_eq!(a.view().shape(), &[0, 4]);
     // 'w+' with a zero-size shape on an empty (or missing) file leaves 0 bytes.
     let path = dir.path().join("new.dat");
     // SAFETY: as above.
