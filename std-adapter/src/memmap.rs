@@ -498,6 +498,11 @@ unsafe fn open_impl(
     // A zero-size array never changes the file beyond 'w+' emptying it.
     let old_len = st.len;
     if truncate {
+        // Grow first when the file is too short, so that a size the file system
+        // refuses (EFBIG, EDQUOT, ...) fails before the old contents are thrown away.
+        if st.is_regular && end > old_len {
+            sys::set_len(fd, end).map_err(errno("ftruncate", path))?;
+        }
         sys::set_len(fd, 0).map_err(errno("ftruncate", path))?;
     }
     let grown = st.is_regular && bytes > 0 && end > len;

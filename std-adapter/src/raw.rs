@@ -52,6 +52,13 @@ pub fn page_size() -> usize {
     sys::page_size()
 }
 
+/// A non-null, dangling pointer aligned to the page size (a power of two), standing for
+/// an empty region: `NonNull::<u8>::dangling()` is address 1, which no element type with
+/// an alignment above 1 accepts, even for an empty slice.
+fn empty_region() -> NonNull<u8> {
+    NonNull::new(core::ptr::without_provenance_mut(sys::page_size())).unwrap_or(NonNull::dangling())
+}
+
 /// Why mapping, flushing, advising or remapping failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -438,10 +445,12 @@ impl RawMap {
         self.access
     }
 
-    /// The region's first byte; dangling (but non-null and aligned) when the region is empty.
+    /// The region's first byte; when the region is empty, a dangling pointer aligned to a
+    /// page, so that an empty region casts to an empty slice of any element type whose
+    /// alignment is at most a page (as a mapped region at an aligned offset does).
     fn region(&self) -> NonNull<u8> {
         if self.map_len == 0 {
-            return NonNull::dangling();
+            return empty_region();
         }
         // SAFETY: a mapping exists, so `head < head + len == map_len` (invariants 1 and 3,
         // `len > 0` by invariant 1): `base + head` lies inside the mapping, one allocation,
@@ -505,8 +514,8 @@ impl RawMap {
     }
 
     /// A pointer to the region's first byte, valid for reads of [`RawMap::len`] bytes
-    /// while the map is alive and not remapped. Dangling (non-null, aligned) if the region
-    /// is empty.
+    /// while the map is alive and not remapped. Dangling (non-null, aligned to a page) if
+    /// the region is empty.
     ///
     /// Reading through it is `unsafe`; it must not overlap a live `&mut [u8]` from
     /// [`RawMap::as_bytes_mut`].

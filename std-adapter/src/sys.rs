@@ -170,14 +170,16 @@ pub(crate) fn file_len<Fd: AsFd>(file: Fd) -> Result<u64> {
     stat(file).map(|st| st.len)
 }
 
-/// Whether an open file description allows writing (`fcntl(2)`, `F_GETFL`).
+/// Whether an open file description can back a shared writable mapping: it must be open
+/// for reading and writing (`O_RDWR`, via `fcntl(2)` `F_GETFL`). A write-only descriptor
+/// is refused too, since `mmap(2)` needs read access (`EACCES` otherwise).
 ///
 /// # Errors
 ///
 /// The `fcntl` error, e.g. [`Errno::BADF`].
 pub(crate) fn is_writable<Fd: AsFd>(file: Fd) -> Result<bool> {
     let mode = rustix::fs::fcntl_getfl(file)? & rustix::fs::OFlags::RWMODE;
-    Ok(mode == rustix::fs::OFlags::RDWR || mode == rustix::fs::OFlags::WRONLY)
+    Ok(mode == rustix::fs::OFlags::RDWR)
 }
 
 /// Sets the length of an open file (`ftruncate(2)`).
