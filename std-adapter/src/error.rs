@@ -83,6 +83,24 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+    /// A claim on a shared row log could not be granted (too few rows are left).
+    Claim(mmarray::claim::ClaimError),
+    /// The claims header of a shared row log could not be created, opened or recovered.
+    Setup(mmarray::claim::SetupError),
+    /// A recovery call on a shared row log was given rows it may not touch.
+    Recover(mmarray::claim::RecoverError),
+    /// Rows to force-complete are not all claimed-but-incomplete rows at the committed
+    /// watermark.
+    NotStalled {
+        /// First row asked for.
+        start: u64,
+        /// One past the last row asked for.
+        end: u64,
+        /// The committed watermark: the stalled rows start here.
+        committed: u64,
+        /// One past the last stalled row (equal to `committed` if nothing is stalled).
+        stalled_end: u64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -141,6 +159,20 @@ impl fmt::Display for Error {
                  open it with the element type for {file}"
             ),
             Error::CannotGrow { reason } => write!(f, "cannot grow the array: {reason}"),
+            Error::Claim(e) => e.fmt(f),
+            Error::Setup(e) => e.fmt(f),
+            Error::Recover(e) => e.fmt(f),
+            Error::NotStalled {
+                start,
+                end,
+                committed,
+                stalled_end,
+            } => write!(
+                f,
+                "rows {start}..{end} are not all claimed-but-incomplete rows at the committed \
+                 watermark (those are {committed}..{stalled_end}); force-complete only rows \
+                 within them, once their writer is known to be dead"
+            ),
         }
     }
 }
@@ -150,6 +182,9 @@ impl std::error::Error for Error {
         match self {
             Error::Core(e) => Some(e),
             Error::Io { source, .. } => Some(source),
+            Error::Claim(e) => Some(e),
+            Error::Setup(e) => Some(e),
+            Error::Recover(e) => Some(e),
             _ => None,
         }
     }
@@ -161,6 +196,24 @@ impl From<mmarray::Error> for Error {
     }
 }
 
+impl From<mmarray::claim::ClaimError> for Error {
+    fn from(e: mmarray::claim::ClaimError) -> Self {
+        Error::Claim(e)
+    }
+}
+
+impl From<mmarray::claim::SetupError> for Error {
+    fn from(e: mmarray::claim::SetupError) -> Self {
+        Error::Setup(e)
+    }
+}
+
+impl From<mmarray::claim::RecoverError> for Error {
+    fn from(e: mmarray::claim::RecoverError) -> Self {
+        Error::Recover(e)
+    }
+}
+
 impl From<Error> for io::Error {
     /// OS errors keep their kind; invalid input becomes `InvalidInput`,
     /// malformed file contents `InvalidData`.
@@ -168,7 +221,10 @@ impl From<Error> for io::Error {
         let kind = match &e {
             Error::Io { source, .. } => source.kind(),
             Error::ReadOnly => io::ErrorKind::PermissionDenied,
-            Error::Truncated { .. } | Error::DescrMismatch { .. } => io::ErrorKind::InvalidData,
+            Error::Truncated { .. } | Error::DescrMismatch { .. } | Error::Setup(_) => {
+                io::ErrorKind::InvalidData
+            }
+            Error::Claim(_) => io::ErrorKind::StorageFull,
             Error::NotAFile { .. } => io::ErrorKind::Unsupported,
             _ => io::ErrorKind::InvalidInput,
         };

@@ -6,12 +6,16 @@ mod error;
 mod memmap;
 mod mode;
 pub mod raw;
+#[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
+mod shared;
 mod sys;
 
 pub use error::{Error, Result};
 pub use memmap::{Memmap, Options, create, open_copy_on_write, open_read, open_read_write};
 pub use mode::{Access, CopyOnWrite, Dynamic, MODE_NAMES, Mode, ReadOnly, ReadWrite, Writable};
 pub use raw::Advice;
+#[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
+pub use shared::{RowLog, RowsMut};
 
 /// The no_std core, re-exported: views, layouts, `.npy` headers.
 pub use mmarray;

@@ -302,8 +302,9 @@ unsafe impl Send for RawMap {}
 
 // SAFETY: through `&RawMap` the safe API only reads the region (`as_bytes`), makes
 // syscalls that do not change the bytes (`msync`, non-destructive `madvise`), or returns raw
-// pointers, which need `unsafe` code to use. Every change of the bytes or the mapping takes
-// `&mut self`, which is exclusive. Shared access from several threads therefore only reads.
+// pointers or unchecked slices (`slice_unchecked`, `slice_mut_unchecked`), which need
+// `unsafe` code to use and whose callers promise that no two accesses conflict. Every change
+// of the bytes or the mapping made by the safe API takes `&mut self`, which is exclusive.
 unsafe impl Sync for RawMap {}
 
 impl RawMap {
@@ -479,7 +480,8 @@ impl RawMap {
         // - `len <= isize::MAX`: invariant 3;
         // - not mutated while the slice lives: this map changes the bytes only through
         //   `&mut self`, which the borrow of `self` excludes; raw-pointer writers
-        //   (`as_mut_ptr`) promise in their own `unsafe` code not to overlap live slices;
+        //   (`as_mut_ptr`) and callers of `slice_mut_unchecked` promise in their own
+        //   `unsafe` code not to overlap live slices;
         //   other writers of a file are excluded by the contract of `map_file`, and nothing
         //   else can reach anonymous memory; truncation (SIGBUS) is excluded by `map_file`.
         unsafe { slice::from_raw_parts(self.region().as_ptr(), self.len) }
@@ -536,6 +538,128 @@ impl RawMap {
     #[must_use]
     pub fn as_mut_ptr(&self) -> Option<NonNull<u8>> {
         self.access.is_writable().then(|| self.region())
+    }
+
+    /// Region bytes `[start, start + len)` as a shared slice whose lifetime the caller picks.
+    ///
+    /// For readers of memory that writers fill through [`RawMap::slice_mut_unchecked`]:
+    /// unlike [`RawMap::as_bytes`], the slice covers only the bytes asked for, so writers may
+    /// own the bytes around it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut map = mmarray_std::raw::RawMap::anonymous(8)?;
+    /// map.as_bytes_mut().unwrap()[2..5].copy_from_slice(&[7, 8, 9]);
+    /// // SAFETY: nothing writes the map while `bytes` lives, and the map outlives it.
+    /// let bytes = unsafe { map.slice_unchecked(2, 3) }?;
+    /// assert_eq!(bytes, &[7, 8, 9]);
+    /// # Ok::<(), mmarray_std::raw::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if the range does not lie inside the region.
+    ///
+    /// # Safety
+    ///
+    /// For the whole lifetime `'a`:
+    ///
+    /// 1. the map is neither dropped nor remapped (the lifetime is not tied to `self`);
+    /// 2. nothing writes the bytes of the range: no `&mut [u8]` from
+    ///    [`RawMap::as_bytes_mut`] or [`RawMap::slice_mut_unchecked`] overlapping it is alive,
+    ///    no raw pointer writes to it, and — the contract of [`RawMap::map_file`] — no other
+    ///    mapping of the file, `write(2)` or other process writes to it.
+    pub unsafe fn slice_unchecked<'a>(&self, start: usize, len: usize) -> Result<&'a [u8], Error> {
+        let ptr = self.range_start(start, len)?;
+        // SAFETY: `from_raw_parts(ptr, len)` needs:
+        // - non-null and aligned: `ptr` is a `NonNull<u8>`, and `u8` has alignment 1;
+        // - valid for reads of `len` bytes within one allocation, initialised, and
+        //   `len <= isize::MAX`: `[ptr, ptr + len)` lies inside the region (checked by
+        //   `range_start`), which is what `as_bytes` covers (see its argument); for `len == 0`
+        //   any non-null aligned pointer is valid;
+        // - alive and unchanged for `'a`: the caller's promises 1 and 2.
+        Ok(unsafe { slice::from_raw_parts(ptr.as_ptr(), len) })
+    }
+
+    /// Region bytes `[start, start + len)` as a mutable slice whose lifetime the caller
+    /// picks, through a shared borrow of the map; `None` if the map is
+    /// [`Access::ReadOnly`].
+    ///
+    /// The building block for disjoint writers on several threads: each writer gets
+    /// exclusive use of its own range of one mapping while the map itself is shared.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let map = mmarray_std::raw::RawMap::anonymous(8)?;
+    /// // SAFETY: the two ranges are disjoint, nothing else touches the map while they live,
+    /// // and the map outlives them.
+    /// let (a, b) = unsafe {
+    ///     (map.slice_mut_unchecked(0, 4)?.unwrap(), map.slice_mut_unchecked(4, 4)?.unwrap())
+    /// };
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| a.fill(1));
+    ///     s.spawn(|| b.fill(2));
+    /// });
+    /// assert_eq!(map.as_bytes(), &[1, 1, 1, 1, 2, 2, 2, 2]);
+    /// # Ok::<(), mmarray_std::raw::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if the range does not lie inside the region.
+    ///
+    /// # Safety
+    ///
+    /// For the whole lifetime `'a`:
+    ///
+    /// 1. the map is neither dropped nor remapped (the lifetime is not tied to `self`);
+    /// 2. the bytes of the range are accessed only through the returned slice (and
+    ///    references derived from it): no other slice from this map overlapping it is alive
+    ///    ([`RawMap::as_bytes`], [`RawMap::as_bytes_mut`], [`RawMap::slice_unchecked`], or
+    ///    another call of this method), no raw pointer reads or writes it, and — the contract
+    ///    of [`RawMap::map_file`] — no other mapping of the file, `write(2)` or other process
+    ///    writes it.
+    pub unsafe fn slice_mut_unchecked<'a>(
+        &self,
+        start: usize,
+        len: usize,
+    ) -> Result<Option<&'a mut [u8]>, Error> {
+        let ptr = self.range_start(start, len)?;
+        if !self.access.is_writable() {
+            return Ok(None);
+        }
+        // SAFETY: `from_raw_parts_mut(ptr, len)` needs what `slice_unchecked` argues
+        // (non-null, aligned, inside the region, initialised, `len <= isize::MAX`), plus:
+        // - valid for writes: the access is writable, so the mapping has `PROT_WRITE`
+        //   (invariant 2); the pointer comes from `base`, not from a shared reference;
+        // - alive and accessed only through this slice for `'a`: the caller's promises 1
+        //   and 2.
+        Ok(Some(unsafe {
+            slice::from_raw_parts_mut(ptr.as_ptr(), len)
+        }))
+    }
+
+    /// The address of region byte `start`, after checking that `[start, start + len)` lies
+    /// inside the region.
+    fn range_start(&self, start: usize, len: usize) -> Result<NonNull<u8>, Error> {
+        let out_of_range = Error::OutOfRange {
+            start,
+            len,
+            region_len: self.len,
+        };
+        let end = start.checked_add(len).ok_or(out_of_range)?;
+        if end > self.len {
+            return Err(out_of_range);
+        }
+        if len == 0 {
+            return Ok(self.region());
+        }
+        // SAFETY: `start < end <= len`, so a mapping exists (`len > 0`, invariant 1) and
+        // `region + start` lies inside it: `head + start < head + len == map_len`
+        // (invariant 3), within one allocation and at most `isize::MAX` from `base`.
+        Ok(unsafe { self.region().add(start) })
     }
 
     /// Writes the whole map's changes back to the file (`msync(2)`).
