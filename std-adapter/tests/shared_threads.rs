@@ -74,11 +74,13 @@ fn writer(log: &RowLog<Row>, w: u64, rows: u64) -> Vec<Done> {
     while seq < rows {
         state = mix(state);
         let want = (state % 5 + 1).min(rows - seq);
-        let mut guard = log.claim(want).expect("capacity is the sum of all writers' rows");
+        let mut guard = log
+            .claim(want)
+            .expect("capacity is the sum of all writers' rows");
         let start = guard.rows().start;
         assert_eq!(guard.rows().end - start, want);
         claims += 1;
-        if claims % 7 == 0 {
+        if claims.is_multiple_of(7) {
             guard[0] = Row::new(start, w, seq); // half-written, then given up
             guard.abandon();
             done.extend((start..start + want).map(Done::Abandoned));
@@ -91,7 +93,7 @@ fn writer(log: &RowLog<Row>, w: u64, rows: u64) -> Vec<Done> {
             done.push(Done::Wrote(row));
             seq += 1;
         }
-        if claims % 2 == 0 {
+        if claims.is_multiple_of(2) {
             guard.commit();
         } else {
             drop(guard);
@@ -113,11 +115,17 @@ fn run(path: &Path, writers: u64, rows_each: u64) -> Vec<Done> {
             let mut snapshots = 0u64;
             loop {
                 let Watermarks { durable, committed } = log.watermarks();
-                assert!(durable <= committed, "durable {durable} > committed {committed}");
+                assert!(
+                    durable <= committed,
+                    "durable {durable} > committed {committed}"
+                );
                 assert!(committed >= seen, "the committed watermark went backwards");
                 let rows = log.committed_rows();
                 let len = rows.len() as u64;
-                assert!(len >= committed, "the slice is at least the watermark read before");
+                assert!(
+                    len >= committed,
+                    "the slice is at least the watermark read before"
+                );
                 for (position, row) in rows.iter().enumerate().skip(seen as usize) {
                     assert!(row.is_valid_at(position as u64), "row {position}: {row:?}");
                 }
@@ -155,7 +163,11 @@ fn run(path: &Path, writers: u64, rows_each: u64) -> Vec<Done> {
             .collect();
         finished.store(true, Ordering::Release);
         assert!(reader.join().unwrap() >= 1);
-        assert_eq!(flusher.join().unwrap(), capacity, "the last flush after all commits");
+        assert_eq!(
+            flusher.join().unwrap(),
+            capacity,
+            "the last flush after all commits"
+        );
         records
     });
     assert_eq!(log.committed(), capacity);
@@ -176,7 +188,11 @@ fn check_file(path: &Path, capacity: u64, records: &[Done]) {
     for record in records {
         let index = match *record {
             Done::Wrote(row) => {
-                assert_eq!(rows[row.index as usize], row, "row {} in the file", row.index);
+                assert_eq!(
+                    rows[row.index as usize], row,
+                    "row {} in the file",
+                    row.index
+                );
                 row.index
             }
             Done::Abandoned(index) => {
@@ -202,7 +218,10 @@ fn check_file(path: &Path, capacity: u64, records: &[Done]) {
     assert_eq!(written.len(), wrote);
     // The header says what the log said: all rows claimed, committed and durable.
     let counter = |at: usize| u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap());
-    assert_eq!((counter(32), counter(40), counter(48)), (capacity, capacity, capacity));
+    assert_eq!(
+        (counter(32), counter(40), counter(48)),
+        (capacity, capacity, capacity)
+    );
 }
 
 fn writers_reader_flusher(writers: u64) {
@@ -317,14 +336,26 @@ fn a_forgotten_guard_stalls_readers_until_forced() {
             stalled_end: 3
         }
     ));
-    assert!(err.to_string().starts_with("rows 0..3 are not all claimed-but-incomplete"));
+    assert!(
+        err.to_string()
+            .starts_with("rows 0..3 are not all claimed-but-incomplete")
+    );
+    #[allow(
+        clippy::reversed_empty_ranges,
+        reason = "the reversed range is the input under test"
+    )]
+    let reversed = 3..2;
     // SAFETY: as above.
-    let reversed = unsafe { log.force_complete(3..2) }.unwrap_err();
+    let reversed = unsafe { log.force_complete(reversed) }.unwrap_err();
     assert!(matches!(reversed, Error::Recover(_)));
     assert_eq!(log.committed(), 1);
     // SAFETY: as above.
     assert_eq!(unsafe { log.force_complete(lost_rows) }.unwrap(), 4);
-    assert_eq!(log.committed_rows(), &[1, 0, 0, 4], "the hole reads as zeros");
+    assert_eq!(
+        log.committed_rows(),
+        &[1, 0, 0, 4],
+        "the hole reads as zeros"
+    );
 }
 
 #[test]
@@ -345,7 +376,11 @@ fn the_file_layout_is_the_documented_one() {
     for field in [3u64, 4, 2, 1, 1, 0b1] {
         golden.extend_from_slice(&field.to_ne_bytes());
     }
-    assert_eq!(golden.len(), 64, "the rows start at the next multiple of 64");
+    assert_eq!(
+        golden.len(),
+        64,
+        "the rows start at the next multiple of 64"
+    );
     golden.extend_from_slice(&0xAABB_CCDDu32.to_ne_bytes());
     golden.extend_from_slice(&[0; 8]);
     assert_eq!(bytes, golden);
@@ -355,9 +390,10 @@ fn the_file_layout_is_the_documented_one() {
 fn open_refuses_what_is_not_a_log_of_this_type() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.log");
-    // SAFETY (all opens below): the files are private to this test.
+    // SAFETY: the file is private to this test; only row logs use it.
     let log = unsafe { RowLog::<u64>::create(&path, 10) }.unwrap();
     drop(log);
+    // SAFETY: the file is private to this test; only row logs use it.
     let err = unsafe { RowLog::<u32>::open(&path) }.unwrap_err();
     assert!(matches!(
         err,
@@ -378,6 +414,7 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
         .unwrap()
         .set_len(full_len - 1)
         .unwrap();
+    // SAFETY: the file is private to this test; only row logs use it.
     let err = unsafe { RowLog::<u64>::open(&path) }.unwrap_err();
     assert!(
         matches!(err, Error::Truncated { needed, len } if needed == full_len && len == full_len - 1)
@@ -385,12 +422,14 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
 
     let other = dir.path().join("other.bin");
     std::fs::write(&other, [7u8; 100]).unwrap();
+    // SAFETY: the file is private to this test; only row logs use it.
     let err = unsafe { RowLog::<u64>::open(&other) }.unwrap_err();
     assert!(matches!(
         err,
         Error::Setup(SetupError::BadMagic { found }) if found == [7; 8]
     ));
     std::fs::write(&other, [0u8; 10]).unwrap();
+    // SAFETY: the file is private to this test; only row logs use it.
     let err = unsafe { RowLog::<u64>::open(&other) }.unwrap_err();
     assert!(matches!(
         err,
@@ -405,7 +444,7 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
 fn recover_keeps_durable_rows_and_reclaims_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.log");
-    // SAFETY (both): the file is private to this test; only row logs of `u64` use it.
+    // SAFETY: the file is private to this test; only row logs of `u64` use it.
     let log = unsafe { RowLog::<u64>::create(&path, 8) }.unwrap();
     for v in [10, 11, 12] {
         log.push(v).unwrap();
@@ -416,6 +455,7 @@ fn recover_keeps_durable_rows_and_reclaims_the_rest() {
     log.push(16).unwrap();
     drop(log);
 
+    // SAFETY: the file is private to this test; only row logs use it.
     let log = unsafe { RowLog::<u64>::recover(&path) }.unwrap();
     assert_eq!(
         (log.claimed(), log.watermarks()),

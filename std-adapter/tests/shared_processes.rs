@@ -1,0 +1,282 @@
+//! `RowLog` across processes: child processes (this test binary, re-executed) join one file
+//! through its in-file claims header and append rows; one of them is killed with SIGKILL
+//! while it holds a claim. The others carry on, the file stays readable up to the committed
+//! watermark, the supervisor closes the hole, and every row is in the file exactly once.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+use mmarray_std::RowLog;
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+/// The file a child joins; its absence means "not a child".
+const ENV_PATH: &str = "MMARRAY_ROWLOG_PATH";
+/// The child's writer id.
+const ENV_ID: &str = "MMARRAY_ROWLOG_ID";
+/// `writer` or `victim`.
+const ENV_ROLE: &str = "MMARRAY_ROWLOG_ROLE";
+/// Rows the child appends.
+const ENV_ROWS: &str = "MMARRAY_ROWLOG_ROWS";
+/// Rows the victim claims and never commits.
+const HOLD: u64 = 5;
+/// The marker before every message a child sends its parent on stdout.
+const MARK: &str = "ROWLOG ";
+
+/// A row that carries its own index, its writer, a sequence number and a checksum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+struct Row {
+    index: u64,
+    writer: u64,
+    seq: u64,
+    check: u64,
+}
+
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+impl Row {
+    fn new(index: u64, writer: u64, seq: u64) -> Self {
+        Row {
+            index,
+            writer,
+            seq,
+            check: mix(index ^ mix(writer ^ mix(seq).rotate_left(17))) | 1,
+        }
+    }
+
+    const ZERO: Row = Row {
+        index: 0,
+        writer: 0,
+        seq: 0,
+        check: 0,
+    };
+
+    fn is_complete_at(&self, position: u64) -> bool {
+        self.index == position && *self == Row::new(self.index, self.writer, self.seq)
+    }
+}
+
+/// Appends rows `seqs` for writer `id`, in claims of 1..=3 rows, flushing now and then.
+fn append(log: &RowLog<Row>, id: u64, seqs: std::ops::Range<u64>) {
+    let mut seq = seqs.start;
+    while seq < seqs.end {
+        let want = (mix(id * 1_000_003 + seq) % 3 + 1).min(seqs.end - seq);
+        let mut rows = log.claim(want).expect("capacity fits every writer's rows");
+        let start = rows.rows().start;
+        for (i, slot) in rows.iter_mut().enumerate() {
+            *slot = Row::new(start + i as u64, id, seq);
+            seq += 1;
+        }
+        rows.commit();
+        if seq % 256 < want {
+            log.flush().expect("flush");
+        }
+    }
+}
+
+fn say(message: &str) {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{MARK}{message}").unwrap();
+    out.flush().unwrap();
+}
+
+/// The child side: does nothing unless started by `spawn_child`.
+#[test]
+fn child_writer() {
+    let Some(path) = std::env::var_os(ENV_PATH) else {
+        return;
+    };
+    let var = |name| std::env::var(name).unwrap();
+    let id: u64 = var(ENV_ID).parse().unwrap();
+    let rows: u64 = var(ENV_ROWS).parse().unwrap();
+    // SAFETY: only row logs of `Row`, in the parent and its children, use the file.
+    let log = unsafe { RowLog::<Row>::open(&path) }.unwrap();
+    match var(ENV_ROLE).as_str() {
+        "writer" => {
+            append(&log, id, 0..rows / 2);
+            say("half");
+            // Wait for the parent's go-ahead (EOF, should the parent die, also goes on).
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).unwrap();
+            append(&log, id, rows / 2..rows);
+            say("done");
+        }
+        "victim" => {
+            append(&log, id, 0..rows);
+            let mut held = log.claim(HOLD).unwrap();
+            held[0] = Row::new(held.rows().start, id, rows); // half-written
+            say(&format!(
+                "holding {} {}",
+                held.rows().start,
+                held.rows().end
+            ));
+            // Hold the claim until killed; give up after a minute so nothing hangs forever.
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            std::mem::forget(held);
+            panic!("the victim was not killed");
+        }
+        role => panic!("unknown role {role}"),
+    }
+}
+
+fn spawn_child(path: &Path, id: u64, role: &str, rows: u64) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_writer", "--nocapture", "--test-threads=1"])
+        .env(ENV_PATH, path)
+        .env(ENV_ID, id.to_string())
+        .env(ENV_ROLE, role)
+        .env(ENV_ROWS, rows.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Reads the child's stdout up to its next message and returns the message.
+fn next_message(out: &mut BufReader<ChildStdout>) -> String {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert_ne!(
+            out.read_line(&mut line).unwrap(),
+            0,
+            "the child ended before saying anything"
+        );
+        if let Some(at) = line.find(MARK) {
+            return line[at + MARK.len()..].trim().to_owned();
+        }
+    }
+}
+
+/// Every committed row is complete at its position.
+fn assert_readable(log: &RowLog<Row>) {
+    for (position, row) in log.committed_rows().iter().enumerate() {
+        assert!(
+            row.is_complete_at(position as u64),
+            "row {position}: {row:?}"
+        );
+    }
+}
+
+#[test]
+fn processes_append_and_survive_a_killed_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.log");
+    let (writers, rows_each, victim_rows) = (3u64, 3000u64, 500u64);
+    let capacity = writers * rows_each + victim_rows + HOLD;
+    // SAFETY: only row logs of `Row`, in this process and its children, use the file.
+    let mut log = unsafe { RowLog::<Row>::create(&path, capacity) }.unwrap();
+
+    let mut children: Vec<Child> = (0..writers)
+        .map(|id| spawn_child(&path, id, "writer", rows_each))
+        .collect();
+    let mut victim = spawn_child(&path, writers, "victim", victim_rows);
+    let mut outs: Vec<_> = children
+        .iter_mut()
+        .map(|c| BufReader::new(c.stdout.take().unwrap()))
+        .collect();
+    for out in &mut outs {
+        assert_eq!(next_message(out), "half");
+    }
+    let mut victim_out = BufReader::new(victim.stdout.take().unwrap());
+    let held = next_message(&mut victim_out);
+    let hole: Vec<u64> = held
+        .strip_prefix("holding ")
+        .unwrap()
+        .split(' ')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let hole = hole[0]..hole[1];
+    assert_eq!(hole.end - hole.start, HOLD);
+
+    // Kill the victim mid-claim.
+    victim.kill().unwrap(); // SIGKILL
+    assert_eq!(victim.wait().unwrap().signal(), Some(9));
+
+    // Everything below the hole is complete; the watermark stops at the hole.
+    assert_eq!(log.committed(), hole.start);
+    assert_eq!(log.stalled(), Some(hole.clone()));
+    assert_readable(&log);
+
+    // The others carry on.
+    for child in &mut children {
+        child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    }
+    for out in &mut outs {
+        assert_eq!(next_message(out), "done");
+    }
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    assert_eq!(log.claimed(), capacity, "every row was handed out");
+    assert_eq!(
+        log.committed(),
+        hole.start,
+        "still stuck at the dead writer's hole"
+    );
+    assert_eq!(log.stalled(), Some(hole.clone()));
+    assert_eq!(log.flush().unwrap(), hole.start);
+
+    // A fresh open reads the file up to the watermark.
+    {
+        // SAFETY: as above.
+        let fresh = unsafe { RowLog::<Row>::open(&path) }.unwrap();
+        assert_eq!(fresh.committed_rows().len() as u64, hole.start);
+        assert_readable(&fresh);
+    }
+
+    // The supervisor closes the hole: zeros, and the watermark runs to the end.
+    // SAFETY: the victim, which held the rows, is dead; no other process force-completes.
+    let closed = unsafe { log.force_complete(hole.clone()) };
+    assert_eq!(closed.unwrap(), capacity);
+    assert_eq!(log.stalled(), None);
+    let rows = log.committed_rows();
+    assert_eq!(rows.len() as u64, capacity);
+
+    // Every row exactly once, in the mapping and in the file's bytes.
+    let bytes = std::fs::read(&path).unwrap();
+    let offset = RowLog::<Row>::rows_offset(capacity).unwrap();
+    let file_rows = <[Row]>::ref_from_bytes(&bytes[offset..]).unwrap();
+    assert_eq!(file_rows, rows);
+    let mut seen = vec![vec![0u32; rows_each as usize]; writers as usize + 1];
+    for (position, row) in file_rows.iter().enumerate() {
+        let position = position as u64;
+        if hole.contains(&position) {
+            assert_eq!(*row, Row::ZERO, "the hole reads as zeros");
+            continue;
+        }
+        assert!(row.is_complete_at(position), "row {position}: {row:?}");
+        seen[row.writer as usize][row.seq as usize] += 1;
+    }
+    for (id, counts) in seen.iter().enumerate() {
+        let expected = if id as u64 == writers {
+            victim_rows
+        } else {
+            rows_each
+        };
+        assert!(
+            counts[..expected as usize].iter().all(|&n| n == 1),
+            "writer {id}"
+        );
+        assert!(
+            counts[expected as usize..].iter().all(|&n| n == 0),
+            "writer {id}"
+        );
+    }
+
+    // After a crash, recovery keeps the durable rows (flushed before the hole was closed).
+    drop(log);
+    // SAFETY: as above; no other process uses the file any more.
+    let recovered = unsafe { RowLog::<Row>::recover(&path) }.unwrap();
+    assert_eq!(
+        (recovered.claimed(), recovered.committed()),
+        (hole.start, hole.start)
+    );
+    assert_readable(&recovered);
+}
