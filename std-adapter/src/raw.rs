@@ -570,6 +570,7 @@ impl RawMap {
     ///    [`RawMap::as_bytes_mut`] or [`RawMap::slice_mut_unchecked`] overlapping it is alive,
     ///    no raw pointer writes to it, and — the contract of [`RawMap::map_file`] — no other
     ///    mapping of the file, `write(2)` or other process writes to it.
+    #[inline]
     pub unsafe fn slice_unchecked<'a>(&self, start: usize, len: usize) -> Result<&'a [u8], Error> {
         let ptr = self.range_start(start, len)?;
         // SAFETY: `from_raw_parts(ptr, len)` needs:
@@ -621,6 +622,7 @@ impl RawMap {
     ///    another call of this method), no raw pointer reads or writes it, and — the contract
     ///    of [`RawMap::map_file`] — no other mapping of the file, `write(2)` or other process
     ///    writes it.
+    #[inline]
     pub unsafe fn slice_mut_unchecked<'a>(
         &self,
         start: usize,
@@ -643,6 +645,7 @@ impl RawMap {
 
     /// The address of region byte `start`, after checking that `[start, start + len)` lies
     /// inside the region.
+    #[inline]
     fn range_start(&self, start: usize, len: usize) -> Result<NonNull<u8>, Error> {
         let out_of_range = Error::OutOfRange {
             start,

@@ -1,0 +1,127 @@
+//! Appending 16-byte rows to a fresh file map from 1 and 2 threads, one row per claim:
+//! `RowLog` claims (lock-free claims, commit bits, committed watermark) against a
+//! `Mutex<usize>` cursor over a memmap2 `MmapMut` of a file of the same size (lock, take the
+//! next index, write the row, unlock). A second round takes 16 rows per claim (and per lock).
+//!
+//! Each iteration appends `ROWS` rows to a freshly sized file, so both sides pay the same
+//! page faults; creating and mapping the file is outside the timed part.
+//!
+//! Run with `cargo bench -p mmarray-std --bench append`.
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented items"
+)]
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use mmarray_std::RowLog;
+use zerocopy::IntoBytes;
+
+/// Rows appended per iteration (1 MiB of rows).
+const ROWS: u64 = 1 << 16;
+
+/// A 16-byte row.
+type Row = [u64; 2];
+
+/// Runs `work(thread, rows)` on `threads` threads (the caller's own thread when 1) and
+/// returns the wall time.
+fn timed(threads: u64, work: impl Fn(u64, u64) + Sync) -> Duration {
+    let per_thread = ROWS / threads;
+    let start = Instant::now();
+    if threads == 1 {
+        work(0, per_thread);
+    } else {
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let work = &work;
+                s.spawn(move || work(t, per_thread));
+            }
+        });
+    }
+    start.elapsed()
+}
+
+fn row_log(path: &Path, threads: u64, batch: u64, iters: u64) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        // SAFETY: the file is private to this benchmark; only this row log uses it.
+        let log = unsafe { RowLog::<Row>::create(path, ROWS) }.expect("create the log");
+        total += timed(threads, |t, rows| {
+            for i in (0..rows).step_by(batch as usize) {
+                let mut claimed = log.claim(batch).expect("ROWS rows fit");
+                for (k, row) in (i..).zip(claimed.iter_mut()) {
+                    *row = [k, t];
+                }
+                claimed.commit();
+            }
+        });
+        assert_eq!(log.committed(), ROWS);
+    }
+    total
+}
+
+fn mutex_cursor(path: &Path, threads: u64, batch: u64, iters: u64) -> Duration {
+    let len = usize::try_from(ROWS).expect("fits") * size_of::<Row>();
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .expect("open");
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        file.set_len(0).expect("empty the file");
+        file.set_len(len as u64).expect("size the file");
+        // SAFETY: the file is private to this benchmark; nothing else writes or truncates it
+        // while it is mapped (it is emptied above only after the previous map is dropped).
+        let map = unsafe { memmap2::MmapMut::map_mut(&file) }.expect("map");
+        let state = Mutex::new((0usize, map));
+        total += timed(threads, |t, rows| {
+            for i in (0..rows).step_by(batch as usize) {
+                let mut guard = state.lock().expect("not poisoned");
+                let (cursor, map) = &mut *guard;
+                for k in i..i + batch {
+                    let row: Row = [k, t];
+                    let at = *cursor * size_of::<Row>();
+                    map[at..at + size_of::<Row>()].copy_from_slice(row.as_bytes());
+                    *cursor += 1;
+                }
+            }
+        });
+        assert_eq!(state.lock().expect("not poisoned").0 as u64, ROWS);
+    }
+    total
+}
+
+fn append(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut group = c.benchmark_group("append_16B_rows");
+    group
+        .throughput(Throughput::Elements(ROWS))
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    // One row per claim/lock (the comparison asked for), then 16 rows per claim/lock.
+    for batch in [1, 16] {
+        for threads in [1, 2] {
+            let id = format!("{threads}_threads_{batch}_rows_per_claim");
+            let path = dir.path().join(format!("row_log_{id}"));
+            group.bench_function(BenchmarkId::new("row_log", &id), |b| {
+                b.iter_custom(|iters| row_log(&path, threads, batch, iters));
+            });
+            let path = dir.path().join(format!("mutex_{id}"));
+            group.bench_function(BenchmarkId::new("mutex_cursor", &id), |b| {
+                b.iter_custom(|iters| mutex_cursor(&path, threads, batch, iters));
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, append);
+criterion_main!(benches);
