@@ -648,7 +648,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// See [`claim`](Self::claim).
     pub fn committed_rows(&self) -> &[T] {
-        self.rows_below(self.claims.committed())
+        // The watermark never exceeds the capacity; `min` keeps a corrupt header (which the
+        // contract of file-backed logs rules out) from turning into a panic.
+        self.rows_below(self.claims.committed().min(self.claims.capacity()))
     }
 
     /// Writes the newly committed rows back to the file and waits for the disk
@@ -658,7 +660,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// Safe to call from any thread while writers run; concurrent flushes are fine. For an
     /// anonymous log there is nothing to write back, and the durable watermark just follows
-    /// the committed one.
+    /// the committed one. Dropping a log does not flush: the kernel writes the pages back in
+    /// its own time, but only what a flush made durable survives a crash (see
+    /// [`recover`](Self::recover)).
     ///
     /// # Examples
     ///
