@@ -5,6 +5,7 @@
 mod error;
 mod memmap;
 mod mode;
+pub mod npy;
 pub mod raw;
 mod sys;
 
