@@ -407,6 +407,22 @@ pub(crate) fn raw_err(path: Option<&Path>) -> impl FnOnce(raw::Error) -> Error +
     }
 }
 
+/// Opens `path` for reading (and writing), creating it if asked, never
+/// truncating; a directory is [`Error::NotAFile`].
+pub(crate) fn open_file(path: &Path, write: bool, create: bool) -> Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true)
+        .write(write)
+        .create(write && create)
+        .truncate(false);
+    o.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::IsADirectory => Error::NotAFile {
+            path: Some(path.to_path_buf()),
+        },
+        _ => io_err("open", Some(path))(e),
+    })
+}
+
 /// The whole of numpy.memmap's construction, without the element type.
 ///
 /// Order: validate every parameter that needs no file, open without
@@ -458,17 +474,7 @@ unsafe fn open_impl(
     let by_path = matches!(src, Source::Path(_));
     let (owned, borrowed, path) = match src {
         Source::Path(p) => {
-            let mut o = OpenOptions::new();
-            o.read(true);
-            if mode.writes_file() {
-                o.write(true).create(mode == Mode::Write).truncate(false);
-            }
-            let f = o.open(p).map_err(|e| match e.kind() {
-                std::io::ErrorKind::IsADirectory => Error::NotAFile {
-                    path: Some(p.to_path_buf()),
-                },
-                _ => io_err("open", Some(p))(e),
-            })?;
+            let f = open_file(p, mode.writes_file(), mode == Mode::Write)?;
             (Some(f), None, Some(p))
         }
         Source::Opened(f, p) => (Some(f), None, Some(p)),

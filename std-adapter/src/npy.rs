@@ -11,7 +11,7 @@
     reason = "unsafe constructors forward the file-map contract to raw.rs"
 )]
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::marker::PhantomData;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -20,7 +20,7 @@ use mmarray::npy::{DEFAULT_MAX_HEADER_LEN, Descr, Header, Version};
 use mmarray::{Dimension, Dtype, IxDyn, Order};
 
 use crate::error::{Error, Result};
-use crate::memmap::{Memmap, Source};
+use crate::memmap::{Memmap, Source, open_file};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite};
 use crate::sys;
 
@@ -309,18 +309,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     ///
     /// The file-map contract; `A` must agree with `mode`.
     unsafe fn open_impl<A: Access>(&self, path: &Path, mode: Mode) -> Result<Memmap<T, D, A>> {
-        let mut o = OpenOptions::new();
-        o.read(true).write(mode.writes_file());
-        let file = o.open(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::IsADirectory => Error::NotAFile {
-                path: Some(path.to_path_buf()),
-            },
-            _ => Error::Io {
-                op: "open",
-                path: Some(path.to_path_buf()),
-                source: e,
-            },
-        })?;
+        let file = open_file(path, mode.writes_file(), false)?;
         let (shape, order, offset) = check_file::<T, D>(&file, path, self.max_header_len)?;
         // SAFETY: the caller upholds the file-map contract and pairs A with mode.
         let mut m = unsafe {
@@ -364,18 +353,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
                 source: e,
             }
         };
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::IsADirectory => Error::NotAFile {
-                    path: Some(path.to_path_buf()),
-                },
-                _ => io("open")(e),
-            })?;
+        let file = open_file(path, true, true)?;
         let st = sys::stat(&file).map_err(|e| io("fstat")(e.into()))?;
         if !st.is_regular {
             return Err(Error::NotAFile {
