@@ -115,8 +115,9 @@ pub(crate) enum Source<'a> {
     Path(&'a Path),
     /// A caller's descriptor (duplicated if the map must keep it).
     Fd(BorrowedFd<'a>),
-    /// A file this crate opened already (for `.npy`, after reading the header).
-    Opened(File, &'a Path),
+    /// A file this crate opened already (for `.npy`, after reading the
+    /// header), with its status if that was just read.
+    Opened(File, &'a Path, Option<sys::FileStat>),
 }
 
 /// What `open_impl` hands back, before the element type is attached.
@@ -475,17 +476,24 @@ unsafe fn open_impl(
     let (owned, borrowed, path) = match src {
         Source::Path(p) => {
             let f = open_file(p, mode.writes_file(), mode == Mode::Write)?;
-            (Some(f), None, Some(p))
+            (Some(f), None, Some((p, None)))
         }
-        Source::Opened(f, p) => (Some(f), None, Some(p)),
+        Source::Opened(f, p, st) => (Some(f), None, Some((p, st))),
         Source::Fd(fd) => (None, Some(fd), None),
+    };
+    let (path, known) = match path {
+        Some((p, st)) => (Some(p), st),
+        None => (None, None),
     };
     let fd = match (&owned, borrowed) {
         (Some(f), _) => f.as_fd(),
         (None, Some(fd)) => fd,
         (None, None) => unreachable!("every source gives a descriptor"),
     };
-    let st = sys::stat(fd).map_err(errno("fstat", path))?;
+    let st = match known {
+        Some(st) => st,
+        None => sys::stat(fd).map_err(errno("fstat", path))?,
+    };
     if st.is_dir {
         return Err(Error::NotAFile {
             path: path.map(Path::to_path_buf),
@@ -565,9 +573,14 @@ unsafe fn open_impl(
         // An empty array past the end of the file: nothing to map or grow.
         RawMap::anonymous(0)
     } else {
+        // The file's length is now what we made it; the rest of `st` holds.
+        let now = sys::FileStat {
+            len: if grown || truncate { end } else { st.len },
+            ..st
+        };
         // SAFETY: the caller upholds the file-map contract; offset..end lies
-        // within the file (checked, or extended just above).
-        unsafe { RawMap::map_file(fd, offset, bytes, access) }
+        // within the file (checked, or extended just above), and `now` is its status.
+        unsafe { RawMap::map_file_with_stat(fd, offset, bytes, access, &now) }
     };
     let map = match mapped {
         Ok(m) => m,

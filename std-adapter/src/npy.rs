@@ -41,28 +41,49 @@ pub struct Info {
     pub data_len: u64,
 }
 
-/// Reads the first bytes of a `.npy` file: the whole header, however long.
-fn read_header(file: &File, path: &Path, max_len: usize) -> Result<Vec<u8>> {
+/// The first bytes of a `.npy` file: the whole header, however long.
+///
+/// Ordinary headers (numpy's are 128 bytes) come from one read into a stack
+/// buffer; longer ones take a second read into the heap.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the stack buffer is the point: no allocation for ordinary headers"
+)]
+enum HeaderBuf {
+    Stack([u8; 512], usize),
+    Heap(Vec<u8>),
+}
+
+impl HeaderBuf {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            HeaderBuf::Stack(b, n) => &b[..*n],
+            HeaderBuf::Heap(v) => v,
+        }
+    }
+}
+
+fn read_header(file: &File, path: &Path, max_len: usize) -> Result<HeaderBuf> {
     let read_err = |e| Error::Io {
         op: "read header",
         path: Some(path.to_path_buf()),
         source: e,
     };
-    // One read covers every ordinary header (numpy's are 128 bytes).
-    let mut buf = vec![0u8; 4096];
-    let n = read_full_at(file, &mut buf, 0).map_err(read_err)?;
-    buf.truncate(n);
+    let mut first = [0u8; 512];
+    let n = read_full_at(file, &mut first, 0).map_err(read_err)?;
     // The length field says how much header there is; fetch the rest if needed.
-    if let Some(total) = declared_len(&buf) {
-        // The text limit is in characters: at most 4 bytes each in UTF-8.
-        let cap = max_len.saturating_mul(4).saturating_add(16);
-        if total > n && total <= cap {
-            buf.resize(total, 0);
+    // The text limit is in characters: at most 4 bytes each in UTF-8.
+    let cap = max_len.saturating_mul(4).saturating_add(16);
+    match declared_len(&first[..n]) {
+        Some(total) if total > n && n == first.len() && total <= cap => {
+            let mut buf = vec![0u8; total];
+            buf[..n].copy_from_slice(&first);
             let m = read_full_at(file, &mut buf[n..], n as u64).map_err(read_err)?;
             buf.truncate(n + m);
+            Ok(HeaderBuf::Heap(buf))
         }
+        _ => Ok(HeaderBuf::Stack(first, n)),
     }
-    Ok(buf)
 }
 
 /// The preamble plus header length a file declares, when its first bytes say.
@@ -97,9 +118,9 @@ fn check_file<T: Dtype, D: Dimension>(
     file: &File,
     path: &Path,
     max_len: usize,
-) -> Result<(D, Order, u64)> {
-    let bytes = read_header(file, path, max_len)?;
-    let (header, offset) = Header::parse_with_max_len(&bytes, max_len)?;
+) -> Result<(D, Order, u64, sys::FileStat)> {
+    let buf = read_header(file, path, max_len)?;
+    let (header, offset) = Header::parse_with_max_len(buf.bytes(), max_len)?;
     header.check::<T>()?;
     let shape = D::from_dims(header.shape())?;
     let data_len = header.data_len()? as u64;
@@ -115,7 +136,7 @@ fn check_file<T: Dtype, D: Dimension>(
             len: have,
         });
     }
-    Ok((shape, header.order(), offset as u64))
+    Ok((shape, header.order(), offset as u64, st))
 }
 
 /// Reads a `.npy` file's header without mapping anything.
@@ -131,9 +152,10 @@ pub fn info(path: impl AsRef<Path>) -> Result<Info> {
         path: Some(path.to_path_buf()),
         source: e,
     })?;
-    let bytes = read_header(&file, path, DEFAULT_MAX_HEADER_LEN)?;
-    let (h, offset) = Header::parse_with_max_len(&bytes, DEFAULT_MAX_HEADER_LEN)?;
-    let version = mmarray::npy::HeaderBytes::new_checked(&bytes)?.version();
+    let buf = read_header(&file, path, DEFAULT_MAX_HEADER_LEN)?;
+    let bytes = buf.bytes();
+    let (h, offset) = Header::parse_with_max_len(bytes, DEFAULT_MAX_HEADER_LEN)?;
+    let version = mmarray::npy::HeaderBytes::new_checked(bytes)?.version();
     Ok(Info {
         version,
         descr: h.descr().to_string(),
@@ -310,11 +332,11 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     /// The file-map contract; `A` must agree with `mode`.
     unsafe fn open_impl<A: Access>(&self, path: &Path, mode: Mode) -> Result<Memmap<T, D, A>> {
         let file = open_file(path, mode.writes_file(), false)?;
-        let (shape, order, offset) = check_file::<T, D>(&file, path, self.max_header_len)?;
+        let (shape, order, offset, st) = check_file::<T, D>(&file, path, self.max_header_len)?;
         // SAFETY: the caller upholds the file-map contract and pairs A with mode.
         let mut m = unsafe {
             Memmap::from_source(
-                Source::Opened(file, path),
+                Source::Opened(file, path, Some(st)),
                 mode,
                 offset,
                 Some(&shape),
@@ -370,7 +392,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
         // SAFETY: the caller upholds the file-map contract; 'r+' is ReadWrite.
         let mut m = unsafe {
             Memmap::from_source(
-                Source::Opened(file, path),
+                Source::Opened(file, path, None),
                 Mode::ReadWrite,
                 hlen as u64,
                 Some(shape),
