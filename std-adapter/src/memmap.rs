@@ -34,6 +34,57 @@ use crate::sys;
 /// Build one with [`Options`] (numpy's `offset`, `shape`, `order`, `mode`),
 /// or [`Memmap::anon`] for anonymous memory.
 ///
+/// # What does not compile
+///
+/// Writing to a map opened read-only (numpy raises at run time):
+///
+/// ```compile_fail
+/// # fn f(path: &std::path::Path) -> mmarray_std::Result<()> {
+/// let mut m = unsafe { mmarray_std::open_read::<f32>(path) }?;
+/// m[[0]] = 1.0; // no IndexMut for Memmap<_, _, ReadOnly>
+/// # Ok(()) }
+/// ```
+///
+/// ```compile_fail
+/// # fn f(path: &std::path::Path) -> mmarray_std::Result<()> {
+/// let mut m = unsafe { mmarray_std::open_read::<f32>(path) }?;
+/// m.view_mut().fill(&0.0); // no view_mut either
+/// # Ok(()) }
+/// ```
+///
+/// Using a view after its map is gone (numpy segfaults, gh-13510):
+///
+/// ```compile_fail
+/// # fn f(path: &std::path::Path) -> mmarray_std::Result<()> {
+/// let m = unsafe { mmarray_std::open_read::<f32>(path) }?;
+/// let v = m.view();
+/// drop(m); // cannot move out of `m` while `v` borrows it
+/// println!("{}", v);
+/// # Ok(()) }
+/// ```
+///
+/// Growing while a view is alive (the mapping may move):
+///
+/// ```compile_fail
+/// # fn f(path: &std::path::Path) -> mmarray_std::Result<()> {
+/// let mut m = unsafe { mmarray_std::open_read_write::<f32>(path) }?;
+/// let v = m.view();
+/// m.grow(100)?; // needs `&mut m` while `v` borrows it
+/// println!("{}", v);
+/// # Ok(()) }
+/// ```
+///
+/// The same code with the views dropped in time compiles:
+///
+/// ```
+/// # fn f(path: &std::path::Path) -> mmarray_std::Result<()> {
+/// let mut m = unsafe { mmarray_std::open_read_write::<f32>(path) }?;
+/// println!("{}", m.view());
+/// m.grow(100)?;
+/// m[[99]] = 1.0;
+/// # Ok(()) }
+/// ```
+///
 /// # Safety contract of file-backed maps
 ///
 /// Every constructor that maps a file is `unsafe`, as in memmap2, because the
