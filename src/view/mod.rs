@@ -757,16 +757,7 @@ impl<S: StorageMut, D: Dimension> ArrayBase<S, D> {
                 actual: src.len(),
             });
         }
-        if let Some(dst) = self.as_slice_mut() {
-            dst.as_mut_bytes().copy_from_slice(src.as_bytes());
-            return Ok(());
-        }
-        let positions = Positions::new(&self.layout);
-        let data = self.data.slice_mut();
-        for (p, x) in positions.zip(src) {
-            data[p].as_mut_bytes().copy_from_slice(x.as_bytes());
-        }
-        Ok(())
+        self.assign(&ArrayView::from_slice(src, self.dim().clone(), Order::C)?)
     }
 }
 

@@ -17,6 +17,8 @@ use crate::mode::{MODE_NAMES, Mode};
 pub enum Error {
     /// A layout or cast problem from the core.
     Core(mmarray::Error),
+    /// A malformed or unsupported `.npy` header, or a descr that does not match the element type.
+    Npy(mmarray::npy::Error),
     /// An operating-system call failed.
     Io {
         /// What was being done, e.g. `"open"`, `"mmap"`, `"ftruncate"`.
@@ -70,12 +72,12 @@ pub enum Error {
         /// Bytes present.
         len: u64,
     },
-    /// The file's element type descriptor differs from the element type asked for.
-    DescrMismatch {
-        /// The file's descr, as written.
-        file: String,
-        /// The element type's descr.
-        expected: String,
+    /// Appended data is not a whole number of slices along the growth axis.
+    Ragged {
+        /// Elements given.
+        len: usize,
+        /// Elements in one slice (the product of the other axes).
+        slice: usize,
     },
     /// The operation needs a file that the map does not have (anonymous maps
     /// and read-only maps cannot grow).
@@ -107,6 +109,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Core(e) => e.fmt(f),
+            Error::Npy(e) => e.fmt(f),
             Error::Io { op, path: Some(p), source } => {
                 write!(f, "{op} failed for {}: {source}", p.display())
             }
@@ -153,10 +156,10 @@ impl fmt::Display for Error {
                 "the file holds {len} bytes of array data but its header says {needed}; \
                  the file is truncated (numpy's r+ would silently extend it; mmarray refuses)"
             ),
-            Error::DescrMismatch { file, expected } => write!(
+            Error::Ragged { len, slice } => write!(
                 f,
-                "the file's descr {file} does not match the element type's descr {expected}; \
-                 open it with the element type for {file}"
+                "{len} elements are not whole slices of {slice} elements along the growth axis; \
+                 give a multiple of {slice}"
             ),
             Error::CannotGrow { reason } => write!(f, "cannot grow the array: {reason}"),
             Error::Claim(e) => e.fmt(f),
@@ -181,6 +184,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Core(e) => Some(e),
+            Error::Npy(e) => Some(e),
             Error::Io { source, .. } => Some(source),
             Error::Claim(e) => Some(e),
             Error::Setup(e) => Some(e),
@@ -193,6 +197,12 @@ impl std::error::Error for Error {
 impl From<mmarray::Error> for Error {
     fn from(e: mmarray::Error) -> Self {
         Error::Core(e)
+    }
+}
+
+impl From<mmarray::npy::Error> for Error {
+    fn from(e: mmarray::npy::Error) -> Self {
+        Error::Npy(e)
     }
 }
 
@@ -221,9 +231,7 @@ impl From<Error> for io::Error {
         let kind = match &e {
             Error::Io { source, .. } => source.kind(),
             Error::ReadOnly => io::ErrorKind::PermissionDenied,
-            Error::Truncated { .. } | Error::DescrMismatch { .. } | Error::Setup(_) => {
-                io::ErrorKind::InvalidData
-            }
+            Error::Npy(_) | Error::Truncated { .. } | Error::Setup(_) => io::ErrorKind::InvalidData,
             Error::Claim(_) => io::ErrorKind::StorageFull,
             Error::NotAFile { .. } => io::ErrorKind::Unsupported,
             _ => io::ErrorKind::InvalidInput,

@@ -5,6 +5,7 @@
 mod error;
 mod memmap;
 mod mode;
+pub mod npy;
 pub mod raw;
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
 mod shared;

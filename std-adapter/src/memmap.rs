@@ -14,6 +14,7 @@ use std::ops::{Index, IndexMut, Range};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
+use mmarray::zerocopy::IntoBytes;
 use mmarray::{ArrayView, ArrayViewMut, Dimension, Element, IxDyn, Order};
 
 use crate::error::{Error, Result};
@@ -32,6 +33,57 @@ use crate::sys;
 ///
 /// Build one with [`Options`] (numpy's `offset`, `shape`, `order`, `mode`),
 /// or [`Memmap::anon`] for anonymous memory.
+///
+/// # What does not compile
+///
+/// Writing to a map opened read-only (numpy raises at run time):
+///
+/// ```compile_fail
+/// # fn f(path: &std::path::Path) -> mmarray_std::Result<()> {
+/// let mut m = unsafe { mmarray_std::open_read::<f32>(path) }?;
+/// m[[0]] = 1.0; // no IndexMut for Memmap<_, _, ReadOnly>
+/// # Ok(()) }
+/// ```
+///
+/// ```compile_fail
+/// # fn f(path: &std::path::Path) -> mmarray_std::Result<()> {
+/// let mut m = unsafe { mmarray_std::open_read::<f32>(path) }?;
+/// m.view_mut().fill(&0.0); // no view_mut either
+/// # Ok(()) }
+/// ```
+///
+/// Using a view after its map is gone (numpy segfaults, gh-13510):
+///
+/// ```compile_fail
+/// # fn f(path: &std::path::Path) -> mmarray_std::Result<()> {
+/// let m = unsafe { mmarray_std::open_read::<f32>(path) }?;
+/// let v = m.view();
+/// drop(m); // cannot move out of `m` while `v` borrows it
+/// println!("{}", v);
+/// # Ok(()) }
+/// ```
+///
+/// Growing while a view is alive (the mapping may move):
+///
+/// ```compile_fail
+/// # fn f(path: &std::path::Path) -> mmarray_std::Result<()> {
+/// let mut m = unsafe { mmarray_std::open_read_write::<f32>(path) }?;
+/// let v = m.view();
+/// m.grow(100)?; // needs `&mut m` while `v` borrows it
+/// println!("{}", v);
+/// # Ok(()) }
+/// ```
+///
+/// The same code with the views dropped in time compiles:
+///
+/// ```
+/// # fn f(path: &std::path::Path) -> mmarray_std::Result<()> {
+/// let mut m = unsafe { mmarray_std::open_read_write::<f32>(path) }?;
+/// println!("{}", m.view());
+/// m.grow(100)?;
+/// m[[99]] = 1.0;
+/// # Ok(()) }
+/// ```
 ///
 /// # Safety contract of file-backed maps
 ///
@@ -62,6 +114,8 @@ pub struct Memmap<T, D: Dimension = IxDyn, A: Access = Dynamic> {
     filename: Option<PathBuf>,
     /// Whether the map is backed by a file (flushes do something).
     file_backed: bool,
+    /// Whether the file is a `.npy` whose header (before `offset`) holds the shape.
+    npy: bool,
     /// Set by [`Memmap::close`], which has flushed already.
     closed: bool,
     _marker: PhantomData<(T, A)>,
@@ -107,9 +161,14 @@ impl<T, D: Dimension> Default for Options<T, D> {
 }
 
 /// Where the bytes come from.
-enum Source<'a> {
+pub(crate) enum Source<'a> {
+    /// A path to open.
     Path(&'a Path),
+    /// A caller's descriptor (duplicated if the map must keep it).
     Fd(BorrowedFd<'a>),
+    /// A file this crate opened already (for `.npy`, after reading the
+    /// header), with its status if that was just read.
+    Opened(File, &'a Path, Option<sys::FileStat>),
 }
 
 /// What `open_impl` hands back, before the element type is attached.
@@ -299,7 +358,25 @@ impl<T: Element, D: Dimension> Options<T, D> {
     /// The file-map contract; `A` must agree with `mode` (the callers above
     /// pair them).
     unsafe fn finish<A: Access>(&self, src: Source<'_>, mode: Mode) -> Result<Memmap<T, D, A>> {
-        let shape = match &self.shape {
+        // SAFETY: the caller upholds the contract and pairs `A` with `mode`.
+        unsafe { Memmap::from_source(src, mode, self.offset, self.shape.as_ref(), self.order) }
+    }
+}
+
+impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
+    /// Opens and maps `src`: the one path every file-backed constructor takes.
+    ///
+    /// # Safety
+    ///
+    /// The file-map contract; `A` must agree with `mode`.
+    pub(crate) unsafe fn from_source(
+        src: Source<'_>,
+        mode: Mode,
+        offset: u64,
+        shape: Option<&D>,
+        order: Order,
+    ) -> Result<Self> {
+        let dims = match shape {
             Some(d) => Some(d.as_slice()),
             None => {
                 // An inferred shape is 1-D: D must be able to hold it.
@@ -312,17 +389,18 @@ impl<T: Element, D: Dimension> Options<T, D> {
             align: core::mem::align_of::<T>(),
         };
         // SAFETY: the caller upholds the file-map contract.
-        let opened = unsafe { open_impl(src, mode, self.offset, shape, layout) }?;
+        let opened = unsafe { open_impl(src, mode, offset, dims, layout) }?;
         let shape = D::from_dims(opened.dims.as_slice())?;
         let m = Memmap {
             map: opened.map,
             shape,
-            order: self.order,
-            offset: self.offset,
+            order,
+            offset,
             mode,
             file: opened.file,
             filename: opened.filename,
             file_backed: true,
+            npy: false,
             closed: false,
             _marker: PhantomData,
         };
@@ -330,6 +408,11 @@ impl<T: Element, D: Dimension> Options<T, D> {
         // property the offset check cannot prove; zerocopy checks it here.
         ArrayView::<T, D>::from_bytes(m.map.as_bytes(), m.shape.clone(), m.order)?;
         Ok(m)
+    }
+
+    /// Marks the map as the data of a `.npy` file whose header ends at `offset`.
+    pub(crate) fn set_npy(&mut self) {
+        self.npy = true;
     }
 }
 
@@ -374,6 +457,22 @@ pub(crate) fn raw_err(path: Option<&Path>) -> impl FnOnce(raw::Error) -> Error +
         },
         _ => Error::Core(mmarray::Error::Overflow),
     }
+}
+
+/// Opens `path` for reading (and writing), creating it if asked, never
+/// truncating; a directory is [`Error::NotAFile`].
+pub(crate) fn open_file(path: &Path, write: bool, create: bool) -> Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true)
+        .write(write)
+        .create(write && create)
+        .truncate(false);
+    o.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::IsADirectory => Error::NotAFile {
+            path: Some(path.to_path_buf()),
+        },
+        _ => io_err("open", Some(path))(e),
+    })
 }
 
 /// The whole of numpy.memmap's construction, without the element type.
@@ -424,23 +523,28 @@ unsafe fn open_impl(
     };
 
     // 2. Open (never truncating here) and look at the file.
-    let (owned, path) = match src {
+    let by_path = matches!(src, Source::Path(_));
+    let (owned, borrowed, path) = match src {
         Source::Path(p) => {
-            let mut o = OpenOptions::new();
-            o.read(true);
-            if mode.writes_file() {
-                o.write(true).create(mode == Mode::Write).truncate(false);
-            }
-            (Some(o.open(p).map_err(io_err("open", Some(p)))?), Some(p))
+            let f = open_file(p, mode.writes_file(), mode == Mode::Write)?;
+            (Some(f), None, Some((p, None)))
         }
-        Source::Fd(_) => (None, None),
+        Source::Opened(f, p, st) => (Some(f), None, Some((p, st))),
+        Source::Fd(fd) => (None, Some(fd), None),
     };
-    let fd = match (&owned, &src) {
+    let (path, known) = match path {
+        Some((p, st)) => (Some(p), st),
+        None => (None, None),
+    };
+    let fd = match (&owned, borrowed) {
         (Some(f), _) => f.as_fd(),
-        (_, Source::Fd(fd)) => *fd,
-        (None, Source::Path(_)) => unreachable!("a path source always opens a file"),
+        (None, Some(fd)) => fd,
+        (None, None) => unreachable!("every source gives a descriptor"),
     };
-    let st = sys::stat(fd).map_err(errno("fstat", path))?;
+    let st = match known {
+        Some(st) => st,
+        None => sys::stat(fd).map_err(errno("fstat", path))?,
+    };
     if st.is_dir {
         return Err(Error::NotAFile {
             path: path.map(Path::to_path_buf),
@@ -451,7 +555,7 @@ unsafe fn open_impl(
             std::io::ErrorKind::PermissionDenied.into(),
         ));
     }
-    let truncate = mode == Mode::Write && matches!(src, Source::Path(_));
+    let truncate = mode == Mode::Write && by_path;
     // Devices have no meaningful length: only regular files are checked and grown.
     let len = if truncate {
         0
@@ -520,9 +624,14 @@ unsafe fn open_impl(
         // An empty array past the end of the file: nothing to map or grow.
         RawMap::anonymous(0)
     } else {
+        // The file's length is now what we made it; the rest of `st` holds.
+        let now = sys::FileStat {
+            len: if grown || truncate { end } else { st.len },
+            ..st
+        };
         // SAFETY: the caller upholds the file-map contract; offset..end lies
-        // within the file (checked, or extended just above).
-        unsafe { RawMap::map_file(fd, offset, bytes, access) }
+        // within the file (checked, or extended just above), and `now` is its status.
+        unsafe { RawMap::map_file_with_stat(fd, offset, bytes, access, &now) }
     };
     let map = match mapped {
         Ok(m) => m,
@@ -535,12 +644,13 @@ unsafe fn open_impl(
         }
     };
 
-    let file = match (mode.writes_file(), &src) {
-        (false, _) => None,
-        (true, Source::Path(_)) => owned,
-        (true, Source::Fd(fd)) => Some(File::from(
+    let file = match (mode.writes_file(), owned, borrowed) {
+        (false, _, _) => None,
+        (true, Some(f), _) => Some(f),
+        (true, None, Some(fd)) => Some(File::from(
             fd.try_clone_to_owned().map_err(io_err("dup", None))?,
         )),
+        (true, None, None) => None,
     };
     let filename = match path {
         Some(p) => Some(std::path::absolute(p).map_err(io_err("absolute path", Some(p)))?),
@@ -588,6 +698,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             file: None,
             filename: None,
             file_backed: false,
+            npy: false,
             closed: false,
             _marker: PhantomData,
         };
@@ -765,6 +876,164 @@ impl<T, D: Dimension, A: Access> Memmap<T, D, A> {
             Some(b) => b,
             None => unreachable!("a mutable view was asked of a read-only map"),
         }
+    }
+}
+
+impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
+    /// The growth axis: the one whose elements are outermost in the file
+    /// (axis 0 in C order, the last in Fortran order), or `None` for 0-d.
+    pub fn growth_axis(&self) -> Option<usize> {
+        match (self.ndim(), self.order) {
+            (0, _) => None,
+            (_, Order::C) => Some(0),
+            (n, Order::F) => Some(n - 1),
+        }
+    }
+
+    /// Grows the array in place along its [growth axis](Memmap::growth_axis)
+    /// to `new_len`, filling the new part with zeros: the file is extended
+    /// (sparsely), a `.npy` header gets the new shape, and the mapping is
+    /// moved if it must be (`mremap` on Linux). numpy has no API for this.
+    ///
+    /// Readers of the file always see a valid array: the file is extended
+    /// before the header names the new shape, never the other way round,
+    /// and numpy ignores bytes past the data. Taking `&mut self` proves no
+    /// view of the old mapping is alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("log.f64");
+    /// use mmarray_std::{Ix2, Options};
+    /// // SAFETY: nothing else writes or truncates the file while it is mapped.
+    /// let mut m = unsafe { Options::<f64, Ix2>::new().shape([2, 3]).create(&path) }?;
+    /// m.append(&[1.0, 2.0, 3.0])?;
+    /// assert_eq!(m.shape(), &[3, 3]);
+    /// assert_eq!(m[[2, 1]], 2.0);
+    /// assert_eq!(std::fs::metadata(&path)?.len(), 72);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CannotGrow`] for maps that do not write their file (`'r'`,
+    /// `'c'`, anonymous), 0-d arrays, and `new_len` below the current
+    /// length; [`Error::Core`] for sizes that overflow;
+    /// [`Error::Npy`] when a `.npy` header has no room for the new shape;
+    /// [`Error::Io`] when the OS refuses. On an error before the file was
+    /// extended, nothing changed; after, the file may be longer than the data.
+    pub fn grow(&mut self, new_len: usize) -> Result<()> {
+        let Some(axis) = self.growth_axis() else {
+            return Err(Error::CannotGrow {
+                reason: "a 0-d array has no axis to grow along",
+            });
+        };
+        if !self.mode.writes_file() || !self.file_backed {
+            return Err(Error::CannotGrow {
+                reason: "only maps that write their file ('r+', 'w+') can grow it",
+            });
+        }
+        let Some(file) = self.file.as_ref() else {
+            return Err(Error::CannotGrow {
+                reason: "the map kept no file to grow",
+            });
+        };
+        let old_len = self.shape.as_slice()[axis];
+        if new_len < old_len {
+            return Err(Error::CannotGrow {
+                reason: "shrinking would cut pages other maps of the file may use; give a larger length",
+            });
+        }
+        let mut shape = self.shape.clone();
+        shape.as_mut_slice()[axis] = new_len;
+        let bytes = shape
+            .size_checked()
+            .and_then(|n| n.checked_mul(core::mem::size_of::<T>()))
+            .filter(|&b| b <= isize::MAX as usize)
+            .ok_or(mmarray::Error::Overflow)?;
+        let end = self
+            .offset
+            .checked_add(bytes as u64)
+            .ok_or(mmarray::Error::Overflow)?;
+        let path = self.filename.as_deref();
+
+        // The new header first, in memory: if the shape does not fit, nothing changed.
+        let header = if self.npy {
+            let mut h =
+                vec![0u8; usize::try_from(self.offset).map_err(|_| mmarray::Error::Overflow)?];
+            std::os::unix::fs::FileExt::read_exact_at(file, &mut h, 0)
+                .map_err(io_err("read header", path))?;
+            mmarray::npy::rewrite_shape(&mut h, shape.as_slice())?;
+            Some(h)
+        } else {
+            None
+        };
+        // 1. Room for the data, 2. the shape that names it, 3. the mapping.
+        let st = sys::stat(file).map_err(errno("fstat", path))?;
+        if end > st.len {
+            sys::set_len(file, end).map_err(errno("ftruncate", path))?;
+        }
+        if let Some(h) = header {
+            std::os::unix::fs::FileExt::write_all_at(file, &h, 0)
+                .map_err(io_err("write header", path))?;
+        }
+        if self.map.access() == MapAccess::ReadWrite {
+            self.map.remap(file, bytes).map_err(raw_err(path))?;
+        } else {
+            // An empty array past the old end had no file mapping to move.
+            // SAFETY: the contract the caller accepted when opening this map
+            // covers the file; offset..end lies within it (extended above).
+            self.map = unsafe { RawMap::map_file(file, self.offset, bytes, MapAccess::ReadWrite) }
+                .map_err(raw_err(path))?;
+        }
+        self.shape = shape;
+        Ok(())
+    }
+
+    /// Appends `data` along the [growth axis](Memmap::growth_axis): it must
+    /// hold whole slices of that axis (a multiple of the product of the
+    /// other axes), in memory order. See [`grow`](Memmap::grow).
+    ///
+    /// # Errors
+    ///
+    /// As [`grow`](Memmap::grow); [`Error::Core`] with
+    /// [`BufferLength`](mmarray::Error::BufferLength) when `data` is not whole slices.
+    pub fn append(&mut self, data: &[T]) -> Result<()> {
+        let Some(axis) = self.growth_axis() else {
+            return Err(Error::CannotGrow {
+                reason: "a 0-d array has no axis to grow along",
+            });
+        };
+        let dims = self.shape.as_slice();
+        let slice: usize = dims
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| k != axis)
+            .map(|(_, &d)| d)
+            .product();
+        let rows = match data.len().checked_div(slice) {
+            Some(r) if r * slice == data.len() => r,
+            None if data.is_empty() => 0,
+            _ => {
+                return Err(Error::Ragged {
+                    len: data.len(),
+                    slice,
+                });
+            }
+        };
+        let old = self.len();
+        let new_len = dims[axis]
+            .checked_add(rows)
+            .ok_or(mmarray::Error::Overflow)?;
+        self.grow(new_len)?;
+        let bytes = match self.map.as_bytes_mut() {
+            Some(b) => b,
+            None => unreachable!("a map that writes its file is writable"),
+        };
+        let size = core::mem::size_of::<T>();
+        bytes[old * size..].copy_from_slice(data.as_bytes());
+        Ok(())
     }
 }
 

@@ -362,9 +362,27 @@ impl RawMap {
         access: Access,
     ) -> Result<Self, Error> {
         let file = file.as_fd();
-        let span = span(offset, len, sys::page_size())?;
         let st = sys::stat(file).map_err(sys_error("fstat(2)"))?;
-        check_inside(offset, len, &st)?;
+        // SAFETY: the caller upholds this function's contract, which is the same;
+        // `st` was just read from `file`.
+        unsafe { Self::map_file_with_stat(file, offset, len, access, &st) }
+    }
+
+    /// [`RawMap::map_file`] for a caller that has just `fstat`ed the file:
+    /// saves the second `fstat(2)` on the open path.
+    ///
+    /// # Safety
+    ///
+    /// The contract of [`RawMap::map_file`], and `st` is `file`'s current status.
+    pub(crate) unsafe fn map_file_with_stat(
+        file: BorrowedFd<'_>,
+        offset: u64,
+        len: usize,
+        access: Access,
+        st: &FileStat,
+    ) -> Result<Self, Error> {
+        let span = span(offset, len, sys::page_size())?;
+        check_inside(offset, len, st)?;
         let origin = Origin::File {
             map_offset: span.map_offset,
             id: st.id,

@@ -1,0 +1,454 @@
+//! `.npy` files: numpy's `open_memmap` and `np.load(path, mmap_mode=...)`.
+//!
+//! The header is parsed by the core ([`mmarray::npy::Header`]) from one small
+//! read; the element type's descr must match the file's; the data is mapped
+//! at the header's end with the header's shape and order, through the same
+//! construction as [`Memmap`]. Files that numpy reads are created byte for
+//! byte as `np.save` writes them, and [`Memmap::grow`]/[`Memmap::append`]
+//! extend them in place (numpy pads the header for exactly this).
+#![allow(
+    unsafe_code,
+    reason = "unsafe constructors forward the file-map contract to raw.rs"
+)]
+
+use std::fs::File;
+use std::marker::PhantomData;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use mmarray::npy::{DEFAULT_MAX_HEADER_LEN, Descr, Header, Version};
+use mmarray::{Dimension, Dtype, IxDyn, Order};
+
+use crate::error::{Error, Result};
+use crate::memmap::{Memmap, Source, open_file};
+use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite};
+use crate::sys;
+
+/// What a `.npy` file's header says, owned: for looking before choosing a type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Info {
+    /// The format version.
+    pub version: Version,
+    /// The descr as numpy would print it (`'<f4'`, `[('x', '<f4'), ...]`).
+    pub descr: String,
+    /// C or Fortran order of the data.
+    pub order: Order,
+    /// The array's shape.
+    pub shape: Vec<usize>,
+    /// Where the data starts: the header's length, a multiple of 64 for numpy's files.
+    pub data_offset: u64,
+    /// The data's length in bytes.
+    pub data_len: u64,
+}
+
+/// The first bytes of a `.npy` file: the whole header, however long.
+///
+/// Ordinary headers (numpy's are 128 bytes) come from one read into a stack
+/// buffer; longer ones take a second read into the heap.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the stack buffer is the point: no allocation for ordinary headers"
+)]
+enum HeaderBuf {
+    Stack([u8; 512], usize),
+    Heap(Vec<u8>),
+}
+
+impl HeaderBuf {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            HeaderBuf::Stack(b, n) => &b[..*n],
+            HeaderBuf::Heap(v) => v,
+        }
+    }
+}
+
+fn read_header(file: &File, path: &Path, max_len: usize) -> Result<HeaderBuf> {
+    let read_err = |e| Error::Io {
+        op: "read header",
+        path: Some(path.to_path_buf()),
+        source: e,
+    };
+    let mut first = [0u8; 512];
+    let n = read_full_at(file, &mut first, 0).map_err(read_err)?;
+    // The length field says how much header there is; fetch the rest if needed.
+    // The text limit is in characters: at most 4 bytes each in UTF-8.
+    let cap = max_len.saturating_mul(4).saturating_add(16);
+    match declared_len(&first[..n]) {
+        Some(total) if total > n && n == first.len() && total <= cap => {
+            let mut buf = vec![0u8; total];
+            buf[..n].copy_from_slice(&first);
+            let m = read_full_at(file, &mut buf[n..], n as u64).map_err(read_err)?;
+            buf.truncate(n + m);
+            Ok(HeaderBuf::Heap(buf))
+        }
+        _ => Ok(HeaderBuf::Stack(first, n)),
+    }
+}
+
+/// The preamble plus header length a file declares, when its first bytes say.
+fn declared_len(b: &[u8]) -> Option<usize> {
+    let v = Version::from_bytes(*b.get(6)?, *b.get(7)?)?;
+    let len = match v.length_field_len() {
+        2 => u16::from_le_bytes([*b.get(8)?, *b.get(9)?]) as usize,
+        _ => u32::from_le_bytes([*b.get(8)?, *b.get(9)?, *b.get(10)?, *b.get(11)?]) as usize,
+    };
+    v.preamble_len().checked_add(len)
+}
+
+/// Reads until `buf` is full or the file ends; returns how much was read.
+fn read_full_at(file: &File, buf: &mut [u8], mut at: u64) -> std::io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        match file.read_at(&mut buf[done..], at) {
+            Ok(0) => break,
+            Ok(k) => {
+                done += k;
+                at += k as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
+/// Parses, checks the element type and the rank, and checks the data is all there.
+fn check_file<T: Dtype, D: Dimension>(
+    file: &File,
+    path: &Path,
+    max_len: usize,
+) -> Result<(D, Order, u64, sys::FileStat)> {
+    let buf = read_header(file, path, max_len)?;
+    let (header, offset) = Header::parse_with_max_len(buf.bytes(), max_len)?;
+    header.check::<T>()?;
+    let shape = D::from_dims(header.shape())?;
+    let data_len = header.data_len()? as u64;
+    let st = sys::stat(file).map_err(|e| Error::Io {
+        op: "fstat",
+        path: Some(path.to_path_buf()),
+        source: e.into(),
+    })?;
+    let have = st.len.saturating_sub(offset as u64);
+    if have < data_len {
+        return Err(Error::Truncated {
+            needed: data_len,
+            len: have,
+        });
+    }
+    Ok((shape, header.order(), offset as u64, st))
+}
+
+/// Reads a `.npy` file's header without mapping anything.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the file cannot be read; [`Error::Npy`] for a
+/// malformed header (with numpy's default text limit of 10 000 characters).
+pub fn info(path: impl AsRef<Path>) -> Result<Info> {
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|e| Error::Io {
+        op: "open",
+        path: Some(path.to_path_buf()),
+        source: e,
+    })?;
+    let buf = read_header(&file, path, DEFAULT_MAX_HEADER_LEN)?;
+    let bytes = buf.bytes();
+    let (h, offset) = Header::parse_with_max_len(bytes, DEFAULT_MAX_HEADER_LEN)?;
+    let version = mmarray::npy::HeaderBytes::new_checked(bytes)?.version();
+    Ok(Info {
+        version,
+        descr: h.descr().to_string(),
+        order: h.order(),
+        shape: h.shape().to_vec(),
+        data_offset: offset as u64,
+        data_len: h.data_len()? as u64,
+    })
+}
+
+/// Opening and creating `.npy` files: numpy's `open_memmap`.
+///
+/// Setters take `&mut self`; finish with [`open_read`](Options::open_read),
+/// [`open_read_write`](Options::open_read_write),
+/// [`open_copy_on_write`](Options::open_copy_on_write),
+/// [`open`](Options::open) (a mode chosen at run time) or
+/// [`create`](Options::create).
+///
+/// # Examples
+///
+/// ```
+/// use mmarray_std::{Ix2, Order, npy};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("a.npy");
+/// // numpy: open_memmap(path, mode='w+', dtype='<f4', shape=(3, 4))
+/// // SAFETY: nothing else writes or truncates the file while it is mapped.
+/// let mut m = unsafe { npy::Options::<f32, Ix2>::new().shape([3, 4]).create(&path) }?;
+/// m[[1, 2]] = 6.0;
+/// drop(m);
+/// let bytes = std::fs::read(&path)?;
+/// assert_eq!(&bytes[..10], b"\x93NUMPY\x01\x00v\x00");
+/// // numpy: np.load(path, mmap_mode='r')
+/// let r = unsafe { npy::open_read::<f32, Ix2>(&path) }?;
+/// assert_eq!((r.shape(), r.order(), r[[1, 2]]), (&[3, 4][..], Order::C, 6.0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options<T, D: Dimension = IxDyn> {
+    max_header_len: usize,
+    shape: Option<D>,
+    order: Order,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<T, D: Dimension> Default for Options<T, D> {
+    fn default() -> Self {
+        Options {
+            max_header_len: DEFAULT_MAX_HEADER_LEN,
+            shape: None,
+            order: Order::C,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: Dtype, D: Dimension> Options<T, D> {
+    /// Defaults: numpy's header text limit (10 000 characters), no shape, C order.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The longest header text to accept when opening, in characters
+    /// (numpy's `max_header_size`): a guard against hostile files.
+    pub fn max_header_len(&mut self, chars: usize) -> &mut Self {
+        self.max_header_len = chars;
+        self
+    }
+
+    /// The shape of an array to [`create`](Options::create).
+    pub fn shape(&mut self, shape: D) -> &mut Self {
+        self.shape = Some(shape);
+        self
+    }
+
+    /// The order of an array to [`create`](Options::create) (numpy's `fortran_order`).
+    pub fn order(&mut self, order: Order) -> &mut Self {
+        self.order = order;
+        self
+    }
+
+    /// Opens an existing `.npy` in `mode` (`'w+'` creates, see
+    /// [`create`](Options::create)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Npy`] for a malformed header or a descr that is not `T`'s;
+    /// [`Error::Core`] with `RankMismatch` when `D`'s rank differs;
+    /// [`Error::Truncated`] when the data is shorter than the header says
+    /// (in every mode: numpy's `r+` would silently extend the file);
+    /// [`Error::Io`] from the OS. None of them changes the file.
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn open(&self, path: impl AsRef<Path>, mode: Mode) -> Result<Memmap<T, D, Dynamic>> {
+        if mode == Mode::Write {
+            // SAFETY: the caller upholds the contract, which is this function's.
+            let m = unsafe { self.create_impl::<Dynamic>(path.as_ref()) }?;
+            return Ok(m);
+        }
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.open_impl(path.as_ref(), mode) }
+    }
+
+    /// Opens an existing `.npy` read-only (`np.load(path, mmap_mode='r')`).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Options::open).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn open_read(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadOnly>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.open_impl(path.as_ref(), Mode::Read) }
+    }
+
+    /// Opens an existing `.npy` for reading and writing (`mmap_mode='r+'`).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Options::open).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn open_read_write(
+        &self,
+        path: impl AsRef<Path>,
+    ) -> Result<Memmap<T, D, ReadWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.open_impl(path.as_ref(), Mode::ReadWrite) }
+    }
+
+    /// Opens an existing `.npy` copy-on-write (`mmap_mode='c'`).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Options::open).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn open_copy_on_write(
+        &self,
+        path: impl AsRef<Path>,
+    ) -> Result<Memmap<T, D, CopyOnWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.open_impl(path.as_ref(), Mode::CopyOnWrite) }
+    }
+
+    /// Creates or overwrites `path` as a `.npy` of the shape and order given,
+    /// all zeros: the header is exactly what `np.save` writes for such an
+    /// array, and the data is extended sparsely. Like numpy's `open_memmap`,
+    /// the map's mode is then `'r+'`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeRequired`] without a shape, [`Error::Npy`] for a shape
+    /// too large for the format, [`Error::Core`] for sizes that overflow —
+    /// all before the file is touched; [`Error::Io`] from the OS.
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    pub unsafe fn create(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.create_impl(path.as_ref()) }
+    }
+
+    /// # Safety
+    ///
+    /// The file-map contract; `A` must agree with `mode`.
+    unsafe fn open_impl<A: Access>(&self, path: &Path, mode: Mode) -> Result<Memmap<T, D, A>> {
+        let file = open_file(path, mode.writes_file(), false)?;
+        let (shape, order, offset, st) = check_file::<T, D>(&file, path, self.max_header_len)?;
+        // SAFETY: the caller upholds the file-map contract and pairs A with mode.
+        let mut m = unsafe {
+            Memmap::from_source(
+                Source::Opened(file, path, Some(st)),
+                mode,
+                offset,
+                Some(&shape),
+                order,
+            )
+        }?;
+        m.set_npy();
+        Ok(m)
+    }
+
+    /// # Safety
+    ///
+    /// The file-map contract; `A` may be `ReadWrite` or `Dynamic`.
+    unsafe fn create_impl<A: Access>(&self, path: &Path) -> Result<Memmap<T, D, A>> {
+        let shape = self.shape.as_ref().ok_or(Error::ShapeRequired)?;
+        let header = Header::new(Descr::of::<T>(), self.order, shape.as_slice())?;
+        let data_len = header.data_len()?;
+        let mut bytes = vec![0u8; header.emitted_len()?];
+        let hlen = header.emit(&mut bytes)?;
+        bytes.truncate(hlen);
+        let align = core::mem::align_of::<T>();
+        if !hlen.is_multiple_of(align) {
+            return Err(mmarray::Error::Misaligned {
+                offset: hlen as u64,
+                align,
+            }
+            .into());
+        }
+        let end = (hlen as u64)
+            .checked_add(data_len as u64)
+            .ok_or(mmarray::Error::Overflow)?;
+        let io = |op| {
+            move |e| Error::Io {
+                op,
+                path: Some(path.to_path_buf()),
+                source: e,
+            }
+        };
+        let file = open_file(path, true, true)?;
+        let st = sys::stat(&file).map_err(|e| io("fstat")(e.into()))?;
+        if !st.is_regular {
+            return Err(Error::NotAFile {
+                path: Some(path.to_path_buf()),
+            });
+        }
+        // Grow first, so that a size the file system refuses fails before
+        // the old contents are thrown away; then empty, write, extend.
+        if end > st.len {
+            sys::set_len(&file, end).map_err(|e| io("ftruncate")(e.into()))?;
+        }
+        sys::set_len(&file, 0).map_err(|e| io("ftruncate")(e.into()))?;
+        file.write_all_at(&bytes, 0).map_err(io("write header"))?;
+        // SAFETY: the caller upholds the file-map contract; 'r+' is ReadWrite.
+        let mut m = unsafe {
+            Memmap::from_source(
+                Source::Opened(file, path, None),
+                Mode::ReadWrite,
+                hlen as u64,
+                Some(shape),
+                self.order,
+            )
+        }?;
+        m.set_npy();
+        Ok(m)
+    }
+}
+
+/// `np.load(path, mmap_mode='r')`.
+///
+/// # Errors
+///
+/// As [`Options::open`].
+///
+/// # Safety
+///
+/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+pub unsafe fn open_read<T: Dtype, D: Dimension>(
+    path: impl AsRef<Path>,
+) -> Result<Memmap<T, D, ReadOnly>> {
+    // SAFETY: the caller upholds the contract, which is this function's.
+    unsafe { Options::new().open_read(path) }
+}
+
+/// `np.load(path, mmap_mode='r+')`.
+///
+/// # Errors
+///
+/// As [`Options::open`].
+///
+/// # Safety
+///
+/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+pub unsafe fn open_read_write<T: Dtype, D: Dimension>(
+    path: impl AsRef<Path>,
+) -> Result<Memmap<T, D, ReadWrite>> {
+    // SAFETY: the caller upholds the contract, which is this function's.
+    unsafe { Options::new().open_read_write(path) }
+}
+
+/// `open_memmap(path, mode='w+', dtype=T, shape=shape)` in C order.
+///
+/// # Errors
+///
+/// As [`Options::create`].
+///
+/// # Safety
+///
+/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+pub unsafe fn create<T: Dtype, D: Dimension>(
+    path: impl AsRef<Path>,
+    shape: D,
+) -> Result<Memmap<T, D, ReadWrite>> {
+    // SAFETY: the caller upholds the contract, which is this function's.
+    unsafe { Options::new().shape(shape).create(path) }
+}
