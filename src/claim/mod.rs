@@ -74,6 +74,19 @@
 //! see bit `F` set. Contradiction: once all committers return, the watermark is the full
 //! contiguous prefix of complete rows, so it reaches `capacity` once every row is committed.
 //!
+//! **The fast path.** A committer whose claim starts exactly at the watermark skips the bits:
+//! one `compare_exchange(start, end, AcqRel)` on `committed` publishes its rows, and it then
+//! runs the advance loop from `end`. The arguments above still hold. The invariant becomes:
+//! `committed` moves from `w` to `w'` only when every row of `[w, w')` is complete — either its
+//! bit was seen set, or the rows are exactly the claim of the committer that moved it, written
+//! before its release. Readers: the compare-exchange is a release RMW sequenced after the row
+//! writes, so a reader that acquires its value (or a later one: every write to `committed` is
+//! still an RMW) sees them. No commit is lost: a successful compare-exchange is an RMW on
+//! `committed` and counts as the committer's "first RMW" `Q` in the argument above (it covers
+//! its own rows directly, and its scan from `end` sees every bit set before an earlier RMW);
+//! a failed one writes nothing and falls back to setting bits and the RMW read. Without
+//! contention a commit therefore costs one RMW and one load, like a mutex's unlock.
+//!
 //! **Claims need no ordering.** The tail is moved with `Relaxed` compare-exchange: the RMW's
 //! atomicity alone makes claims disjoint, and no data is published through it (rows are never
 //! reused, so a new claim's rows were never written).
@@ -391,10 +404,22 @@ impl<S: Store> Claims<S> {
         }
     }
 
-    /// Sets the completion bits of `start..end`, then runs the advance loop.
-    /// Returns the committed watermark the loop left.
+    /// Completes `start..end` and returns the committed watermark this left.
+    ///
+    /// Fast path: a claim that starts exactly at the watermark publishes itself with one
+    /// compare-exchange of `committed` from `start` to `end` (no bits), then scans for runs
+    /// that other committers completed above it. Otherwise: set the completion bits, then run
+    /// the advance loop. See "Commits out of order".
     fn complete(&self, start: u64, end: u64) -> u64 {
         let parts = self.parts();
+        let committed = &parts.counters.committed;
+        if start < end
+            && committed
+                .compare_exchange(start, end, AcqRel, Acquire)
+                .is_ok()
+        {
+            return advance_from(&parts, end);
+        }
         mark(parts.done, start, end);
         advance(&parts)
     }
@@ -805,7 +830,13 @@ fn advance(parts: &Parts<'_>) -> u64 {
     let committed = &parts.counters.committed;
     // An RMW, not a load: this read must join the release sequence of every earlier committer's
     // RMW, or two committers can miss each other's bits.
-    let mut w = committed.fetch_add(0, AcqRel);
+    advance_from(parts, committed.fetch_add(0, AcqRel))
+}
+
+/// The advance loop from a watermark `w` that this thread's last RMW on `committed` read or
+/// wrote (so the scan sees every bit set by a committer whose RMW came earlier).
+fn advance_from(parts: &Parts<'_>, mut w: u64) -> u64 {
+    let committed = &parts.counters.committed;
     loop {
         let run_end = next_with(parts.done, w, parts.capacity, false);
         if run_end == w {

@@ -372,8 +372,9 @@ fn the_file_layout_is_the_documented_one() {
     golden.extend_from_slice(b"MMACLAIM");
     golden.extend_from_slice(&1u32.to_ne_bytes());
     golden.extend_from_slice(&0x0102_0304u32.to_ne_bytes());
-    // capacity, row size, tail, committed, durable, bitmap word (row 0 complete)
-    for field in [3u64, 4, 2, 1, 1, 0b1] {
+    // capacity, row size, tail, committed, durable, bitmap word (empty: row 0 was
+    // committed at the watermark, which needs no completion bit)
+    for field in [3u64, 4, 2, 1, 1, 0] {
         golden.extend_from_slice(&field.to_ne_bytes());
     }
     assert_eq!(
