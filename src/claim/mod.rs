@@ -87,9 +87,13 @@
 //! a failed one writes nothing and falls back to setting bits and the RMW read. Without
 //! contention a commit therefore costs one RMW and one load, like a mutex's unlock.
 //!
-//! **Claims need no ordering.** The tail is moved with `Relaxed` compare-exchange: the RMW's
-//! atomicity alone makes claims disjoint, and no data is published through it (rows are never
-//! reused, so a new claim's rows were never written).
+//! **Claims and give-backs.** The tail moves only by compare-exchange: the RMW's atomicity
+//! alone makes claims disjoint. Rows are claimed once, except that a claim that still ends at
+//! the tail may be given back ([`Claim::give_back`]); the give-back is a `Release`
+//! compare-exchange and a claim's successful compare-exchange is `Acquire`, so whatever the
+//! giver wrote to those rows happens before the next claimer's writes (every write to the tail
+//! is an RMW, so the next claimer reads from the give-back's release sequence). No row data is
+//! otherwise published through the tail.
 //!
 //! # Durability
 //!
@@ -381,7 +385,7 @@ impl<S: Store> Claims<S> {
     fn claim_with(&self, size: impl Fn(u64) -> Option<u64>) -> Result<Claim<'_, S>, (u64, u64)> {
         let parts = self.parts();
         let tail = &parts.counters.tail;
-        // Relaxed throughout: see "Claims need no ordering" in the module docs.
+        // See "Claims and give-backs" in the module docs.
         let mut start = tail.load(Relaxed);
         loop {
             // The tail never exceeds the capacity (store invariant); 0 if it somehow did.
@@ -391,7 +395,7 @@ impl<S: Store> Claims<S> {
             let end = start
                 .checked_add(rows.min(available))
                 .ok_or((available, parts.capacity))?;
-            match tail.compare_exchange_weak(start, end, Relaxed, Relaxed) {
+            match tail.compare_exchange_weak(start, end, Acquire, Relaxed) {
                 Ok(_) => {
                     return Ok(Claim {
                         claims: self,
@@ -745,6 +749,66 @@ impl<S: Store> Claim<'_, S> {
     /// ```
     pub fn abandon(self) -> u64 {
         self.claims.complete(self.start, self.end)
+    }
+}
+
+impl<'a, S: Store> Claim<'a, S> {
+    /// Splits the claim into its first `rows` rows and the rest: two claims, each to be ended
+    /// on its own (`rows` is capped to the claim's length). A buffered writer commits the part
+    /// it filled and keeps the rest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(10)?);
+    /// let (filled, rest) = claims.claim(8).expect("room").split_at(3);
+    /// assert_eq!((filled.rows(), rest.rows()), (0..3, 3..8));
+    /// assert_eq!(filled.commit(), 3);
+    /// rest.commit();
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn split_at(self, rows: u64) -> (Claim<'a, S>, Claim<'a, S>) {
+        let mid = self.start.saturating_add(rows).min(self.end);
+        let (claims, start, end) = (self.claims, self.start, self.end);
+        (Claim { claims, start, end: mid }, Claim { claims, start: mid, end })
+    }
+
+    /// Returns the rows to the array if nothing was claimed after them (the claim still ends
+    /// at the tail): the next claim gets them again. Otherwise hands the claim back unchanged,
+    /// to be committed or abandoned. An empty claim is always given back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(10)?);
+    /// let first = claims.claim(4).expect("room");
+    /// assert!(first.give_back().is_ok());
+    /// let a = claims.claim(4).expect("room");
+    /// let b = claims.claim(2).expect("room");
+    /// assert_eq!((a.rows(), b.rows()), (0..4, 4..6));
+    /// let a = a.give_back().expect_err("b was claimed after a");
+    /// a.commit();
+    /// b.commit();
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The claim itself, when rows after it were claimed since.
+    pub fn give_back(self) -> Result<(), Claim<'a, S>> {
+        if self.start == self.end {
+            return Ok(());
+        }
+        let tail = &self.claims.parts().counters.tail;
+        // Release: see "Claims and give-backs" in the module docs.
+        match tail.compare_exchange(self.end, self.start, Release, Relaxed) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(self),
+        }
     }
 }
 
