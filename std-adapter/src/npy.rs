@@ -48,7 +48,8 @@ pub struct Info {
 /// A header too long for `max_len` characters whatever it holds (UTF-8
 /// has at most 4 bytes a character) is not read into memory: when it is all
 /// there, this is [`HeaderTooLong`](mmarray::npy::Error::HeaderTooLong), as
-/// numpy says after reading it; when it is not, the parser says `Truncated`.
+/// numpy says after reading it; when it is not, `Truncated` with the bytes
+/// present, as numpy's "EOF: reading array header".
 pub(crate) fn read_header(
     file: &File,
     path: &Path,
@@ -80,12 +81,20 @@ pub(crate) fn read_header(
             if avail >= total as u64 {
                 let pre = v.preamble_len();
                 let len = if v.is_utf8() {
-                    count_utf8_chars(file, at.saturating_add(pre as u64), total - pre).map_err(read_err)?
+                    count_utf8_chars(file, at.saturating_add(pre as u64), total - pre)
+                        .map_err(read_err)?
                 } else {
                     total - pre
                 };
                 return Err(mmarray::npy::Error::HeaderTooLong { len, max: max_len }.into());
             }
+            // avail < total: it fits in usize.
+            return Err(mmarray::npy::Error::Truncated {
+                part: mmarray::npy::Part::Text,
+                needed: total,
+                got: avail as usize,
+            }
+            .into());
         }
     }
     Ok(buf)

@@ -136,7 +136,7 @@ sample! {
     u64 => "(k*7).astype('<u8')", |k| (k * 7) as u64;
     f32 => "(k*0.5-3).astype('<f4')", |k| k as f32 * 0.5 - 3.0;
     f64 => "(k*0.5-3).astype('<f8')", |k| k as f64 * 0.5 - 3.0;
-    Bool => "(k%3==0)", |k| Bool::from(k % 3 == 0);
+    Bool => "(k%3==0)", |k| Bool::from(k.is_multiple_of(3));
     big_endian::I16 => "(k*3-20).astype('>i2')", |k| big_endian::I16::new((ki(k) * 3 - 20) as i16);
     big_endian::I32 => "(k*3-20).astype('>i4')", |k| big_endian::I32::new((ki(k) * 3 - 20) as i32);
     big_endian::I64 => "(k*3-20).astype('>i8')", |k| big_endian::I64::new(ki(k) * 3 - 20);
@@ -282,16 +282,14 @@ fn read_all_modes<T: Sample>(path: &Path, shape: &[usize], order: Order) {
     let before = std::fs::read(path).unwrap();
     let what = path.display().to_string();
     // SAFETY: the test's temporary files are written by nothing else while mapped.
-    unsafe {
-        let m = npy::open_read::<T, IxDyn>(path).unwrap_or_else(|e| panic!("{what}: {e}"));
-        check_values(&m, shape, order, &what);
-        let m = npy::Options::<T, IxDyn>::new()
-            .open_copy_on_write(path)
-            .unwrap();
-        check_values(&m, shape, order, &what);
-        let m = npy::open_read_write::<T, IxDyn>(path).unwrap();
-        check_values(&m, shape, order, &what);
-    }
+    let m = unsafe { npy::open_read::<T, IxDyn>(path) }.unwrap_or_else(|e| panic!("{what}: {e}"));
+    check_values(&m, shape, order, &what);
+    // SAFETY: as above.
+    let m = unsafe { npy::Options::<T, IxDyn>::new().open_copy_on_write(path) }.unwrap();
+    check_values(&m, shape, order, &what);
+    // SAFETY: as above.
+    let m = unsafe { npy::open_read_write::<T, IxDyn>(path) }.unwrap();
+    check_values(&m, shape, order, &what);
     assert_eq!(std::fs::read(path).unwrap(), before, "{what}: file changed");
 }
 
@@ -342,7 +340,10 @@ fn prelude(dir: &Path, cases: &[Case]) -> String {
     s += "]\nSHAPES = [\n";
     for (shape, order) in SHAPES {
         let t: String = shape.iter().map(|d| format!("{d},")).collect();
-        s += &format!("    (({t}), '{}'),\n", if *order == Order::F { 'F' } else { 'C' });
+        s += &format!(
+            "    (({t}), '{}'),\n",
+            if *order == Order::F { 'F' } else { 'C' }
+        );
     }
     s += "]\n";
     s
@@ -383,8 +384,8 @@ fn non_latin1_field_names_are_a_version_3_header() {
     let Some(py) = numpy::python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let cases = vec![case::<Messung>("messung")];
-    let script = prelude(dir.path(), &cases)
-        + "np.save(f'{D}/m.npy', arr(CASES[0][1], (5,), 'C'))\n";
+    let script =
+        prelude(dir.path(), &cases) + "np.save(f'{D}/m.npy', arr(CASES[0][1], (5,), 'C'))\n";
     numpy::run(&py, &script);
     let path = dir.path().join("m.npy");
     let info = npy::info(&path).unwrap();
@@ -421,14 +422,14 @@ fn mmarray_files_are_np_save_byte_for_byte_and_load_in_numpy() {
     let n: usize = numpy::run(&py, &script).trim().parse().unwrap();
     assert_eq!(n, cases.len() * SHAPES.len() * 2);
     for c in &cases {
-        for i in 0..SHAPES.len() {
+        for (i, shape) in SHAPES.iter().enumerate() {
             let ours = std::fs::read(dir.path().join(format!("mm-{}-{i}.npy", c.tag))).unwrap();
             let theirs = std::fs::read(dir.path().join(format!("ref-{}-{i}.npy", c.tag))).unwrap();
             assert!(
                 ours == theirs,
                 "{} shape {:?}: mmarray's file differs from np.save's\n ours: {:?}\ntheirs: {:?}",
                 c.tag,
-                SHAPES[i],
+                shape,
                 String::from_utf8_lossy(&ours[..ours.len().min(256)]),
                 String::from_utf8_lossy(&theirs[..theirs.len().min(256)]),
             );
@@ -608,7 +609,10 @@ fn a_record_of_300_long_named_fields_is_a_version_2_header() {
         m[[j]] = wide_at(j);
     }
     m.close().unwrap();
-    assert!(std::fs::read(&ours).unwrap() == before, "byte-identical to np.save");
+    assert!(
+        std::fs::read(&ours).unwrap() == before,
+        "byte-identical to np.save"
+    );
     let out = numpy::run(
         &py,
         &format!(
