@@ -210,3 +210,41 @@ fn what_cannot_grow_says_so_and_changes_nothing() {
         assert!(matches!(e, Error::CannotGrow { .. }), "0-d: {e:?}");
     });
 }
+
+/// The file is extended before the header names the new shape: when the OS
+/// refuses the extension (a length past the largest file offset), the
+/// header still has the old shape, the file is unchanged and the map still
+/// works.
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn a_length_the_os_refuses_publishes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.npy");
+    // SAFETY: the test's temporary files are written by nothing else while mapped.
+    let mut m = unsafe { npy::create::<u8, [usize; 1]>(&path, [3]) }.unwrap();
+    m.as_mut_slice().copy_from_slice(&[1, 2, 3]);
+    m.flush().unwrap();
+    let before = std::fs::read(&path).unwrap();
+    // At most isize::MAX bytes of data (so the size itself is valid), but
+    // ending past i64::MAX: no file can be that long.
+    let n = isize::MAX as usize - 64;
+    let e = m.grow(n).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Io {
+                op: "ftruncate",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "nothing was published"
+    );
+    assert_eq!((m.shape(), m.as_slice()), (&[3][..], &[1u8, 2, 3][..]));
+    m.append(&[4]).unwrap();
+    assert_eq!(npy::info(&path).unwrap().shape, [4]);
+}
