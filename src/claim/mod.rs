@@ -772,7 +772,18 @@ impl<'a, S: Store> Claim<'a, S> {
     pub fn split_at(self, rows: u64) -> (Claim<'a, S>, Claim<'a, S>) {
         let mid = self.start.saturating_add(rows).min(self.end);
         let (claims, start, end) = (self.claims, self.start, self.end);
-        (Claim { claims, start, end: mid }, Claim { claims, start: mid, end })
+        (
+            Claim {
+                claims,
+                start,
+                end: mid,
+            },
+            Claim {
+                claims,
+                start: mid,
+                end,
+            },
+        )
     }
 
     /// Returns the rows to the array if nothing was claimed after them (the claim still ends

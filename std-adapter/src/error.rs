@@ -103,6 +103,27 @@ pub enum Error {
         /// One past the last stalled row (equal to `committed` if nothing is stalled).
         stalled_end: u64,
     },
+    /// An `.npz` archive has no member of this name.
+    NoSuchMember {
+        /// The name asked for.
+        name: String,
+    },
+    /// An archive member is compressed (`np.savez_compressed`): its bytes
+    /// are not the array's, so they cannot be mapped.
+    Compressed {
+        /// The member's name in the archive.
+        member: String,
+        /// The zip compression method, e.g. `"deflate"`.
+        method: &'static str,
+    },
+    /// The file is not a zip archive that can be read, or a member cannot
+    /// be mapped for a reason of the zip format (e.g. it is encrypted).
+    BadArchive {
+        /// The archive, when known.
+        path: Option<PathBuf>,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -176,6 +197,27 @@ impl fmt::Display for Error {
                  watermark (those are {committed}..{stalled_end}); force-complete only rows \
                  within them, once their writer is known to be dead"
             ),
+            Error::NoSuchMember { name } => write!(
+                f,
+                "the archive has no member '{name}' (nor '{name}.npy'); \
+                 give the name of one of its members"
+            ),
+            Error::Compressed { member, method } => write!(
+                f,
+                "archive member '{member}' is compressed ({method}) and cannot be mapped; \
+                 only stored members can: write the archive with np.savez, not np.savez_compressed"
+            ),
+            Error::BadArchive {
+                path: Some(p),
+                reason,
+            } => write!(
+                f,
+                "{} is not a zip archive that can be mapped: {reason}",
+                p.display()
+            ),
+            Error::BadArchive { path: None, reason } => {
+                write!(f, "not a zip archive that can be mapped: {reason}")
+            }
         }
     }
 }
@@ -231,8 +273,13 @@ impl From<Error> for io::Error {
         let kind = match &e {
             Error::Io { source, .. } => source.kind(),
             Error::ReadOnly => io::ErrorKind::PermissionDenied,
-            Error::Npy(_) | Error::Truncated { .. } | Error::Setup(_) => io::ErrorKind::InvalidData,
+            Error::Npy(_)
+            | Error::Truncated { .. }
+            | Error::Setup(_)
+            | Error::BadArchive { .. } => io::ErrorKind::InvalidData,
             Error::Claim(_) => io::ErrorKind::StorageFull,
+            Error::NoSuchMember { .. } => io::ErrorKind::NotFound,
+            Error::Compressed { .. } => io::ErrorKind::Unsupported,
             Error::NotAFile { .. } => io::ErrorKind::Unsupported,
             _ => io::ErrorKind::InvalidInput,
         };

@@ -6,6 +6,8 @@ mod error;
 mod memmap;
 mod mode;
 pub mod npy;
+#[cfg(feature = "npz")]
+pub mod npz;
 pub mod raw;
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
 mod shared;

@@ -16,7 +16,7 @@ use std::marker::PhantomData;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use mmarray::npy::{DEFAULT_MAX_HEADER_LEN, Descr, Header, Version};
+use mmarray::npy::{DEFAULT_MAX_HEADER_LEN, Descr, Header, MAGIC, Version};
 use mmarray::{Dimension, Dtype, IxDyn, Order};
 
 use crate::error::{Error, Result};
@@ -41,49 +41,86 @@ pub struct Info {
     pub data_len: u64,
 }
 
-/// The first bytes of a `.npy` file: the whole header, however long.
+/// Reads the first bytes of a `.npy` file that starts at byte `at` of
+/// `file` (0, or a member's start in an `.npz` archive) and is at most
+/// `limit` bytes long: the whole header, however long.
 ///
-/// Ordinary headers (numpy's are 128 bytes) come from one read into a stack
-/// buffer; longer ones take a second read into the heap.
-#[allow(
-    clippy::large_enum_variant,
-    reason = "the stack buffer is the point: no allocation for ordinary headers"
-)]
-enum HeaderBuf {
-    Stack([u8; 512], usize),
-    Heap(Vec<u8>),
-}
-
-impl HeaderBuf {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            HeaderBuf::Stack(b, n) => &b[..*n],
-            HeaderBuf::Heap(v) => v,
-        }
-    }
-}
-
-fn read_header(file: &File, path: &Path, max_len: usize) -> Result<HeaderBuf> {
+/// A header too long for `max_len` characters whatever it holds (UTF-8
+/// has at most 4 bytes a character) is not read into memory: when it is all
+/// there, this is [`HeaderTooLong`](mmarray::npy::Error::HeaderTooLong), as
+/// numpy says after reading it; when it is not, `Truncated` with the bytes
+/// present, as numpy's "EOF: reading array header".
+pub(crate) fn read_header(
+    file: &File,
+    path: &Path,
+    at: u64,
+    limit: u64,
+    max_len: usize,
+) -> Result<Vec<u8>> {
     let read_err = |e| Error::Io {
         op: "read header",
         path: Some(path.to_path_buf()),
         source: e,
     };
-    let mut first = [0u8; 512];
-    let n = read_full_at(file, &mut first, 0).map_err(read_err)?;
+    // One small read covers every ordinary header (numpy's are 128 bytes).
+    let mut buf = vec![0u8; usize::try_from(limit).map_or(512, |l| l.min(512))];
+    let n = read_full_at(file, &mut buf, at).map_err(read_err)?;
+    buf.truncate(n);
     // The length field says how much header there is; fetch the rest if needed.
-    // The text limit is in characters: at most 4 bytes each in UTF-8.
-    let cap = max_len.saturating_mul(4).saturating_add(16);
-    match declared_len(&first[..n]) {
-        Some(total) if total > n && n == first.len() && total <= cap => {
-            let mut buf = vec![0u8; total];
-            buf[..n].copy_from_slice(&first);
-            let m = read_full_at(file, &mut buf[n..], n as u64).map_err(read_err)?;
+    if let (Some(total), Some(v)) = (declared_len(&buf), declared_version(&buf)) {
+        // The text limit is in characters: at most 4 bytes each in UTF-8.
+        let cap = max_len.saturating_mul(4).saturating_add(16);
+        if total > n && total <= cap {
+            buf.resize(usize::try_from(limit).map_or(total, |l| total.min(l)), 0);
+            let from = at.checked_add(n as u64).ok_or(mmarray::Error::Overflow)?;
+            let m = read_full_at(file, &mut buf[n..], from).map_err(read_err)?;
             buf.truncate(n + m);
-            Ok(HeaderBuf::Heap(buf))
+        } else if total > cap && buf.starts_with(&MAGIC) {
+            let file_len = file.metadata().map_err(read_err)?.len();
+            let avail = file_len.saturating_sub(at).min(limit);
+            if avail >= total as u64 {
+                let pre = v.preamble_len();
+                let len = if v.is_utf8() {
+                    count_utf8_chars(file, at.saturating_add(pre as u64), total - pre)
+                        .map_err(read_err)?
+                } else {
+                    total - pre
+                };
+                return Err(mmarray::npy::Error::HeaderTooLong { len, max: max_len }.into());
+            }
+            // avail < total: it fits in usize.
+            return Err(mmarray::npy::Error::Truncated {
+                part: mmarray::npy::Part::Text,
+                needed: total,
+                got: avail as usize,
+            }
+            .into());
         }
-        _ => Ok(HeaderBuf::Stack(first, n)),
     }
+    Ok(buf)
+}
+
+/// The characters in `len` bytes of UTF-8 at `at`: the bytes that do not
+/// continue a character. Reads in pieces, holding none of it.
+fn count_utf8_chars(file: &File, mut at: u64, len: usize) -> std::io::Result<usize> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut left, mut chars) = (len, 0);
+    while left > 0 {
+        let k = left.min(buf.len());
+        let got = read_full_at(file, &mut buf[..k], at)?;
+        if got < k {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        chars += buf[..k].iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        left -= k;
+        at += k as u64;
+    }
+    Ok(chars)
+}
+
+/// The format version a file declares, when its first bytes say.
+fn declared_version(b: &[u8]) -> Option<Version> {
+    Version::from_bytes(*b.get(6)?, *b.get(7)?)
 }
 
 /// The preamble plus header length a file declares, when its first bytes say.
@@ -119,8 +156,8 @@ fn check_file<T: Dtype, D: Dimension>(
     path: &Path,
     max_len: usize,
 ) -> Result<(D, Order, u64, sys::FileStat)> {
-    let buf = read_header(file, path, max_len)?;
-    let (header, offset) = Header::parse_with_max_len(buf.bytes(), max_len)?;
+    let bytes = read_header(file, path, 0, u64::MAX, max_len)?;
+    let (header, offset) = Header::parse_with_max_len(&bytes, max_len)?;
     header.check::<T>()?;
     let shape = D::from_dims(header.shape())?;
     let data_len = header.data_len()? as u64;
@@ -152,9 +189,13 @@ pub fn info(path: impl AsRef<Path>) -> Result<Info> {
         path: Some(path.to_path_buf()),
         source: e,
     })?;
-    let buf = read_header(&file, path, DEFAULT_MAX_HEADER_LEN)?;
-    let bytes = buf.bytes();
-    let (h, offset) = Header::parse_with_max_len(bytes, DEFAULT_MAX_HEADER_LEN)?;
+    let bytes = read_header(&file, path, 0, u64::MAX, DEFAULT_MAX_HEADER_LEN)?;
+    parse_info(&bytes, DEFAULT_MAX_HEADER_LEN)
+}
+
+/// The owned [`Info`] of the header at the start of `bytes`.
+pub(crate) fn parse_info(bytes: &[u8], max_len: usize) -> Result<Info> {
+    let (h, offset) = Header::parse_with_max_len(bytes, max_len)?;
     let version = mmarray::npy::HeaderBytes::new_checked(bytes)?.version();
     Ok(Info {
         version,
