@@ -64,6 +64,23 @@ fn row_log(path: &Path, threads: u64, batch: u64, iters: u64) -> Duration {
     total
 }
 
+/// One row per `push` through each thread's buffered [`RowLog::writer`] (chunks of 64 rows).
+fn row_log_writer(path: &Path, threads: u64, iters: u64) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        // SAFETY: the file is private to this benchmark; only this row log uses it.
+        let log = unsafe { RowLog::<Row>::create(path, ROWS) }.expect("create the log");
+        total += timed(threads, |t, rows| {
+            let mut w = log.writer(64);
+            for k in 0..rows {
+                w.push([k, t]).expect("ROWS rows fit");
+            }
+        });
+        assert_eq!(log.committed(), ROWS);
+    }
+    total
+}
+
 fn mutex_cursor(path: &Path, threads: u64, batch: u64, iters: u64) -> Duration {
     let len = usize::try_from(ROWS).expect("fits") * size_of::<Row>();
     let file = File::options()
@@ -106,6 +123,15 @@ fn append(c: &mut Criterion) {
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
+    // One row per append through each thread's buffered writer, against the mutex cursor's
+    // one row per lock below.
+    for threads in [1, 2] {
+        let id = format!("{threads}_threads_1_row_per_push");
+        let path = dir.path().join(format!("writer_{id}"));
+        group.bench_function(BenchmarkId::new("row_log_writer", &id), |b| {
+            b.iter_custom(|iters| row_log_writer(&path, threads, iters));
+        });
+    }
     // One row per claim/lock (the comparison asked for), then 16 rows per claim/lock.
     for batch in [1, 16] {
         for threads in [1, 2] {

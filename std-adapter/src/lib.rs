@@ -18,7 +18,7 @@ pub use memmap::{Memmap, Options, create, open_copy_on_write, open_read, open_re
 pub use mode::{Access, CopyOnWrite, Dynamic, MODE_NAMES, Mode, ReadOnly, ReadWrite, Writable};
 pub use raw::Advice;
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
-pub use shared::{RowLog, RowsMut};
+pub use shared::{RowLog, RowsMut, Writer};
 
 /// The no_std core, re-exported: views, layouts, `.npy` headers.
 pub use mmarray;

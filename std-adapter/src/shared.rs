@@ -783,6 +783,132 @@ impl<T: Element + Send + Sync> RowLog<T> {
     }
 }
 
+impl<T: Element + Send + Sync> RowLog<T> {
+    /// A buffered appender for one thread: it claims `chunk` rows at a time and fills them
+    /// with plain writes, so that appending a row costs no atomic operation at all; the
+    /// claim's two atomic operations are paid once per chunk.
+    ///
+    /// The trade: rows become visible to readers (and [`flush`](RowLog::flush)) when their
+    /// chunk is full, on [`Writer::publish`], or when the writer is dropped — not at each
+    /// [`Writer::push`]. Dropping the writer publishes what it wrote and returns the unused
+    /// rest of its chunk to the log when nothing was claimed after it (otherwise the rest is
+    /// zero-filled and abandoned, as [`RowsMut::abandon`] does).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let log = mmarray_std::RowLog::<[u64; 2]>::anonymous(1000)?;
+    /// std::thread::scope(|s| {
+    ///     for t in 0..2u64 {
+    ///         let log = &log;
+    ///         s.spawn(move || {
+    ///             let mut w = log.writer(64);
+    ///             for i in 0..100 {
+    ///                 w.push([t, i]).unwrap();
+    ///             }
+    ///         });
+    ///     }
+    /// });
+    /// // Both writers were dropped: all 200 rows are committed, in two runs per chunk.
+    /// assert_eq!(log.committed(), 200);
+    /// let mut rows = log.committed_rows().to_vec();
+    /// rows.sort();
+    /// assert_eq!(rows[..3], [[0, 0], [0, 1], [0, 2]]);
+    /// # Ok::<(), mmarray_std::Error>(())
+    /// ```
+    pub fn writer(&self, chunk: u64) -> Writer<'_, T> {
+        Writer {
+            log: self,
+            chunk: chunk.max(1),
+            current: None,
+            filled: 0,
+        }
+    }
+}
+
+/// A buffered appender of one thread to a [`RowLog`]: see [`RowLog::writer`].
+pub struct Writer<'a, T: Element> {
+    log: &'a RowLog<T>,
+    chunk: u64,
+    /// The chunk being filled: rows `0..filled` of it are written.
+    current: Option<RowsMut<'a, T>>,
+    filled: usize,
+}
+
+impl<'a, T: Element + Send + Sync> Writer<'a, T> {
+    /// Appends one row: a plain write into the current chunk; at a chunk's end, commits it
+    /// and claims the next (fewer rows if the log has fewer left). Returns the row's index.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Claim`] when the log is full (what was written stays, and is published when
+    /// the writer is dropped or [`publish`](Writer::publish)ed).
+    #[inline]
+    pub fn push(&mut self, row: T) -> Result<u64> {
+        if let Some(rows) = self.current.as_mut()
+            && let Some(slot) = rows.rows.get_mut(self.filled)
+        {
+            *slot = row;
+            self.filled += 1;
+            return Ok(rows.rows().start + self.filled as u64 - 1);
+        }
+        self.next_chunk()?;
+        self.push(row)
+    }
+
+    /// Commits the full chunk and claims a new one.
+    #[cold]
+    fn next_chunk(&mut self) -> Result<()> {
+        if let Some(full) = self.current.take() {
+            full.commit();
+        }
+        self.filled = 0;
+        self.current = Some(self.log.claim_up_to(self.chunk)?);
+        Ok(())
+    }
+
+    /// Makes the rows pushed so far visible (commits them), keeping the rest of the chunk
+    /// for the next pushes. Returns the committed watermark as the commit left it.
+    pub fn publish(&mut self) -> u64 {
+        let Some(rows) = self.current.take() else {
+            return self.log.committed();
+        };
+        let (done, rest) = rows.split_at(self.filled);
+        self.filled = 0;
+        self.current = (!rest.is_empty()).then_some(rest);
+        done.commit()
+    }
+}
+
+impl<T: Element> Drop for Writer<'_, T> {
+    fn drop(&mut self) {
+        let Some(rows) = self.current.take() else {
+            return;
+        };
+        let (done, rest) = rows.split_at(self.filled);
+        if std::thread::panicking() {
+            // Dropping `done` abandons it (zero-filled), like any guard in a panic.
+            drop(done);
+        } else {
+            done.commit();
+        }
+        // Rows never written: back to the log if nothing was claimed after them.
+        if let Err(rest) = rest.give_back() {
+            rest.abandon();
+        }
+    }
+}
+
+impl<T: Element> std::fmt::Debug for Writer<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("chunk", &self.chunk)
+            .field("current", &self.current)
+            .field("filled", &self.filled)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T> std::fmt::Debug for RowLog<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RowLog")
@@ -806,7 +932,48 @@ pub struct RowsMut<'a, T: Element> {
     claim: Option<Claim<'a, Mapped<'static>>>,
 }
 
-impl<T: Element> RowsMut<'_, T> {
+impl<'a, T: Element> RowsMut<'a, T> {
+    /// Splits the guard into its first `rows` rows and the rest (capped to its length): two
+    /// guards over disjoint rows, each committed on its own.
+    pub fn split_at(mut self, rows: usize) -> (RowsMut<'a, T>, RowsMut<'a, T>) {
+        let rows = rows.min(self.rows.len());
+        let Some(claim) = self.claim.take() else {
+            unreachable!("a live guard holds its claim");
+        };
+        let (a, b) = claim.split_at(rows as u64);
+        let (x, y) = core::mem::take(&mut self.rows).split_at_mut(rows);
+        (
+            RowsMut {
+                rows: x,
+                claim: Some(a),
+            },
+            RowsMut {
+                rows: y,
+                claim: Some(b),
+            },
+        )
+    }
+
+    /// Returns the rows to the log if nothing was claimed after them; otherwise the guard
+    /// back. Only for rows that were never written: the next claim of them starts from
+    /// whatever is in them.
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, when rows after it were claimed since.
+    pub fn give_back(mut self) -> core::result::Result<(), RowsMut<'a, T>> {
+        let Some(claim) = self.claim.take() else {
+            return Ok(());
+        };
+        match claim.give_back() {
+            Ok(()) => Ok(()),
+            Err(claim) => {
+                self.claim = Some(claim);
+                Err(self)
+            }
+        }
+    }
+
     /// The indices of the claimed rows in the log.
     ///
     /// # Examples
