@@ -20,7 +20,11 @@
 //!    once (a compare-exchange on the tail, which never wraps), to one [`Claim`] token. A
 //!    [`RowsMut`] holds the token and a `&mut [T]` over exactly its rows; it borrows the log,
 //!    so the mapping outlives it. Writers in other processes claim from the same in-file
-//!    tail, so their rows are disjoint from ours too.
+//!    tail, so their rows are disjoint from ours too. The one way a row is handed out again
+//!    is [`RowsMut::give_back`] (a [`Writer`]'s unused chunk end): it succeeds only while the
+//!    rows still end at the tail, consumes the guard (so this writer's slice is gone), and
+//!    the core orders the give-back (`Release`) before the next claim (`Acquire`), so the
+//!    next holder's writes do not race with anything the giver did.
 //! 2. **Readers never see a row a writer still holds.** The committed watermark passes a
 //!    row only once its completion bit is set, and only ending the token sets it, which a
 //!    [`RowsMut`] does after its last write ([`RowsMut::commit`] consumes the guard; the drop
