@@ -104,22 +104,14 @@ fn main() {
     common::report(
         "open",
         "open + map + read one element + unmap, 1 GiB f32 file",
-        "memmap2_zerocopy",
+        "open/memmap2_zerocopy",
         &rows,
         &[
-            Target {
-                numerator: "mmarray_index",
-                denominator: "memmap2_zerocopy",
-                limit: 1.05,
-            },
-            Target {
-                numerator: "mmarray_view_get",
-                denominator: "memmap2_zerocopy",
-                limit: 1.05,
-            },
+            Target::new("open/mmarray_index", "open/memmap2_zerocopy", 1.05),
+            Target::new("open/mmarray_view_get", "open/memmap2_zerocopy", 1.05),
         ],
         &[
-            "criterion rows: mean and its 95% confidence interval",
+            "criterion rows: time per iteration (slope of linear sampling) and its 95% confidence interval",
             "numpy_memmap: python timeit, mean and min..max of 15 repeats of 2000 loops \
              (`np.memmap(path, dtype='float32', mode='r'); m[123]; del m`)",
         ],

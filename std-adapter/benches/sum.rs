@@ -134,19 +134,11 @@ fn main() {
     common::report(
         "sum",
         "sum of a page-cached 1 GiB f32 file (2^28 elements)",
-        "memmap2_zerocopy",
+        "sum/memmap2_zerocopy",
         &rows,
         &[
-            Target {
-                numerator: "mmarray_as_slice",
-                denominator: "memmap2_zerocopy",
-                limit: 1.0,
-            },
-            Target {
-                numerator: "mmarray_view_iter",
-                denominator: "memmap2_zerocopy",
-                limit: 1.0,
-            },
+            Target::new("sum/mmarray_as_slice", "sum/memmap2_zerocopy", 1.0),
+            Target::new("sum/mmarray_view_iter", "sum/memmap2_zerocopy", 1.0),
         ],
         &[
             "criterion rows: mean and its 95% confidence interval (flat sampling, 10 samples)",

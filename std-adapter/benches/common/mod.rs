@@ -186,11 +186,12 @@ pub fn numpy_time(
     Estimate::from_samples(&secs.iter().map(|s| s * 1e9).collect::<Vec<_>>())
 }
 
-/// A mean time in nanoseconds with a spread: criterion's 95% confidence
-/// interval of the mean, or the min..max of numpy's timeit repeats.
+/// A time per iteration in nanoseconds with a spread: criterion's estimate
+/// and its 95% confidence interval, or the mean and min..max of numpy's
+/// timeit repeats.
 #[derive(Clone, Copy, Debug)]
 pub struct Estimate {
-    /// Mean time per iteration, ns.
+    /// Time per iteration, ns.
     pub mean: f64,
     /// Lower end of the spread, ns.
     pub lo: f64,
@@ -221,8 +222,9 @@ fn json_number(json: &str, from: usize, key: &str) -> Option<(f64, usize)> {
     Some((rest[..end].parse().ok()?, at))
 }
 
-/// Criterion's estimate of the mean of `<group>/<function>`, if that
-/// benchmark ran in this process (older results are ignored).
+/// Criterion's estimate of the time per iteration of `<group>/<function>`
+/// (the slope under linear sampling, else the mean) with its 95% confidence
+/// interval, if that benchmark ran in this process (older results are ignored).
 pub fn criterion_mean(group: &str, function: &str, since: SystemTime) -> Option<Estimate> {
     let path = criterion_dir()
         .join(group)
@@ -236,10 +238,14 @@ pub fn criterion_mean(group: &str, function: &str, since: SystemTime) -> Option<
     let json = fs::read_to_string(&path).ok()?;
     // {"mean":{"confidence_interval":{"confidence_level":..,"lower_bound":..,
     //  "upper_bound":..},"point_estimate":..,"standard_error":..},"median":..}
-    let mean_at = json.find("\"mean\":")?;
-    let (lo, _) = json_number(&json, mean_at, "lower_bound")?;
-    let (hi, _) = json_number(&json, mean_at, "upper_bound")?;
-    let (mean, _) = json_number(&json, mean_at, "point_estimate")?;
+    // Prefer the slope (linear sampling: robust to per-sample overhead, and
+    // what criterion prints as "time"); flat sampling has none, so the mean.
+    let at = json
+        .find("\"slope\":{")
+        .or_else(|| json.find("\"mean\":{"))?;
+    let (lo, _) = json_number(&json, at, "lower_bound")?;
+    let (hi, _) = json_number(&json, at, "upper_bound")?;
+    let (mean, _) = json_number(&json, at, "point_estimate")?;
     Some(Estimate { mean, lo, hi })
 }
 
@@ -252,10 +258,10 @@ pub struct Row {
 }
 
 impl Row {
-    /// A criterion benchmark `<group>/<function>` of this run.
+    /// A criterion benchmark `<group>/<function>` of this run, labelled so.
     pub fn criterion(group: &str, function: &str, since: SystemTime) -> Self {
         Row {
-            label: function.to_string(),
+            label: format!("{group}/{function}"),
             time: criterion_mean(group, function, since),
         }
     }
@@ -272,9 +278,9 @@ impl Row {
 /// A target: `numerator / denominator` must be at most `limit`.
 pub struct Target {
     /// The measured row's label.
-    pub numerator: &'static str,
+    pub numerator: String,
     /// The reference row's label.
-    pub denominator: &'static str,
+    pub denominator: String,
     /// The largest acceptable ratio.
     pub limit: f64,
 }
@@ -331,6 +337,17 @@ pub fn machine() -> String {
     )
 }
 
+impl Target {
+    /// `numerator / denominator <= limit`, rows named by label.
+    pub fn new(numerator: &str, denominator: &str, limit: f64) -> Self {
+        Target {
+            numerator: numerator.to_string(),
+            denominator: denominator.to_string(),
+            limit,
+        }
+    }
+}
+
 /// Prints a markdown table of `rows` with each time's ratio to the
 /// `baseline` row, then each target as met or missed, and saves the same text
 /// as `<criterion dir>/mmarray-<name>.md`.
@@ -366,7 +383,7 @@ pub fn report(
     }
     out.push('\n');
     for t in targets {
-        match (find(t.numerator), find(t.denominator)) {
+        match (find(&t.numerator), find(&t.denominator)) {
             (Some(a), Some(b)) => {
                 let ratio = a.mean / b.mean;
                 // Within noise: the low end of the numerator's spread is
