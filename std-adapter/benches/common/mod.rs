@@ -187,8 +187,8 @@ pub fn numpy_time(
 }
 
 /// A time per iteration in nanoseconds with a spread: criterion's estimate
-/// and its 95% confidence interval, or the mean and min..max of numpy's
-/// timeit repeats.
+/// and its 95% confidence interval, the mean and min..max of numpy's timeit
+/// repeats, or the median and quartiles of [`interleaved`] rounds.
 #[derive(Clone, Copy, Debug)]
 pub struct Estimate {
     /// Time per iteration, ns.
@@ -209,6 +209,35 @@ impl Estimate {
         let hi = ns.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         Some(Estimate { mean, lo, hi })
     }
+}
+
+/// Times `routines` interleaved: `rounds` rounds, each running every
+/// routine `iters` times in turn, so that a change in the machine's load
+/// (other builds on a shared machine) falls on all of them alike. Per
+/// routine: the median over rounds of the time per iteration, with the
+/// quartiles as the spread.
+pub fn interleaved<T>(routines: &[&dyn Fn() -> T], rounds: usize, iters: usize) -> Vec<Estimate> {
+    let mut per: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); routines.len()];
+    for _ in 0..rounds {
+        for (f, times) in routines.iter().zip(per.iter_mut()) {
+            let start = std::time::Instant::now();
+            for _ in 0..iters {
+                std::hint::black_box(f());
+            }
+            times.push(start.elapsed().as_secs_f64() * 1e9 / iters as f64);
+        }
+    }
+    per.into_iter()
+        .map(|mut t| {
+            t.sort_by(f64::total_cmp);
+            let q = |k: usize| t[(t.len() - 1) * k / 4];
+            Estimate {
+                mean: q(2),
+                lo: q(1),
+                hi: q(3),
+            }
+        })
+        .collect()
 }
 
 /// The number after `"key":` at or after `from` in `json`.
