@@ -215,6 +215,73 @@ fn main() {
     if table.iter().all(|r| r.time.is_none()) {
         return;
     }
+    // The same pairs again, interleaved round by round (see open.rs), in the
+    // order of the table above.
+    let (r, k) = (rows, cols);
+    let routines: [&dyn Fn() -> u32; 12] = [
+        &|| contiguous_view(black_box(&m), 0.0, add_f32).to_bits(),
+        &|| contiguous_raw(black_box(m.as_slice()), 0.0, add_f32).to_bits(),
+        &|| contiguous_view(black_box(&m), 0, add_bits),
+        &|| contiguous_raw(black_box(m.as_slice()), 0, add_bits),
+        &|| transposed_view(black_box(&m), 0.0, add_f32).to_bits(),
+        &|| {
+            transposed_hand(
+                black_box(m.as_slice()),
+                black_box(r),
+                black_box(k),
+                0.0,
+                add_f32,
+            )
+            .to_bits()
+        },
+        &|| transposed_view(black_box(&m), 0, add_bits),
+        &|| {
+            transposed_hand(
+                black_box(m.as_slice()),
+                black_box(r),
+                black_box(k),
+                0,
+                add_bits,
+            )
+        },
+        &|| sliced_view(black_box(&m), 0.0, add_f32).to_bits(),
+        &|| {
+            sliced_hand(
+                black_box(m.as_slice()),
+                black_box(r),
+                black_box(k),
+                0.0,
+                add_f32,
+            )
+            .to_bits()
+        },
+        &|| sliced_view(black_box(&m), 0, add_bits),
+        &|| {
+            sliced_hand(
+                black_box(m.as_slice()),
+                black_box(r),
+                black_box(k),
+                0,
+                add_bits,
+            )
+        },
+    ];
+    let times = common::interleaved(&routines, 15, 1);
+    let labels: Vec<String> = table.iter().map(|row| row.label.clone()).collect();
+    for (label, t) in labels.iter().zip(times) {
+        table.push(Row::external(&format!("interleaved/{label}"), Some(t)));
+    }
+    let pairs: Vec<(String, String, f64)> = targets
+        .iter()
+        .map(|t| (t.numerator.clone(), t.denominator.clone(), t.limit))
+        .collect();
+    for (a, b, limit) in pairs {
+        targets.push(Target::new(
+            &format!("interleaved/{a}"),
+            &format!("interleaved/{b}"),
+            limit,
+        ));
+    }
     common::report(
         "strided",
         "strided iteration, 4096 x 4096 f32 (anonymous map)",
@@ -230,6 +297,8 @@ fn main() {
              shape passed through black_box; raw_slice: m.as_slice().iter()",
             "transposed: a.T, a column walk with a 16 KiB stride; sliced: a[::2, 1::3] \
              (2048 x 1365 elements)",
+            "interleaved/*: the same routines timed round by round (15 rounds, one call \
+             each, in turn): median and quartiles; steadier ratios under load",
             "targets: contiguous view iteration at most the raw slice's time (no \
              per-element cost), strided views within 1.3x of the hand walk",
         ],
