@@ -4,10 +4,13 @@
 //! over the `&[f32]`; and the contiguous view's iterator beside the raw slice.
 //!
 //! Every pair adds the same elements in the same order (the sums are checked
-//! to be bit-identical before measuring).
+//! to be bit-identical before measuring). A last, informational group
+//! (`index_2d`) times one index expression in a loop: `m[[i, j]]` on the map,
+//! `v[[i, j]]` on a view, `d[i * cols + j]` on the slice.
 //!
-//! Run: `cargo bench -p mmarray-std --bench strided`. The table of ratios is
-//! printed at the end and saved as `target/criterion/mmarray-strided.md`.
+//! Run: `cargo bench -p mmarray-std --bench strided`. The tables of ratios
+//! are printed at the end and saved as `target/criterion/mmarray-strided.md`
+//! and `target/criterion/mmarray-index.md`.
 
 use std::hint::black_box;
 use std::time::{Duration, SystemTime};
@@ -95,6 +98,40 @@ fn sliced_hand<A>(
     acc
 }
 
+/// Element by element in C order through `m[[i, j]]` (the map's `Index`).
+fn index_memmap(m: &Map, rows: usize, cols: usize) -> u32 {
+    let mut acc = 0u32;
+    for i in 0..rows {
+        for j in 0..cols {
+            acc = add_bits(acc, &m[[i, j]]);
+        }
+    }
+    acc
+}
+
+/// Element by element through a view's `Index`, the view made once.
+fn index_view(m: &Map, rows: usize, cols: usize) -> u32 {
+    let v = m.view();
+    let mut acc = 0u32;
+    for i in 0..rows {
+        for j in 0..cols {
+            acc = add_bits(acc, &v[[i, j]]);
+        }
+    }
+    acc
+}
+
+/// Element by element by hand: `d[i * cols + j]`.
+fn index_hand(d: &[f32], rows: usize, cols: usize) -> u32 {
+    let mut acc = 0u32;
+    for i in 0..rows {
+        for j in 0..cols {
+            acc = add_bits(acc, &d[i * cols + j]);
+        }
+    }
+    acc
+}
+
 /// The layouts: criterion group, the view's function name, the hand walk's.
 const LAYOUTS: [(&str, &str); 3] = [
     ("strided_contiguous", "raw_slice"),
@@ -132,6 +169,10 @@ fn main() {
         transposed_view(&m, 0, add_bits),
         contiguous_raw(d, 0, add_bits)
     );
+    let bits = contiguous_raw(d, 0, add_bits);
+    assert_eq!(index_memmap(&m, rows, cols), bits);
+    assert_eq!(index_view(&m, rows, cols), bits);
+    assert_eq!(index_hand(d, rows, cols), bits);
     assert_eq!(
         sliced_view(&m, 0, add_bits),
         sliced_hand(d, rows, cols, 0, add_bits)
@@ -191,6 +232,23 @@ fn main() {
         }
         g.finish();
     }
+    {
+        // Informational: the cost of one index expression, in a loop.
+        let mut g = c.benchmark_group("index_2d");
+        g.sampling_mode(SamplingMode::Flat)
+            .sample_size(20)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(2));
+        let (r, k) = (black_box(rows), black_box(cols));
+        g.bench_function("memmap_index", |b| {
+            b.iter(|| index_memmap(black_box(&m), r, k))
+        });
+        g.bench_function("view_index", |b| b.iter(|| index_view(black_box(&m), r, k)));
+        g.bench_function("slice_index", |b| {
+            b.iter(|| index_hand(black_box(m.as_slice()), r, k))
+        });
+        g.finish();
+    }
     c.final_summary();
 
     if !measuring {
@@ -212,7 +270,11 @@ fn main() {
             ));
         }
     }
-    if table.iter().all(|r| r.time.is_none()) {
+    let index_rows: Vec<Row> = ["memmap_index", "view_index", "slice_index"]
+        .iter()
+        .map(|f| Row::criterion("index_2d", f, since))
+        .collect();
+    if table.iter().chain(&index_rows).all(|r| r.time.is_none()) {
         return;
     }
     // The same pairs again, interleaved round by round (see open.rs), in the
@@ -301,6 +363,19 @@ fn main() {
              each, in turn): median and quartiles; steadier ratios under load",
             "targets: contiguous view iteration at most the raw slice's time (no \
              per-element cost), strided views within 1.3x of the hand walk",
+        ],
+    );
+    common::report(
+        "index",
+        "element-by-element indexing in a loop, 4096 x 4096 f32, C order (informational)",
+        "index_2d/view_index",
+        &index_rows,
+        &[],
+        &[
+            "criterion rows: mean and its 95% confidence interval (flat sampling, 20 samples)",
+            "memmap_index: m[[i, j]] on the Memmap; view_index: v[[i, j]] on one view made \
+             before the loop; slice_index: d[i * cols + j] on m.as_slice() (the compiler may \
+             vectorize this one); all fold a wrapping u32 sum of the bit patterns",
         ],
     );
 }
