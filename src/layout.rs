@@ -471,8 +471,13 @@ impl<D: Dimension> Layout<D> {
         Some(pos as usize)
     }
 
-    /// Checks an index and names the offending axis.
-    pub(crate) fn check_index(&self, index: &[usize]) -> Result<usize, Error> {
+    /// The backing position of `index`, or why there is none (naming the offending axis).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RankMismatch`], [`Error::IndexOutOfBounds`].
+    #[inline]
+    pub fn checked_position(&self, index: &[usize]) -> Result<usize, Error> {
         let dims = self.dim.as_slice();
         if index.len() != dims.len() {
             return Err(Error::RankMismatch {

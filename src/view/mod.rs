@@ -124,6 +124,18 @@ fn cast_error<T>(bytes: &[u8], expected: usize) -> Error {
     }
 }
 
+/// Whether a backing slice of `len` elements holds every element of `layout`
+/// (its invariant 3 for that slice: every position lies within the span).
+fn covers<T, D: Dimension>(len: usize, layout: &Layout<D>) -> Result<(), Error> {
+    match layout.span() {
+        Some((_, hi)) if hi >= len => Err(Error::SizeMismatch {
+            expected: (hi + 1).saturating_mul(core::mem::size_of::<T>()),
+            actual: len.saturating_mul(core::mem::size_of::<T>()),
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn byte_len<T>(elems: usize) -> Result<usize, Error> {
     let bytes = elems
         .checked_mul(core::mem::size_of::<T>())
@@ -203,6 +215,17 @@ impl<'a, T, D: Dimension> ArrayView<'a, T, D> {
         Ok(ArrayBase { data, layout })
     }
 
+    /// A view of `data` laid out by `layout` (e.g. one kept from an earlier view, to skip
+    /// recomputing it).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SizeMismatch`] when some element of `layout` lies past the end of `data`.
+    pub fn with_layout(data: &'a [T], layout: Layout<D>) -> Result<Self, Error> {
+        covers::<T, D>(data.len(), &layout)?;
+        Ok(ArrayBase { data, layout })
+    }
+
     /// A shared view of a mutable view's elements for the rest of `'a`.
     pub fn from_mut(v: ArrayViewMut<'a, T, D>) -> Self {
         ArrayBase {
@@ -224,7 +247,7 @@ impl<'a, T, D: Dimension> ArrayView<'a, T, D> {
     /// [`Error::RankMismatch`], [`Error::IndexOutOfBounds`].
     pub fn elem(&self, index: &[usize]) -> Result<&'a T, Error> {
         let data: &'a [T] = self.data;
-        self.layout.check_index(index).map(|p| &data[p])
+        self.layout.checked_position(index).map(|p| &data[p])
     }
 
     /// Iterates over the elements in logical (C) order, with the view's full lifetime.
@@ -250,6 +273,16 @@ impl<'a, T, D: Dimension> ArrayViewMut<'a, T, D> {
         let (layout, len) = Layout::contiguous(shape, order)?;
         byte_len::<T>(len)?;
         check_len::<T>(data.len(), len)?;
+        Ok(ArrayBase { data, layout })
+    }
+
+    /// A mutable view of `data` laid out by `layout`; see [`ArrayView::with_layout`].
+    ///
+    /// # Errors
+    ///
+    /// As [`ArrayView::with_layout`].
+    pub fn with_layout(data: &'a mut [T], layout: Layout<D>) -> Result<Self, Error> {
+        covers::<T, D>(data.len(), &layout)?;
         Ok(ArrayBase { data, layout })
     }
 
@@ -285,7 +318,7 @@ impl<'a, T, D: Dimension> ArrayViewMut<'a, T, D> {
     ///
     /// [`Error::RankMismatch`], [`Error::IndexOutOfBounds`].
     pub fn into_elem_mut(self, index: &[usize]) -> Result<&'a mut T, Error> {
-        let p = self.layout.check_index(index)?;
+        let p = self.layout.checked_position(index)?;
         Ok(&mut self.data[p])
     }
 
@@ -770,7 +803,7 @@ impl<S: Storage, D: Dimension, I: AsRef<[usize]>> Index<I> for ArrayBase<S, D> {
     #[inline]
     #[track_caller]
     fn index(&self, index: I) -> &S::Elem {
-        match self.layout.check_index(index.as_ref()) {
+        match self.layout.checked_position(index.as_ref()) {
             Ok(p) => &self.data.slice()[p],
             Err(e) => panic!("{e}"),
         }
@@ -784,7 +817,7 @@ impl<S: StorageMut, D: Dimension, I: AsRef<[usize]>> IndexMut<I> for ArrayBase<S
     #[inline]
     #[track_caller]
     fn index_mut(&mut self, index: I) -> &mut S::Elem {
-        match self.layout.check_index(index.as_ref()) {
+        match self.layout.checked_position(index.as_ref()) {
             Ok(p) => &mut self.data.slice_mut()[p],
             Err(e) => panic!("{e}"),
         }

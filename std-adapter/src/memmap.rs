@@ -15,7 +15,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
 use mmarray::zerocopy::IntoBytes;
-use mmarray::{ArrayView, ArrayViewMut, Dimension, Element, IxDyn, Order};
+use mmarray::{ArrayView, ArrayViewMut, Dimension, Element, IxDyn, Layout, Order};
 
 use crate::error::{Error, Result};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite, Writable};
@@ -101,7 +101,8 @@ use crate::sys;
 /// ([`Memmap::anon`]) have no such hazard and are safe to create.
 pub struct Memmap<T, D: Dimension = IxDyn, A: Access = Dynamic> {
     map: RawMap,
-    shape: D,
+    /// The array's contiguous layout over the mapped elements, validated once.
+    layout: Layout<D>,
     order: Order,
     offset: u64,
     mode: Mode,
@@ -390,10 +391,10 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         };
         // SAFETY: the caller upholds the file-map contract.
         let opened = unsafe { open_impl(src, mode, offset, dims, layout) }?;
-        let shape = D::from_dims(opened.dims.as_slice())?;
+        let (layout, _) = Layout::contiguous(D::from_dims(opened.dims.as_slice())?, order)?;
         let m = Memmap {
             map: opened.map,
-            shape,
+            layout,
             order,
             offset,
             mode,
@@ -406,7 +407,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         };
         // Alignment beyond a page (huge `#[repr(align)]` types) is the one
         // property the offset check cannot prove; zerocopy checks it here.
-        ArrayView::<T, D>::from_bytes(m.map.as_bytes(), m.shape.clone(), m.order)?;
+        ArrayView::<T, D>::from_bytes(m.map.as_bytes(), m.dim().clone(), m.order)?;
         Ok(m)
     }
 
@@ -683,7 +684,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// [`Error::Core`] for a shape too large to address; [`Error::Io`] when
     /// the kernel refuses the memory.
     pub fn anon(shape: D) -> Result<Memmap<T, D, ReadWrite>> {
-        let (_, n) = mmarray::Layout::contiguous(shape.clone(), Order::C)?;
+        let (layout, n) = Layout::contiguous(shape, Order::C)?;
         let bytes = n
             .checked_mul(core::mem::size_of::<T>())
             .filter(|&b| b <= isize::MAX as usize)
@@ -691,7 +692,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         let map = RawMap::anonymous(bytes).map_err(raw_err(None))?;
         let m = Memmap {
             map,
-            shape,
+            layout,
             order: Order::C,
             offset: 0,
             mode: Mode::ReadWrite,
@@ -702,7 +703,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             closed: false,
             _marker: PhantomData,
         };
-        ArrayView::<T, D>::from_bytes(m.map.as_bytes(), m.shape.clone(), m.order)?;
+        ArrayView::<T, D>::from_bytes(m.map.as_bytes(), m.dim().clone(), m.order)?;
         Ok(m)
     }
 }
@@ -710,14 +711,15 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
 impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// A shared view of the whole array.
     pub fn view(&self) -> ArrayView<'_, T, D> {
-        match ArrayView::from_bytes(self.map.as_bytes(), self.shape.clone(), self.order) {
+        match ArrayView::with_layout(self.as_slice(), self.layout.clone()) {
             Ok(v) => v,
-            // Construction cast the same bytes with the same shape successfully.
+            // The layout was validated against exactly these elements.
             Err(e) => unreachable!("a validated map failed to cast: {e}"),
         }
     }
 
     /// The elements in memory (file) order, without any per-element cost.
+    #[inline]
     pub fn as_slice(&self) -> &[T] {
         if self.map.is_empty() {
             return &[];
@@ -729,10 +731,10 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     }
 
     /// The element at `index`, or `None` when out of bounds.
+    #[inline]
     pub fn get(&self, index: impl AsRef<[usize]>) -> Option<&T> {
-        let s = self.as_slice();
-        let v = ArrayView::from_slice(s, self.shape.clone(), self.order).ok()?;
-        v.get_ref(index.as_ref())
+        let p = self.layout.position(index.as_ref())?;
+        self.as_slice().get(p)
     }
 
     /// The path the map was opened from, made absolute (symbolic links are
@@ -754,12 +756,12 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
 
     /// The length of each axis.
     pub fn shape(&self) -> &[usize] {
-        self.shape.as_slice()
+        self.layout.shape()
     }
 
     /// The shape value.
     pub fn dim(&self) -> &D {
-        &self.shape
+        self.layout.dim()
     }
 
     /// The order of the elements in the file.
@@ -769,7 +771,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
 
     /// The number of axes.
     pub fn ndim(&self) -> usize {
-        self.shape.ndim()
+        self.layout.ndim()
     }
 
     /// The number of elements.
@@ -869,12 +871,22 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
 }
 
 impl<T, D: Dimension, A: Access> Memmap<T, D, A> {
-    /// The mapped bytes, mutably: every map but a read-only one is writable,
-    /// and read-only ones never get here (their types or modes refuse first).
-    fn map_bytes_mut(&mut self) -> &mut [u8] {
-        match self.map.as_bytes_mut() {
-            Some(b) => b,
-            None => unreachable!("a mutable view was asked of a read-only map"),
+    /// The mapped elements, mutably: every map but a read-only one is writable, and
+    /// read-only ones never get here (their types or modes refuse first).
+    #[inline]
+    fn elems_mut(&mut self) -> &mut [T]
+    where
+        T: Element,
+    {
+        let Some(bytes) = self.map.as_bytes_mut() else {
+            unreachable!("a mutable view was asked of a read-only map");
+        };
+        if bytes.is_empty() {
+            return &mut [];
+        }
+        match <[T] as mmarray::zerocopy::FromBytes>::mut_from_bytes(bytes) {
+            Ok(s) => s,
+            Err(_) => unreachable!("a validated map failed to cast"),
         }
     }
 }
@@ -939,13 +951,13 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
                 reason: "the map kept no file to grow",
             });
         };
-        let old_len = self.shape.as_slice()[axis];
+        let old_len = self.shape()[axis];
         if new_len < old_len {
             return Err(Error::CannotGrow {
                 reason: "shrinking would cut pages other maps of the file may use; give a larger length",
             });
         }
-        let mut shape = self.shape.clone();
+        let mut shape = self.dim().clone();
         shape.as_mut_slice()[axis] = new_len;
         let bytes = shape
             .size_checked()
@@ -987,7 +999,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             self.map = unsafe { RawMap::map_file(file, self.offset, bytes, MapAccess::ReadWrite) }
                 .map_err(raw_err(path))?;
         }
-        self.shape = shape;
+        self.layout = Layout::contiguous(shape, self.order)?.0;
         Ok(())
     }
 
@@ -1005,7 +1017,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
                 reason: "a 0-d array has no axis to grow along",
             });
         };
-        let dims = self.shape.as_slice();
+        let dims = self.shape();
         let slice: usize = dims
             .iter()
             .enumerate()
@@ -1040,22 +1052,17 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
 impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
     /// A mutable view of the whole array.
     pub fn view_mut(&mut self) -> ArrayViewMut<'_, T, D> {
-        let (shape, order) = (self.shape.clone(), self.order);
-        match ArrayViewMut::from_bytes(self.map_bytes_mut(), shape, order) {
+        let layout = self.layout.clone();
+        match ArrayViewMut::with_layout(self.elems_mut(), layout) {
             Ok(v) => v,
             Err(e) => unreachable!("a validated map failed to cast: {e}"),
         }
     }
 
     /// The elements in memory (file) order, mutably.
+    #[inline]
     pub fn as_mut_slice(&mut self) -> &mut [T] {
-        if self.map.is_empty() {
-            return &mut [];
-        }
-        match <[T] as mmarray::zerocopy::FromBytes>::mut_from_bytes(self.map_bytes_mut()) {
-            Ok(s) => s,
-            Err(_) => unreachable!("a validated map failed to cast"),
-        }
+        self.elems_mut()
     }
 }
 
@@ -1066,15 +1073,8 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
     ///
     /// [`Error::ReadOnly`] in mode `'r'`.
     pub fn try_view_mut(&mut self) -> Result<ArrayViewMut<'_, T, D>> {
-        if !self.mode.is_writable() {
-            return Err(Error::ReadOnly);
-        }
-        let (shape, order) = (self.shape.clone(), self.order);
-        Ok(ArrayViewMut::from_bytes(
-            self.map_bytes_mut(),
-            shape,
-            order,
-        )?)
+        let layout = self.layout.clone();
+        Ok(ArrayViewMut::with_layout(self.try_as_mut_slice()?, layout)?)
     }
 
     /// The elements in memory order, mutably, unless the map is read-only.
@@ -1086,11 +1086,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
         if !self.mode.is_writable() {
             return Err(Error::ReadOnly);
         }
-        if self.map.is_empty() {
-            return Ok(&mut []);
-        }
-        <[T] as mmarray::zerocopy::FromBytes>::mut_from_bytes(self.map_bytes_mut())
-            .map_err(|_| Error::Core(mmarray::Error::Overflow))
+        Ok(self.elems_mut())
     }
 }
 
@@ -1102,13 +1098,9 @@ impl<T: Element, D: Dimension, A: Access, I: AsRef<[usize]>> Index<I> for Memmap
     /// When the index is out of bounds or has the wrong number of axes.
     #[track_caller]
     fn index(&self, index: I) -> &T {
-        let s = self.as_slice();
-        match ArrayView::from_slice(s, self.shape.clone(), self.order) {
-            Ok(v) => match v.elem(index.as_ref()) {
-                Ok(x) => x,
-                Err(e) => panic!("{e}"),
-            },
-            Err(e) => unreachable!("a validated map failed to cast: {e}"),
+        match self.layout.checked_position(index.as_ref()) {
+            Ok(p) => &self.as_slice()[p],
+            Err(e) => panic!("{e}"),
         }
     }
 }
@@ -1119,14 +1111,9 @@ impl<T: Element, D: Dimension, A: Writable, I: AsRef<[usize]>> IndexMut<I> for M
     /// When the index is out of bounds or has the wrong number of axes.
     #[track_caller]
     fn index_mut(&mut self, index: I) -> &mut T {
-        let (shape, order) = (self.shape.clone(), self.order);
-        let s = self.as_mut_slice();
-        match ArrayViewMut::from_slice(s, shape, order) {
-            Ok(v) => match v.into_elem_mut(index.as_ref()) {
-                Ok(x) => x,
-                Err(e) => panic!("{e}"),
-            },
-            Err(e) => unreachable!("a validated map failed to cast: {e}"),
+        match self.layout.checked_position(index.as_ref()) {
+            Ok(p) => &mut self.elems_mut()[p],
+            Err(e) => panic!("{e}"),
         }
     }
 }
@@ -1147,7 +1134,7 @@ impl<T, D: Dimension, A: Access> std::fmt::Debug for Memmap<T, D, A> {
             .field("filename", &self.filename)
             .field("offset", &self.offset)
             .field("mode", &self.mode)
-            .field("shape", &self.shape.as_slice())
+            .field("shape", &self.layout.shape())
             .field("order", &self.order)
             .finish_non_exhaustive()
     }

@@ -448,12 +448,14 @@ impl RawMap {
 
     /// The region's length in bytes.
     #[must_use]
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the region is empty (and so nothing is mapped).
     #[must_use]
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -487,6 +489,7 @@ impl RawMap {
     /// # Ok::<(), mmarray_std::raw::Error>(())
     /// ```
     #[must_use]
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         // SAFETY: `from_raw_parts(region, len)` needs:
         // - non-null and aligned: `region` is a `NonNull<u8>`, and `u8` has alignment 1;
@@ -519,6 +522,7 @@ impl RawMap {
     /// # Ok::<(), mmarray_std::raw::Error>(())
     /// ```
     #[must_use]
+    #[inline]
     pub fn as_bytes_mut(&mut self) -> Option<&mut [u8]> {
         if !self.access.is_writable() {
             return None;

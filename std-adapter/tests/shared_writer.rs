@@ -5,7 +5,11 @@ use mmarray_std::RowLog;
 
 /// A row that names itself: writer, sequence number, and a checksum of both.
 fn row(writer: u64, seq: u64) -> [u64; 3] {
-    [writer + 1, seq, (writer + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seq]
+    [
+        writer + 1,
+        seq,
+        (writer + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seq,
+    ]
 }
 
 fn is_valid(r: &[u64; 3]) -> bool {
@@ -112,6 +116,9 @@ fn many_writers_land_every_row_exactly_once() {
         assert!(!*slot, "row {r:?} landed twice");
         *slot = true;
     }
-    assert!(seen.iter().flatten().all(|&s| s), "every pushed row is in the file");
+    assert!(
+        seen.iter().flatten().all(|&s| s),
+        "every pushed row is in the file"
+    );
     assert_eq!(zeros, cap - WRITERS * PER, "the rest of the log is zeros");
 }
