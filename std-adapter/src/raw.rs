@@ -469,6 +469,7 @@ impl RawMap {
     /// The region's first byte; when the region is empty, a dangling pointer aligned to a
     /// page, so that an empty region casts to an empty slice of any element type whose
     /// alignment is at most a page (as a mapped region at an aligned offset does).
+    #[inline]
     fn region(&self) -> NonNull<u8> {
         if self.map_len == 0 {
             return empty_region();
