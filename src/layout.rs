@@ -145,6 +145,17 @@ fn remove_one<X: Copy, const N: usize, const M: usize>(a: &[X; N], axis: usize, 
     out
 }
 
+// What the layout code relies on: numpy 2's limit (and at least numpy 1's 32
+// axes); static-rank shapes and strides cost exactly their words, so a 2-d view
+// never carries 64-axis storage; `position`'s signed sums fit the strides' type.
+static_assertions::const_assert!(MAX_DIMS == 64);
+static_assertions::assert_eq_size!([usize; 2], Ix2);
+static_assertions::assert_eq_size!(<Ix2 as Dimension>::Strides, [isize; 2]);
+static_assertions::assert_eq_size!(Ix0, ());
+static_assertions::assert_eq_size!(usize, isize);
+static_assertions::assert_impl_all!(IxDyn: Send, Sync, Clone);
+static_assertions::assert_impl_all!(Layout<Ix2>: Send, Sync, Clone);
+
 /// A 0-d shape: one element, no axes.
 pub type Ix0 = [usize; 0];
 /// A 1-d shape.

@@ -1216,3 +1216,13 @@ pub unsafe fn open_copy_on_write<T: Element>(
     // SAFETY: the caller upholds the contract, which is this function's.
     unsafe { Options::new().open_copy_on_write(path) }
 }
+
+/// Compile-time checks of what callers rely on: maps and their views cross
+/// threads when the element type allows, and read-only maps do too.
+const _: () = {
+    const fn send_sync<X: Send + Sync>() {}
+    send_sync::<Memmap<f32, [usize; 2], ReadOnly>>();
+    send_sync::<Memmap<u8, IxDyn, ReadWrite>>();
+    send_sync::<Memmap<u64, [usize; 1], CopyOnWrite>>();
+    send_sync::<Memmap<i16, IxDyn, Dynamic>>();
+};

@@ -1106,3 +1106,9 @@ fn io_err<'p>(op: &'static str, path: &'p Path) -> impl FnOnce(std::io::Error) -
         source,
     }
 }
+
+/// Compile-time check: one log is shared by reference across threads.
+const _: () = {
+    const fn send_sync<X: Send + Sync>() {}
+    send_sync::<RowLog<[u64; 2]>>();
+};
