@@ -6,7 +6,8 @@
 use mmarray_std::{Ix1, Ix2, Memmap, Options};
 
 fn show<A: mmarray_std::Access>(label: &str, m: &Memmap<f32, Ix2, A>) {
-    println!("{label}\n{}\n", m.view().repr("memmap", "dtype=float32"));
+    // Display prints numpy's repr of a memmap, dtype included.
+    println!("{label}\n{m}\n");
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -94,7 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fpo = unsafe { Options::<f32, Ix1>::new().offset(16).open_read(&filename) }?;
     println!(
         ">>> fpo = np.memmap(filename, dtype='float32', mode='r', offset=16)\n>>> fpo\n{}\n",
-        fpo.view().repr("memmap", "dtype=float32")
+        fpo
     );
 
     drop((newfp, fpr, fpc, fpo, dynamic));

@@ -273,3 +273,94 @@ fn reprs_equal_numpys() {
         cases.len()
     );
 }
+
+/// `Display` of a map is numpy's `repr(np.memmap(...))`, `dtype=` and `shape=` included.
+#[test]
+fn memmap_display_equals_numpys_repr() {
+    use mmarray_std::mmarray::element::Complex;
+    use mmarray_std::zerocopy::byteorder::big_endian::U16;
+    let Some(py) = numpy::python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut script = String::from("import numpy as np\n");
+    let mut ours = Vec::new();
+    let mut case = |dtype: &str,
+                    shape: &[usize],
+                    bytes: Vec<u8>,
+                    show: &dyn Fn(&std::path::Path) -> String| {
+        let path = dir.path().join(format!("m{}.bin", ours.len()));
+        std::fs::write(&path, &bytes).unwrap();
+        let dims: Vec<String> = shape.iter().map(|d| format!("{d},")).collect();
+        // numpy cannot map an empty file in 'r' ("cannot mmap an empty file"):
+        // for empty arrays it gets a memmap-class view of an empty array instead.
+        let expr = if bytes.is_empty() {
+            format!(
+                "np.zeros(({}), dtype={dtype:?}).view(np.memmap)",
+                dims.join("")
+            )
+        } else {
+            format!(
+                "np.memmap({:?}, dtype={dtype:?}, mode='r', shape=({}))",
+                path.to_str().unwrap(),
+                dims.join("")
+            )
+        };
+        script += &format!("print(repr({expr}))\nprint('\\x00')\n");
+        ours.push(show(&path));
+    };
+    fn open<T: mmarray_std::Element>(
+        p: &std::path::Path,
+        shape: &[usize],
+    ) -> Memmap<T, IxDyn, mmarray_std::ReadOnly> {
+        // SAFETY: the test's private file; nothing else writes it.
+        unsafe {
+            Options::new()
+                .shape(IxDyn::new(shape).unwrap())
+                .open_read(p)
+        }
+        .unwrap()
+    }
+    let f32s: Vec<f32> = (0..12).map(|i| i as f32 / 4.0).collect();
+    case("<f4", &[3, 4], bytes_of(&f32s), &|p| {
+        open::<f32>(p, &[3, 4]).to_string()
+    });
+    let f64s: Vec<f64> = (0..5).map(|i| f64::from(i) * 1e9).collect();
+    case("<f8", &[5], bytes_of(&f64s), &|p| {
+        open::<f64>(p, &[5]).to_string()
+    });
+    let i64s: Vec<i64> = vec![-3, 0, 7, 100_000];
+    case("<i8", &[2, 2], bytes_of(&i64s), &|p| {
+        open::<i64>(p, &[2, 2]).to_string()
+    });
+    case("|b1", &[3], vec![1, 0, 1], &|p| {
+        open::<mmarray_std::mmarray::Bool>(p, &[3]).to_string()
+    });
+    let be: Vec<u8> = (0u16..6).flat_map(|x| (x * 999).to_be_bytes()).collect();
+    case(">u2", &[2, 3], be, &|p| open::<U16>(p, &[2, 3]).to_string());
+    let c: Vec<Complex<f32>> = vec![
+        Complex { re: 1.0, im: -2.5 },
+        Complex { re: 0.0, im: 3.0 },
+        Complex { re: -1.5, im: 0.0 },
+    ];
+    case("<c8", &[3], bytes_of(&c), &|p| {
+        open::<Complex<f32>>(p, &[3]).to_string()
+    });
+    let c16: Vec<Complex<f64>> = vec![Complex { re: 1e-5, im: 1.0 }, Complex { re: 2.0, im: -1e6 }];
+    case("<c16", &[2], bytes_of(&c16), &|p| {
+        open::<Complex<f64>>(p, &[2]).to_string()
+    });
+    let big: Vec<u8> = (0..2000).map(|i| (i % 251) as u8).collect();
+    case("|u1", &[2000], big, &|p| open::<u8>(p, &[2000]).to_string());
+    let i16s: Vec<i16> = (0..1200).map(|i| (i * 37 % 2001 - 1000) as i16).collect();
+    case("<i2", &[30, 40], bytes_of(&i16s), &|p| {
+        open::<i16>(p, &[30, 40]).to_string()
+    });
+    case("<f4", &[0, 4], vec![], &|p| {
+        open::<f32>(p, &[0, 4]).to_string()
+    });
+    case("<f8", &[0], vec![], &|p| open::<f64>(p, &[0]).to_string());
+    let out = numpy::run(&py, &script);
+    let theirs: Vec<&str> = out.split("\n\u{0}\n").collect();
+    for (k, a) in ours.iter().enumerate() {
+        assert_eq!(a, theirs[k], "case {k}");
+    }
+}
