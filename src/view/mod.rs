@@ -136,6 +136,20 @@ fn covers<T, D: Dimension>(len: usize, layout: &Layout<D>) -> Result<(), Error> 
     }
 }
 
+/// The contiguous layout of `shape` and the bytes it needs, which must be `actual`.
+fn layout_for_bytes<T, D: Dimension>(
+    shape: D,
+    order: Order,
+    actual: usize,
+) -> Result<(Layout<D>, usize), Error> {
+    let (layout, len) = Layout::contiguous(shape, order)?;
+    let expected = byte_len::<T>(len)?;
+    if actual != expected {
+        return Err(Error::SizeMismatch { expected, actual });
+    }
+    Ok((layout, expected))
+}
+
 fn byte_len<T>(elems: usize) -> Result<usize, Error> {
     let bytes = elems
         .checked_mul(core::mem::size_of::<T>())
@@ -198,14 +212,7 @@ impl<'a, T, D: Dimension> ArrayView<'a, T, D> {
     where
         T: Element,
     {
-        let (layout, len) = Layout::contiguous(shape, order)?;
-        let expected = byte_len::<T>(len)?;
-        if bytes.len() != expected {
-            return Err(Error::SizeMismatch {
-                expected,
-                actual: bytes.len(),
-            });
-        }
+        let (layout, expected) = layout_for_bytes::<T, D>(shape, order, bytes.len())?;
         // An empty array addresses no memory: any empty region will do, aligned or not.
         let data: &'a [T] = if expected == 0 {
             &[]
@@ -295,14 +302,7 @@ impl<'a, T, D: Dimension> ArrayViewMut<'a, T, D> {
     where
         T: Element,
     {
-        let (layout, len) = Layout::contiguous(shape, order)?;
-        let expected = byte_len::<T>(len)?;
-        if bytes.len() != expected {
-            return Err(Error::SizeMismatch {
-                expected,
-                actual: bytes.len(),
-            });
-        }
+        let (layout, expected) = layout_for_bytes::<T, D>(shape, order, bytes.len())?;
         let data: &'a mut [T] = if expected == 0 {
             &mut []
         } else {
