@@ -199,3 +199,33 @@ fn anonymous_maps_flush_as_no_ops_and_check_ranges() {
     assert_eq!(m.as_slice()[14], 9);
     m.close().unwrap();
 }
+
+/// `advise` passes every hint to `madvise(2)` for real maps and is a no-op for empty ones;
+/// the data read afterwards is unchanged (advice never changes contents).
+#[test]
+fn advice_is_accepted_and_changes_nothing() {
+    use mmarray_std::{Advice, Options};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("advised.u32");
+    let data: Vec<u8> = (0..40_000u32).flat_map(|x| x.to_ne_bytes()).collect();
+    std::fs::write(&path, &data).unwrap();
+    // SAFETY: the test's private file; nothing else writes or truncates it.
+    let m = unsafe { Options::<u32, [usize; 1]>::new().offset(4).open_read(&path) }.unwrap();
+    for advice in [
+        Advice::Random,
+        Advice::Sequential,
+        Advice::WillNeed,
+        Advice::Normal,
+    ] {
+        m.advise(advice).unwrap();
+    }
+    assert_eq!(m.len(), 39_999);
+    assert!(
+        m.as_slice()
+            .iter()
+            .enumerate()
+            .all(|(i, &x)| x == i as u32 + 1)
+    );
+    let empty = mmarray_std::Memmap::<u32, [usize; 1]>::anon([0]).unwrap();
+    empty.advise(Advice::Random).unwrap();
+}
