@@ -9,7 +9,10 @@ use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 
 use mmarray_std::RowLog;
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+mod rows;
+
+use rows::{Row, mix};
+use zerocopy::FromBytes;
 
 /// The file a child joins; its absence means "not a child".
 const ENV_PATH: &str = "MMARRAY_ROWLOG_PATH";
@@ -23,44 +26,6 @@ const ENV_ROWS: &str = "MMARRAY_ROWLOG_ROWS";
 const HOLD: u64 = 5;
 /// The marker before every message a child sends its parent on stdout.
 const MARK: &str = "ROWLOG ";
-
-/// A row that carries its own index, its writer, a sequence number and a checksum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-struct Row {
-    index: u64,
-    writer: u64,
-    seq: u64,
-    check: u64,
-}
-
-fn mix(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-impl Row {
-    fn new(index: u64, writer: u64, seq: u64) -> Self {
-        Row {
-            index,
-            writer,
-            seq,
-            check: mix(index ^ mix(writer ^ mix(seq).rotate_left(17))) | 1,
-        }
-    }
-
-    const ZERO: Row = Row {
-        index: 0,
-        writer: 0,
-        seq: 0,
-        check: 0,
-    };
-
-    fn is_complete_at(&self, position: u64) -> bool {
-        self.index == position && *self == Row::new(self.index, self.writer, self.seq)
-    }
-}
 
 /// Appends rows `seqs` for writer `id`, in claims of 1..=3 rows, flushing now and then.
 fn append(log: &RowLog<Row>, id: u64, seqs: std::ops::Range<u64>) {

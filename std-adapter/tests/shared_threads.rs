@@ -8,54 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use mmarray::claim::{ClaimError, SetupError, Watermarks};
 use mmarray_std::{Error, RowLog};
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+mod rows;
 
-/// A row that carries its own index, who wrote it, and a checksum of both.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-struct Row {
-    index: u64,
-    writer: u64,
-    seq: u64,
-    check: u64,
-}
-
-/// A 64-bit mixer (splitmix64's finaliser).
-fn mix(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-impl Row {
-    fn new(index: u64, writer: u64, seq: u64) -> Self {
-        Row {
-            index,
-            writer,
-            seq,
-            check: Self::checksum(index, writer, seq),
-        }
-    }
-
-    /// Never 0, so an all-zero (abandoned) row never passes as data.
-    fn checksum(index: u64, writer: u64, seq: u64) -> u64 {
-        mix(index ^ mix(writer ^ mix(seq).rotate_left(17))) | 1
-    }
-
-    const ZERO: Row = Row {
-        index: 0,
-        writer: 0,
-        seq: 0,
-        check: 0,
-    };
-
-    /// A row a reader may see at `position`: a complete row of that index, or zeros.
-    fn is_valid_at(&self, position: u64) -> bool {
-        *self == Self::ZERO
-            || (self.index == position
-                && self.check == Self::checksum(self.index, self.writer, self.seq))
-    }
-}
+use rows::{Row, mix};
+use zerocopy::FromBytes;
 
 /// What a writer did with one row.
 #[derive(Clone, Copy, Debug)]
