@@ -106,19 +106,13 @@ pub struct Memmap<T, D: Dimension = IxDyn, A: Access = Dynamic> {
     order: Order,
     offset: u64,
     mode: Mode,
-    /// Kept for maps that may grow (`r+`, `w+`); `None` otherwise.
-    #[allow(
-        dead_code,
-        reason = "kept open for growth (append) and to pin the file while mapped"
-    )]
+    /// Kept for maps that write their file (`r+`, `w+`): to grow it, and as the
+    /// sign that flushing does something. `None` for `'r'`, `'c'` and anonymous
+    /// maps, and after [`Memmap::close`] has flushed.
     file: Option<File>,
     filename: Option<PathBuf>,
-    /// Whether the map is backed by a file (flushes do something).
-    file_backed: bool,
     /// Whether the file is a `.npy` whose header (before `offset`) holds the shape.
     npy: bool,
-    /// Set by [`Memmap::close`], which has flushed already.
-    closed: bool,
     _marker: PhantomData<(T, A)>,
 }
 
@@ -400,9 +394,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             mode,
             file: opened.file,
             filename: opened.filename,
-            file_backed: true,
             npy: false,
-            closed: false,
             _marker: PhantomData,
         };
         // Alignment beyond a page (huge `#[repr(align)]` types) is the one
@@ -602,7 +594,7 @@ unsafe fn open_impl(
     // 4. Change the file: empty it ('w+' by path), extend it to hold the data.
     // A zero-size array never changes the file beyond 'w+' emptying it.
     let old_len = st.len;
-    if truncate {
+    if truncate && old_len > 0 {
         // Grow first when the file is too short, so that a size the file system
         // refuses (EFBIG, EDQUOT, ...) fails before the old contents are thrown away.
         if st.is_regular && end > old_len {
@@ -614,6 +606,11 @@ unsafe fn open_impl(
     if grown || (truncate && end > 0) {
         sys::set_len(fd, end).map_err(errno("ftruncate", path))?;
     }
+    // The file's length now: what we made it, or as it was.
+    let now = sys::FileStat {
+        len: if grown || truncate { end } else { st.len },
+        ..st
+    };
 
     // 5. Map.
     let access = match mode {
@@ -621,15 +618,11 @@ unsafe fn open_impl(
         Mode::ReadWrite | Mode::Write => MapAccess::ReadWrite,
         Mode::CopyOnWrite => MapAccess::CopyOnWrite,
     };
-    let mapped = if bytes == 0 && end > len.max(if truncate { end } else { 0 }) {
-        // An empty array past the end of the file: nothing to map or grow.
+    let mapped = if st.is_regular && end > now.len {
+        // An empty array past the end of the file (anything else past it was
+        // refused or extended above): nothing to map.
         RawMap::anonymous(0)
     } else {
-        // The file's length is now what we made it; the rest of `st` holds.
-        let now = sys::FileStat {
-            len: if grown || truncate { end } else { st.len },
-            ..st
-        };
         // SAFETY: the caller upholds the file-map contract; offset..end lies
         // within the file (checked, or extended just above), and `now` is its status.
         unsafe { RawMap::map_file_with_stat(fd, offset, bytes, access, &now) }
@@ -698,9 +691,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             mode: Mode::ReadWrite,
             file: None,
             filename: None,
-            file_backed: false,
             npy: false,
-            closed: false,
             _marker: PhantomData,
         };
         ArrayView::<T, D>::from_bytes(m.map.as_bytes(), m.dim().clone(), m.order)?;
@@ -776,7 +767,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
 
     /// The number of elements.
     pub fn len(&self) -> usize {
-        self.as_slice().len()
+        self.layout.len()
     }
 
     /// Whether the array has no elements.
@@ -789,8 +780,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         self.map.as_bytes().len()
     }
 
+    /// Whether flushing does anything: the map writes its (still open) file.
     fn flushes(&self) -> bool {
-        self.file_backed && self.mode.writes_file()
+        self.file.is_some()
     }
 
     /// Writes changes to the file and waits for the disk (`msync(2)` with
@@ -865,7 +857,8 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// [`Error::Io`] when the flush fails; the map is unmapped either way.
     pub fn close(mut self) -> Result<()> {
         let r = self.flush();
-        self.closed = true;
+        // Flushed: dropping the file tells `drop` not to flush again.
+        self.file = None;
         r
     }
 }
@@ -941,14 +934,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
                 reason: "a 0-d array has no axis to grow along",
             });
         };
-        if !self.mode.writes_file() || !self.file_backed {
-            return Err(Error::CannotGrow {
-                reason: "only maps that write their file ('r+', 'w+') can grow it",
-            });
-        }
         let Some(file) = self.file.as_ref() else {
             return Err(Error::CannotGrow {
-                reason: "the map kept no file to grow",
+                reason: "only maps that write their file ('r+', 'w+') can grow it",
             });
         };
         let old_len = self.shape()[axis];
@@ -1122,7 +1110,8 @@ impl<T, D: Dimension, A: Access> Drop for Memmap<T, D, A> {
     /// Flushes (best effort: errors are ignored; use [`Memmap::close`] to see
     /// them) and unmaps.
     fn drop(&mut self) {
-        if !self.closed && self.file_backed && self.mode.writes_file() {
+        // As `flushes`: only a map that still holds its file writes it.
+        if self.file.is_some() {
             let _ = self.map.flush(true);
         }
     }
