@@ -397,10 +397,27 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             npy: false,
             _marker: PhantomData,
         };
-        // Alignment beyond a page (huge `#[repr(align)]` types) is the one
-        // property the offset check cannot prove; zerocopy checks it here.
-        ArrayView::<T, D>::from_bytes(m.map.as_bytes(), m.dim().clone(), m.order)?;
+        m.check_cast()?;
         Ok(m)
+    }
+
+    /// Checks, once per construction, that the mapped bytes cast to `[T]`:
+    /// alignment beyond a page (huge `#[repr(align)]` types) is the one
+    /// property the offset check cannot prove. Every later cast relies on it.
+    fn check_cast(&self) -> Result<()> {
+        if self.map.is_empty() {
+            return Ok(());
+        }
+        <[T] as mmarray::zerocopy::FromBytes>::ref_from_bytes(self.map.as_bytes())
+            .map(drop)
+            .map_err(|_| {
+                let align = core::mem::align_of::<T>();
+                mmarray::Error::Misaligned {
+                    offset: self.offset,
+                    align,
+                }
+                .into()
+            })
     }
 
     /// Marks the map as the data of a `.npy` file whose header ends at `offset`.
@@ -415,7 +432,7 @@ struct ElemLayout {
     align: usize,
 }
 
-fn io_err<'p>(
+pub(crate) fn io_err<'p>(
     op: &'static str,
     path: Option<&'p Path>,
 ) -> impl FnOnce(std::io::Error) -> Error + 'p {
@@ -426,7 +443,10 @@ fn io_err<'p>(
     }
 }
 
-fn errno<'p>(op: &'static str, path: Option<&'p Path>) -> impl FnOnce(sys::Errno) -> Error + 'p {
+pub(crate) fn errno<'p>(
+    op: &'static str,
+    path: Option<&'p Path>,
+) -> impl FnOnce(sys::Errno) -> Error + 'p {
     move |e| io_err(op, path)(e.into())
 }
 
@@ -450,6 +470,25 @@ pub(crate) fn raw_err(path: Option<&Path>) -> impl FnOnce(raw::Error) -> Error +
         },
         _ => Error::Core(mmarray::Error::Overflow),
     }
+}
+
+/// Empties a file (`st` is its status) that is about to receive `end` bytes of
+/// new contents. When it is too short, it is grown first, so that a size the
+/// file system refuses (EFBIG, EDQUOT, ...) fails before the old contents are
+/// thrown away. An empty file needs neither step.
+pub(crate) fn empty_for(
+    fd: BorrowedFd<'_>,
+    st: &sys::FileStat,
+    end: u64,
+    path: Option<&Path>,
+) -> Result<()> {
+    if st.len == 0 {
+        return Ok(());
+    }
+    if st.is_regular && end > st.len {
+        sys::set_len(fd, end).map_err(errno("ftruncate", path))?;
+    }
+    sys::set_len(fd, 0).map_err(errno("ftruncate", path))
 }
 
 /// Opens `path` for reading (and writing), creating it if asked, never
@@ -594,13 +633,8 @@ unsafe fn open_impl(
     // 4. Change the file: empty it ('w+' by path), extend it to hold the data.
     // A zero-size array never changes the file beyond 'w+' emptying it.
     let old_len = st.len;
-    if truncate && old_len > 0 {
-        // Grow first when the file is too short, so that a size the file system
-        // refuses (EFBIG, EDQUOT, ...) fails before the old contents are thrown away.
-        if st.is_regular && end > old_len {
-            sys::set_len(fd, end).map_err(errno("ftruncate", path))?;
-        }
-        sys::set_len(fd, 0).map_err(errno("ftruncate", path))?;
+    if truncate {
+        empty_for(fd, &st, end, path)?;
     }
     let grown = st.is_regular && bytes > 0 && end > len;
     if grown || (truncate && end > 0) {
@@ -694,7 +728,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             npy: false,
             _marker: PhantomData,
         };
-        ArrayView::<T, D>::from_bytes(m.map.as_bytes(), m.dim().clone(), m.order)?;
+        m.check_cast()?;
         Ok(m)
     }
 }

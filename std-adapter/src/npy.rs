@@ -13,6 +13,7 @@
 
 use std::fs::File;
 use std::marker::PhantomData;
+use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
@@ -20,7 +21,7 @@ use mmarray::npy::{DEFAULT_MAX_HEADER_LEN, Descr, Header, MAGIC, Version};
 use mmarray::{Dimension, Dtype, IxDyn, Order};
 
 use crate::error::{Error, Result};
-use crate::memmap::{Memmap, Source, open_file};
+use crate::memmap::{Memmap, Source, empty_for, errno, io_err, open_file};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite};
 use crate::sys;
 
@@ -409,31 +410,25 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
         let end = (hlen as u64)
             .checked_add(data_len as u64)
             .ok_or(mmarray::Error::Overflow)?;
-        let io = |op| {
-            move |e| Error::Io {
-                op,
-                path: Some(path.to_path_buf()),
-                source: e,
-            }
-        };
         let file = open_file(path, true, true)?;
-        let st = sys::stat(&file).map_err(|e| io("fstat")(e.into()))?;
+        let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
         if !st.is_regular {
             return Err(Error::NotAFile {
                 path: Some(path.to_path_buf()),
             });
         }
-        // Grow first, so that a size the file system refuses fails before
-        // the old contents are thrown away; then empty, write, extend.
-        if end > st.len {
-            sys::set_len(&file, end).map_err(|e| io("ftruncate")(e.into()))?;
-        }
-        sys::set_len(&file, 0).map_err(|e| io("ftruncate")(e.into()))?;
-        file.write_all_at(&bytes, 0).map_err(io("write header"))?;
+        empty_for(file.as_fd(), &st, end, Some(path))?;
+        file.write_all_at(&bytes, 0)
+            .map_err(io_err("write header", Some(path)))?;
+        // The file now holds exactly the header; mapping extends it to `end`.
+        let st = sys::FileStat {
+            len: hlen as u64,
+            ..st
+        };
         // SAFETY: the caller upholds the file-map contract; 'r+' is ReadWrite.
         let mut m = unsafe {
             Memmap::from_source(
-                Source::Opened(file, path, None),
+                Source::Opened(file, path, Some(st)),
                 Mode::ReadWrite,
                 hlen as u64,
                 Some(shape),
