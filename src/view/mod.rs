@@ -241,12 +241,6 @@ impl<'a, T, D: Dimension> ArrayView<'a, T, D> {
         }
     }
 
-    /// The element at `index`, with the view's full lifetime.
-    pub fn get_ref(&self, index: &[usize]) -> Option<&'a T> {
-        let data: &'a [T] = self.data;
-        self.layout.position(index).map(|p| &data[p])
-    }
-
     /// The element at `index`, with the view's full lifetime, or the reason it is not there.
     ///
     /// # Errors
@@ -896,6 +890,41 @@ mod tests {
         assert!(b.is_empty());
         assert_eq!(b.iter().count(), 0);
         assert_eq!(b.as_slice(), Some(&[][..]));
+    }
+
+    #[test]
+    fn accessors_keep_the_views_lifetime() {
+        let data: Vec<u16> = (0..6).collect();
+        let (x, s, all): (&u16, &[u16], Vec<u16>) = {
+            let v = ArrayView::from_slice(&data[..], [2, 3], Order::C).unwrap();
+            let all = v.clone().into_iter_ref().copied().collect();
+            (v.elem(&[1, 2]).unwrap(), v.to_slice().unwrap(), all)
+        };
+        assert_eq!((*x, s, all), (5, &data[..], data.clone()));
+        let v = ArrayView::from_slice(&data[..], [2, 3], Order::C).unwrap();
+        assert_eq!(
+            v.elem(&[2, 0]),
+            Err(Error::IndexOutOfBounds {
+                axis: 0,
+                index: 2,
+                len: 2
+            })
+        );
+        // Transposed: contiguous in memory (F order), not in logical order.
+        let t = v.swapped_axes(0, 1).unwrap();
+        assert_eq!(
+            (t.as_slice(), t.as_slice_memory_order()),
+            (None, Some(&data[..]))
+        );
+        assert_eq!(t.to_slice(), None);
+
+        let mut buf = [0u8; 4];
+        let m = ArrayViewMut::from_slice(&mut buf[..], [2, 2], Order::F).unwrap();
+        *m.into_elem_mut(&[1, 0]).unwrap() = 9;
+        let m = ArrayViewMut::from_slice(&mut buf[..], [2, 2], Order::F).unwrap();
+        let shared = ArrayView::from_mut(m);
+        assert_eq!(shared.iter().copied().collect::<Vec<_>>(), [0, 0, 9, 0]);
+        assert_eq!(buf, [0, 9, 0, 0]);
     }
 
     #[test]
