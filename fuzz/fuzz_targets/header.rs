@@ -1,27 +1,12 @@
 //! Parses arbitrary bytes as a `.npy` header; whatever parses must emit, re-parse to an equal
-//! header, and re-emit to the same bytes. The same checks run over the committed corpus in
-//! `tests/npy_fuzz_corpus.rs`.
+//! header, and re-emit to the same bytes. The checks live in `fuzz/checks/header.rs`, which
+//! `tests/npy_fuzz_corpus.rs` also runs over the committed corpus.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mmarray::npy::{Header, HeaderBytes};
+
+include!("../checks/header.rs");
 
 fuzz_target!(|data: &[u8]| {
-    let Ok((h, offset)) = Header::parse(data) else {
-        return;
-    };
-    let raw = HeaderBytes::new_checked(data).expect("parse succeeded, so the bytes layer did");
-    assert_eq!(raw.data_offset(), offset);
-    let _ = h.data_len();
-    let len = h.emitted_len().expect("a parsed header fits some version");
-    assert_eq!(len % 64, 0);
-    let mut out = vec![0u8; len];
-    assert_eq!(h.emit(&mut out).expect("emit"), len);
-    let (again, again_offset) =
-        Header::parse_with_max_len(&out, usize::MAX).expect("emitted header parses");
-    assert_eq!(again, h);
-    assert_eq!(again_offset, len);
-    let mut out2 = vec![0u8; len];
-    again.emit(&mut out2).expect("re-emit");
-    assert_eq!(out, out2);
+    check_header(data);
 });
