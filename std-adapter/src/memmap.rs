@@ -491,20 +491,55 @@ pub(crate) fn empty_for(
     sys::set_len(fd, 0).map_err(errno("ftruncate", path))
 }
 
-/// Opens `path` for reading (and writing), creating it if asked, never
-/// truncating; a directory is [`Error::NotAFile`].
-pub(crate) fn open_file(path: &Path, write: bool, create: bool) -> Result<File> {
+/// Opens `path` for reading (and writing), never creating or truncating it;
+/// a directory is [`Error::NotAFile`].
+pub(crate) fn open_file(path: &Path, write: bool) -> Result<File> {
     let mut o = OpenOptions::new();
-    o.read(true)
-        .write(write)
-        .create(write && create)
-        .truncate(false);
-    o.open(path).map_err(|e| match e.kind() {
+    o.read(true).write(write);
+    o.open(path).map_err(open_err(path))
+}
+
+fn open_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |e| match e.kind() {
         std::io::ErrorKind::IsADirectory => Error::NotAFile {
             path: Some(path.to_path_buf()),
         },
         _ => io_err("open", Some(path))(e),
-    })
+    }
+}
+
+/// A file that this call created: removed again when dropped, unless
+/// [`kept`](NewFile::keep) — so that an open that fails after creating its
+/// file leaves no file behind (bad input never changes the file system).
+pub(crate) struct NewFile<'p>(Option<&'p Path>);
+
+impl NewFile<'_> {
+    /// The operation succeeded: the file stays.
+    pub(crate) fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for NewFile<'_> {
+    fn drop(&mut self) {
+        if let Some(p) = self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Opens `path` for reading and writing, creating it if it does not exist;
+/// never truncates. The guard removes a file created here unless kept.
+pub(crate) fn open_or_create(path: &Path) -> Result<(File, NewFile<'_>)> {
+    let mut o = OpenOptions::new();
+    o.read(true).write(true).create_new(true);
+    match o.open(path) {
+        Ok(f) => Ok((f, NewFile(Some(path)))),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok((open_file(path, true)?, NewFile(None)))
+        }
+        Err(e) => Err(open_err(path)(e)),
+    }
 }
 
 /// The whole of numpy.memmap's construction, without the element type.
@@ -556,9 +591,15 @@ unsafe fn open_impl(
 
     // 2. Open (never truncating here) and look at the file.
     let by_path = matches!(src, Source::Path(_));
+    let mut created = None;
     let (owned, borrowed, path) = match src {
+        Source::Path(p) if mode == Mode::Write => {
+            let (f, new) = open_or_create(p)?;
+            created = Some(new);
+            (Some(f), None, Some((p, None)))
+        }
         Source::Path(p) => {
-            let f = open_file(p, mode.writes_file(), mode == Mode::Write)?;
+            let f = open_file(p, mode.writes_file())?;
             (Some(f), None, Some((p, None)))
         }
         Source::Opened(f, p, st) => (Some(f), None, Some((p, st))),
@@ -684,6 +725,9 @@ unsafe fn open_impl(
         Some(p) => Some(std::path::absolute(p).map_err(io_err("absolute path", Some(p)))?),
         None => None,
     };
+    if let Some(new) = created {
+        new.keep();
+    }
     Ok(Opened {
         map,
         dims,

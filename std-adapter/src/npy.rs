@@ -21,7 +21,7 @@ use mmarray::npy::{DEFAULT_MAX_HEADER_LEN, Descr, Header, MAGIC, Version};
 use mmarray::{Dimension, Dtype, IxDyn, Order};
 
 use crate::error::{Error, Result};
-use crate::memmap::{Memmap, Source, empty_for, errno, io_err, open_file};
+use crate::memmap::{Memmap, Source, empty_for, errno, io_err, open_file, open_or_create};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite};
 use crate::sys;
 
@@ -373,7 +373,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     ///
     /// The file-map contract; `A` must agree with `mode`.
     unsafe fn open_impl<A: Access>(&self, path: &Path, mode: Mode) -> Result<Memmap<T, D, A>> {
-        let file = open_file(path, mode.writes_file(), false)?;
+        let file = open_file(path, mode.writes_file())?;
         let (shape, order, offset, st) = check_file::<T, D>(&file, path, self.max_header_len)?;
         // SAFETY: the caller upholds the file-map contract and pairs A with mode.
         let mut m = unsafe {
@@ -410,7 +410,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
         let end = (hlen as u64)
             .checked_add(data_len as u64)
             .ok_or(mmarray::Error::Overflow)?;
-        let file = open_file(path, true, true)?;
+        let (file, created) = open_or_create(path)?;
         let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
         if !st.is_regular {
             return Err(Error::NotAFile {
@@ -436,6 +436,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
             )
         }?;
         m.set_npy();
+        created.keep();
         Ok(m)
     }
 }
