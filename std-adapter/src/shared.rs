@@ -48,9 +48,10 @@
               raw.rs's unchecked slices, argued from the claim protocol"
 )]
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut, Range};
+use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -59,8 +60,9 @@ use mmarray::claim::{Claim, Claims, Mapped, RecoverError, SetupError, Watermarks
 use mmarray::zerocopy::{FromBytes, IntoBytes};
 
 use crate::error::{Error, Result};
-use crate::memmap::raw_err;
+use crate::memmap::{empty_for, errno, io_err, open_file, open_or_create, raw_err};
 use crate::raw::{Access, RawMap};
+use crate::sys;
 
 /// The least alignment of the rows: a cache line, so the first rows do not share one with
 /// the header's counters.
@@ -190,10 +192,9 @@ pub struct RowLog<T> {
     /// The mapping; never remapped, dropped last.
     map: RawMap,
     layout: Layout,
-    /// The file, for error messages; `None` for anonymous logs.
+    /// The file (for error messages, and the sign that `flush` writes something back);
+    /// `None` for anonymous logs.
     path: Option<PathBuf>,
-    /// Whether `flush` has anything to write back.
-    file_backed: bool,
     _rows: PhantomData<T>,
 }
 
@@ -248,7 +249,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     pub fn anonymous(capacity: u64) -> Result<Self> {
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
         let map = RawMap::anonymous(layout.len).map_err(raw_err(None))?;
-        Self::build(map, layout, capacity, Setup::Create, None, false)
+        Self::build(map, layout, capacity, Setup::Create, None)
     }
 
     /// Creates (or empties and overwrites) the file at `path` as a log of `capacity` rows:
@@ -285,20 +286,30 @@ impl<T: Element + Send + Sync> RowLog<T> {
         let path = path.as_ref();
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
         check_align::<T>(layout)?;
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)
-            .map_err(io_err("open", path))?;
         let len = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
-        file.set_len(len).map_err(io_err("ftruncate", path))?;
+        // Like numpy's 'w+', through the same steps as `Memmap`: a new file is removed
+        // again on failure; an old one is grown before it is emptied, so that a size the
+        // file system refuses fails before its contents are gone.
+        let (file, created) = open_or_create(path)?;
+        let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
+        if !st.is_regular {
+            return Err(Error::NotAFile {
+                path: Some(path.to_path_buf()),
+            });
+        }
+        empty_for(file.as_fd(), &st, len, Some(path))?;
+        sys::set_len(&file, len).map_err(errno("ftruncate", Some(path)))?;
+        let st = sys::FileStat { len, ..st };
         // SAFETY: the caller upholds the contract of file-backed logs, which includes the
-        // contract of `map_file`; the file was just sized to `layout.len` bytes.
-        let map = unsafe { RawMap::map_file(&file, 0, layout.len, Access::ReadWrite) }
-            .map_err(raw_err(Some(path)))?;
-        Self::build(map, layout, capacity, Setup::Create, Some(path), true)
+        // contract of `map_file`; the file was just sized to `layout.len` bytes, and `st`
+        // is its status.
+        let map = unsafe {
+            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st)
+        }
+        .map_err(raw_err(Some(path)))?;
+        let log = Self::build(map, layout, capacity, Setup::Create, Some(path))?;
+        created.keep();
+        Ok(log)
     }
 
     /// Joins the log in the file at `path`, which other processes may be writing right now;
@@ -380,28 +391,25 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// The contract of file-backed logs (and for `Setup::Recover`, no other user).
     unsafe fn join(path: &Path, setup: Setup) -> Result<Self> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(io_err("open", path))?;
-        let capacity = peek_capacity(&file, path)?;
+        let file = open_file(path, true)?;
+        let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
+        let capacity = peek_capacity(&file, st.len, path)?;
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
-        check_align::<T>(layout)?;
-        let file_len = file.metadata().map_err(io_err("fstat", path))?.len();
         let needed = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
-        if file_len < needed {
+        if st.len < needed {
             return Err(Error::Truncated {
                 needed,
-                len: file_len,
+                len: st.len,
             });
         }
         // SAFETY: the caller upholds the contract of file-backed logs, which includes the
         // contract of `map_file`; the file holds at least `layout.len` bytes (checked above,
-        // and the contract forbids truncating it).
-        let map = unsafe { RawMap::map_file(&file, 0, layout.len, Access::ReadWrite) }
-            .map_err(raw_err(Some(path)))?;
-        Self::build(map, layout, capacity, setup, Some(path), true)
+        // and the contract forbids truncating it), and `st` is its status.
+        let map = unsafe {
+            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st)
+        }
+        .map_err(raw_err(Some(path)))?;
+        Self::build(map, layout, capacity, setup, Some(path))
     }
 
     /// Sets up the claims header at the start of `map` and wraps both.
@@ -411,7 +419,6 @@ impl<T: Element + Send + Sync> RowLog<T> {
         capacity: u64,
         setup: Setup,
         path: Option<&Path>,
-        file_backed: bool,
     ) -> Result<Self> {
         check_align::<T>(layout)?;
         let row_size = u64::try_from(layout.row_size).map_err(|_| mmarray::Error::Overflow)?;
@@ -446,7 +453,6 @@ impl<T: Element + Send + Sync> RowLog<T> {
             map,
             layout,
             path: path.map(Path::to_path_buf),
-            file_backed,
             _rows: PhantomData,
         })
     }
@@ -685,22 +691,26 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] if `msync(2)` fails (e.g. `EIO`); the durable watermark is then not
-    /// raised.
+    /// [`Error::Io`] if `msync(2)` fails (e.g. `EIO`). If writing the rows back fails, the
+    /// durable watermark is not raised; if writing the header back fails, the rows are
+    /// durable and the watermark says so, but the file's copy of it may lag (a `recover`
+    /// after a crash then keeps fewer rows than it could).
     pub fn flush(&self) -> Result<u64> {
-        if !self.file_backed {
+        if self.path.is_none() {
             return self.claims.flush(|_| Ok(()));
         }
-        let before = self.claims.durable();
         let after = self.claims.flush(|rows| {
             let (start, len) = self.layout.bytes_of(rows).ok_or(mmarray::Error::Overflow)?;
             self.map
                 .flush_range(start, len, true)
                 .map_err(raw_err(self.path.as_deref()))
         })?;
-        if after > before {
-            // The header's durable watermark lags on disk until its page is written back;
-            // write it now so that `recover` after a crash keeps what this flush made durable.
+        if after > 0 {
+            // The header's durable watermark lags on disk until its page is written back.
+            // Write it on every flush that reports rows durable — also when this flush
+            // found nothing new: another flush may have raised the watermark and not yet
+            // written its header page, and our caller must not be told more than the
+            // file would keep after a crash.
             self.map
                 .flush_range(0, Mapped::HEADER_LEN, true)
                 .map_err(raw_err(self.path.as_deref()))?;
@@ -1079,8 +1089,7 @@ fn check_align<T>(layout: Layout) -> Result<()> {
 /// The capacity recorded in the claims header at the start of `file`, after checking the
 /// magic and the byte order (the documented layout of [`Mapped`]; `Mapped::open` validates
 /// the rest once the file is mapped).
-fn peek_capacity(file: &File, path: &Path) -> Result<u64> {
-    let len = file.metadata().map_err(io_err("fstat", path))?.len();
+fn peek_capacity(file: &File, len: u64, path: &Path) -> Result<u64> {
     if len < u64::try_from(Mapped::HEADER_LEN).unwrap_or(u64::MAX) {
         return Err(SetupError::TooShort {
             needed: Mapped::HEADER_LEN,
@@ -1088,26 +1097,23 @@ fn peek_capacity(file: &File, path: &Path) -> Result<u64> {
         }
         .into());
     }
-    let (mut magic, mut mark, mut capacity) = ([0u8; 8], [0u8; 4], [0u8; 8]);
-    file.read_exact_at(&mut magic, 0)
-        .and_then(|()| file.read_exact_at(&mut mark, 12))
-        .and_then(|()| file.read_exact_at(&mut capacity, 16))
-        .map_err(io_err("read", path))?;
-    if magic != MAGIC {
-        return Err(SetupError::BadMagic { found: magic }.into());
+    // magic (0..8), version (8..12), byte-order mark (12..16), capacity (16..24)
+    let mut head = [0u8; 24];
+    file.read_exact_at(&mut head, 0)
+        .map_err(io_err("read", Some(path)))?;
+    let field = |r: core::ops::Range<usize>| &head[r];
+    if field(0..8) != MAGIC {
+        let mut found = [0u8; 8];
+        found.copy_from_slice(field(0..8));
+        return Err(SetupError::BadMagic { found }.into());
     }
-    if u32::from_ne_bytes(mark) == BYTE_ORDER_MARK.swap_bytes() {
+    let mark = u32::from_ne_bytes(field(12..16).try_into().unwrap_or([0; 4]));
+    if mark == BYTE_ORDER_MARK.swap_bytes() {
         return Err(SetupError::ForeignByteOrder.into());
     }
-    Ok(u64::from_ne_bytes(capacity))
-}
-
-fn io_err<'p>(op: &'static str, path: &'p Path) -> impl FnOnce(std::io::Error) -> Error + 'p {
-    move |source| Error::Io {
-        op,
-        path: Some(path.to_path_buf()),
-        source,
-    }
+    Ok(u64::from_ne_bytes(
+        field(16..24).try_into().unwrap_or([0; 8]),
+    ))
 }
 
 /// Compile-time check: one log is shared by reference across threads.
