@@ -190,9 +190,16 @@ impl<'a> Mapped<'a> {
     ) -> Result<Split<'a>, SetupError> {
         let (header, done, rest) = split(bytes, capacity)?;
         check_identity(header, capacity, row_size)?;
-        let tail = header.counters.tail.load(Ordering::Acquire);
-        let committed = header.counters.committed.load(Ordering::Acquire);
+        // Live processes may be claiming, committing and flushing while we look, so the
+        // order of the reads matters: durable before committed (a flush raises durable only
+        // to a committed value it read), then the bitmap, then the tail last. A committed
+        // value or a completion bit seen (Acquire) was published after its rows were claimed,
+        // so the tail read after them covers those rows: the checks below cannot fail
+        // because of a write that raced with them, only because of a damaged header.
         let durable = header.counters.durable.load(Ordering::Acquire);
+        let committed = header.counters.committed.load(Ordering::Acquire);
+        let last_bit = last_set(done);
+        let tail = header.counters.tail.load(Ordering::Acquire);
         if !(durable <= committed && committed <= tail && tail <= capacity) {
             return Err(SetupError::InconsistentCounters {
                 durable,
@@ -201,7 +208,7 @@ impl<'a> Mapped<'a> {
                 capacity,
             });
         }
-        if let Some(row) = first_set_at_or_after(done, tail) {
+        if let Some(row) = last_bit.filter(|&row| row >= tail) {
             return Err(SetupError::StrayCompletion { row, claimed: tail });
         }
         Ok((Self::new(header, done), rest))
@@ -365,20 +372,12 @@ fn check_identity(header: &Header, capacity: u64, row_size: u64) -> Result<(), S
     Ok(())
 }
 
-/// The first row at or after `from` whose bit is set.
-fn first_set_at_or_after(done: &[AtomicU64], from: u64) -> Option<u64> {
-    let first = usize::try_from(from / 64).ok()?;
-    let mut base = from - from % 64;
-    let mut mask = u64::MAX << (from % 64);
-    for word in done.get(first..)? {
-        let bits = word.load(Ordering::Acquire) & mask;
-        if bits != 0 {
-            return base.checked_add(u64::from(bits.trailing_zeros()));
-        }
-        mask = u64::MAX;
-        base = base.checked_add(64)?;
-    }
-    None
+/// The last row whose completion bit is set, if any (`Acquire` loads).
+fn last_set(done: &[AtomicU64]) -> Option<u64> {
+    done.iter().enumerate().rev().find_map(|(i, word)| {
+        let bits = word.load(Ordering::Acquire);
+        (bits != 0).then(|| (i as u64) * 64 + u64::from(63 - bits.leading_zeros()))
+    })
 }
 
 /// Clears every bit from row `from` on (exclusive access).
@@ -628,19 +627,15 @@ mod tests {
     }
 
     #[test]
-    fn first_set_and_clear_from_against_a_model() {
+    fn last_set_and_clear_from_against_a_model() {
         let mut words: Vec<AtomicU64> = [0x8000_0000_0000_0001u64, 0, 0x10]
             .into_iter()
             .map(AtomicU64::new)
             .collect();
-        let model = |from: u64| [0u64, 63, 132].into_iter().find(|&r| r >= from);
-        for from in 0..=192 {
-            assert_eq!(
-                first_set_at_or_after(&words, from),
-                model(from),
-                "from {from}"
-            );
-        }
+        assert_eq!(last_set(&words), Some(132));
+        assert_eq!(last_set(&words[..2]), Some(63));
+        assert_eq!(last_set(&words[1..2]), None);
+        assert_eq!(last_set(&[]), None);
         clear_from(&mut words, 63);
         let bits: Vec<u64> = words.iter_mut().map(|w| *w.get_mut()).collect();
         assert_eq!(bits, [1, 0, 0]);

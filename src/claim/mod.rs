@@ -24,18 +24,23 @@
 //!    used because a failing claim would push the tail past the capacity, stranding the rows
 //!    before it (the watermark could then never reach the end) and eventually overflowing.
 //! 2. **A claim's rows stay unreadable until it ends.** The committed watermark only passes a
-//!    row once the row's completion bit is set, and only ending a [`Claim`] sets its bits:
-//!    [`Claim::commit`] or [`Claim::abandon`], both by value, on a token only [`Claims::claim`]
+//!    row once the row is complete — its completion bit is set, or (the fast path below) it
+//!    belongs to the claim whose commit moves the watermark — and only ending a [`Claim`] does
+//!    either: [`Claim::commit`] or [`Claim::abandon`], both by value, on a token only [`Claims::claim`]
 //!    makes, which is neither `Clone` nor `Copy` and borrows the [`Claims`] it came from. So a
 //!    safe caller cannot commit twice, commit rows it did not claim, or commit into another
 //!    array. The recovery calls that set bits for someone else take `&mut Claims`, proving no
 //!    token of this process is alive.
-//! 3. **Committed rows are never written again.** No wrap; rows are claimed once.
+//! 3. **Committed rows are never written again.** No wrap. A row is handed out again only
+//!    after [`Claim::give_back`] (the claim still ended at the tail, so nobody committed or
+//!    read those rows) or a rewind with no writer about ([`Claims::truncate`],
+//!    [`Mapped::recover`]).
 //!
 //! # Commits out of order
 //!
-//! Completion is a bitmap, one bit per row, provided by the [`Store`]. Committing sets the
-//! claim's bits and then runs the *advance loop*: starting at the committed watermark, scan the
+//! Completion is a bitmap, one bit per row, provided by the [`Store`]; bits below the committed
+//! watermark carry no meaning (the fast path never sets them). Committing above the watermark
+//! sets the claim's bits and then runs the *advance loop*: starting at the committed watermark, scan the
 //! run of set bits and raise the watermark to its end with `fetch_max`; repeat from the new
 //! watermark until the bit at the watermark is clear. The watermark therefore never passes a
 //! clear bit (a *hole*): a value `w` is written to `committed` only by a committer that saw every

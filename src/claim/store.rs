@@ -23,7 +23,8 @@ use core::fmt;
     derive(zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::KnownLayout)
 )]
 pub struct Counters {
-    /// Rows handed out to writers (`claimed`); only grows, by compare-exchange, up to capacity.
+    /// Rows handed out to writers (`claimed`); moves by compare-exchange, up to capacity, and
+    /// back only by a give-back of the last claim or a rewind (`truncate`, `recover`).
     pub tail: AtomicU64,
     /// Rows visible to readers: the longest prefix of complete rows (or less).
     pub committed: AtomicU64,
@@ -57,7 +58,8 @@ impl Counters {
 pub struct Parts<'s> {
     /// The counters.
     pub counters: &'s Counters,
-    /// One bit per row: set when the row is complete. At least `capacity` bits long.
+    /// One bit per row, set when a row above the committed watermark is complete (below it,
+    /// bits carry no meaning). At least `capacity` bits long.
     pub done: &'s [AtomicU64],
     /// Rows the array holds; never changes.
     pub capacity: u64,
