@@ -10,7 +10,7 @@
 use core::fmt::{self, Write};
 
 use super::Error;
-use super::lex::{Cursor, Encoding, IntLit, MAX_DEPTH, Name, Small};
+use super::lex::{Cursor, Encoding, IntLit, MAX_DEPTH, MAX_RECORD_DEPTH, Name, Small};
 use crate::element::{ByteOrder, Dtype, Kind, Record, Scalar, TimeUnit, TypeDescr};
 use crate::layout::MAX_DIMS;
 
@@ -464,7 +464,7 @@ impl<'a> Iterator for Fields<'a> {
 
 /// Parses a descr value at the cursor (a type string or a field list), validating it fully.
 pub(crate) fn parse_descr<'a>(cur: &mut Cursor<'a>, depth: usize) -> Result<Descr<'a>, Error> {
-    if depth > MAX_DEPTH {
+    if depth > MAX_RECORD_DEPTH {
         return Err(Error::InvalidDescr {
             at: cur.pos,
             reason: "records are nested too deeply",

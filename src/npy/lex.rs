@@ -11,8 +11,19 @@ use core::fmt;
 
 use super::Error;
 
-/// Nesting deeper than this is refused (Python's own parser stops near 200).
+/// Nesting deeper than this is refused when skipping values (Python's own parser
+/// stops near 200); skipping uses small stack frames.
 pub(crate) const MAX_DEPTH: usize = 32;
+
+/// Nested records deeper than this are refused: each level of record parsing takes
+/// a few KiB of stack, and the parser must stay usable on small stacks (64 KiB is
+/// tested). numpy writes nesting only as deep as the dtype is.
+pub(crate) const MAX_RECORD_DEPTH: usize = 8;
+
+/// Parenthesised values (shapes, bools) nested deeper than this, counted from the
+/// top of the header and through any records around them, are refused: numpy never
+/// writes a nested parenthesis in a shape, and each level takes about 2 KiB of stack.
+pub(crate) const MAX_SMALL_DEPTH: usize = MAX_RECORD_DEPTH + 4;
 
 /// Text encoding of a header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -582,7 +593,7 @@ impl<'a> Cursor<'a> {
     /// Parses an int, a bool or a tuple of ints (with parentheses around any of them);
     /// anything else is syntax-checked and reported as `Small::Other`.
     pub(crate) fn small(&mut self, depth: usize) -> Result<Small, Error> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_SMALL_DEPTH {
             return Err(self.err("less deeply nested brackets"));
         }
         self.skip_ws();
