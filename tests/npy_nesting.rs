@@ -9,7 +9,7 @@ const STACK: usize = if cfg!(debug_assertions) { 256 } else { 64 } * 1024;
 /// A v1.0 `.npy` preamble plus `text` padded to a multiple of 64 with a newline.
 fn header(text: &str) -> Vec<u8> {
     let mut t = text.as_bytes().to_vec();
-    while (10 + t.len() + 1) % 64 != 0 {
+    while !(10 + t.len() + 1).is_multiple_of(64) {
         t.push(b' ');
     }
     t.push(b'\n');
