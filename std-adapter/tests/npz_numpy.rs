@@ -84,6 +84,11 @@ fn savez_members_map_to_the_values_numpy_loads() {
     // The directory: every member, stored, with its header and data where Python says.
     let names: Vec<&str> = archive.members().map(|m| m.name()).collect();
     assert_eq!(names, ["a", "b", "c", "d", "e", "f", "g", "s"]);
+    assert_eq!(
+        offsets.len(),
+        names.len(),
+        "python reported every member's offset"
+    );
     for (name, data_at) in &offsets {
         let m = archive.member(name).unwrap();
         assert_eq!(m.file_name(), format!("{name}.npy"));
@@ -138,6 +143,7 @@ fn savez_members_map_to_the_values_numpy_loads() {
 
     // SAFETY: as above.
     let e = unsafe { archive.map_read::<Point, Ix1>("e") }.unwrap();
+    assert_eq!(e.len(), 4);
     for (k, p) in e.as_slice().iter().enumerate() {
         assert_eq!((p.x.get(), p.y.get()), (k as f32 * 0.5, -(k as i32)));
     }

@@ -257,6 +257,12 @@ fn reprs_equal_numpys() {
     let out = numpy::run(&py, &script);
     let theirs: Vec<&str> = out.split("\n\u{0}\n").collect();
     let mut failures = 0;
+    // The output ends with a separator: one more piece than cases.
+    assert_eq!(
+        theirs.len(),
+        ours.len() + 1,
+        "numpy printed a different number of arrays"
+    );
     for (k, (a, b)) in ours.iter().zip(&theirs).enumerate() {
         if a != b {
             failures += 1;
@@ -360,6 +366,11 @@ fn memmap_display_equals_numpys_repr() {
     case("<f8", &[0], vec![], &|p| open::<f64>(p, &[0]).to_string());
     let out = numpy::run(&py, &script);
     let theirs: Vec<&str> = out.split("\n\u{0}\n").collect();
+    assert_eq!(
+        theirs.len(),
+        ours.len() + 1,
+        "numpy printed a different number of arrays"
+    );
     for (k, a) in ours.iter().enumerate() {
         assert_eq!(a, theirs[k], "case {k}");
     }
