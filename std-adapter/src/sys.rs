@@ -154,22 +154,6 @@ pub(crate) fn stat<Fd: AsFd>(file: Fd) -> Result<FileStat> {
     })
 }
 
-/// The length of an open file in bytes (`fstat(2)`, `st_size`).
-///
-/// # Errors
-///
-/// As [`stat`].
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "for the adapter's open/create, which builds on this layer"
-    )
-)]
-pub(crate) fn file_len<Fd: AsFd>(file: Fd) -> Result<u64> {
-    stat(file).map(|st| st.len)
-}
-
 /// Whether an open file description can back a shared writable mapping: it must be open
 /// for reading and writing (`O_RDWR`, via `fcntl(2)` `F_GETFL`). A write-only descriptor
 /// is refused too, since `mmap(2)` needs read access (`EACCES` otherwise).
@@ -345,28 +329,6 @@ pub(crate) unsafe fn remap(
     NonNull::new(new.cast::<u8>()).ok_or(Errno::NOMEM)
 }
 
-/// Creates an anonymous in-memory file with close-on-exec set (`memfd_create(2)`).
-///
-/// The file starts empty; give it a length with [`set_len`] and map it with [`map_file`] to
-/// get memory that other mappings (e.g. in a forked child, or of the same descriptor) share.
-/// `name` is shown in `/proc/self/fd` only and need not be unique.
-///
-/// # Errors
-///
-/// The `memfd_create` error, e.g. [`Errno::INVAL`] if `name` is longer than 249 bytes or
-/// contains a NUL byte, [`Errno::MFILE`] if the process has too many open files.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "for the adapter's open/create, which builds on this layer"
-    )
-)]
-pub(crate) fn memfd(name: &str) -> Result<rustix::fd::OwnedFd> {
-    rustix::fs::memfd_create(name, rustix::fs::MemfdFlags::CLOEXEC)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,7 +352,7 @@ mod tests {
         let st = stat(&file).unwrap();
         assert_eq!(st.len, 1234);
         assert!(st.is_regular);
-        assert_eq!(file_len(&file).unwrap(), 1234);
+        assert_eq!(stat(&file).unwrap().len, 1234);
 
         let clone = file.try_clone().unwrap();
         assert_eq!(stat(&clone).unwrap().id, st.id, "a dup is the same file");
@@ -406,7 +368,7 @@ mod tests {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         file.write_all(b"abc").unwrap();
         set_len(file.as_file(), 10_000).unwrap();
-        assert_eq!(file_len(file.as_file()).unwrap(), 10_000);
+        assert_eq!(stat(file.as_file()).unwrap().len, 10_000);
         let bytes = std::fs::read(file.path()).unwrap();
         assert_eq!(bytes.len(), 10_000);
         assert_eq!(&bytes[..3], b"abc");
@@ -482,26 +444,5 @@ mod tests {
         assert!(bytes[page..].iter().all(|&b| b == 0));
         // SAFETY: the whole mapping is ours and the slice above is no longer used.
         unsafe { unmap(grown, nz(4 * page)) }.unwrap();
-    }
-
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
-    #[test]
-    fn memfd_maps_are_shared_between_mappings() {
-        let page = page_size();
-        let fd = memfd("mmarray-sys-test").unwrap();
-        assert_eq!(file_len(&fd).unwrap(), 0);
-        set_len(&fd, u64::try_from(page).unwrap()).unwrap();
-        let a = map_file(&fd, 0, nz(page), Access::ReadWrite).unwrap();
-        let b = map_file(&fd, 0, nz(page), Access::ReadOnly).unwrap();
-        // SAFETY: `a` is ours, writable, `page` bytes long; nothing else accesses it now.
-        let written = unsafe { core::slice::from_raw_parts_mut(a.as_ptr(), page) };
-        written[17] = 42;
-        // SAFETY: `b` is ours, readable, `page` bytes long; no writer is active now.
-        let seen = unsafe { core::slice::from_raw_parts(b.as_ptr(), page) }[17];
-        assert_eq!(seen, 42);
-        // SAFETY: both whole mappings are ours and no slice into them is alive.
-        unsafe { unmap(a, nz(page)) }.unwrap();
-        // SAFETY: as above.
-        unsafe { unmap(b, nz(page)) }.unwrap();
     }
 }
