@@ -174,6 +174,12 @@ pub enum SetupError {
     },
     /// The header was written on a machine of the other byte order.
     ForeignByteOrder,
+    /// The byte-order mark is neither this machine's nor the other order's: the header
+    /// is damaged.
+    DamagedByteOrderMark {
+        /// The mark found.
+        found: u32,
+    },
     /// The header's capacity is not the expected one.
     CapacityMismatch {
         /// The capacity the caller expected.
@@ -241,6 +247,11 @@ impl fmt::Display for SetupError {
             Self::UnsupportedVersion { found, supported } => write!(
                 f,
                 "the claim header has layout version {found}; this crate reads version {supported}"
+            ),
+            Self::DamagedByteOrderMark { found } => write!(
+                f,
+                "the claim header's byte-order mark is {found:#010x}, not 0x01020304 in either \
+                 byte order: the header is damaged; recreate the file"
             ),
             Self::ForeignByteOrder => f.write_str(
                 "the claim header was written on a machine of the other byte order; \

@@ -341,20 +341,18 @@ fn check_identity(header: &Header, capacity: u64, row_size: u64) -> Result<(), S
             found: header.magic,
         });
     }
-    if header.byte_order != BYTE_ORDER_MARK {
-        return Err(if header.byte_order == BYTE_ORDER_MARK.swap_bytes() {
-            SetupError::ForeignByteOrder
-        } else {
-            SetupError::UnsupportedVersion {
-                found: header.version,
-                supported: VERSION,
-            }
-        });
+    if header.byte_order == BYTE_ORDER_MARK.swap_bytes() {
+        return Err(SetupError::ForeignByteOrder);
     }
     if header.version != VERSION {
         return Err(SetupError::UnsupportedVersion {
             found: header.version,
             supported: VERSION,
+        });
+    }
+    if header.byte_order != BYTE_ORDER_MARK {
+        return Err(SetupError::DamagedByteOrderMark {
+            found: header.byte_order,
         });
     }
     if header.capacity != capacity {
@@ -557,6 +555,12 @@ mod tests {
         assert_eq!(
             Mapped::open(bytes(&mut buf), 10, 4).err(),
             Some(SetupError::ForeignByteOrder)
+        );
+        let mut buf = fresh();
+        put(&mut buf, 12, &0x0102_0305u32.to_ne_bytes());
+        assert_eq!(
+            Mapped::open(bytes(&mut buf), 10, 4).err(),
+            Some(SetupError::DamagedByteOrderMark { found: 0x0102_0305 })
         );
         let mut buf = fresh();
         assert_eq!(
