@@ -259,10 +259,7 @@ impl<'a> Header<'a> {
             let Some(header_len) = hlen.checked_add(pad) else {
                 continue;
             };
-            let fits = match version {
-                Version::V1_0 => header_len <= usize::from(u16::MAX),
-                _ => u32::try_from(header_len).is_ok(),
-            };
+            let fits = header_len <= version.max_header_len();
             if let (true, Some(total)) = (fits, pre.checked_add(header_len)) {
                 return Ok(Layout {
                     version,

@@ -412,13 +412,10 @@ impl<'a> Cursor<'a> {
                     if raw {
                         // In raw strings a backslash still protects the next character from
                         // ending the literal, and both characters are kept.
-                        let Some((n, nw)) = next_char(&self.text[self.pos + 1..], self.enc) else {
+                        // Any next character, a line end included, is kept with it.
+                        let Some((_, nw)) = next_char(&self.text[self.pos + 1..], self.enc) else {
                             return Err(self.err("the closing quote of the string"));
                         };
-                        if n == '\n' || n == '\r' {
-                            self.pos += 1 + nw;
-                            continue;
-                        }
                         self.pos += 1 + nw;
                         continue;
                     }
