@@ -151,30 +151,41 @@ fn read_full_at(file: &File, buf: &mut [u8], mut at: u64) -> std::io::Result<usi
     Ok(done)
 }
 
-/// Parses, checks the element type and the rank, and checks the data is all there.
-fn check_file<T: Dtype, D: Dimension>(
+/// Reads and checks the `.npy` header that starts at byte `at` of `file` (0, or
+/// a member's start in an `.npz` archive) for mapping as `T` with a `D` shape:
+/// the descr, the rank, and that the `avail` bytes from `at` hold all the data.
+/// Returns the shape, the order and the header's length.
+pub(crate) fn check_header<T: Dtype, D: Dimension>(
     file: &File,
     path: &Path,
+    at: u64,
+    avail: u64,
     max_len: usize,
-) -> Result<(D, Order, u64, sys::FileStat)> {
-    let bytes = read_header(file, path, 0, u64::MAX, max_len)?;
-    let (header, offset) = Header::parse_with_max_len(&bytes, max_len)?;
+) -> Result<(D, Order, u64)> {
+    let bytes = read_header(file, path, at, avail, max_len)?;
+    let (header, hlen) = Header::parse_with_max_len(&bytes, max_len)?;
     header.check::<T>()?;
     let shape = D::from_dims(header.shape())?;
     let data_len = header.data_len()? as u64;
-    let st = sys::stat(file).map_err(|e| Error::Io {
-        op: "fstat",
-        path: Some(path.to_path_buf()),
-        source: e.into(),
-    })?;
-    let have = st.len.saturating_sub(offset as u64);
+    let have = avail.saturating_sub(hlen as u64);
     if have < data_len {
         return Err(Error::Truncated {
             needed: data_len,
             len: have,
         });
     }
-    Ok((shape, header.order(), offset as u64, st))
+    Ok((shape, header.order(), hlen as u64))
+}
+
+/// [`check_header`] for a whole `.npy` file, with the file's status.
+fn check_file<T: Dtype, D: Dimension>(
+    file: &File,
+    path: &Path,
+    max_len: usize,
+) -> Result<(D, Order, u64, sys::FileStat)> {
+    let st = sys::stat(file).map_err(errno("fstat", Some(path)))?;
+    let (shape, order, offset) = check_header::<T, D>(file, path, 0, st.len, max_len)?;
+    Ok((shape, order, offset, st))
 }
 
 /// Reads a `.npy` file's header without mapping anything.

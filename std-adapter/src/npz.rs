@@ -32,15 +32,15 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use mmarray::npy::{DEFAULT_MAX_HEADER_LEN, Header};
+use mmarray::npy::DEFAULT_MAX_HEADER_LEN;
 use mmarray::{Dimension, Dtype};
 use zip::CompressionMethod;
 use zip::result::ZipError;
 
 use crate::error::{Error, Result};
-use crate::memmap::{Memmap, Source};
+use crate::memmap::{Memmap, Source, open_file};
 use crate::mode::{Access, CopyOnWrite, Mode, ReadOnly};
-use crate::npy::{Info, parse_info, read_header};
+use crate::npy::{Info, check_header, parse_info, read_header};
 
 /// One member of an archive, as its zip directory describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,16 +183,7 @@ impl Archive {
     /// can read. Compressed members are listed here and refused when mapped.
     pub fn open(path: impl AsRef<Path>) -> Result<Archive> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::IsADirectory => Error::NotAFile {
-                path: Some(path.to_path_buf()),
-            },
-            _ => Error::Io {
-                op: "open",
-                path: Some(path.to_path_buf()),
-                source: e,
-            },
-        })?;
+        let file = open_file(path, false)?;
         let zip_err = |e: ZipError| match e {
             ZipError::Io(source) => Error::Io {
                 op: "read zip directory",
@@ -341,22 +332,9 @@ impl Archive {
         mode: Mode,
     ) -> Result<Memmap<T, D, A>> {
         let m = self.find(name)?;
-        let bytes = self.header_bytes(m)?;
-        let (header, hlen) = Header::parse_with_max_len(&bytes, self.max_header_len)?;
-        header.check::<T>()?;
-        let shape = D::from_dims(header.shape())?;
-        let data_len = header.data_len()? as u64;
-        let have = m.len.saturating_sub(hlen as u64);
-        if have < data_len {
-            return Err(Error::Truncated {
-                needed: data_len,
-                len: have,
-            });
-        }
-        let offset = m
-            .offset
-            .checked_add(hlen as u64)
-            .ok_or(mmarray::Error::Overflow)?;
+        let (shape, order, hlen) =
+            check_header::<T, D>(&self.file, &self.path, m.offset, m.len, self.max_header_len)?;
+        let offset = m.offset.checked_add(hlen).ok_or(mmarray::Error::Overflow)?;
         let file = self.file.try_clone().map_err(|e| Error::Io {
             op: "dup",
             path: Some(self.path.clone()),
@@ -370,7 +348,7 @@ impl Archive {
                 mode,
                 offset,
                 Some(&shape),
-                header.order(),
+                order,
             )
         }
     }
