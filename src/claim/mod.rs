@@ -422,7 +422,14 @@ impl<S: Store> Claims<S> {
     fn complete(&self, start: u64, end: u64) -> u64 {
         let parts = self.parts();
         let committed = &parts.counters.committed;
-        if start < end
+        if start == end {
+            // No rows, no bits: nothing for anyone to wait on.
+            return committed.load(Acquire);
+        }
+        // The load only decides whether to try: a claim above the watermark skips a
+        // compare-exchange that would fail (an RMW on the hottest cache line). The
+        // exchange, not the load, is what publishes and synchronises.
+        if committed.load(Relaxed) == start
             && committed
                 .compare_exchange(start, end, AcqRel, Acquire)
                 .is_ok()
