@@ -439,7 +439,11 @@ impl<T: Element + Send + Sync> RowLog<T> {
         //    only with atomic operations, which this process also reads and writes only
         //    atomically, through the `Mapped` store. That is the shared-memory use the
         //    core's `Mapped::open` is made for ("how a process joins a file that other live
-        //    processes are writing").
+        //    processes are writing"). A known gap: the `&mut [u8]` (and the `&mut` header
+        //    `Mapped::open` validates through) promises a uniqueness that other processes'
+        //    atomic writes do not honour. Closing it needs a shared-access opener in the
+        //    core (zerocopy cannot make `&[AtomicU64]` from `&[u8]`: atomics are not
+        //    `Immutable`); until then this rests on every access to these bytes being atomic.
         let region = unsafe { map.slice_mut_unchecked(0, layout.region) }
             .map_err(raw_err(path))?
             .ok_or(Error::ReadOnly)?;
