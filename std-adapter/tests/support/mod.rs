@@ -1,12 +1,44 @@
-//! Helpers shared by the `memmap_*` integration tests: files with recognisable
-//! bytes, snapshots of a file's bytes and length, and element decoding.
-#![allow(dead_code, reason = "each test file uses a different subset")]
+//! Helpers shared by every adapter test binary (`maps`, `npy`, `npz`, `row_log`), each of
+//! which includes this module with `#[path = "../support/mod.rs"] mod support;`:
+//! opening a test's own files ([`private!`]), files with recognisable bytes ([`patterned_file`]),
+//! hand-made `.npy` files ([`npy_file`]), snapshots of a file, element decoding, running real
+//! numpy ([`numpy`]) and the self-checking row of the row-log tests ([`rows`]).
+#![allow(
+    dead_code,
+    unused_imports,
+    reason = "each test binary uses a different subset"
+)]
+
+pub mod numpy;
+pub mod rows;
 
 use std::path::{Path, PathBuf};
 
+/// Evaluates `$open` — one call that opens, creates or maps a file the test made in its
+/// own temporary directory (`Options::open_*`/`create`/`map_*`, `npy::open_*`/`create`,
+/// `Archive::map_*`, `RowLog::create`/`open`/`recover`) — as `unsafe`, with the safety
+/// argument below stated once for every test.
+///
+/// Use it for nothing else: a call with another contract (`RowLog::force_complete`, a device
+/// file, a file shared with child processes, two maps that overlap) keeps its own `unsafe`
+/// block and its own `// SAFETY:` argument.
+macro_rules! private {
+    ($open:expr) => {{
+        // SAFETY: the file lives in a `tempfile` directory the test created (or is a path in
+        // it that does not exist), so no other process or test knows the path. The test never
+        // truncates the file while a map of it is alive, and changes its bytes only through
+        // the maps it opened (a row log's file only through row logs of the same type) or,
+        // between accesses to a map, through another map or `std::fs`: no reference into a
+        // map is alive while the bytes under it change. That is the contract of every
+        // file-backed constructor (`Memmap`'s and `RowLog`'s "safety contract").
+        unsafe { $open }
+    }};
+}
+pub(crate) use private;
+
 /// The system page size.
 pub fn page() -> usize {
-    mmarray_std::raw::page_size()
+    rustix::param::page_size()
 }
 
 /// Bytes that differ from their neighbours and from zero fill (never 0), so
@@ -17,11 +49,40 @@ pub fn pattern(len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// Writes `len` bytes of [`pattern`] to `a.dat` inside `dir`; returns the path and the bytes.
+pub fn patterned_file(dir: &Path, len: usize) -> (PathBuf, Vec<u8>) {
+    let bytes = pattern(len);
+    let path = file_with(dir, "a.dat", &bytes);
+    (path, bytes)
+}
+
 /// Writes `bytes` to `name` inside `dir` and returns the path.
 pub fn file_with(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path
+}
+
+/// A hand-made `.npy` file: format `major`.0 with header text `text`, padded as numpy pads
+/// it (spaces, then a newline, to a multiple of 64 bytes), followed by 64 bytes of data.
+/// Written independently of the library's own header code, so it can be malformed at will.
+pub fn npy_file(major: u8, text: &[u8]) -> Vec<u8> {
+    let pre = if major == 1 { 10 } else { 12 };
+    let mut t = text.to_vec();
+    while !(pre + t.len() + 1).is_multiple_of(64) {
+        t.push(b' ');
+    }
+    t.push(b'\n');
+    let mut f = b"\x93NUMPY".to_vec();
+    f.extend([major, 0]);
+    if major == 1 {
+        f.extend(u16::try_from(t.len()).unwrap().to_le_bytes());
+    } else {
+        f.extend(u32::try_from(t.len()).unwrap().to_le_bytes());
+    }
+    f.extend(t);
+    f.extend([0u8; 64]);
+    f
 }
 
 /// `n` as a `u64` (lengths in tests are small).
