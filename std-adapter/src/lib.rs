@@ -10,7 +10,7 @@ pub mod npy;
 pub mod npz;
 pub mod raw;
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
-mod shared;
+mod row_log;
 mod sys;
 
 pub use error::{Error, Result};
@@ -18,7 +18,7 @@ pub use memmap::{Memmap, Options, create, open_copy_on_write, open_read, open_re
 pub use mode::{Access, CopyOnWrite, Dynamic, MODE_NAMES, Mode, ReadOnly, ReadWrite, Writable};
 pub use raw::Advice;
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
-pub use shared::{RowLog, RowsMut, Writer};
+pub use row_log::{RowLog, RowsMut, Writer};
 
 /// The no_std core, re-exported: views, layouts, `.npy` headers.
 pub use mmarray;
