@@ -3,12 +3,13 @@
 #![deny(unsafe_code)]
 
 mod error;
+mod fs;
 mod memmap;
 mod mode;
 pub mod npy;
 #[cfg(feature = "npz")]
 pub mod npz;
-pub mod raw;
+mod raw;
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
 mod row_log;
 mod sys;
@@ -16,9 +17,9 @@ mod sys;
 pub use error::{Error, Result};
 pub use memmap::{Memmap, Options, create, open_copy_on_write, open_read, open_read_write};
 pub use mode::{Access, CopyOnWrite, Dynamic, MODE_NAMES, Mode, ReadOnly, ReadWrite, Writable};
-pub use raw::Advice;
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
 pub use row_log::{RowLog, RowsMut, Writer};
+pub use sys::Advice;
 
 /// The no_std core, re-exported: views, layouts, `.npy` headers.
 pub use mmarray;

@@ -21,7 +21,8 @@ use mmarray::npy::{DEFAULT_MAX_HEADER_LEN, Descr, Header, MAGIC, Version};
 use mmarray::{Dimension, Dtype, IxDyn, Order};
 
 use crate::error::{Error, Result};
-use crate::memmap::{Memmap, Source, empty_for, errno, io_err, open_file, open_or_create};
+use crate::fs::{empty_for, errno, io_err, open_file, open_or_create};
+use crate::memmap::{Memmap, Source};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite};
 use crate::sys;
 

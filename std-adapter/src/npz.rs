@@ -38,7 +38,8 @@ use zip::CompressionMethod;
 use zip::result::ZipError;
 
 use crate::error::{Error, Result};
-use crate::memmap::{Memmap, Source, open_file};
+use crate::fs::open_file;
+use crate::memmap::{Memmap, Source};
 use crate::mode::{Access, CopyOnWrite, Mode, ReadOnly};
 use crate::npy::{Info, check_header, parse_info, read_header};
 

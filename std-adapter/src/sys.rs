@@ -2,7 +2,7 @@
 //!
 //! This is the only module of the crate that names rustix. Each wrapper makes one system
 //! call, cites its man page, and returns [`rustix::io::Result`]. The wrappers hand out raw
-//! pointers only; turning a mapping into slices is the job of [`crate::raw`].
+//! pointers only; turning a mapping into slices is the job of `raw`.
 //!
 //! # Which wrappers are `unsafe`, and why
 //!
@@ -47,16 +47,6 @@ pub enum Access {
 
 impl Access {
     /// Whether memory mapped with this access may be written.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use mmarray_std::raw::Access;
-    ///
-    /// assert!(!Access::ReadOnly.is_writable());
-    /// assert!(Access::ReadWrite.is_writable());
-    /// assert!(Access::CopyOnWrite.is_writable());
-    /// ```
     #[must_use]
     pub const fn is_writable(self) -> bool {
         match self {

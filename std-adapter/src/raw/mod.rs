@@ -40,13 +40,6 @@ const MAP_MAX: usize = isize::MAX.unsigned_abs();
 /// The size of a memory page in bytes, the granularity of mappings, flushes and advice.
 ///
 /// Always a power of two (4096 on most systems).
-///
-/// # Examples
-///
-/// ```
-/// let page = mmarray_std::raw::page_size();
-/// assert!(page.is_power_of_two());
-/// ```
 #[must_use]
 pub fn page_size() -> usize {
     sys::page_size()
@@ -263,22 +256,10 @@ enum Origin {
 ///
 /// A map is made from a file region ([`RawMap::map_file`], `unsafe`) or from anonymous
 /// memory ([`RawMap::anonymous`], safe). It hands out the region as `&[u8]`, as `&mut [u8]`
-/// when its [`Access`] is writable, or as raw pointers; it flushes ([`RawMap::flush`]),
+/// when its [`Access`] is writable, or as unchecked slices of parts of it; it flushes ([`RawMap::flush`]),
 /// advises ([`RawMap::advise`]) and grows ([`RawMap::remap`]); dropping it unmaps.
 ///
 /// An empty region owns no mapping at all: `mmap(2)` cannot map zero bytes.
-///
-/// # Examples
-///
-/// ```
-/// use mmarray_std::raw::RawMap;
-///
-/// let mut map = RawMap::anonymous(10)?;
-/// assert_eq!(map.as_bytes(), &[0; 10]);
-/// map.as_bytes_mut().unwrap()[3] = 7;
-/// assert_eq!(map.as_bytes()[3], 7);
-/// # Ok::<(), mmarray_std::raw::Error>(())
-/// ```
 #[derive(Debug)]
 pub struct RawMap {
     /// The mapping's first byte (page-aligned), or dangling when nothing is mapped.
@@ -301,9 +282,9 @@ pub struct RawMap {
 unsafe impl Send for RawMap {}
 
 // SAFETY: through `&RawMap` the safe API only reads the region (`as_bytes`), makes
-// syscalls that do not change the bytes (`msync`, non-destructive `madvise`), or returns raw
-// pointers or unchecked slices (`slice_unchecked`, `slice_mut_unchecked`), which need
-// `unsafe` code to use and whose callers promise that no two accesses conflict. Every change
+// syscalls that do not change the bytes (`msync`, non-destructive `madvise`), or returns
+// unchecked slices (`slice_unchecked`, `slice_mut_unchecked`), which need `unsafe` code to
+// use and whose callers promise that no two accesses conflict. Every change
 // of the bytes or the mapping made by the safe API takes `&mut self`, which is exclusive.
 unsafe impl Sync for RawMap {}
 
@@ -317,20 +298,6 @@ impl RawMap {
     ///
     /// The file must be open for reading, and for writing too if `access` is
     /// [`Access::ReadWrite`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::Write;
-    /// use mmarray_std::raw::{Access, RawMap};
-    ///
-    /// let mut file = tempfile::tempfile()?;
-    /// file.write_all(b"hello, mapped world")?;
-    /// // SAFETY: the file is private to this example; nothing else writes or truncates it.
-    /// let map = unsafe { RawMap::map_file(&file, 7, 6, Access::ReadOnly)? };
-    /// assert_eq!(map.as_bytes(), b"mapped");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     ///
     /// # Errors
     ///
@@ -405,23 +372,23 @@ impl RawMap {
         })
     }
 
+    /// A map of zero bytes: owns no mapping, makes no system call (invariant 1).
+    pub(crate) fn empty() -> Self {
+        Self {
+            base: NonNull::dangling(),
+            map_len: 0,
+            head: 0,
+            len: 0,
+            access: Access::CopyOnWrite,
+            origin: Origin::Anonymous,
+        }
+    }
+
     /// Maps `len` bytes of zero-filled, private, writable memory.
     ///
     /// Safe because no file and no other process can reach the memory. A region of zero
     /// bytes makes no mapping. The access is [`Access::CopyOnWrite`]: writable, and private
     /// to this map.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use mmarray_std::raw::{Access, RawMap};
-    ///
-    /// let map = RawMap::anonymous(4096)?;
-    /// assert_eq!(map.len(), 4096);
-    /// assert_eq!(map.access(), Access::CopyOnWrite);
-    /// assert!(map.as_bytes().iter().all(|&b| b == 0));
-    /// # Ok::<(), mmarray_std::raw::Error>(())
-    /// ```
     ///
     /// # Errors
     ///
@@ -481,14 +448,6 @@ impl RawMap {
     }
 
     /// The region as bytes.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let map = mmarray_std::raw::RawMap::anonymous(3)?;
-    /// assert_eq!(map.as_bytes(), &[0, 0, 0]);
-    /// # Ok::<(), mmarray_std::raw::Error>(())
-    /// ```
     #[must_use]
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
@@ -501,9 +460,9 @@ impl RawMap {
         //   kernel zero-fills anything past the end of a file within its last page);
         // - `len <= isize::MAX`: invariant 3;
         // - not mutated while the slice lives: this map changes the bytes only through
-        //   `&mut self`, which the borrow of `self` excludes; raw-pointer writers
-        //   (`as_mut_ptr`) and callers of `slice_mut_unchecked` promise in their own
-        //   `unsafe` code not to overlap live slices;
+        //   `&mut self`, which the borrow of `self` excludes; callers of
+        //   `slice_mut_unchecked` promise in their own `unsafe` code not to overlap live
+        //   slices;
         //   other writers of a file are excluded by the contract of `map_file`, and nothing
         //   else can reach anonymous memory; truncation (SIGBUS) is excluded by `map_file`.
         unsafe { slice::from_raw_parts(self.region().as_ptr(), self.len) }
@@ -513,15 +472,6 @@ impl RawMap {
     ///
     /// With [`Access::ReadWrite`] the writes reach the file (see [`RawMap::flush`] for
     /// when they are durable); with [`Access::CopyOnWrite`] they stay in this map.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut map = mmarray_std::raw::RawMap::anonymous(2)?;
-    /// map.as_bytes_mut().unwrap().copy_from_slice(&[1, 2]);
-    /// assert_eq!(map.as_bytes(), &[1, 2]);
-    /// # Ok::<(), mmarray_std::raw::Error>(())
-    /// ```
     #[must_use]
     #[inline]
     pub fn as_bytes_mut(&mut self) -> Option<&mut [u8]> {
@@ -538,47 +488,11 @@ impl RawMap {
         Some(unsafe { slice::from_raw_parts_mut(self.region().as_ptr(), self.len) })
     }
 
-    /// A pointer to the region's first byte, valid for reads of [`RawMap::len`] bytes
-    /// while the map is alive and not remapped. Dangling (non-null, aligned to a page) if
-    /// the region is empty.
-    ///
-    /// Reading through it is `unsafe`; it must not overlap a live `&mut [u8]` from
-    /// [`RawMap::as_bytes_mut`].
-    #[must_use]
-    pub fn as_ptr(&self) -> *const u8 {
-        self.region().as_ptr()
-    }
-
-    /// A pointer to the region's first byte that may be written through, or `None` if the
-    /// map is [`Access::ReadOnly`].
-    ///
-    /// Valid for reads and writes of [`RawMap::len`] bytes while the map is alive and not
-    /// remapped (which takes `&mut self`). This is the building block for disjoint writers
-    /// on several threads: the caller's `unsafe` code must ensure that no two writers, and
-    /// no writer and any slice from [`RawMap::as_bytes`], touch the same bytes at the same
-    /// time. The pointer is not derived from a reference, so writing through it while only
-    /// `&RawMap` is held is allowed when those rules hold.
-    #[must_use]
-    pub fn as_mut_ptr(&self) -> Option<NonNull<u8>> {
-        self.access.is_writable().then(|| self.region())
-    }
-
     /// Region bytes `[start, start + len)` as a shared slice whose lifetime the caller picks.
     ///
     /// For readers of memory that writers fill through [`RawMap::slice_mut_unchecked`]:
     /// unlike [`RawMap::as_bytes`], the slice covers only the bytes asked for, so writers may
     /// own the bytes around it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut map = mmarray_std::raw::RawMap::anonymous(8)?;
-    /// map.as_bytes_mut().unwrap()[2..5].copy_from_slice(&[7, 8, 9]);
-    /// // SAFETY: nothing writes the map while `bytes` lives, and the map outlives it.
-    /// let bytes = unsafe { map.slice_unchecked(2, 3) }?;
-    /// assert_eq!(bytes, &[7, 8, 9]);
-    /// # Ok::<(), mmarray_std::raw::Error>(())
-    /// ```
     ///
     /// # Errors
     ///
@@ -612,23 +526,6 @@ impl RawMap {
     ///
     /// The building block for disjoint writers on several threads: each writer gets
     /// exclusive use of its own range of one mapping while the map itself is shared.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let map = mmarray_std::raw::RawMap::anonymous(8)?;
-    /// // SAFETY: the two ranges are disjoint, nothing else touches the map while they live,
-    /// // and the map outlives them.
-    /// let (a, b) = unsafe {
-    ///     (map.slice_mut_unchecked(0, 4)?.unwrap(), map.slice_mut_unchecked(4, 4)?.unwrap())
-    /// };
-    /// std::thread::scope(|s| {
-    ///     s.spawn(|| a.fill(1));
-    ///     s.spawn(|| b.fill(2));
-    /// });
-    /// assert_eq!(map.as_bytes(), &[1, 1, 1, 1, 2, 2, 2, 2]);
-    /// # Ok::<(), mmarray_std::raw::Error>(())
-    /// ```
     ///
     /// # Errors
     ///
@@ -694,14 +591,6 @@ impl RawMap {
     /// the write (`MS_ASYNC`). Changes are visible to other readers of the file at once
     /// either way; flushing is about durability. A no-op for empty regions, and in effect
     /// for read-only, copy-on-write and anonymous maps.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let map = mmarray_std::raw::RawMap::anonymous(0)?;
-    /// map.flush(true)?; // nothing is mapped, nothing to do
-    /// # Ok::<(), mmarray_std::raw::Error>(())
-    /// ```
     ///
     /// # Errors
     ///
@@ -894,6 +783,14 @@ impl Drop for RawMap {
 
 #[cfg(test)]
 mod tests {
+    //! The unit tests of the private helpers below, and one module per behaviour of the map
+    //! against real files (`tests/`): anonymous maps, file maps, flushing, remapping.
+
+    mod anonymous;
+    mod file;
+    mod flush;
+    mod remap;
+
     use super::*;
     use std::io::Write;
 
@@ -1028,6 +925,40 @@ mod tests {
         assert_eq!(map.as_bytes()[99], 9);
         assert!(map.as_bytes()[100..].iter().all(|&b| b == 0));
         assert_eq!(std::fs::read(file.path()).unwrap()[99], 9);
+    }
+
+    #[test]
+    fn unchecked_slices_cover_exactly_the_range_asked_for() {
+        let mut map = RawMap::anonymous(8).unwrap();
+        map.as_bytes_mut().unwrap()[2..5].copy_from_slice(&[7, 8, 9]);
+        // SAFETY: nothing writes the map while `bytes` lives, and the map outlives it.
+        let bytes = unsafe { map.slice_unchecked(2, 3) }.unwrap();
+        assert_eq!(bytes, &[7, 8, 9]);
+        // SAFETY: as above (the range is refused, no slice is made).
+        let outside = unsafe { map.slice_unchecked(6, 3) };
+        assert_eq!(
+            outside,
+            Err(Error::OutOfRange {
+                start: 6,
+                len: 3,
+                region_len: 8
+            })
+        );
+    }
+
+    #[test]
+    fn disjoint_mutable_slices_are_written_from_two_threads() {
+        let map = RawMap::anonymous(8).unwrap();
+        // SAFETY: the two ranges are disjoint, nothing else touches the map while they live,
+        // and the map outlives them.
+        let a = unsafe { map.slice_mut_unchecked(0, 4) }.unwrap().unwrap();
+        // SAFETY: as above.
+        let b = unsafe { map.slice_mut_unchecked(4, 4) }.unwrap().unwrap();
+        std::thread::scope(|s| {
+            s.spawn(|| a.fill(1));
+            s.spawn(|| b.fill(2));
+        });
+        assert_eq!(map.as_bytes(), &[1, 1, 1, 1, 2, 2, 2, 2]);
     }
 
     #[test]

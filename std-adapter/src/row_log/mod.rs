@@ -60,7 +60,7 @@ use mmarray::claim::{Claim, Claims, Mapped, RecoverError, SetupError, Watermarks
 use mmarray::zerocopy::{FromBytes, IntoBytes};
 
 use crate::error::{Error, Result};
-use crate::memmap::{empty_for, errno, io_err, open_file, open_or_create, raw_err};
+use crate::fs::{empty_for, errno, io_err, open_file, open_or_create, raw_err};
 use crate::raw::{Access, RawMap};
 use crate::sys;
 
