@@ -163,11 +163,13 @@
 #![cfg(target_has_atomic = "64")]
 
 mod error;
+mod header;
 #[cfg(not(mmarray_loom))]
 mod mapped;
 mod store;
 
 pub use error::{ClaimError, PublishError, RecoverError, SetupError};
+pub use header::ClaimHeader;
 #[cfg(not(mmarray_loom))]
 pub use mapped::{Mapped, Split};
 pub use store::{Borrowed, Inline, Store};
@@ -176,9 +178,6 @@ use crate::sync::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use core::fmt;
 use core::ops::Range;
 use store::{Key, Parts};
-
-/// The first eight bytes of an in-file claim header ([`Mapped`]).
-const MAGIC: [u8; 8] = *b"MMACLAIM";
 
 /// The concurrent-writers protocol over a [`Store`]: claims, commits, watermarks, recovery.
 ///

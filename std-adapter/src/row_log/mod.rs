@@ -9,70 +9,30 @@
 //! committed rows. This is the shape of a data logger (sensors append samples, a reader
 //! tails the file, a timer flushes) or of a multi-producer queue in shared memory.
 //!
-//! # Why the row slices are sound
-//!
-//! The core ([`mmarray::claim`]) owns the protocol and argues its memory ordering; this module
-//! turns its tokens into slices with [`RawMap::slice_mut_unchecked`] and
-//! [`RawMap::slice_unchecked`]. What those need — nobody else touches a slice's bytes while it
-//! lives — follows from three facts of the protocol:
-//!
-//! 1. **A claim's rows belong to its writer alone.** [`Claims::claim`] hands each row out
-//!    once (a compare-exchange on the tail, which never wraps), to one [`Claim`] token. A
-//!    [`RowsMut`] holds the token and a `&mut [T]` over exactly its rows; it borrows the log,
-//!    so the mapping outlives it. Writers in other processes claim from the same in-file
-//!    tail, so their rows are disjoint from ours too. The one way a row is handed out again
-//!    is [`RowsMut::give_back`] (a [`Writer`]'s unused chunk end): it succeeds only while the
-//!    rows still end at the tail, consumes the guard (so this writer's slice is gone), and
-//!    the core orders the give-back (`Release`) before the next claim (`Acquire`), so the
-//!    next holder's writes do not race with anything the giver did.
-//! 2. **Readers never see a row a writer still holds.** The committed watermark passes a
-//!    row only once its completion bit is set, and only ending the token sets it, which a
-//!    [`RowsMut`] does after its last write ([`RowsMut::commit`] consumes the guard; the drop
-//!    glue commits last). A `&[T]` from [`RowLog::committed_rows`] covers rows below a
-//!    watermark read with `Acquire`: they are complete, and their writers' stores happen
-//!    before the load (the core's "Readers see contents" argument), so reading them is no
-//!    data race.
-//! 3. **Committed rows are never written again.** Rows are claimed once and the log never
-//!    wraps. The calls that rewind or write rows for someone else — [`RowLog::recover`] and
-//!    [`RowLog::force_complete`] — either run before any other handle exists in this process
-//!    or take `&mut self`, so no slice of this process is alive; towards other processes their
-//!    `unsafe` contracts carry the obligation.
-//!
-//! Across processes, the header's counters and bitmap words are shared memory that every
-//! process changes only with atomic operations; 64-bit atomics are lock-free and address-free
-//! on the targets this module builds for (`target_has_atomic = "64"`), so the orderings the
-//! core argues for threads hold between processes mapping the same file (`MAP_SHARED`).
-#![allow(
-    unsafe_code,
-    reason = "unsafe constructors forward the file-map contract; rows become slices through \
-              raw.rs's unchecked slices, argued from the claim protocol"
-)]
+//! The log is split by concern: opening and setting up the header (`open.rs`), the row
+//! guards (`rows.rs`), the buffered writer (`writer.rs`) and the one place where rows become
+//! slices, with the argument why that is sound (`slices.rs`).
 
-use std::fs::File;
+mod open;
+mod rows;
+mod slices;
+mod writer;
+
+pub use rows::RowsMut;
+pub use writer::Writer;
+
 use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut, Range};
-use std::os::fd::AsFd;
-use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::ops::Range;
+use std::path::PathBuf;
 
 use mmarray::Element;
-use mmarray::claim::{Claim, Claims, Mapped, RecoverError, SetupError, Watermarks};
-use mmarray::zerocopy::{FromBytes, IntoBytes};
+#[cfg(doc)]
+use mmarray::claim::ClaimHeader;
+use mmarray::claim::{Claims, Mapped, RecoverError, Watermarks};
 
 use crate::error::{Error, Result};
-use crate::fs::{empty_for, errno, io_err, open_file, open_or_create, raw_err};
-use crate::raw::{Access, RawMap};
-use crate::sys;
-
-/// The least alignment of the rows: a cache line, so the first rows do not share one with
-/// the header's counters.
-const ROWS_ALIGN: usize = 64;
-
-/// The first bytes of a claims header (the documented layout of [`Mapped`]).
-const MAGIC: [u8; 8] = *b"MMACLAIM";
-
-/// The byte-order mark at byte 12 of a claims header, as written on this machine.
-const BYTE_ORDER_MARK: u32 = 0x0102_0304;
+use crate::fs::raw_err;
+use crate::raw::RawMap;
 
 /// Where the parts of a row log lie, in bytes.
 #[derive(Clone, Copy, Debug)]
@@ -95,9 +55,8 @@ impl Layout {
         if row_size == 0 {
             return None;
         }
-        let align = core::mem::align_of::<T>().max(ROWS_ALIGN);
         let region = Mapped::region_len(capacity)?;
-        let rows = region.checked_next_multiple_of(align)?;
+        let rows = Mapped::rows_offset(capacity, core::mem::align_of::<T>())?;
         let data = usize::try_from(capacity).ok()?.checked_mul(row_size)?;
         let len = rows.checked_add(data)?;
         Some(Self {
@@ -117,14 +76,6 @@ impl Layout {
         let len = usize::try_from(count).ok()?.checked_mul(self.row_size)?;
         Some((self.rows.checked_add(start)?, len))
     }
-}
-
-/// How to set up the claims header of a mapped log.
-#[derive(Clone, Copy)]
-enum Setup {
-    Create,
-    Open,
-    Recover,
 }
 
 /// A fixed-capacity array of rows of `T` that many writers append to at once: threads
@@ -162,19 +113,22 @@ enum Setup {
 ///
 /// # File layout
 ///
-/// All integers native-endian. `R = Mapped::region_len(capacity)` (the header of 56 bytes
-/// plus one bit per row, rounded up to 8 bytes), `A = max(64, align_of::<T>())`:
+/// All integers native-endian; the core owns every offset. `R = Mapped::region_len(capacity)`
+/// (the header of [`ClaimHeader::LEN`] bytes plus one bit per row, rounded up to 8 bytes),
+/// `D = Mapped::rows_offset(capacity, align_of::<T>())` (`R` rounded up to a multiple of
+/// `max(64, align_of::<T>())`):
 ///
 /// | bytes | contents |
 /// |-------|----------|
-/// | `0..R` | the claims header and completion bitmap, as documented on [`Mapped`] |
-/// | `R..D` | zeros, `D` = `R` rounded up to a multiple of `A` ([`RowLog::rows_offset`]) |
+/// | `0..R` | the claims header and completion bitmap, as documented on [`ClaimHeader`] |
+/// | `R..D` | zeros ([`RowLog::rows_offset`] is `D`) |
 /// | `D..D + capacity * size_of::<T>()` | the rows, row `i` at `D + i * size_of::<T>()` |
 ///
 /// The layout depends on the capacity and `T` only, not on the page size, so a file moves
 /// between machines of the same byte order. [`RowLog::file_len`] is the file's length. numpy
 /// reads the committed rows with `np.memmap(path, dtype, mode='r', offset=D,
-/// shape=(committed,))`, the committed watermark being the `u64` at byte 40.
+/// shape=(committed,))`, the committed watermark being the `u64` at byte
+/// [`ClaimHeader::COMMITTED_OFFSET`] (40).
 ///
 /// # Safety contract of file-backed logs
 ///
@@ -229,238 +183,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     pub fn file_len(capacity: u64) -> Option<usize> {
         Layout::of::<T>(capacity).map(|l| l.len)
     }
+}
 
-    /// A log of `capacity` rows in anonymous memory, for threads of this process.
-    ///
-    /// Safe: no file and no other process can reach the memory. The rows start zeroed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let log = mmarray_std::RowLog::<u32>::anonymous(10)?;
-    /// assert_eq!((log.capacity(), log.committed(), log.claimed()), (10, 0, 0));
-    /// # Ok::<(), mmarray_std::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Core`] with [`mmarray::Error::Overflow`] if the log does not fit in memory
-    /// (or `T` has size zero); [`Error::Io`] if the kernel refuses the memory.
-    pub fn anonymous(capacity: u64) -> Result<Self> {
-        let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
-        let map = RawMap::anonymous(layout.len).map_err(raw_err(None))?;
-        Self::build(map, layout, capacity, Setup::Create, None)
-    }
-
-    /// Creates (or empties and overwrites) the file at `path` as a log of `capacity` rows:
-    /// a fresh header, all rows zero (the file is extended sparsely to
-    /// [`file_len`](Self::file_len)).
-    ///
-    /// Other processes join the file with [`open`](Self::open) once this returns.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use mmarray_std::RowLog;
-    /// # let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("samples.log");
-    /// // SAFETY: the file is private to this example; only row logs of this type use it.
-    /// let log = unsafe { RowLog::<[f32; 4]>::create(&path, 1024) }?;
-    /// log.push([1.0, 2.0, 3.0, 4.0])?;
-    /// log.flush()?;
-    /// assert_eq!(std::fs::metadata(&path)?.len(), RowLog::<[f32; 4]>::file_len(1024).unwrap() as u64);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Core`] if the log does not fit in memory (or `T` has size zero or an
-    /// alignment above the page size), before the file is touched; [`Error::Io`] if opening,
-    /// sizing or mapping the file fails.
-    ///
-    /// # Safety
-    ///
-    /// See the [safety contract](RowLog#safety-contract-of-file-backed-logs). In particular no
-    /// other process may have the file open as a log while it is created.
-    pub unsafe fn create(path: impl AsRef<Path>, capacity: u64) -> Result<Self> {
-        let path = path.as_ref();
-        let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
-        check_align::<T>(layout)?;
-        let len = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
-        // Like numpy's 'w+', through the same steps as `Memmap`: a new file is removed
-        // again on failure; an old one is grown before it is emptied, so that a size the
-        // file system refuses fails before its contents are gone.
-        let (file, created) = open_or_create(path)?;
-        let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
-        if !st.is_regular {
-            return Err(Error::NotAFile {
-                path: Some(path.to_path_buf()),
-            });
-        }
-        empty_for(file.as_fd(), &st, len, Some(path))?;
-        sys::set_len(&file, len).map_err(errno("ftruncate", Some(path)))?;
-        let st = sys::FileStat { len, ..st };
-        // SAFETY: the caller upholds the contract of file-backed logs, which includes the
-        // contract of `map_file`; the file was just sized to `layout.len` bytes, and `st`
-        // is its status.
-        let map = unsafe {
-            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st)
-        }
-        .map_err(raw_err(Some(path)))?;
-        let log = Self::build(map, layout, capacity, Setup::Create, Some(path))?;
-        created.keep();
-        Ok(log)
-    }
-
-    /// Joins the log in the file at `path`, which other processes may be writing right now;
-    /// the capacity is read from its header. Changes nothing in the file.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use mmarray_std::RowLog;
-    /// # let dir = tempfile::tempdir()?;
-    /// # let path = dir.path().join("samples.log");
-    /// // SAFETY: the file is private to this example; only row logs of this type use it.
-    /// let writer = unsafe { RowLog::<u64>::create(&path, 100) }?;
-    /// writer.push(7)?;
-    /// // Another process would do this; a second handle in this one works the same.
-    /// // SAFETY: as above.
-    /// let reader = unsafe { RowLog::<u64>::open(&path) }?;
-    /// assert_eq!((reader.capacity(), reader.committed_rows()), (100, &[7][..]));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Setup`] if the file holds no claims header, one for another row size, or one
-    /// whose counters are inconsistent (after a crash, use [`recover`](Self::recover));
-    /// [`Error::Truncated`] if the file is shorter than the header's capacity needs;
-    /// [`Error::Core`] and [`Error::Io`] as for [`create`](Self::create).
-    ///
-    /// # Safety
-    ///
-    /// See the [safety contract](RowLog#safety-contract-of-file-backed-logs).
-    pub unsafe fn open(path: impl AsRef<Path>) -> Result<Self> {
-        // SAFETY: the caller upholds the contract, which is this function's.
-        unsafe { Self::join(path.as_ref(), Setup::Open) }
-    }
-
-    /// Reopens the log in the file at `path` after a crash, rewinding it to its durable
-    /// watermark: rows below it are kept, claims and commits after it are forgotten and
-    /// those rows will be claimed again ([`Mapped::recover`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use mmarray_std::RowLog;
-    /// # let dir = tempfile::tempdir()?;
-    /// # let path = dir.path().join("samples.log");
-    /// // SAFETY: the file is private to this example; only row logs of this type use it.
-    /// let log = unsafe { RowLog::<u64>::create(&path, 100) }?;
-    /// log.push(1)?;
-    /// log.flush()?; // row 0 is durable
-    /// log.push(2)?; // row 1 is committed, not flushed
-    /// std::mem::forget(log.claim(1)?); // row 2 claimed, never committed: a crash
-    /// drop(log);
-    ///
-    /// // SAFETY: as above, and no other process uses the file now.
-    /// let log = unsafe { RowLog::<u64>::recover(&path) }?;
-    /// assert_eq!((log.claimed(), log.committed(), log.committed_rows()), (1, 1, &[1][..]));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`open`](Self::open), except that inconsistent counters above the durable
-    /// watermark are repaired rather than refused.
-    ///
-    /// # Safety
-    ///
-    /// See the [safety contract](RowLog#safety-contract-of-file-backed-logs); in addition no
-    /// other process may have the file open as a log (recovering moves the watermarks
-    /// backwards and hands rows out again).
-    pub unsafe fn recover(path: impl AsRef<Path>) -> Result<Self> {
-        // SAFETY: the caller upholds the contract, which is this function's.
-        unsafe { Self::join(path.as_ref(), Setup::Recover) }
-    }
-
-    /// [`open`](Self::open) or [`recover`](Self::recover).
-    ///
-    /// # Safety
-    ///
-    /// The contract of file-backed logs (and for `Setup::Recover`, no other user).
-    unsafe fn join(path: &Path, setup: Setup) -> Result<Self> {
-        let file = open_file(path, true)?;
-        let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
-        let capacity = peek_capacity(&file, st.len, path)?;
-        let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
-        let needed = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
-        if st.len < needed {
-            return Err(Error::Truncated {
-                needed,
-                len: st.len,
-            });
-        }
-        // SAFETY: the caller upholds the contract of file-backed logs, which includes the
-        // contract of `map_file`; the file holds at least `layout.len` bytes (checked above,
-        // and the contract forbids truncating it), and `st` is its status.
-        let map = unsafe {
-            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st)
-        }
-        .map_err(raw_err(Some(path)))?;
-        Self::build(map, layout, capacity, setup, Some(path))
-    }
-
-    /// Sets up the claims header at the start of `map` and wraps both.
-    fn build(
-        map: RawMap,
-        layout: Layout,
-        capacity: u64,
-        setup: Setup,
-        path: Option<&Path>,
-    ) -> Result<Self> {
-        check_align::<T>(layout)?;
-        let row_size = u64::try_from(layout.row_size).map_err(|_| mmarray::Error::Overflow)?;
-        // SAFETY: `slice_mut_unchecked` needs, for the chosen lifetime `'static`:
-        // 1. The map is neither dropped nor remapped while the slice (and the `Mapped` store
-        //    built from it) is alive. The store goes into `RowLog::claims`, next to the map in
-        //    `RowLog::map`; `claims` is declared first, so it is dropped first; no method of
-        //    `RowLog` remaps or replaces the map; and the `'static` never escapes: the store
-        //    is private and only lent out for a borrow of the log (`Claim<'_, _>` tokens
-        //    inside `RowsMut<'_, T>`).
-        // 2. The bytes `0..layout.region` are accessed only through this slice and what is
-        //    derived from it. In this process: no other slice of the map overlaps them
-        //    (`RowLog` never calls `as_bytes`/`as_bytes_mut`, and every other slice it makes
-        //    covers rows, which start at `layout.rows >= layout.region`). In other processes:
-        //    the contract of file-backed logs lets only row logs use the file; they write the
-        //    header's plain fields only in `create` (before anyone joins) and `recover`
-        //    (with nobody else using the file), and otherwise change the counters and bitmap
-        //    only with atomic operations, which this process also reads and writes only
-        //    atomically, through the `Mapped` store. That is the shared-memory use the
-        //    core's `Mapped::open` is made for ("how a process joins a file that other live
-        //    processes are writing"). A known gap: the `&mut [u8]` (and the `&mut` header
-        //    `Mapped::open` validates through) promises a uniqueness that other processes'
-        //    atomic writes do not honour. Closing it needs a shared-access opener in the
-        //    core (zerocopy cannot make `&[AtomicU64]` from `&[u8]`: atomics are not
-        //    `Immutable`); until then this rests on every access to these bytes being atomic.
-        let region = unsafe { map.slice_mut_unchecked(0, layout.region) }
-            .map_err(raw_err(path))?
-            .ok_or(Error::ReadOnly)?;
-        let (store, _rest) = match setup {
-            Setup::Create => Mapped::create(region, capacity, row_size),
-            Setup::Open => Mapped::open(region, capacity, row_size),
-            Setup::Recover => Mapped::recover(region, capacity, row_size),
-        }?;
-        Ok(Self {
-            claims: Claims::new(store),
-            map,
-            layout,
-            path: path.map(Path::to_path_buf),
-            _rows: PhantomData,
-        })
-    }
-
+impl<T: Element + Send + Sync> RowLog<T> {
     /// The log's capacity, in rows.
     ///
     /// # Examples
@@ -589,69 +314,6 @@ impl<T: Element + Send + Sync> RowLog<T> {
         Ok(index)
     }
 
-    /// Wraps a fresh claim into a guard over exactly its rows.
-    fn rows_mut<'s>(&'s self, claim: Claim<'s, Mapped<'static>>) -> RowsMut<'s, T> {
-        let Some((start, len)) = self.layout.bytes_of(claim.rows()) else {
-            unreachable!("claimed rows lie inside the validated layout");
-        };
-        // SAFETY: `slice_mut_unchecked` needs, for the lifetime `'s` of the borrow of `self`:
-        // 1. The map is neither dropped nor remapped: it is owned by `self`, which stays
-        //    borrowed for `'s`, and no method of `RowLog` remaps it.
-        // 2. The bytes are accessed only through this slice. They are exactly the rows of
-        //    `claim` (which `Claims::claim` made moments ago; tokens come from nowhere else):
-        //    - no other guard of this process overlaps them: the tail hands each row out
-        //      once and never wraps; the only rewind (`recover`) happens before the log
-        //      exists;
-        //    - no reader slice overlaps them: `committed_rows` covers rows below the
-        //      committed watermark, which stays at or below `claim.start()` until this
-        //      claim's completion bits are set, and only ending `claim` sets them — which
-        //      `RowsMut` does after its last use of the slice; `force_complete` writes only
-        //      rows of no live guard, and takes `&mut self`, so it cannot run during `'s`;
-        //    - the header region lies below `layout.rows`, apart from every row;
-        //    - other processes: their writers hold claims from the same in-file tail, hence
-        //      other rows, their readers read only committed rows, and anything else is
-        //      excluded by the contract of file-backed logs.
-        let bytes = match unsafe { self.map.slice_mut_unchecked(start, len) } {
-            Ok(Some(bytes)) => bytes,
-            _ => unreachable!("the claimed rows lie inside the writable map"),
-        };
-        let Ok(rows) = <[T]>::mut_from_bytes(bytes) else {
-            unreachable!("row bytes are aligned (checked at setup) and whole rows");
-        };
-        RowsMut {
-            rows,
-            claim: Some(claim),
-        }
-    }
-
-    /// The rows below `end` as a slice (`end` at most the committed watermark).
-    fn rows_below(&self, end: u64) -> &[T] {
-        let Some((start, len)) = self.layout.bytes_of(0..end) else {
-            unreachable!("committed rows lie inside the validated layout");
-        };
-        // SAFETY: `slice_unchecked` needs, for the borrow of `self`:
-        // 1. The map is neither dropped nor remapped: it is owned by `self`, which stays
-        //    borrowed, and no method of `RowLog` remaps it.
-        // 2. Nothing writes these bytes while the slice lives. They are the rows below
-        //    `end`, a committed watermark read with `Acquire` (by the caller). Each such row
-        //    was claimed once and completed — by its writer after its last write, or by
-        //    `force_complete` after zero-filling it — and is never claimed again (no wrap;
-        //    the one rewind, `recover`, happens before the log exists; `force_complete`
-        //    writes only rows at or above the watermark and needs `&mut self`). Writers in
-        //    other processes write only their own claims, which are above the watermark
-        //    too (the contract of file-backed logs). The `Acquire` load makes every
-        //    writer's stores to these rows happen before our reads (see the core's
-        //    "Readers see contents"), so they do not race either.
-        let bytes = match unsafe { self.map.slice_unchecked(start, len) } {
-            Ok(bytes) => bytes,
-            Err(_) => unreachable!("committed rows lie inside the map"),
-        };
-        match <[T]>::ref_from_bytes(bytes) {
-            Ok(rows) => rows,
-            Err(_) => unreachable!("row bytes are aligned (checked at setup) and whole rows"),
-        }
-    }
-
     /// The committed rows: every row below the committed watermark, complete and never
     /// written again, while other writers keep appending above it.
     ///
@@ -699,6 +361,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// durable watermark is not raised; if writing the header back fails, the rows are
     /// durable and the watermark says so, but the file's copy of it may lag (a `recover`
     /// after a crash then keeps fewer rows than it could).
+    #[doc(alias = "msync")]
     pub fn flush(&self) -> Result<u64> {
         if self.path.is_none() {
             return self.claims.flush(|_| Ok(()));
@@ -763,6 +426,11 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// No other process holds a claim on any of `rows` (its writer is known to be dead, e.g.
     /// its process exited), and no other process force-completes them at the same time.
     /// Always true for a log made by [`anonymous`](Self::anonymous).
+    #[allow(
+        unsafe_code,
+        reason = "the caller promises what no handle of this process can see: that the \
+                  rows' writers in other processes are dead"
+    )]
     pub unsafe fn force_complete(&mut self, rows: Range<u64>) -> Result<u64> {
         let Range { start, end } = rows;
         if start > end {
@@ -801,135 +469,6 @@ impl<T: Element + Send + Sync> RowLog<T> {
     }
 }
 
-impl<T: Element + Send + Sync> RowLog<T> {
-    /// A buffered appender for one thread: it claims `chunk` rows at a time and fills them
-    /// with plain writes, so that appending a row costs no atomic operation at all; the
-    /// claim's two atomic operations are paid once per chunk.
-    ///
-    /// The trade: rows become visible to readers (and [`flush`](RowLog::flush)) when their
-    /// chunk is full, on [`Writer::publish`], or when the writer is dropped — not at each
-    /// [`Writer::push`]. Dropping the writer publishes what it wrote and returns the unused
-    /// rest of its chunk to the log when nothing was claimed after it (otherwise the rest is
-    /// zero-filled and abandoned, as [`RowsMut::abandon`] does).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let log = mmarray_std::RowLog::<[u64; 2]>::anonymous(1000)?;
-    /// std::thread::scope(|s| {
-    ///     for t in 1..=2u64 {
-    ///         let log = &log;
-    ///         s.spawn(move || {
-    ///             let mut w = log.writer(64);
-    ///             for i in 0..100 {
-    ///                 w.push([t, i]).unwrap();
-    ///             }
-    ///         });
-    ///     }
-    /// });
-    /// // Both writers were dropped: everything they claimed is committed (no hole). A chunk
-    /// // end that could not be given back (the other writer had claimed after it) reads as
-    /// // zero rows, so count the rows with a writer tag.
-    /// assert_eq!(log.committed(), log.claimed());
-    /// let mut rows: Vec<_> = log.committed_rows().iter().filter(|r| r[0] != 0).collect();
-    /// rows.sort();
-    /// assert_eq!(rows.len(), 200);
-    /// assert_eq!(rows[..2], [&[1, 0], &[1, 1]]);
-    /// # Ok::<(), mmarray_std::Error>(())
-    /// ```
-    pub fn writer(&self, chunk: u64) -> Writer<'_, T> {
-        Writer {
-            log: self,
-            chunk: chunk.max(1),
-            current: None,
-            filled: 0,
-        }
-    }
-}
-
-/// A buffered appender of one thread to a [`RowLog`]: see [`RowLog::writer`].
-pub struct Writer<'a, T: Element> {
-    log: &'a RowLog<T>,
-    chunk: u64,
-    /// The chunk being filled: rows `0..filled` of it are written.
-    current: Option<RowsMut<'a, T>>,
-    filled: usize,
-}
-
-impl<'a, T: Element + Send + Sync> Writer<'a, T> {
-    /// Appends one row: a plain write into the current chunk; at a chunk's end, commits it
-    /// and claims the next (fewer rows if the log has fewer left). Returns the row's index.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Claim`] when the log is full (what was written stays, and is published when
-    /// the writer is dropped or [`publish`](Writer::publish)ed).
-    #[inline]
-    pub fn push(&mut self, row: T) -> Result<u64> {
-        if let Some(rows) = self.current.as_mut()
-            && let Some(slot) = rows.rows.get_mut(self.filled)
-        {
-            *slot = row;
-            self.filled += 1;
-            return Ok(rows.rows().start + self.filled as u64 - 1);
-        }
-        self.next_chunk()?;
-        self.push(row)
-    }
-
-    /// Commits the full chunk and claims a new one.
-    #[cold]
-    fn next_chunk(&mut self) -> Result<()> {
-        if let Some(full) = self.current.take() {
-            full.commit();
-        }
-        self.filled = 0;
-        self.current = Some(self.log.claim_up_to(self.chunk)?);
-        Ok(())
-    }
-
-    /// Makes the rows pushed so far visible (commits them), keeping the rest of the chunk
-    /// for the next pushes. Returns the committed watermark as the commit left it.
-    pub fn publish(&mut self) -> u64 {
-        let Some(rows) = self.current.take() else {
-            return self.log.committed();
-        };
-        let (done, rest) = rows.split_at(self.filled);
-        self.filled = 0;
-        self.current = (!rest.is_empty()).then_some(rest);
-        done.commit()
-    }
-}
-
-impl<T: Element> Drop for Writer<'_, T> {
-    fn drop(&mut self) {
-        let Some(rows) = self.current.take() else {
-            return;
-        };
-        let (done, rest) = rows.split_at(self.filled);
-        if std::thread::panicking() {
-            // Dropping `done` abandons it (zero-filled), like any guard in a panic.
-            drop(done);
-        } else {
-            done.commit();
-        }
-        // Rows never written: back to the log if nothing was claimed after them.
-        if let Err(rest) = rest.give_back() {
-            rest.abandon();
-        }
-    }
-}
-
-impl<T: Element> std::fmt::Debug for Writer<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Writer")
-            .field("chunk", &self.chunk)
-            .field("current", &self.current)
-            .field("filled", &self.filled)
-            .finish_non_exhaustive()
-    }
-}
-
 impl<T> std::fmt::Debug for RowLog<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RowLog")
@@ -937,187 +476,6 @@ impl<T> std::fmt::Debug for RowLog<T> {
             .field("claims", &self.claims)
             .finish_non_exhaustive()
     }
-}
-
-/// Exclusive use of a range of claimed rows: dereferences to `&mut [T]`; committing makes
-/// the rows visible (once every row below them is committed too).
-///
-/// Made by [`RowLog::claim`]. Dropping the guard commits it — unless the thread is
-/// panicking, in which case the rows are zero-filled and abandoned, so that a half-written
-/// row is never published as data.
-#[must_use = "dropping the guard at once commits the rows without writing them"]
-pub struct RowsMut<'a, T: Element> {
-    /// Exactly the rows of `claim`.
-    rows: &'a mut [T],
-    /// `None` once committed or abandoned.
-    claim: Option<Claim<'a, Mapped<'static>>>,
-}
-
-impl<'a, T: Element> RowsMut<'a, T> {
-    /// Splits the guard into its first `rows` rows and the rest (capped to its length): two
-    /// guards over disjoint rows, each committed on its own.
-    pub fn split_at(mut self, rows: usize) -> (RowsMut<'a, T>, RowsMut<'a, T>) {
-        let rows = rows.min(self.rows.len());
-        let Some(claim) = self.claim.take() else {
-            unreachable!("a live guard holds its claim");
-        };
-        let (a, b) = claim.split_at(rows as u64);
-        let (x, y) = core::mem::take(&mut self.rows).split_at_mut(rows);
-        (
-            RowsMut {
-                rows: x,
-                claim: Some(a),
-            },
-            RowsMut {
-                rows: y,
-                claim: Some(b),
-            },
-        )
-    }
-
-    /// Returns the rows to the log if nothing was claimed after them; otherwise the guard
-    /// back. Only for rows that were never written: the next claim of them starts from
-    /// whatever is in them.
-    ///
-    /// # Errors
-    ///
-    /// The guard itself, when rows after it were claimed since.
-    pub fn give_back(mut self) -> core::result::Result<(), RowsMut<'a, T>> {
-        let Some(claim) = self.claim.take() else {
-            return Ok(());
-        };
-        match claim.give_back() {
-            Ok(()) => Ok(()),
-            Err(claim) => {
-                self.claim = Some(claim);
-                Err(self)
-            }
-        }
-    }
-
-    /// The indices of the claimed rows in the log.
-    ///
-    /// # Examples
-    ///
-    /// See [`RowLog::claim`].
-    pub fn rows(&self) -> Range<u64> {
-        match &self.claim {
-            Some(claim) => claim.rows(),
-            None => 0..0,
-        }
-    }
-
-    /// Commits the rows (write all of them first). Returns the committed watermark as this
-    /// call left it.
-    ///
-    /// # Examples
-    ///
-    /// See [`RowLog::claim`].
-    pub fn commit(mut self) -> u64 {
-        // The slice is not used after this point: the token ends, then the guard drops
-        // with nothing left to do.
-        self.claim.take().map_or(0, Claim::commit)
-    }
-
-    /// Gives the rows up: zero-fills them and marks them complete, so the committed
-    /// watermark does not stop at them. Readers see rows of zeros. Returns the committed
-    /// watermark as this call left it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let log = mmarray_std::RowLog::<u32>::anonymous(3)?;
-    /// let mut failed = log.claim(2)?;
-    /// failed[0] = 99; // half-written
-    /// assert_eq!(failed.abandon(), 2);
-    /// log.push(5)?;
-    /// assert_eq!(log.committed_rows(), &[0, 0, 5]);
-    /// # Ok::<(), mmarray_std::Error>(())
-    /// ```
-    pub fn abandon(mut self) -> u64 {
-        self.rows.as_mut_bytes().fill(0);
-        self.claim.take().map_or(0, Claim::abandon)
-    }
-}
-
-impl<T: Element> Deref for RowsMut<'_, T> {
-    type Target = [T];
-
-    fn deref(&self) -> &[T] {
-        self.rows
-    }
-}
-
-impl<T: Element> DerefMut for RowsMut<'_, T> {
-    fn deref_mut(&mut self) -> &mut [T] {
-        self.rows
-    }
-}
-
-impl<T: Element> Drop for RowsMut<'_, T> {
-    fn drop(&mut self) {
-        let Some(claim) = self.claim.take() else {
-            return;
-        };
-        if std::thread::panicking() {
-            // The rows may be half-written: publish zeros instead.
-            self.rows.as_mut_bytes().fill(0);
-            claim.abandon();
-        } else {
-            claim.commit();
-        }
-    }
-}
-
-impl<T: Element> std::fmt::Debug for RowsMut<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RowsMut")
-            .field("claim", &self.claim)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Refuses a layout whose rows cannot be aligned in a mapping (aligned to a page).
-fn check_align<T>(layout: Layout) -> Result<()> {
-    let align = core::mem::align_of::<T>();
-    if align > crate::raw::page_size() {
-        return Err(mmarray::Error::Misaligned {
-            offset: u64::try_from(layout.rows).unwrap_or(u64::MAX),
-            align,
-        }
-        .into());
-    }
-    Ok(())
-}
-
-/// The capacity recorded in the claims header at the start of `file`, after checking the
-/// magic and the byte order (the documented layout of [`Mapped`]; `Mapped::open` validates
-/// the rest once the file is mapped).
-fn peek_capacity(file: &File, len: u64, path: &Path) -> Result<u64> {
-    if len < u64::try_from(Mapped::HEADER_LEN).unwrap_or(u64::MAX) {
-        return Err(SetupError::TooShort {
-            needed: Mapped::HEADER_LEN,
-            actual: usize::try_from(len).unwrap_or(usize::MAX),
-        }
-        .into());
-    }
-    // magic (0..8), version (8..12), byte-order mark (12..16), capacity (16..24)
-    let mut head = [0u8; 24];
-    file.read_exact_at(&mut head, 0)
-        .map_err(io_err("read", Some(path)))?;
-    let field = |r: core::ops::Range<usize>| &head[r];
-    if field(0..8) != MAGIC {
-        let mut found = [0u8; 8];
-        found.copy_from_slice(field(0..8));
-        return Err(SetupError::BadMagic { found }.into());
-    }
-    let mark = u32::from_ne_bytes(field(12..16).try_into().unwrap_or([0; 4]));
-    if mark == BYTE_ORDER_MARK.swap_bytes() {
-        return Err(SetupError::ForeignByteOrder.into());
-    }
-    Ok(u64::from_ne_bytes(
-        field(16..24).try_into().unwrap_or([0; 8]),
-    ))
 }
 
 /// Compile-time check: one log is shared by reference across threads.
