@@ -23,7 +23,11 @@ pub use sys::Advice;
 
 /// The no_std core, re-exported: views, layouts, `.npy` headers.
 pub use mmarray;
+// What a user of `Memmap`, `npy` and `RowLog` names: element bounds and types, shapes,
+// orders, views, the `.npy` header, the watermarks.
+#[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
+pub use mmarray::Watermarks;
 pub use mmarray::{
-    ArrayView, ArrayViewMut, Dimension, Element, Ix0, Ix1, Ix2, Ix3, IxDyn, NumpyFormat, Order,
-    ScalarValue, Slice, zerocopy,
+    ArrayView, ArrayViewMut, Bool, Complex, Dimension, Dtype, Element, Header, Ix0, Ix1, Ix2, Ix3,
+    Ix4, Ix5, Ix6, IxDyn, NumpyFormat, Order, ScalarValue, Slice, zerocopy,
 };

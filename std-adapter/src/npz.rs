@@ -326,7 +326,8 @@ impl Archive {
 
     /// # Safety
     ///
-    /// The file-map contract; `A` must agree with `mode` (`'r'` or `'c'`).
+    /// The file-map contract (`mode` is `'r'` or `'c'`; `Memmap::from_source` refuses one
+    /// that `A` does not admit).
     unsafe fn map_impl<T: Dtype, D: Dimension, A: Access>(
         &self,
         name: &str,
@@ -341,8 +342,7 @@ impl Archive {
             path: Some(self.path.clone()),
             source: e,
         })?;
-        // SAFETY: the caller upholds the file-map contract for the archive;
-        // `mode` is 'r' or 'c', paired with `A` by the two callers.
+        // SAFETY: the caller upholds the file-map contract for the archive.
         unsafe {
             Memmap::from_source(
                 Source::Opened(file, &self.path, None),

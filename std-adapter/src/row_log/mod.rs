@@ -228,7 +228,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// # Examples
     ///
     /// ```
-    /// use mmarray::claim::Watermarks;
+    /// use mmarray_std::Watermarks;
     ///
     /// let log = mmarray_std::RowLog::<u8>::anonymous(4)?;
     /// log.push(1)?;
