@@ -29,8 +29,8 @@ pub(crate) fn errno<'p>(
     move |e| io_err(op, path)(e.into())
 }
 
-/// The raw layer's errors, in this crate's terms.
-pub(crate) fn raw_err(path: Option<&Path>) -> impl FnOnce(raw::Error) -> Error + '_ {
+/// The raw layer's errors, in this crate's terms, for a map in `mode` of the file at `path`.
+pub(crate) fn raw_err(mode: Mode, path: Option<&Path>) -> impl FnOnce(raw::Error) -> Error + '_ {
     move |e| match e {
         raw::Error::Sys { call, errno: e } => io_err(call, path)(e.into()),
         raw::Error::OutOfRange {
@@ -43,7 +43,7 @@ pub(crate) fn raw_err(path: Option<&Path>) -> impl FnOnce(raw::Error) -> Error +
             len: region_len,
         },
         raw::Error::PastEnd { end, file_len } => Error::PastEnd {
-            mode: Mode::Read,
+            mode,
             end,
             len: file_len,
         },

@@ -17,7 +17,10 @@
 //!   any mapping nor the address space; the kernel rejects bad addresses with an error.
 //! - [`unmap`] and [`remap`] are `unsafe`: they remove (or may move) memory that references
 //!   might still point to.
-#![allow(unsafe_code)]
+#![allow(
+    unsafe_code,
+    reason = "the one file that calls rustix's unsafe mmap/munmap/mremap/msync/madvise wrappers"
+)]
 
 use core::ffi::c_void;
 use core::num::NonZeroUsize;

@@ -29,7 +29,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         if !self.flushes() {
             return Ok(());
         }
-        self.map.flush(true).map_err(raw_err(self.filename()))
+        self.map
+            .flush(true)
+            .map_err(raw_err(self.mode, self.filename()))
     }
 
     /// Starts writing changes to the file without waiting (`MS_ASYNC`).
@@ -42,7 +44,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         if !self.flushes() {
             return Ok(());
         }
-        self.map.flush(false).map_err(raw_err(self.filename()))
+        self.map
+            .flush(false)
+            .map_err(raw_err(self.mode, self.filename()))
     }
 
     /// Flushes the elements `range` (positions in memory order, as in
@@ -69,7 +73,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         let size = core::mem::size_of::<T>();
         self.map
             .flush_range(range.start * size, (range.end - range.start) * size, true)
-            .map_err(raw_err(self.filename()))
+            .map_err(raw_err(self.mode, self.filename()))
     }
 
     /// Tells the kernel how the map will be read (`madvise(2)`): e.g.
@@ -81,7 +85,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// [`Error::Io`] when `madvise` fails.
     #[doc(alias = "madvise")]
     pub fn advise(&self, advice: Advice) -> Result<()> {
-        self.map.advise(advice).map_err(raw_err(self.filename()))
+        self.map
+            .advise(advice)
+            .map_err(raw_err(self.mode, self.filename()))
     }
 
     /// Tells the kernel how the elements `range` (positions in memory order, as in
@@ -115,7 +121,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         let size = core::mem::size_of::<T>();
         self.map
             .advise_range(range.start * size, (range.end - range.start) * size, advice)
-            .map_err(raw_err(self.filename()))
+            .map_err(raw_err(self.mode, self.filename()))
     }
 
     /// Flushes (as [`flush`](Memmap::flush)) and unmaps, reporting a flush

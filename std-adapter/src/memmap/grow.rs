@@ -111,13 +111,15 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
                 .map_err(io_err("write header", path))?;
         }
         if self.map.access() == MapAccess::ReadWrite {
-            self.map.remap(file, bytes).map_err(raw_err(path))?;
+            self.map
+                .remap(file, bytes)
+                .map_err(raw_err(self.mode, path))?;
         } else {
             // An empty array past the old end had no file mapping to move.
             // SAFETY: the contract the caller accepted when opening this map
             // covers the file; offset..end lies within it (extended above).
             self.map = unsafe { RawMap::map_file(file, self.offset, bytes, MapAccess::ReadWrite) }
-                .map_err(raw_err(path))?;
+                .map_err(raw_err(self.mode, path))?;
         }
         self.layout = Layout::contiguous(shape, self.order)?.0;
         Ok(())

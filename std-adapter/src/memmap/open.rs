@@ -152,7 +152,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
             .checked_mul(core::mem::size_of::<T>())
             .filter(|&b| b <= isize::MAX as usize)
             .ok_or(mmarray::Error::Overflow)?;
-        let map = RawMap::anonymous(bytes).map_err(raw_err(None))?;
+        let map = RawMap::anonymous(bytes).map_err(raw_err(Mode::ReadWrite, None))?;
         let m = Memmap {
             map,
             layout,
@@ -476,6 +476,6 @@ unsafe fn map_planned(
             // Undo our extension: the map never existed.
             let _ = sys::set_len(fd, old.len);
         }
-        raw_err(path)(e)
+        raw_err(mode, path)(e)
     })
 }

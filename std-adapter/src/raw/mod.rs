@@ -18,7 +18,10 @@
 //! 4. For a file map, the region is bytes `[map_offset + head, map_offset + head + len)` of
 //!    the file with identity `id`; when mapped (and when remapped) it ended inside a regular
 //!    file.
-#![allow(unsafe_code)]
+#![allow(
+    unsafe_code,
+    reason = "the one type that turns mapped memory into slices; each unsafe block is argued from the invariants above"
+)]
 
 use core::fmt;
 use core::num::NonZeroUsize;

@@ -32,6 +32,7 @@ use mmarray::claim::{Claims, Mapped, RecoverError, Watermarks};
 
 use crate::error::{Error, Result};
 use crate::fs::raw_err;
+use crate::mode::Mode;
 use crate::raw::RawMap;
 
 /// Where the parts of a row log lie, in bytes.
@@ -370,7 +371,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
             let (start, len) = self.layout.bytes_of(rows).ok_or(mmarray::Error::Overflow)?;
             self.map
                 .flush_range(start, len, true)
-                .map_err(raw_err(self.path.as_deref()))
+                .map_err(raw_err(Mode::ReadWrite, self.path.as_deref()))
         })?;
         if after > 0 {
             // The header's durable watermark lags on disk until its page is written back.
@@ -380,7 +381,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
             // file would keep after a crash.
             self.map
                 .flush_range(0, Mapped::HEADER_LEN, true)
-                .map_err(raw_err(self.path.as_deref()))?;
+                .map_err(raw_err(Mode::ReadWrite, self.path.as_deref()))?;
         }
         Ok(after)
     }

@@ -18,6 +18,7 @@ use mmarray::claim::{ClaimHeader, Claims, Mapped};
 use super::{Layout, RowLog};
 use crate::error::{Error, Result};
 use crate::fs::{empty_for, errno, io_err, open_file, open_or_create, raw_err};
+use crate::mode::Mode;
 use crate::raw::{Access, RawMap};
 use crate::sys;
 
@@ -49,7 +50,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     #[doc(alias = "mmap")]
     pub fn anonymous(capacity: u64) -> Result<Self> {
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
-        let map = RawMap::anonymous(layout.len).map_err(raw_err(None))?;
+        let map = RawMap::anonymous(layout.len).map_err(raw_err(Mode::ReadWrite, None))?;
         Self::build(map, layout, capacity, Setup::Create, None)
     }
 
@@ -108,7 +109,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         let map = unsafe {
             RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st)
         }
-        .map_err(raw_err(Some(path)))?;
+        .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
         let log = Self::build(map, layout, capacity, Setup::Create, Some(path))?;
         created.keep();
         Ok(log)
@@ -212,7 +213,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         let map = unsafe {
             RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st)
         }
-        .map_err(raw_err(Some(path)))?;
+        .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
         Self::build(map, layout, capacity, setup, Some(path))
     }
 
@@ -249,7 +250,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         //    core (zerocopy cannot make `&[AtomicU64]` from `&[u8]`: atomics are not
         //    `Immutable`); until then this rests on every access to these bytes being atomic.
         let region = unsafe { map.slice_mut_unchecked(0, layout.region) }
-            .map_err(raw_err(path))?
+            .map_err(raw_err(Mode::ReadWrite, path))?
             .ok_or(Error::ReadOnly)?;
         let (store, _rest) = match setup {
             Setup::Create => Mapped::create(region, capacity, row_size),
