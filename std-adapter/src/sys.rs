@@ -37,7 +37,7 @@ use rustix::mm::{MapFlags, MsyncFlags, ProtFlags};
 /// These are the three file-backed modes of `numpy.memmap`: `r` is [`Access::ReadOnly`],
 /// `r+` and `w+` are [`Access::ReadWrite`], `c` is [`Access::CopyOnWrite`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Access {
+pub(crate) enum Access {
     /// Read only (`PROT_READ`, `MAP_SHARED`). The file may be opened read-only.
     ReadOnly,
     /// Read and write; writes reach the file (`PROT_READ | PROT_WRITE`, `MAP_SHARED`). The
@@ -51,7 +51,7 @@ pub enum Access {
 impl Access {
     /// Whether memory mapped with this access may be written.
     #[must_use]
-    pub const fn is_writable(self) -> bool {
+    pub(crate) const fn is_writable(self) -> bool {
         match self {
             Self::ReadOnly => false,
             Self::ReadWrite | Self::CopyOnWrite => true,

@@ -32,7 +32,7 @@ use rustix::fd::{AsFd, BorrowedFd};
 use rustix::io::Errno;
 
 use crate::sys::{self, FileId, FileStat};
-pub use crate::sys::{Access, Advice};
+pub(crate) use crate::sys::{Access, Advice};
 
 /// The largest file offset the OS accepts (`off_t` is a signed 64-bit integer).
 const OFFSET_MAX: u64 = i64::MAX.unsigned_abs();
@@ -44,7 +44,7 @@ const MAP_MAX: usize = isize::MAX.unsigned_abs();
 ///
 /// Always a power of two (4096 on most systems).
 #[must_use]
-pub fn page_size() -> usize {
+pub(crate) fn page_size() -> usize {
     sys::page_size()
 }
 
@@ -58,7 +58,7 @@ fn empty_region() -> NonNull<u8> {
 /// Why mapping, flushing, advising or remapping failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Error {
+pub(crate) enum Error {
     /// A system call failed.
     Sys {
         /// The call and its man-page section, e.g. `"mmap(2)"`.
@@ -264,7 +264,7 @@ enum Origin {
 ///
 /// An empty region owns no mapping at all: `mmap(2)` cannot map zero bytes.
 #[derive(Debug)]
-pub struct RawMap {
+pub(crate) struct RawMap {
     /// The mapping's first byte (page-aligned), or dangling when nothing is mapped.
     base: NonNull<u8>,
     /// The mapping's length in bytes; 0 when nothing is mapped.
@@ -325,7 +325,7 @@ impl RawMap {
     ///    the end of a file raises `SIGBUS`.
     /// 3. If `file` is not a regular file (a device, say), its length cannot be checked, so
     ///    every byte of the region must be backed by it.
-    pub unsafe fn map_file<F: AsFd>(
+    pub(crate) unsafe fn map_file<F: AsFd>(
         file: F,
         offset: u64,
         len: usize,
@@ -397,7 +397,7 @@ impl RawMap {
     ///
     /// [`Error::Overflow`] if `len` passes `isize::MAX`; [`Error::Sys`] if `mmap(2)` fails,
     /// e.g. with `ENOMEM`.
-    pub fn anonymous(len: usize) -> Result<Self, Error> {
+    pub(crate) fn anonymous(len: usize) -> Result<Self, Error> {
         let span = span(0, len, sys::page_size())?;
         let (base, map_len) = match NonZeroUsize::new(span.map_len) {
             None => (NonNull::dangling(), 0),
@@ -419,20 +419,20 @@ impl RawMap {
     /// The region's length in bytes.
     #[must_use]
     #[inline]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the region is empty (and so nothing is mapped).
     #[must_use]
     #[inline]
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// How the map may be accessed.
     #[must_use]
-    pub fn access(&self) -> Access {
+    pub(crate) fn access(&self) -> Access {
         self.access
     }
 
@@ -453,7 +453,7 @@ impl RawMap {
     /// The region as bytes.
     #[must_use]
     #[inline]
-    pub fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         // SAFETY: `from_raw_parts(region, len)` needs:
         // - non-null and aligned: `region` is a `NonNull<u8>`, and `u8` has alignment 1;
         // - valid for reads of `len` bytes within one allocation: for `len == 0` any such
@@ -477,7 +477,7 @@ impl RawMap {
     /// when they are durable); with [`Access::CopyOnWrite`] they stay in this map.
     #[must_use]
     #[inline]
-    pub fn as_bytes_mut(&mut self) -> Option<&mut [u8]> {
+    pub(crate) fn as_bytes_mut(&mut self) -> Option<&mut [u8]> {
         if !self.access.is_writable() {
             return None;
         }
@@ -511,7 +511,11 @@ impl RawMap {
     ///    no raw pointer writes to it, and — the contract of [`RawMap::map_file`] — no other
     ///    mapping of the file, `write(2)` or other process writes to it.
     #[inline]
-    pub unsafe fn slice_unchecked<'a>(&self, start: usize, len: usize) -> Result<&'a [u8], Error> {
+    pub(crate) unsafe fn slice_unchecked<'a>(
+        &self,
+        start: usize,
+        len: usize,
+    ) -> Result<&'a [u8], Error> {
         let ptr = self.range_start(start, len)?;
         // SAFETY: `from_raw_parts(ptr, len)` needs:
         // - non-null and aligned: `ptr` is a `NonNull<u8>`, and `u8` has alignment 1;
@@ -546,7 +550,7 @@ impl RawMap {
     ///    of [`RawMap::map_file`] — no other mapping of the file, `write(2)` or other process
     ///    writes it.
     #[inline]
-    pub unsafe fn slice_mut_unchecked<'a>(
+    pub(crate) unsafe fn slice_mut_unchecked<'a>(
         &self,
         start: usize,
         len: usize,
@@ -598,7 +602,7 @@ impl RawMap {
     /// # Errors
     ///
     /// [`Error::Sys`] if `msync(2)` fails, e.g. with `EIO` when writing back failed.
-    pub fn flush(&self, sync: bool) -> Result<(), Error> {
+    pub(crate) fn flush(&self, sync: bool) -> Result<(), Error> {
         if self.map_len == 0 {
             return Ok(());
         }
@@ -614,7 +618,7 @@ impl RawMap {
     ///
     /// [`Error::OutOfRange`] if the range does not lie inside the region; [`Error::Sys`] if
     /// `msync(2)` fails.
-    pub fn flush_range(&self, start: usize, len: usize, sync: bool) -> Result<(), Error> {
+    pub(crate) fn flush_range(&self, start: usize, len: usize, sync: bool) -> Result<(), Error> {
         match page_span(self.head, self.len, start, len, sys::page_size())? {
             None => Ok(()),
             Some((offset, span)) => sys::sync(self.base.as_ptr().wrapping_add(offset), span, sync)
@@ -629,7 +633,7 @@ impl RawMap {
     /// # Errors
     ///
     /// [`Error::Sys`] if `madvise(2)` fails.
-    pub fn advise(&self, advice: Advice) -> Result<(), Error> {
+    pub(crate) fn advise(&self, advice: Advice) -> Result<(), Error> {
         if self.map_len == 0 {
             return Ok(());
         }
@@ -643,7 +647,12 @@ impl RawMap {
     ///
     /// [`Error::OutOfRange`] if the range does not lie inside the region; [`Error::Sys`] if
     /// `madvise(2)` fails.
-    pub fn advise_range(&self, start: usize, len: usize, advice: Advice) -> Result<(), Error> {
+    pub(crate) fn advise_range(
+        &self,
+        start: usize,
+        len: usize,
+        advice: Advice,
+    ) -> Result<(), Error> {
         match page_span(self.head, self.len, start, len, sys::page_size())? {
             None => Ok(()),
             Some((offset, span)) => {
@@ -672,7 +681,7 @@ impl RawMap {
     /// - [`Error::Overflow`] or [`Error::PastEnd`] as in [`RawMap::map_file`] for the new
     ///   length (extend the file before growing);
     /// - [`Error::Sys`] if `fstat(2)`, `mmap(2)` or `mremap(2)` fails.
-    pub fn remap<F: AsFd>(&mut self, file: F, new_len: usize) -> Result<(), Error> {
+    pub(crate) fn remap<F: AsFd>(&mut self, file: F, new_len: usize) -> Result<(), Error> {
         self.remap_impl(file.as_fd(), new_len, true)
     }
 
