@@ -33,8 +33,10 @@ pub use options::{Options, create, open_copy_on_write, open_read, open_read_writ
 /// `T` is the element type, `D` the shape type (`[usize; N]` for a rank known
 /// at compile time, [`IxDyn`] otherwise) and `A` the access: [`ReadOnly`],
 /// [`ReadWrite`], [`CopyOnWrite`] — checked at compile time — or [`Dynamic`],
-/// a [`Mode`] chosen at run time and checked when a mutable view is asked for.
-/// Views borrow the map, so they cannot outlive it (numpy segfaults here), and
+/// a [`Mode`] chosen at run time and checked when a mutable view is asked for
+/// (or once, by [`into_read_only`](Memmap::into_read_only),
+/// [`into_read_write`](Memmap::into_read_write) or
+/// [`into_copy_on_write`](Memmap::into_copy_on_write)). Views borrow the map, so they cannot outlive it (numpy segfaults here), and
 /// growing takes `&mut self`, so no view is alive while the mapping moves.
 ///
 /// Build one with [`Options`] (numpy's `offset`, `shape`, `order`, `mode`),
