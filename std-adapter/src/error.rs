@@ -55,6 +55,14 @@ pub enum Error {
     },
     /// A mutable view was asked of a map opened read-only.
     ReadOnly,
+    /// A map's mode is not the one its access type asks for (converting a
+    /// [`Dynamic`](crate::Dynamic) map to the type of another mode).
+    ModeMismatch {
+        /// The mode the map was opened in.
+        mode: Mode,
+        /// The mode the access type asks for (`'r+'` also stands for `'w+'`).
+        expected: Mode,
+    },
     /// A byte or element range is outside the array.
     OutOfRange {
         /// Start of the range asked for.
@@ -167,6 +175,19 @@ impl fmt::Display for Error {
             Error::ReadOnly => f.write_str(
                 "the map was opened in mode 'r' and cannot be written; open it in 'r+', 'w+' or 'c'",
             ),
+            Error::ModeMismatch { mode, expected } => {
+                let wanted = match expected {
+                    Mode::ReadWrite | Mode::Write => "'r+' or 'w+'",
+                    Mode::Read => "'r'",
+                    Mode::CopyOnWrite => "'c'",
+                };
+                write!(
+                    f,
+                    "the map was opened in mode '{mode}' but the access type asks for mode \
+                     {wanted}; convert it to the access type of mode '{mode}', or open it in \
+                     mode {wanted}"
+                )
+            }
             Error::OutOfRange { start, end, len } => write!(
                 f,
                 "range {start}..{end} is outside the array of length {len}; \
