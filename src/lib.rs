@@ -48,22 +48,28 @@
 #![forbid(unsafe_code)]
 
 pub mod claim;
-pub mod element;
-pub mod error;
-pub mod layout;
+mod dtype;
+mod element;
+mod error;
+mod layout;
 pub mod npy;
 mod sync;
-pub mod view;
+mod view;
 
 #[cfg(target_has_atomic = "64")]
 pub use claim::{Claim, Claims, Watermarks};
-pub use element::{Bool, Complex, Dtype, Element};
+pub use dtype::{
+    Bool, ByteOrder, ByteStr, Complex, Datetime64, Dtype, Kind, Record, RecordField, Scalar,
+    TimeUnit, Timedelta64, TypeDescr, Unicode, unit,
+};
+pub use element::Element;
 pub use error::Error;
 pub use layout::{
     Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, Layout, MAX_DIMS, Order, RemoveAxis, Slice,
 };
-pub use npy::Header;
-pub use view::{ArrayBase, ArrayView, ArrayViewMut, Iter, NumpyFormat, Repr, ScalarValue};
+pub use view::{
+    ArrayBase, ArrayView, ArrayViewMut, Iter, NumpyFormat, Repr, ScalarValue, Storage, StorageMut,
+};
 
 /// Re-exported so element types and casts need no separate dependency.
 pub use zerocopy;

@@ -1,9 +1,9 @@
 //! Property tests: the header parser never panics, and emit/parse/rewrite agree with each
 //! other and with numpy's length rules for random headers.
 
-use mmarray::element::{Bool, ByteStr, Complex, Datetime64, Dtype, unit};
-use mmarray::layout::Order;
+use mmarray::Order;
 use mmarray::npy::{Descr, Header, rewrite_shape};
+use mmarray::{Bool, ByteStr, Complex, Datetime64, Dtype, unit};
 use proptest::prelude::*;
 use zerocopy::byteorder::big_endian;
 

@@ -1,0 +1,96 @@
+//! numpy's `datetime64` and `timedelta64`, with the unit in the type.
+
+use core::marker::PhantomData;
+
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+use super::{ByteOrder, Dtype, Kind, Scalar, TypeDescr};
+
+/// Type-level time units for [`Datetime64`] and [`Timedelta64`].
+pub mod unit {
+    use crate::TimeUnit;
+
+    /// A marker type naming a [`TimeUnit`].
+    pub trait Unit {
+        /// The unit.
+        const UNIT: TimeUnit;
+    }
+
+    macro_rules! units {
+        ($($name:ident = $unit:ident, $code:literal;)*) => {$(
+            #[doc = concat!("The unit `[", $code, "]`.")]
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+            pub struct $name;
+            impl Unit for $name {
+                const UNIT: TimeUnit = TimeUnit::$unit;
+            }
+        )*};
+    }
+
+    units! {
+        Generic = Generic, "";
+        Y = Years, "Y";
+        M = Months, "M";
+        W = Weeks, "W";
+        D = Days, "D";
+        H = Hours, "h";
+        Min = Minutes, "m";
+        S = Seconds, "s";
+        Ms = Millis, "ms";
+        Us = Micros, "us";
+        Ns = Nanos, "ns";
+        Ps = Picos, "ps";
+        Fs = Femtos, "fs";
+        As = Attos, "as";
+    }
+}
+
+macro_rules! time_type {
+    ($(#[$doc:meta])* $name:ident, $variant:ident) => {
+        $(#[$doc])*
+        #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+        #[repr(transparent)]
+        pub struct $name<U> {
+            /// The count of units (numpy's `NaT` is `i64::MIN`).
+            pub value: i64,
+            unit: PhantomData<U>,
+        }
+
+        impl<U> $name<U> {
+            /// A value of `value` units.
+            pub const fn new(value: i64) -> Self {
+                Self { value, unit: PhantomData }
+            }
+        }
+
+        impl<U: unit::Unit + Copy + 'static> Dtype for $name<U> {
+            const DESCR: TypeDescr = TypeDescr::Scalar(Scalar::known(ByteOrder::NATIVE, Kind::$variant { unit: U::UNIT, count: 1 }, 8));
+        }
+    };
+}
+
+time_type!(
+    /// numpy `datetime64` with its unit in the type: `Datetime64<unit::Ns>` is `<M8[ns]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::{unit, Datetime64};
+    /// let t = Datetime64::<unit::Ns>::new(1_700_000_000_000_000_000);
+    /// assert_eq!(t.value, 1_700_000_000_000_000_000);
+    /// ```
+    Datetime64,
+    Datetime
+);
+time_type!(
+    /// numpy `timedelta64` with its unit in the type: `Timedelta64<unit::D>` is `<m8[D]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::{unit, Timedelta64};
+    /// assert_eq!(Timedelta64::<unit::D>::new(3).value, 3);
+    /// ```
+    Timedelta64,
+    Timedelta
+);
