@@ -46,6 +46,9 @@
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
+// Here rather than in [workspace.lints]: the adapter's test and bench helper modules
+// (`tests/common`, `benches/common`) hold many `pub` items a crate root cannot reach.
+#![warn(unreachable_pub, missing_debug_implementations)]
 
 pub mod claim;
 mod dtype;

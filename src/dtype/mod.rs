@@ -366,7 +366,7 @@ macro_rules! impl_dtype {
 }
 
 mod zbo {
-    pub use zerocopy::byteorder::{
+    pub(super) use zerocopy::byteorder::{
         BigEndian as BE, F32, F64, I16, I32, I64, LittleEndian as LE, U16, U32, U64,
     };
 }

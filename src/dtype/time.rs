@@ -1,5 +1,9 @@
 //! numpy's `datetime64` and `timedelta64`, with the unit in the type.
 
+// zerocopy's `KnownLayout` derive on a struct generic in its last field adds a hidden
+// helper type without `Debug`; the two public types here implement it.
+#![allow(missing_debug_implementations)]
+
 use core::marker::PhantomData;
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -48,12 +52,21 @@ pub mod unit {
 macro_rules! time_type {
     ($(#[$doc:meta])* $name:ident, $variant:ident) => {
         $(#[$doc])*
-        #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+        #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, PartialEq, Eq, Hash, Default)]
         #[repr(transparent)]
         pub struct $name<U> {
             /// The count of units (numpy's `NaT` is `i64::MIN`).
             pub value: i64,
             unit: PhantomData<U>,
+        }
+
+        // Not derived: a derive would ask `U: Debug` of the unit marker.
+        impl<U> core::fmt::Debug for $name<U> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("value", &self.value)
+                    .finish_non_exhaustive()
+            }
         }
 
         impl<U> $name<U> {

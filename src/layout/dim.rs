@@ -122,12 +122,9 @@ remove_axis_fixed!(1 => 0, 2 => 1, 3 => 2, 4 => 3, 5 => 4, 6 => 5, 7 => 6, 8 => 
 
 fn remove_one<X: Copy, const N: usize, const M: usize>(a: &[X; N], axis: usize, zero: X) -> [X; M] {
     let mut out = [zero; M];
-    let mut j = 0;
-    for (i, &x) in a.iter().enumerate() {
-        if i != axis {
-            out[j] = x;
-            j += 1;
-        }
+    let kept = a.iter().enumerate().filter(|&(i, _)| i != axis);
+    for (o, (_, &x)) in out.iter_mut().zip(kept) {
+        *o = x;
     }
     out
 }

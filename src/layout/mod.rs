@@ -7,6 +7,10 @@
 //! length it was validated against. Shapes live in `dim.rs`, numpy's slices in
 //! `slice.rs`.
 
+// Every computation in this module and below it is checked, or allowed one by one where
+// an invariant of `Layout` bounds it (the allow names the invariant).
+#![deny(clippy::arithmetic_side_effects)]
+
 mod dim;
 mod slice;
 
@@ -23,6 +27,14 @@ pub enum Order {
     C,
     /// Column-major (Fortran): the first axis varies fastest.
     F,
+}
+
+/// `base + index * stride`: the position `index` steps along an axis from `base`. `None` on
+/// overflow or below zero, neither of which happens for an in-bounds index of a non-empty
+/// layout (invariant 3).
+fn advance(base: usize, index: usize, stride: isize) -> Option<usize> {
+    let delta = isize::try_from(index).ok()?.checked_mul(stride)?;
+    base.checked_add_signed(delta)
 }
 
 static_assertions::assert_impl_all!(Layout<Ix2>: Send, Sync, Clone);
@@ -133,18 +145,18 @@ impl<D: Dimension> Layout<D> {
         if index.len() != dims.len() {
             return None;
         }
-        let mut pos = self.offset as isize;
+        let mut pos = isize::try_from(self.offset).ok()?;
         for ((&i, &d), &s) in index.iter().zip(dims).zip(self.strides.as_ref()) {
             if i >= d {
                 return None;
             }
-            // In bounds, so by invariant 3 every partial sum stays within the
-            // backing slice... but partial sums of mixed-sign strides may leave
-            // it temporarily; they cannot overflow isize because each term is
-            // bounded by the span of the array (< isize::MAX) in magnitude.
-            pos += i as isize * s;
+            // In bounds, so by invariant 3 the final sum lies within the backing
+            // slice; partial sums of mixed-sign strides may leave it temporarily
+            // but cannot overflow isize, because each term is bounded by the span
+            // of the array (< isize::MAX) in magnitude. Checked all the same.
+            pos = pos.checked_add(isize::try_from(i).ok()?.checked_mul(s)?)?;
         }
-        Some(pos as usize)
+        usize::try_from(pos).ok()
     }
 
     /// The backing position of `index`, or why there is none (naming the offending axis).
@@ -188,7 +200,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::AxisOutOfRange`], [`Error::ZeroStep`].
-    pub fn slice_axis(&mut self, axis: usize, slice: Slice) -> Result<(), Error> {
+    pub(crate) fn slice_axis(&mut self, axis: usize, slice: Slice) -> Result<(), Error> {
         self.check_axis(axis)?;
         let len = self.dim.as_slice()[axis];
         let (start, step, count) = slice.indices(len).ok_or(Error::ZeroStep { axis })?;
@@ -197,7 +209,8 @@ impl<D: Dimension> Layout<D> {
             // start is a valid index of the axis, so the element it names is in
             // the backing slice whenever the array is non-empty.
             if !self.is_empty() {
-                self.offset = (self.offset as isize + start * stride) as usize;
+                let start = usize::try_from(start).map_err(|_| Error::Overflow)?;
+                self.offset = advance(self.offset, start, stride).ok_or(Error::Overflow)?;
             }
             // With count >= 2 the new stride spans at most the old axis extent,
             // so it cannot overflow; with count == 1 it is never used.
@@ -212,7 +225,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::RankMismatch`], [`Error::ZeroStep`].
-    pub fn slice(&mut self, slices: &[Slice]) -> Result<(), Error> {
+    pub(crate) fn slice(&mut self, slices: &[Slice]) -> Result<(), Error> {
         if slices.len() != self.ndim() {
             return Err(Error::RankMismatch {
                 expected: self.ndim(),
@@ -234,7 +247,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::AxisOutOfRange`], [`Error::IndexOutOfBounds`].
-    pub fn index_axis(&self, axis: usize, index: usize) -> Result<Layout<D::Smaller>, Error>
+    pub(crate) fn index_axis(&self, axis: usize, index: usize) -> Result<Layout<D::Smaller>, Error>
     where
         D: RemoveAxis,
     {
@@ -245,7 +258,7 @@ impl<D: Dimension> Layout<D> {
         }
         let mut offset = self.offset;
         if !self.is_empty() {
-            offset = (offset as isize + index as isize * self.strides.as_ref()[axis]) as usize;
+            offset = advance(offset, index, self.strides.as_ref()[axis]).ok_or(Error::Overflow)?;
         }
         Ok(Layout {
             dim: self.dim.remove_axis(axis),
@@ -255,7 +268,7 @@ impl<D: Dimension> Layout<D> {
     }
 
     /// Reverses the order of the axes (numpy's `.T`).
-    pub fn reverse_axes(&mut self) {
+    pub(crate) fn reverse_axes(&mut self) {
         self.dim.as_mut_slice().reverse();
         self.strides.as_mut().reverse();
     }
@@ -265,7 +278,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::NotPermutation`].
-    pub fn permute_axes(&mut self, axes: &[usize]) -> Result<(), Error> {
+    pub(crate) fn permute_axes(&mut self, axes: &[usize]) -> Result<(), Error> {
         let ndim = self.ndim();
         let mut seen = [false; MAX_DIMS];
         if axes.len() != ndim {
@@ -290,7 +303,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::AxisOutOfRange`].
-    pub fn invert_axis(&mut self, axis: usize) -> Result<(), Error> {
+    pub(crate) fn invert_axis(&mut self, axis: usize) -> Result<(), Error> {
         self.slice_axis(axis, Slice::full().step_by(-1))
     }
 
@@ -299,7 +312,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::AxisOutOfRange`].
-    pub fn swap_axes(&mut self, a: usize, b: usize) -> Result<(), Error> {
+    pub(crate) fn swap_axes(&mut self, a: usize, b: usize) -> Result<(), Error> {
         self.check_axis(a)?;
         self.check_axis(b)?;
         self.dim.as_mut_slice().swap(a, b);
@@ -330,7 +343,10 @@ impl<D: Dimension> Layout<D> {
                 return true;
             }
             let ok = strides[k] == expected;
-            expected *= dims[k] as isize;
+            // A product of axis lengths: at most isize::MAX (invariant 1), so
+            // saturation never happens.
+            let d = isize::try_from(dims[k]).unwrap_or(isize::MAX);
+            expected = expected.saturating_mul(d);
             ok
         };
         match order {
@@ -345,16 +361,23 @@ impl<D: Dimension> Layout<D> {
         if self.is_empty() {
             return None;
         }
-        let (mut lo, mut hi) = (self.offset as isize, self.offset as isize);
+        let (mut lo, mut hi) = (self.offset, self.offset);
         for (&d, &s) in self.dim.as_slice().iter().zip(self.strides.as_ref()) {
+            // Not empty, so d >= 1 and the last index d - 1 of this axis is in
+            // bounds: by invariant 3 the element it names (the others at 0 or
+            // at their own extreme) lies in the backing slice, so neither the
+            // extent nor `lo`/`hi` (which move monotonically towards the lowest
+            // and highest such element) overflow or pass zero.
+            #[allow(clippy::arithmetic_side_effects)]
             let ext = (d as isize - 1) * s;
+            #[allow(clippy::arithmetic_side_effects)]
             if ext < 0 {
-                lo += ext;
+                lo -= ext.unsigned_abs();
             } else {
-                hi += ext;
+                hi += ext.unsigned_abs();
             }
         }
-        Some((lo as usize, hi as usize))
+        Some((lo, hi))
     }
 
     /// Splits along `axis` before `index`: the first part has indices
@@ -364,19 +387,20 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::AxisOutOfRange`]; [`Error::IndexOutOfBounds`] when `index` is past the axis length.
-    pub fn split_at(&self, axis: usize, index: usize) -> Result<(Self, Self), Error> {
+    pub(crate) fn split_at(&self, axis: usize, index: usize) -> Result<(Self, Self), Error> {
         self.check_axis(axis)?;
         let len = self.dim.as_slice()[axis];
-        if index > len {
+        let Some(rest) = len.checked_sub(index) else {
             return Err(Error::IndexOutOfBounds { axis, index, len });
-        }
+        };
         let mut a = self.clone();
         let mut b = self.clone();
         a.dim.as_mut_slice()[axis] = index;
-        b.dim.as_mut_slice()[axis] = len - index;
+        b.dim.as_mut_slice()[axis] = rest;
         if index < len && !self.is_empty() {
+            // index is in bounds: invariant 3 puts its element in the backing slice.
             b.offset =
-                (self.offset as isize + index as isize * self.strides.as_ref()[axis]) as usize;
+                advance(self.offset, index, self.strides.as_ref()[axis]).ok_or(Error::Overflow)?;
         }
         Ok((a, b))
     }
@@ -384,11 +408,16 @@ impl<D: Dimension> Layout<D> {
     /// Moves the layout to a backing slice that starts `delta` elements later.
     /// Only for the view code, which proves the elements are still in range.
     pub(crate) fn rebase(&mut self, delta: usize) {
-        self.offset -= delta;
+        // The view code passes the lowest position of this layout's span, which is at
+        // most `offset` (the position of index 0).
+        #[allow(clippy::arithmetic_side_effects)]
+        {
+            self.offset -= delta;
+        }
     }
 
     /// Converts to a dynamic-rank layout.
-    pub fn into_dyn(self) -> Layout<IxDyn> {
+    pub(crate) fn into_dyn(self) -> Layout<IxDyn> {
         let dim = IxDyn::new(self.dim.as_slice()).expect("rank <= MAX_DIMS by invariant");
         let mut strides = heapless::Vec::new();
         let _ = strides.extend_from_slice(self.strides.as_ref());
@@ -404,7 +433,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::RankMismatch`] when `E` has a fixed rank that differs.
-    pub fn into_dimensionality<E: Dimension>(self) -> Result<Layout<E>, Error> {
+    pub(crate) fn into_dimensionality<E: Dimension>(self) -> Result<Layout<E>, Error> {
         let dim = E::from_dims(self.dim.as_slice())?;
         let mut strides = dim.zero_strides();
         strides.as_mut().copy_from_slice(self.strides.as_ref());

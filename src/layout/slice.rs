@@ -63,18 +63,21 @@ impl Slice {
         if step > 0 {
             let start = self.start.map_or(0, |v| resolve(v, 0, n));
             let stop = self.stop.map_or(n, |v| resolve(v, 0, n));
+            // ceil((stop - start) / step), without a sum that could overflow.
             let count = if stop > start {
-                (stop - start - 1) / step + 1
+                stop.abs_diff(start).div_ceil(step.unsigned_abs())
             } else {
                 0
             };
-            Some((start, step, count as usize))
+            Some((start, step, count))
         } else {
-            let start = self.start.map_or(n - 1, |v| resolve(v, -1, n - 1));
-            let stop = self.stop.map_or(-1, |v| resolve(v, -1, n - 1));
+            // n >= 0, so this is n - 1 exactly.
+            let last = n.saturating_sub(1);
+            let start = self.start.map_or(last, |v| resolve(v, -1, last));
+            let stop = self.stop.map_or(-1, |v| resolve(v, -1, last));
             let count = if start > stop {
-                // (start - stop - 1) / -step, with -step computed without overflow.
-                ((start - stop - 1) as usize) / step.unsigned_abs() + 1
+                // ceil((start - stop) / -step), with -step computed without overflow.
+                start.abs_diff(stop).div_ceil(step.unsigned_abs())
             } else {
                 0
             };

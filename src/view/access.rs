@@ -80,7 +80,7 @@ impl<S: Storage, D: Dimension> ArrayBase<S, D> {
         self.layout.shape()
     }
 
-    /// The shape value (`[usize; N]` or [`IxDyn`]).
+    /// The shape value (`[usize; N]` or [`IxDyn`](crate::IxDyn)).
     pub fn dim(&self) -> &D {
         self.layout.dim()
     }

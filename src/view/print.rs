@@ -303,6 +303,16 @@ pub struct Repr<'r, T, D: Dimension> {
     extras: &'r str,
 }
 
+impl<T, D: Dimension> fmt::Debug for Repr<'_, T, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Repr")
+            .field("name", &self.name)
+            .field("shape", &self.view.shape())
+            .field("extras", &self.extras)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<'r, T, D: Dimension> Repr<'r, T, D> {
     pub(crate) fn new(view: ArrayView<'r, T, D>, name: &'r str, extras: &'r str) -> Self {
         Repr { view, name, extras }

@@ -37,7 +37,7 @@ pub enum ScalarValue {
 ///
 /// Implemented for the primitive numbers, `bool` and zerocopy's byte-order
 /// types; implement it for your own element types to print them with
-/// [`Display`](fmt::Display).
+/// [`Display`](core::fmt::Display).
 pub trait NumpyFormat {
     /// The value to print.
     fn scalar(&self) -> ScalarValue;
