@@ -11,6 +11,19 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 use super::{ByteOrder, Dtype, Kind, Scalar, TypeDescr};
 
 /// Type-level time units for [`Datetime64`] and [`Timedelta64`].
+///
+/// One marker type per numpy unit (`Ns` is `[ns]`, `D` is `[D]`, `Generic` is the bare
+/// `<M8`), so that the unit is part of the element type: `Datetime64<unit::Ns>` is numpy's
+/// `<M8[ns]`, and a file written in seconds does not open as nanoseconds. Each marker names
+/// its [`TimeUnit`](crate::TimeUnit) through [`Unit::UNIT`].
+///
+/// # Examples
+///
+/// ```
+/// use mmarray::unit::{self, Unit};
+/// use mmarray::TimeUnit;
+/// assert_eq!(<unit::Ms as Unit>::UNIT, TimeUnit::Millis);
+/// ```
 pub mod unit {
     use crate::TimeUnit;
 
