@@ -1,4 +1,9 @@
 //! The element bound: what may live in a mapped array.
+//!
+//! [`Element`] is the one requirement views put on their element type: zerocopy's four
+//! traits, so that a byte region can be cast to `[T]` without `unsafe`. It is implemented for
+//! every type that has them; what an element is in numpy's terms (for `.npy` files) is the
+//! separate, narrower bound [`Dtype`](crate::Dtype).
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 

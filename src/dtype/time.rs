@@ -15,7 +15,7 @@ use super::{ByteOrder, Dtype, Kind, Scalar, TypeDescr};
 /// One marker type per numpy unit (`Ns` is `[ns]`, `D` is `[D]`, `Generic` is the bare
 /// `<M8`), so that the unit is part of the element type: `Datetime64<unit::Ns>` is numpy's
 /// `<M8[ns]`, and a file written in seconds does not open as nanoseconds. Each marker names
-/// its [`TimeUnit`](crate::TimeUnit) through [`Unit::UNIT`].
+/// its [`TimeUnit`](crate::TimeUnit) through [`Unit::UNIT`](unit::Unit::UNIT).
 ///
 /// # Examples
 ///
