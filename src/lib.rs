@@ -51,8 +51,6 @@ pub mod npy;
 mod sync;
 mod view;
 
-#[cfg(target_has_atomic = "64")]
-pub use claim::{Claim, Claims, Watermarks};
 pub use dtype::{
     Bool, ByteOrder, ByteStr, Complex, Datetime64, Dtype, Kind, Record, RecordField, Scalar,
     TimeUnit, Timedelta64, TypeDescr, Unicode, unit,
