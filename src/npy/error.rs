@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::element::TypeDescr;
+use crate::TypeDescr;
 
 /// Which part of the header a too-short input ended in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

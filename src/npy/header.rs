@@ -6,7 +6,7 @@ use super::descr::{ShapeRepr, parse_descr};
 use super::error::Key;
 use super::lex::{Cursor, Encoding, Small};
 use super::{Descr, Error, HeaderBytes, MAGIC, ShapeProblem, Version};
-use crate::element::Dtype;
+use crate::Dtype;
 use crate::layout::{IxDyn, Order};
 
 /// The data of a numpy-written `.npy` file starts at a multiple of this many bytes.
@@ -25,7 +25,7 @@ pub const GROWTH_AXIS_MAX_DIGITS: usize = 21;
 /// Emit the header numpy writes for `np.arange(12, dtype='<f4').reshape(3, 4)` and read it back:
 ///
 /// ```
-/// use mmarray::layout::Order;
+/// use mmarray::Order;
 /// use mmarray::npy::{Descr, Header};
 ///
 /// let h = Header::new(Descr::of::<f32>(), Order::C, &[3, 4])?;
@@ -528,7 +528,7 @@ fn parse_text(text: &[u8], version: Version, max_len: usize) -> Result<(Header<'
 /// # Examples
 ///
 /// ```
-/// use mmarray::layout::Order;
+/// use mmarray::Order;
 /// use mmarray::npy::{rewrite_shape, Descr, Header};
 ///
 /// let mut buf = [0u8; 128];

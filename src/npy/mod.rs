@@ -25,9 +25,10 @@ mod descr;
 mod error;
 mod header;
 mod lex;
+mod name;
 
 pub use bytes::{HeaderBytes, MAGIC, Version};
 pub use descr::{Descr, Field, Fields};
 pub use error::{Error, Key, Part, ShapeProblem, Snippet};
 pub use header::{ALIGN, DEFAULT_MAX_HEADER_LEN, GROWTH_AXIS_MAX_DIGITS, Header, rewrite_shape};
-pub use lex::{Name, NameChars};
+pub use name::{Name, NameChars};

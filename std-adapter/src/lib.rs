@@ -26,8 +26,8 @@ pub use mmarray;
 // What a user of `Memmap`, `npy` and `RowLog` names: element bounds and types, shapes,
 // orders, views, the `.npy` header, the watermarks.
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
-pub use mmarray::Watermarks;
+pub use mmarray::claim::Watermarks;
 pub use mmarray::{
-    ArrayView, ArrayViewMut, Bool, Complex, Dimension, Dtype, Element, Header, Ix0, Ix1, Ix2, Ix3,
-    Ix4, Ix5, Ix6, IxDyn, NumpyFormat, Order, ScalarValue, Slice, zerocopy,
+    ArrayView, ArrayViewMut, Bool, Complex, Dimension, Dtype, Element, Ix0, Ix1, Ix2, Ix3, Ix4,
+    Ix5, Ix6, IxDyn, NumpyFormat, Order, ScalarValue, Slice, zerocopy,
 };

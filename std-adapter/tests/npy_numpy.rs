@@ -23,9 +23,9 @@ mod numpy;
 use std::fmt::Debug;
 use std::path::Path;
 
-use mmarray_std::mmarray::element::{ByteStr, Datetime64, Timedelta64, Unicode, unit};
 use mmarray_std::mmarray::npy::Version;
 use mmarray_std::mmarray::{Bool, Complex, Dtype};
+use mmarray_std::mmarray::{ByteStr, Datetime64, Timedelta64, Unicode, unit};
 use mmarray_std::zerocopy::byteorder::{big_endian, little_endian};
 use mmarray_std::{Access, Error, IxDyn, Memmap, Options, Order, npy};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -516,10 +516,10 @@ static WIDE_NAMES: [u8; WIDE_FIELDS * NAME_LEN] = {
     b
 };
 
-static F32_DESCR: mmarray_std::mmarray::element::TypeDescr = <f32 as Dtype>::DESCR;
+static F32_DESCR: mmarray_std::mmarray::TypeDescr = <f32 as Dtype>::DESCR;
 
-static WIDE_RECORD_FIELDS: [mmarray_std::mmarray::element::RecordField; WIDE_FIELDS] = {
-    use mmarray_std::mmarray::element::RecordField;
+static WIDE_RECORD_FIELDS: [mmarray_std::mmarray::RecordField; WIDE_FIELDS] = {
+    use mmarray_std::mmarray::RecordField;
     let mut f = [RecordField {
         name: "",
         descr: &F32_DESCR,
@@ -552,8 +552,8 @@ static WIDE_RECORD_FIELDS: [mmarray_std::mmarray::element::RecordField; WIDE_FIE
 struct Wide([f32; WIDE_FIELDS]);
 
 impl Dtype for Wide {
-    const DESCR: mmarray_std::mmarray::element::TypeDescr =
-        mmarray_std::mmarray::element::TypeDescr::Record(&mmarray_std::mmarray::element::Record {
+    const DESCR: mmarray_std::mmarray::TypeDescr =
+        mmarray_std::mmarray::TypeDescr::Record(&mmarray_std::mmarray::Record {
             fields: &WIDE_RECORD_FIELDS,
             size: 4 * WIDE_FIELDS,
         });

@@ -11,7 +11,7 @@ mod numpy;
 
 use std::path::Path;
 
-use mmarray_std::mmarray::element::ByteStr;
+use mmarray_std::mmarray::ByteStr;
 use mmarray_std::mmarray::npy::{self as core_npy, Version};
 use mmarray_std::mmarray::{Bool, Complex};
 use mmarray_std::zerocopy::byteorder::{big_endian, little_endian};

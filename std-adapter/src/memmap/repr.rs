@@ -8,7 +8,7 @@ use crate::mode::Access;
 /// numpy's `dtype_short_repr`: the `dtype=` text of an array repr, and whether
 /// numpy leaves it out (`float64`, `int64`, `complex128` and `bool` are implied).
 fn dtype_short_repr(descr: &mmarray::npy::Descr<'_>) -> (String, bool) {
-    use mmarray::element::{ByteOrder, Kind};
+    use mmarray::{ByteOrder, Kind};
     let Some(s) = descr.scalar() else {
         // Records print as their field list.
         return (descr.to_string().trim_matches('\'').to_string(), false);
