@@ -17,7 +17,7 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use mmarray::npy::{DEFAULT_MAX_HEADER_LEN, Descr, Header, MAGIC, Version};
+use mmarray::npy::{self, DEFAULT_MAX_HEADER_LEN, Descr, Header, HeaderBytes, Part, Version};
 use mmarray::{Dimension, Dtype, IxDyn, Order};
 
 use crate::error::{Error, Result};
@@ -67,38 +67,47 @@ pub(crate) fn read_header(
     let mut buf = vec![0u8; usize::try_from(limit).map_or(512, |l| l.min(512))];
     let n = read_full_at(file, &mut buf, at).map_err(read_err)?;
     buf.truncate(n);
-    // The length field says how much header there is; fetch the rest if needed.
-    if let (Some(total), Some(v)) = (declared_len(&buf), declared_version(&buf)) {
-        // The text limit is in characters: at most 4 bytes each in UTF-8.
-        let cap = max_len.saturating_mul(4).saturating_add(16);
-        if total > n && total <= cap {
-            buf.resize(usize::try_from(limit).map_or(total, |l| total.min(l)), 0);
-            let from = at.checked_add(n as u64).ok_or(mmarray::Error::Overflow)?;
-            let m = read_full_at(file, &mut buf[n..], from).map_err(read_err)?;
-            buf.truncate(n + m);
-        } else if total > cap && buf.starts_with(&MAGIC) {
-            let file_len = file.metadata().map_err(read_err)?.len();
-            let avail = file_len.saturating_sub(at).min(limit);
-            if avail >= total as u64 {
-                let pre = v.preamble_len();
-                let len = if v.is_utf8() {
-                    count_utf8_chars(file, at.saturating_add(pre as u64), total - pre)
-                        .map_err(read_err)?
-                } else {
-                    total - pre
-                };
-                return Err(mmarray::npy::Error::HeaderTooLong { len, max: max_len }.into());
-            }
-            // avail < total: it fits in usize.
-            return Err(mmarray::npy::Error::Truncated {
-                part: mmarray::npy::Part::Text,
-                needed: total,
-                got: avail as usize,
-            }
-            .into());
-        }
+    // The bytes layer says how much header there is; fetch the rest if needed.
+    let raw = HeaderBytes::new_unchecked(&buf[..]);
+    let Err(npy::Error::Truncated {
+        part: Part::Text,
+        needed: total,
+        ..
+    }) = raw.check_len()
+    else {
+        // Complete, or malformed in a way the parser reports from these bytes.
+        return Ok(buf);
+    };
+    // A `Part::Text` shortfall means the preamble checked out: its getters may be called.
+    let (version, text_start) = (raw.version(), raw.text_start());
+    // The text limit is in characters: at most 4 bytes each in UTF-8.
+    let cap = max_len.saturating_mul(4).saturating_add(16);
+    if total <= cap {
+        buf.resize(usize::try_from(limit).map_or(total, |l| total.min(l)), 0);
+        let from = at.checked_add(n as u64).ok_or(mmarray::Error::Overflow)?;
+        let m = read_full_at(file, &mut buf[n..], from).map_err(read_err)?;
+        buf.truncate(n + m);
+        return Ok(buf);
     }
-    Ok(buf)
+    let file_len = file.metadata().map_err(read_err)?.len();
+    let avail = file_len.saturating_sub(at).min(limit);
+    if avail >= total as u64 {
+        let text_len = total - text_start;
+        let len = if version.is_utf8() {
+            count_utf8_chars(file, at.saturating_add(text_start as u64), text_len)
+                .map_err(read_err)?
+        } else {
+            text_len
+        };
+        return Err(npy::Error::HeaderTooLong { len, max: max_len }.into());
+    }
+    // avail < total: it fits in usize.
+    Err(npy::Error::Truncated {
+        part: Part::Text,
+        needed: total,
+        got: avail as usize,
+    }
+    .into())
 }
 
 /// The characters in `len` bytes of UTF-8 at `at`: the bytes that do not
@@ -117,21 +126,6 @@ fn count_utf8_chars(file: &File, mut at: u64, len: usize) -> std::io::Result<usi
         at += k as u64;
     }
     Ok(chars)
-}
-
-/// The format version a file declares, when its first bytes say.
-fn declared_version(b: &[u8]) -> Option<Version> {
-    Version::from_bytes(*b.get(6)?, *b.get(7)?)
-}
-
-/// The preamble plus header length a file declares, when its first bytes say.
-fn declared_len(b: &[u8]) -> Option<usize> {
-    let v = Version::from_bytes(*b.get(6)?, *b.get(7)?)?;
-    let len = match v.length_field_len() {
-        2 => u16::from_le_bytes([*b.get(8)?, *b.get(9)?]) as usize,
-        _ => u32::from_le_bytes([*b.get(8)?, *b.get(9)?, *b.get(10)?, *b.get(11)?]) as usize,
-    };
-    v.preamble_len().checked_add(len)
 }
 
 /// Reads until `buf` is full or the file ends; returns how much was read.
@@ -208,7 +202,7 @@ pub fn info(path: impl AsRef<Path>) -> Result<Info> {
 /// The owned [`Info`] of the header at the start of `bytes`.
 pub(crate) fn parse_info(bytes: &[u8], max_len: usize) -> Result<Info> {
     let (h, offset) = Header::parse_with_max_len(bytes, max_len)?;
-    let version = mmarray::npy::HeaderBytes::new_checked(bytes)?.version();
+    let version = HeaderBytes::new_checked(bytes)?.version();
     Ok(Info {
         version,
         descr: h.descr().to_string(),
