@@ -2,7 +2,8 @@
 
 use core::fmt;
 
-use crate::element::TypeDescr;
+use crate::element::{ByteOrder, Scalar, TypeDescr};
+use crate::error::Unaligned;
 
 /// Which part of the header a too-short input ended in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -236,6 +237,23 @@ pub enum Error {
         /// The element type's descr.
         expected: &'static TypeDescr,
     },
+    /// The header's shape has a different number of axes than the requested dimension type.
+    RankMismatch {
+        /// Axes in the header's shape.
+        found: usize,
+        /// Axes of the requested dimension type.
+        expected: usize,
+    },
+    /// The array data starts at an offset that is not a multiple of the element type's
+    /// alignment (`np.savez` does not align its members).
+    DataMisaligned {
+        /// Where the data starts, in bytes from the start of the file.
+        offset: u64,
+        /// The alignment the element type needs.
+        align: usize,
+        /// The element type's descr (its unaligned counterpart is suggested).
+        expected: &'static TypeDescr,
+    },
     /// The array data (elements times item size) would be larger than `isize::MAX` bytes.
     DataTooLarge,
     /// The output buffer is too small for the header.
@@ -314,11 +332,40 @@ impl fmt::Display for Error {
                 f,
                 "header descr contains a Python object type at byte {at}; object arrays cannot be memory-mapped"
             ),
-            Error::DescrMismatch { found, expected } => write!(
+            Error::DescrMismatch { found, expected } => {
+                write!(
+                    f,
+                    "header descr {found} does not match the element type's descr {}",
+                    super::descr::Render(expected)
+                )?;
+                if let Some(u) = swapped_order(&found, expected) {
+                    write!(f, "; the data has the other byte order: use {u}")?;
+                }
+                Ok(())
+            }
+            Error::RankMismatch { found, expected } => write!(
                 f,
-                "header descr {found} does not match the element type's descr {}",
-                super::descr::Render(expected)
+                "the file has {}, the type asks for {expected}; \
+                 use a dimension type of {} or IxDyn",
+                Axes(found),
+                Axes(found)
             ),
+            Error::DataMisaligned {
+                offset,
+                align,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "the array data starts at byte {offset}, which is not a multiple of {align}, \
+                     the alignment of {}; ",
+                    super::descr::Render(expected)
+                )?;
+                match unaligned(expected) {
+                    Some(u) => write!(f, "map it as {u}, which has alignment 1"),
+                    None => f.write_str("map it with an element type of alignment 1"),
+                }
+            }
             Error::DataTooLarge => f.write_str(
                 "array data would be larger than isize::MAX bytes (elements times item size); no slice can hold it",
             ),
@@ -337,3 +384,43 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+/// "1 axis", "3 axes".
+struct Axes(usize);
+
+impl fmt::Display for Axes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            1 => f.write_str("1 axis"),
+            n => write!(f, "{n} axes"),
+        }
+    }
+}
+
+/// The unaligned zerocopy type for a scalar descr, if there is one.
+fn unaligned(t: &TypeDescr) -> Option<Unaligned> {
+    match t {
+        TypeDescr::Scalar(s) => Unaligned::new(s.order(), s.kind(), s.size()),
+        TypeDescr::Record(_) => None,
+    }
+}
+
+/// When `found` is `expected` in the other byte order, the unaligned type that reads it.
+fn swapped_order(found: &Snippet, expected: &TypeDescr) -> Option<Unaligned> {
+    let TypeDescr::Scalar(s) = expected else {
+        return None;
+    };
+    let other = match s.order() {
+        ByteOrder::Little => ByteOrder::Big,
+        ByteOrder::Big => ByteOrder::Little,
+        ByteOrder::NotApplicable => return None,
+    };
+    let swapped = Scalar::new(other, s.kind(), s.size())?;
+    let mut text = Snippet::new();
+    fmt::Write::write_fmt(
+        &mut text,
+        format_args!("{}", super::Descr::scalar_type(swapped)),
+    )
+    .ok()?;
+    (text == *found).then(|| Unaligned::new(other, s.kind(), s.size()))?
+}

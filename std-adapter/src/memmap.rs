@@ -383,9 +383,16 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             size: core::mem::size_of::<T>(),
             align: core::mem::align_of::<T>(),
         };
+        let path = match &src {
+            Source::Path(p) | Source::Opened(_, p, _) => Some(*p),
+            Source::Fd(_) => None,
+        };
+        let named = |e: Error| e.at_path(path);
         // SAFETY: the caller upholds the file-map contract.
-        let opened = unsafe { open_impl(src, mode, offset, dims, layout) }?;
-        let (layout, _) = Layout::contiguous(D::from_dims(opened.dims.as_slice())?, order)?;
+        let opened = unsafe { open_impl(src, mode, offset, dims, layout) }.map_err(named)?;
+        let (layout, _) = D::from_dims(opened.dims.as_slice())
+            .and_then(|d| Layout::contiguous(d, order))
+            .map_err(|e| named(e.into()))?;
         let m = Memmap {
             map: opened.map,
             layout,
@@ -397,7 +404,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             npy: false,
             _marker: PhantomData,
         };
-        m.check_cast()?;
+        m.check_cast().map_err(named)?;
         Ok(m)
     }
 
@@ -415,6 +422,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
                 mmarray::Error::Misaligned {
                     offset: self.offset,
                     align,
+                    size: core::mem::size_of::<T>(),
                 }
                 .into()
             })
@@ -450,26 +458,9 @@ pub(crate) fn errno<'p>(
     move |e| io_err(op, path)(e.into())
 }
 
-/// The raw layer's errors, in this crate's terms.
-pub(crate) fn raw_err(path: Option<&Path>) -> impl FnOnce(raw::Error) -> Error + '_ {
-    move |e| match e {
-        raw::Error::Sys { call, errno: e } => io_err(call, path)(e.into()),
-        raw::Error::OutOfRange {
-            start,
-            len,
-            region_len,
-        } => Error::OutOfRange {
-            start,
-            end: start.saturating_add(len),
-            len: region_len,
-        },
-        raw::Error::PastEnd { end, file_len } => Error::PastEnd {
-            mode: Mode::Read,
-            end,
-            len: file_len,
-        },
-        _ => Error::Core(mmarray::Error::Overflow),
-    }
+/// The raw layer's errors, in this crate's terms, for the map of `path` in `mode`.
+pub(crate) fn raw_err(path: Option<&Path>, mode: Mode) -> impl FnOnce(raw::Error) -> Error + '_ {
+    move |e| Error::from_raw(e, path, mode)
 }
 
 /// Empties a file (`st` is its status) that is about to receive `end` bytes of
@@ -570,6 +561,7 @@ unsafe fn open_impl(
         return Err(mmarray::Error::Misaligned {
             offset,
             align: elem.align,
+            size: elem.size,
         }
         .into());
     }
@@ -647,9 +639,11 @@ unsafe fn open_impl(
             });
         }
         None => {
-            let rest = len
-                .checked_sub(offset)
-                .ok_or(Error::OffsetPastEnd { offset, len })?;
+            let rest = len.checked_sub(offset).ok_or(Error::OffsetPastEnd {
+                path: None,
+                offset,
+                len,
+            })?;
             if !rest.is_multiple_of(elem.size as u64) {
                 return Err(mmarray::Error::NotWholeElements {
                     len: rest,
@@ -668,7 +662,12 @@ unsafe fn open_impl(
     };
     let end = offset + bytes as u64;
     if end > len && !mode.writes_file() {
-        return Err(Error::PastEnd { mode, end, len });
+        return Err(Error::PastEnd {
+            path: None,
+            mode,
+            end,
+            len,
+        });
     }
 
     // 4. Change the file: empty it ('w+' by path), extend it to hold the data.
@@ -709,7 +708,7 @@ unsafe fn open_impl(
                 // Undo our extension: the map never existed.
                 let _ = sys::set_len(fd, old_len);
             }
-            return Err(raw_err(path)(e));
+            return Err(raw_err(path, mode)(e));
         }
     };
 
@@ -752,7 +751,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     ///
     /// # Errors
     ///
-    /// [`Error::Core`] for a shape too large to address; [`Error::Io`] when
+    /// [`Error::Layout`] for a shape too large to address; [`Error::Io`] when
     /// the kernel refuses the memory.
     pub fn anon(shape: D) -> Result<Memmap<T, D, ReadWrite>> {
         let (layout, n) = Layout::contiguous(shape, Order::C)?;
@@ -760,7 +759,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             .checked_mul(core::mem::size_of::<T>())
             .filter(|&b| b <= isize::MAX as usize)
             .ok_or(mmarray::Error::Overflow)?;
-        let map = RawMap::anonymous(bytes).map_err(raw_err(None))?;
+        let map = RawMap::anonymous(bytes).map_err(raw_err(None, Mode::ReadWrite))?;
         let m = Memmap {
             map,
             layout,
@@ -875,7 +874,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         if !self.flushes() {
             return Ok(());
         }
-        self.map.flush(true).map_err(raw_err(self.filename()))
+        self.map
+            .flush(true)
+            .map_err(raw_err(self.filename(), self.mode))
     }
 
     /// Starts writing changes to the file without waiting (`MS_ASYNC`).
@@ -887,7 +888,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         if !self.flushes() {
             return Ok(());
         }
-        self.map.flush(false).map_err(raw_err(self.filename()))
+        self.map
+            .flush(false)
+            .map_err(raw_err(self.filename(), self.mode))
     }
 
     /// Flushes the elements `range` (positions in memory order, as in
@@ -913,7 +916,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         let size = core::mem::size_of::<T>();
         self.map
             .flush_range(range.start * size, (range.end - range.start) * size, true)
-            .map_err(raw_err(self.filename()))
+            .map_err(raw_err(self.filename(), self.mode))
     }
 
     /// Tells the kernel how the map will be read (`madvise(2)`): e.g.
@@ -924,7 +927,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     ///
     /// [`Error::Io`] when `madvise` fails.
     pub fn advise(&self, advice: Advice) -> Result<()> {
-        self.map.advise(advice).map_err(raw_err(self.filename()))
+        self.map
+            .advise(advice)
+            .map_err(raw_err(self.filename(), self.mode))
     }
 
     /// Flushes (as [`flush`](Memmap::flush)) and unmaps, reporting a flush
@@ -1002,8 +1007,8 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     ///
     /// [`Error::CannotGrow`] for maps that do not write their file (`'r'`,
     /// `'c'`, anonymous), 0-d arrays, and `new_len` below the current
-    /// length; [`Error::Core`] for sizes that overflow;
-    /// [`Error::Npy`] when a `.npy` header has no room for the new shape;
+    /// length; [`Error::Layout`] for sizes that overflow;
+    /// [`Error::Header`] when a `.npy` header has no room for the new shape;
     /// [`Error::Io`] when the OS refuses. On an error before the file was
     /// extended, nothing changed; after, the file may be longer than the data.
     pub fn grow(&mut self, new_len: usize) -> Result<()> {
@@ -1057,13 +1062,15 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
                 .map_err(io_err("write header", path))?;
         }
         if self.map.access() == MapAccess::ReadWrite {
-            self.map.remap(file, bytes).map_err(raw_err(path))?;
+            self.map
+                .remap(file, bytes)
+                .map_err(raw_err(path, self.mode))?;
         } else {
             // An empty array past the old end had no file mapping to move.
             // SAFETY: the contract the caller accepted when opening this map
             // covers the file; offset..end lies within it (extended above).
             self.map = unsafe { RawMap::map_file(file, self.offset, bytes, MapAccess::ReadWrite) }
-                .map_err(raw_err(path))?;
+                .map_err(raw_err(path, self.mode))?;
         }
         self.layout = Layout::contiguous(shape, self.order)?.0;
         Ok(())
@@ -1075,7 +1082,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     ///
     /// # Errors
     ///
-    /// As [`grow`](Memmap::grow); [`Error::Core`] with
+    /// As [`grow`](Memmap::grow); [`Error::Layout`] with
     /// [`BufferLength`](mmarray::Error::BufferLength) when `data` is not whole slices.
     pub fn append(&mut self, data: &[T]) -> Result<()> {
         let Some(axis) = self.growth_axis() else {

@@ -156,19 +156,57 @@ pub(crate) fn check_header<T: Dtype, D: Dimension>(
     avail: u64,
     max_len: usize,
 ) -> Result<(D, Order, u64)> {
+    check_header_impl::<T, D>(file, path, at, avail, max_len).map_err(|e| e.at_path(Some(path)))
+}
+
+fn check_header_impl<T: Dtype, D: Dimension>(
+    file: &File,
+    path: &Path,
+    at: u64,
+    avail: u64,
+    max_len: usize,
+) -> Result<(D, Order, u64)> {
     let bytes = read_header(file, path, at, avail, max_len)?;
     let (header, hlen) = Header::parse_with_max_len(&bytes, max_len)?;
     header.check::<T>()?;
-    let shape = D::from_dims(header.shape())?;
+    let shape = D::from_dims(header.shape()).map_err(|e| match e {
+        mmarray::Error::RankMismatch { expected, actual } => {
+            Error::from(npy::Error::RankMismatch {
+                found: actual,
+                expected,
+            })
+        }
+        other => other.into(),
+    })?;
     let data_len = header.data_len()? as u64;
     let have = avail.saturating_sub(hlen as u64);
     if have < data_len {
-        return Err(Error::Truncated {
+        return Err(Error::DataTruncated {
+            path: None,
             needed: data_len,
             len: have,
         });
     }
+    let data_at = at
+        .checked_add(hlen as u64)
+        .ok_or(mmarray::Error::Overflow)?;
+    check_data_alignment::<T>(data_at)?;
     Ok((shape, header.order(), hlen as u64))
+}
+
+/// Refuses data at `offset` in the file that `T` cannot be mapped at, suggesting the
+/// unaligned type of the same descr (the offset is the file's, not the caller's, to choose).
+fn check_data_alignment<T: Dtype>(offset: u64) -> Result<()> {
+    let align = core::mem::align_of::<T>();
+    if offset.is_multiple_of(align as u64) {
+        return Ok(());
+    }
+    Err(npy::Error::DataMisaligned {
+        offset,
+        align,
+        expected: &T::DESCR,
+    }
+    .into())
 }
 
 /// [`check_header`] for a whole `.npy` file, with the file's status.
@@ -186,7 +224,7 @@ fn check_file<T: Dtype, D: Dimension>(
 ///
 /// # Errors
 ///
-/// [`Error::Io`] when the file cannot be read; [`Error::Npy`] for a
+/// [`Error::Io`] when the file cannot be read; [`Error::Header`] for a
 /// malformed header (with numpy's default text limit of 10 000 characters).
 pub fn info(path: impl AsRef<Path>) -> Result<Info> {
     let path = path.as_ref();
@@ -195,8 +233,9 @@ pub fn info(path: impl AsRef<Path>) -> Result<Info> {
         path: Some(path.to_path_buf()),
         source: e,
     })?;
-    let bytes = read_header(&file, path, 0, u64::MAX, DEFAULT_MAX_HEADER_LEN)?;
-    parse_info(&bytes, DEFAULT_MAX_HEADER_LEN)
+    read_header(&file, path, 0, u64::MAX, DEFAULT_MAX_HEADER_LEN)
+        .and_then(|bytes| parse_info(&bytes, DEFAULT_MAX_HEADER_LEN))
+        .map_err(|e| e.at_path(Some(path)))
 }
 
 /// The owned [`Info`] of the header at the start of `bytes`.
@@ -288,9 +327,9 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     ///
     /// # Errors
     ///
-    /// [`Error::Npy`] for a malformed header or a descr that is not `T`'s;
-    /// [`Error::Core`] with `RankMismatch` when `D`'s rank differs;
-    /// [`Error::Truncated`] when the data is shorter than the header says
+    /// [`Error::Header`] for a malformed header, a descr that is not `T`'s or a
+    /// rank that is not `D`'s (`RankMismatch`);
+    /// [`Error::DataTruncated`] when the data is shorter than the header says
     /// (in every mode: numpy's `r+` would silently extend the file);
     /// [`Error::Io`] from the OS. None of them changes the file.
     ///
@@ -299,8 +338,10 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
     pub unsafe fn open(&self, path: impl AsRef<Path>, mode: Mode) -> Result<Memmap<T, D, Dynamic>> {
         if mode == Mode::Write {
+            let path = path.as_ref();
             // SAFETY: the caller upholds the contract, which is this function's.
-            let m = unsafe { self.create_impl::<Dynamic>(path.as_ref()) }?;
+            let m =
+                unsafe { self.create_impl::<Dynamic>(path) }.map_err(|e| e.at_path(Some(path)))?;
             return Ok(m);
         }
         // SAFETY: the caller upholds the contract, which is this function's.
@@ -362,16 +403,17 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     ///
     /// # Errors
     ///
-    /// [`Error::ShapeRequired`] without a shape, [`Error::Npy`] for a shape
-    /// too large for the format, [`Error::Core`] for sizes that overflow —
+    /// [`Error::ShapeRequired`] without a shape, [`Error::Header`] for a shape
+    /// too large for the format, [`Error::Layout`] for sizes that overflow —
     /// all before the file is touched; [`Error::Io`] from the OS.
     ///
     /// # Safety
     ///
     /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
     pub unsafe fn create(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadWrite>> {
+        let path = path.as_ref();
         // SAFETY: the caller upholds the contract, which is this function's.
-        unsafe { self.create_impl(path.as_ref()) }
+        unsafe { self.create_impl(path) }.map_err(|e| e.at_path(Some(path)))
     }
 
     /// # Safety
@@ -404,14 +446,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
         let mut bytes = vec![0u8; header.emitted_len()?];
         let hlen = header.emit(&mut bytes)?;
         bytes.truncate(hlen);
-        let align = core::mem::align_of::<T>();
-        if !hlen.is_multiple_of(align) {
-            return Err(mmarray::Error::Misaligned {
-                offset: hlen as u64,
-                align,
-            }
-            .into());
-        }
+        check_data_alignment::<T>(hlen as u64)?;
         let end = (hlen as u64)
             .checked_add(data_len as u64)
             .ok_or(mmarray::Error::Overflow)?;

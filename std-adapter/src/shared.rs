@@ -61,6 +61,7 @@ use mmarray::zerocopy::{FromBytes, IntoBytes};
 
 use crate::error::{Error, Result};
 use crate::memmap::{empty_for, errno, io_err, open_file, open_or_create, raw_err};
+use crate::mode::Mode;
 use crate::raw::{Access, RawMap};
 use crate::sys;
 
@@ -244,11 +245,11 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Core`] with [`mmarray::Error::Overflow`] if the log does not fit in memory
+    /// [`Error::Layout`] with [`mmarray::Error::Overflow`] if the log does not fit in memory
     /// (or `T` has size zero); [`Error::Io`] if the kernel refuses the memory.
     pub fn anonymous(capacity: u64) -> Result<Self> {
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
-        let map = RawMap::anonymous(layout.len).map_err(raw_err(None))?;
+        let map = RawMap::anonymous(layout.len).map_err(raw_err(None, Mode::ReadWrite))?;
         Self::build(map, layout, capacity, Setup::Create, None)
     }
 
@@ -274,7 +275,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Core`] if the log does not fit in memory (or `T` has size zero or an
+    /// [`Error::Layout`] if the log does not fit in memory (or `T` has size zero or an
     /// alignment above the page size), before the file is touched; [`Error::Io`] if opening,
     /// sizing or mapping the file fails.
     ///
@@ -306,7 +307,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         let map = unsafe {
             RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st)
         }
-        .map_err(raw_err(Some(path)))?;
+        .map_err(raw_err(Some(path), Mode::ReadWrite))?;
         let log = Self::build(map, layout, capacity, Setup::Create, Some(path))?;
         created.keep();
         Ok(log)
@@ -333,10 +334,10 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Setup`] if the file holds no claims header, one for another row size, or one
+    /// [`Error::ClaimHeader`] if the file holds no claims header, one for another row size, or one
     /// whose counters are inconsistent (after a crash, use [`recover`](Self::recover));
-    /// [`Error::Truncated`] if the file is shorter than the header's capacity needs;
-    /// [`Error::Core`] and [`Error::Io`] as for [`create`](Self::create).
+    /// [`Error::DataTruncated`] if the file is shorter than the header's capacity needs;
+    /// [`Error::Layout`] and [`Error::Io`] as for [`create`](Self::create).
     ///
     /// # Safety
     ///
@@ -397,7 +398,8 @@ impl<T: Element + Send + Sync> RowLog<T> {
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
         let needed = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
         if st.len < needed {
-            return Err(Error::Truncated {
+            return Err(Error::DataTruncated {
+                path: Some(path.to_path_buf()),
                 needed,
                 len: st.len,
             });
@@ -408,7 +410,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         let map = unsafe {
             RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st)
         }
-        .map_err(raw_err(Some(path)))?;
+        .map_err(raw_err(Some(path), Mode::ReadWrite))?;
         Self::build(map, layout, capacity, setup, Some(path))
     }
 
@@ -445,7 +447,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         //    core (zerocopy cannot make `&[AtomicU64]` from `&[u8]`: atomics are not
         //    `Immutable`); until then this rests on every access to these bytes being atomic.
         let region = unsafe { map.slice_mut_unchecked(0, layout.region) }
-            .map_err(raw_err(path))?
+            .map_err(raw_err(path, Mode::ReadWrite))?
             .ok_or(Error::ReadOnly)?;
         let (store, _rest) = match setup {
             Setup::Create => Mapped::create(region, capacity, row_size),
@@ -707,7 +709,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
             let (start, len) = self.layout.bytes_of(rows).ok_or(mmarray::Error::Overflow)?;
             self.map
                 .flush_range(start, len, true)
-                .map_err(raw_err(self.path.as_deref()))
+                .map_err(raw_err(self.path.as_deref(), Mode::ReadWrite))
         })?;
         if after > 0 {
             // The header's durable watermark lags on disk until its page is written back.
@@ -717,7 +719,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
             // file would keep after a crash.
             self.map
                 .flush_range(0, Mapped::HEADER_LEN, true)
-                .map_err(raw_err(self.path.as_deref()))?;
+                .map_err(raw_err(self.path.as_deref(), Mode::ReadWrite))?;
         }
         Ok(after)
     }
@@ -1084,6 +1086,7 @@ fn check_align<T>(layout: Layout) -> Result<()> {
         return Err(mmarray::Error::Misaligned {
             offset: u64::try_from(layout.rows).unwrap_or(u64::MAX),
             align,
+            size: core::mem::size_of::<T>(),
         }
         .into());
     }
