@@ -424,3 +424,96 @@ fn swapped_order(found: &Snippet, expected: &TypeDescr) -> Option<Unaligned> {
     .ok()?;
     (text == *found).then(|| Unaligned::new(other, s.kind(), s.size()))?
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::element::{Complex, Dtype};
+    use std::string::{String, ToString};
+    use zerocopy::byteorder::{big_endian as be, little_endian as le};
+
+    /// The hint of a `'>…'`/`'<…'` header read as `T`, if any.
+    fn hint<T: Dtype>(header: &str) -> Option<String> {
+        let text = std::format!("{{'descr': '{header}', 'fortran_order': False, 'shape': (), }}\n");
+        let mut bytes = std::vec::Vec::from(b"\x93NUMPY\x01\x00");
+        bytes.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
+        bytes.extend_from_slice(text.as_bytes());
+        let (h, _) = super::super::Header::parse(&bytes).unwrap();
+        let msg = h.check::<T>().unwrap_err().to_string();
+        msg.split_once("; the data has the other byte order: use ")
+            .map(|(_, t)| t.into())
+    }
+
+    #[test]
+    fn a_swapped_descr_names_the_type_of_its_byte_order_for_every_width() {
+        assert_eq!(hint::<le::F32>(">f4").as_deref(), Some("big_endian::F32"));
+        assert_eq!(
+            hint::<be::F64>("<f8").as_deref(),
+            Some("little_endian::F64")
+        );
+        assert_eq!(hint::<le::I16>(">i2").as_deref(), Some("big_endian::I16"));
+        assert_eq!(hint::<le::I32>(">i4").as_deref(), Some("big_endian::I32"));
+        assert_eq!(
+            hint::<be::I64>("<i8").as_deref(),
+            Some("little_endian::I64")
+        );
+        assert_eq!(hint::<le::U16>(">u2").as_deref(), Some("big_endian::U16"));
+        assert_eq!(
+            hint::<be::U32>("<u4").as_deref(),
+            Some("little_endian::U32")
+        );
+        assert_eq!(hint::<le::U64>(">u8").as_deref(), Some("big_endian::U64"));
+        assert_eq!(
+            hint::<Complex<le::F64>>(">c16").as_deref(),
+            Some("Complex<big_endian::F64>")
+        );
+        // Native types: the hint is the file's order, whatever the host's.
+        let (other, module) = if cfg!(target_endian = "little") {
+            (">f4", "big_endian")
+        } else {
+            ("<f4", "little_endian")
+        };
+        assert_eq!(hint::<f32>(other), Some(std::format!("{module}::F32")));
+        // Not the same values in the other order: no hint.
+        assert_eq!(hint::<le::F32>(">f8"), None);
+        assert_eq!(hint::<le::F32>(">i4"), None);
+        assert_eq!(hint::<le::F32>("<f8"), None);
+    }
+
+    #[test]
+    fn misaligned_data_suggests_the_unaligned_type_and_no_offset() {
+        let e = Error::DataMisaligned {
+            offset: 83,
+            align: 8,
+            expected: &<le::F64 as Dtype>::DESCR,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the array data starts at byte 83, which is not a multiple of 8, the alignment of \
+             '<f8'; map it as little_endian::F64, which has alignment 1"
+        );
+        let e = Error::DataMisaligned {
+            offset: 3,
+            align: 4,
+            expected: &<be::I32 as Dtype>::DESCR,
+        };
+        assert!(
+            e.to_string()
+                .ends_with("map it as big_endian::I32, which has alignment 1")
+        );
+        assert!(!e.to_string().contains("offset that"));
+    }
+
+    #[test]
+    fn a_rank_mismatch_counts_axes() {
+        let e = Error::RankMismatch {
+            found: 3,
+            expected: 2,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the file has 3 axes, the type asks for 2; use a dimension type of 3 axes or IxDyn"
+        );
+    }
+}

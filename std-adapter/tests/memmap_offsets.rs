@@ -342,3 +342,25 @@ fn offset_reports_the_value_given() {
         assert_eq!(m.len(), (2 * p + 40 - off) / 8);
     }
 }
+
+/// The misalignment hint names the unaligned type of the element's size, and the file.
+#[test]
+fn a_misaligned_f64_suggests_the_eight_byte_unaligned_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(dir.path(), "f.bin", &[0u8; 64]);
+    // SAFETY: refused before mapping.
+    let e = unsafe { Options::<f64, Ix1>::new().offset(4).open_read(&path) }.unwrap_err();
+    let order = if cfg!(target_endian = "little") {
+        "little_endian"
+    } else {
+        "big_endian"
+    };
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: offset 4 is not a multiple of the element alignment 8; use an offset that is, \
+             or an unaligned element type of the same size such as {order}::F64",
+            path.display()
+        )
+    );
+}
