@@ -1047,7 +1047,8 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
                 vec![0u8; usize::try_from(self.offset).map_err(|_| mmarray::Error::Overflow)?];
             std::os::unix::fs::FileExt::read_exact_at(file, &mut h, 0)
                 .map_err(io_err("read header", path))?;
-            mmarray::npy::rewrite_shape(&mut h, shape.as_slice())?;
+            mmarray::npy::rewrite_shape(&mut h, shape.as_slice())
+                .map_err(|e| Error::from(e).at_path(path))?;
             Some(h)
         } else {
             None
