@@ -371,11 +371,16 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         shape: Option<&D>,
         order: Order,
     ) -> Result<Self> {
+        let path = match &src {
+            Source::Path(p) | Source::Opened(_, p, _) => Some(*p),
+            Source::Fd(_) => None,
+        };
+        let named = |e: Error| e.at_path(path);
         let dims = match shape {
             Some(d) => Some(d.as_slice()),
             None => {
                 // An inferred shape is 1-D: D must be able to hold it.
-                D::from_dims(&[0])?;
+                D::from_dims(&[0]).map_err(|e| named(e.into()))?;
                 None
             }
         };
@@ -383,11 +388,6 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             size: core::mem::size_of::<T>(),
             align: core::mem::align_of::<T>(),
         };
-        let path = match &src {
-            Source::Path(p) | Source::Opened(_, p, _) => Some(*p),
-            Source::Fd(_) => None,
-        };
-        let named = |e: Error| e.at_path(path);
         // SAFETY: the caller upholds the file-map contract.
         let opened = unsafe { open_impl(src, mode, offset, dims, layout) }.map_err(named)?;
         let (layout, _) = D::from_dims(opened.dims.as_slice())
