@@ -116,7 +116,12 @@ pub enum Error {
     Claim(mmarray::claim::ClaimError),
     /// The claims header of a shared row log is missing, damaged or for other rows, or its
     /// region cannot hold it.
-    ClaimHeader(mmarray::claim::SetupError),
+    ClaimHeader {
+        /// The row log's file, when opened by path.
+        path: Option<PathBuf>,
+        /// What is wrong.
+        error: mmarray::claim::SetupError,
+    },
     /// A recovery call on a shared row log was given rows it may not touch.
     Recover(mmarray::claim::RecoverError),
     /// Rows to force-complete are not all claimed-but-incomplete rows at the committed
@@ -167,6 +172,7 @@ impl Error {
             | Error::OffsetPastEnd { path, .. }
             | Error::PastEnd { path, .. }
             | Error::DataTruncated { path, .. }
+            | Error::ClaimHeader { path, .. }
             | Error::NotAFile { path }
             | Error::Io { path, .. },
             Some(p),
@@ -313,7 +319,7 @@ impl fmt::Display for Error {
             ),
             Error::CannotGrow { reason } => write!(f, "cannot grow the array: {reason}"),
             Error::Claim(e) => e.fmt(f),
-            Error::ClaimHeader(e) => e.fmt(f),
+            Error::ClaimHeader { path, error } => write!(f, "{}{error}", In(path)),
             Error::Recover(e) => e.fmt(f),
             Error::NotStalled {
                 start,
@@ -385,8 +391,8 @@ impl From<mmarray::claim::ClaimError> for Error {
 }
 
 impl From<mmarray::claim::SetupError> for Error {
-    fn from(e: mmarray::claim::SetupError) -> Self {
-        Error::ClaimHeader(e)
+    fn from(error: mmarray::claim::SetupError) -> Self {
+        Error::ClaimHeader { path: None, error }
     }
 }
 
@@ -404,7 +410,7 @@ impl From<Error> for io::Error {
         let kind = match &e {
             Error::Io { source, .. } => source.kind(),
             Error::ReadOnly => K::PermissionDenied,
-            Error::Header { .. } | Error::DataTruncated { .. } | Error::ClaimHeader(_) => {
+            Error::Header { .. } | Error::DataTruncated { .. } | Error::ClaimHeader { .. } => {
                 K::InvalidData
             }
             Error::Claim(_) => K::StorageFull,
@@ -595,7 +601,13 @@ mod tests {
                 error,
             });
         }
-        all.extend(setup.map(Error::from));
+        for error in setup {
+            all.push(error.into());
+            all.push(Error::ClaimHeader {
+                path: path.clone(),
+                error,
+            });
+        }
         all.extend(recover.map(Error::from));
         all.push(
             ClaimError::Full {
@@ -699,7 +711,7 @@ mod tests {
             Error::Ragged { .. } => "Ragged",
             Error::CannotGrow { .. } => "CannotGrow",
             Error::Claim(_) => "Claim",
-            Error::ClaimHeader(_) => "ClaimHeader",
+            Error::ClaimHeader { .. } => "ClaimHeader",
             Error::Recover(_) => "Recover",
             Error::NotStalled { .. } => "NotStalled",
             #[cfg(feature = "npz")]

@@ -343,8 +343,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// See the [safety contract](RowLog#safety-contract-of-file-backed-logs).
     pub unsafe fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
         // SAFETY: the caller upholds the contract, which is this function's.
-        unsafe { Self::join(path.as_ref(), Setup::Open) }
+        unsafe { Self::join(path, Setup::Open) }.map_err(|e| e.at_path(Some(path)))
     }
 
     /// Reopens the log in the file at `path` after a crash, rewinding it to its durable
@@ -382,8 +383,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// other process may have the file open as a log (recovering moves the watermarks
     /// backwards and hands rows out again).
     pub unsafe fn recover(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
         // SAFETY: the caller upholds the contract, which is this function's.
-        unsafe { Self::join(path.as_ref(), Setup::Recover) }
+        unsafe { Self::join(path, Setup::Recover) }.map_err(|e| e.at_path(Some(path)))
     }
 
     /// [`open`](Self::open) or [`recover`](Self::recover).

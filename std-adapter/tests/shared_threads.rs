@@ -354,10 +354,13 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
     let err = unsafe { RowLog::<u32>::open(&path) }.unwrap_err();
     assert!(matches!(
         err,
-        Error::ClaimHeader(SetupError::RowSizeMismatch {
-            expected: 4,
-            found: 8
-        })
+        Error::ClaimHeader {
+            error: SetupError::RowSizeMismatch {
+                expected: 4,
+                found: 8
+            },
+            path: Some(_)
+        }
     ));
     assert_eq!(
         std::io::Error::from(err).kind(),
@@ -383,17 +386,20 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
     let err = unsafe { RowLog::<u64>::open(&other) }.unwrap_err();
     assert!(matches!(
         err,
-        Error::ClaimHeader(SetupError::BadMagic { found }) if found == [7; 8]
+        Error::ClaimHeader { error: SetupError::BadMagic { found }, path: Some(_) } if found == [7; 8]
     ));
     std::fs::write(&other, [0u8; 10]).unwrap();
     // SAFETY: the file is private to this test; only row logs use it.
     let err = unsafe { RowLog::<u64>::open(&other) }.unwrap_err();
     assert!(matches!(
         err,
-        Error::ClaimHeader(SetupError::TooShort {
-            needed: 56,
-            actual: 10
-        })
+        Error::ClaimHeader {
+            error: SetupError::TooShort {
+                needed: 56,
+                actual: 10
+            },
+            path: Some(_)
+        }
     ));
 }
 
