@@ -410,6 +410,13 @@ impl From<Error> for io::Error {
         let kind = match &e {
             Error::Io { source, .. } => source.kind(),
             Error::ReadOnly => K::PermissionDenied,
+            // The file is fine; the type asked for does not fit it.
+            Error::Header {
+                error:
+                    mmarray::npy::Error::RankMismatch { .. }
+                    | mmarray::npy::Error::DataMisaligned { .. },
+                ..
+            } => K::InvalidInput,
             Error::Header { .. } | Error::DataTruncated { .. } | Error::ClaimHeader { .. } => {
                 K::InvalidData
             }
@@ -810,6 +817,35 @@ mod tests {
             e.to_string()
                 .starts_with("/x: the element type has size zero"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn io_kinds_tell_bad_files_from_bad_requests() {
+        let kind = |e: Error| io::Error::from(e).kind();
+        let header = |error| Error::Header { path: None, error };
+        assert_eq!(
+            kind(header(npy::Error::NotADict)),
+            io::ErrorKind::InvalidData
+        );
+        assert_eq!(
+            kind(header(npy::Error::RankMismatch {
+                found: 3,
+                expected: 2
+            })),
+            io::ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            kind(header(npy::Error::DataMisaligned {
+                offset: 3,
+                align: 4,
+                expected: &<f32 as mmarray::Dtype>::DESCR,
+            })),
+            io::ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            kind(mmarray::Error::Overflow.into()),
+            io::ErrorKind::InvalidInput
         );
     }
 
