@@ -79,6 +79,14 @@ pub enum Error {
     },
     /// A mutable view was asked of a map opened read-only.
     ReadOnly,
+    /// A map's mode is not the one its access type asks for (converting a
+    /// [`Dynamic`](crate::Dynamic) map to the type of another mode).
+    ModeMismatch {
+        /// The mode the map was opened in.
+        mode: Mode,
+        /// The mode the access type asks for (`'r+'` also stands for `'w+'`).
+        expected: Mode,
+    },
     /// A byte or element range is outside the array.
     OutOfRange {
         /// Start of the range asked for.
@@ -215,7 +223,7 @@ impl Error {
                 reason: "an anonymous map has no file to map more of",
             },
             raw::Error::OtherFile => Error::CannotGrow {
-                reason: "the file to remap is not the map's own file",
+                reason: "the descriptor is not the file the map was made from",
             },
             // Exhaustive (`#[non_exhaustive]` binds other crates only): a new raw error
             // must be given its own meaning here.
@@ -301,6 +309,19 @@ impl fmt::Display for Error {
             Error::ReadOnly => f.write_str(
                 "the map was opened in mode 'r' and cannot be written; open it in 'r+', 'w+' or 'c'",
             ),
+            Error::ModeMismatch { mode, expected } => {
+                let wanted = match expected {
+                    Mode::ReadWrite | Mode::Write => "'r+' or 'w+'",
+                    Mode::Read => "'r'",
+                    Mode::CopyOnWrite => "'c'",
+                };
+                write!(
+                    f,
+                    "the map was opened in mode '{mode}' but the access type asks for mode \
+                     {wanted}; convert it to the access type of mode '{mode}', or open it in \
+                     mode {wanted}"
+                )
+            }
             Error::OutOfRange { start, end, len } => write!(
                 f,
                 "range {start}..{end} is outside the array of length {len}; \
@@ -427,6 +448,7 @@ impl From<Error> for io::Error {
             | Error::ShapeRequired
             | Error::OffsetPastEnd { .. }
             | Error::PastEnd { .. }
+            | Error::ModeMismatch { .. }
             | Error::OutOfRange { .. }
             | Error::Ragged { .. }
             | Error::CannotGrow { .. }

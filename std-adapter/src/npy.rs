@@ -21,7 +21,8 @@ use mmarray::npy::{self, DEFAULT_MAX_HEADER_LEN, Descr, Header, HeaderBytes, Par
 use mmarray::{Dimension, Dtype, IxDyn, Order};
 
 use crate::error::{Error, Result};
-use crate::memmap::{Memmap, Source, empty_for, errno, io_err, open_file, open_or_create};
+use crate::fs::{empty_for, errno, io_err, open_file, open_or_create};
+use crate::memmap::{Memmap, Source};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite};
 use crate::sys;
 
@@ -418,11 +419,12 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
 
     /// # Safety
     ///
-    /// The file-map contract; `A` must agree with `mode`.
+    /// The file-map contract (`Memmap::from_source` refuses a `mode` that `A` does not
+    /// admit).
     unsafe fn open_impl<A: Access>(&self, path: &Path, mode: Mode) -> Result<Memmap<T, D, A>> {
         let file = open_file(path, mode.writes_file())?;
         let (shape, order, offset, st) = check_file::<T, D>(&file, path, self.max_header_len)?;
-        // SAFETY: the caller upholds the file-map contract and pairs A with mode.
+        // SAFETY: the caller upholds the file-map contract, which is this function's.
         let mut m = unsafe {
             Memmap::from_source(
                 Source::Opened(file, path, Some(st)),
@@ -438,7 +440,8 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
 
     /// # Safety
     ///
-    /// The file-map contract; `A` may be `ReadWrite` or `Dynamic`.
+    /// The file-map contract (`A` is `ReadWrite` or `Dynamic`: `from_source` refuses any
+    /// other for mode `'r+'`).
     unsafe fn create_impl<A: Access>(&self, path: &Path) -> Result<Memmap<T, D, A>> {
         let shape = self.shape.as_ref().ok_or(Error::ShapeRequired)?;
         let header = Header::new(Descr::of::<T>(), self.order, shape.as_slice())?;
@@ -465,7 +468,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
             len: hlen as u64,
             ..st
         };
-        // SAFETY: the caller upholds the file-map contract; 'r+' is ReadWrite.
+        // SAFETY: the caller upholds the file-map contract, which is this function's.
         let mut m = unsafe {
             Memmap::from_source(
                 Source::Opened(file, path, Some(st)),

@@ -38,7 +38,8 @@ use zip::CompressionMethod;
 use zip::result::ZipError;
 
 use crate::error::{Error, Result};
-use crate::memmap::{Memmap, Source, open_file};
+use crate::fs::open_file;
+use crate::memmap::{Memmap, Source};
 use crate::mode::{Access, CopyOnWrite, Mode, ReadOnly};
 use crate::npy::{Info, check_header, parse_info, read_header};
 
@@ -325,7 +326,8 @@ impl Archive {
 
     /// # Safety
     ///
-    /// The file-map contract; `A` must agree with `mode` (`'r'` or `'c'`).
+    /// The file-map contract (`mode` is `'r'` or `'c'`; `Memmap::from_source` refuses one
+    /// that `A` does not admit).
     unsafe fn map_impl<T: Dtype, D: Dimension, A: Access>(
         &self,
         name: &str,
@@ -340,8 +342,7 @@ impl Archive {
             path: Some(self.path.clone()),
             source: e,
         })?;
-        // SAFETY: the caller upholds the file-map contract for the archive;
-        // `mode` is 'r' or 'c', paired with `A` by the two callers.
+        // SAFETY: the caller upholds the file-map contract for the archive.
         unsafe {
             Memmap::from_source(
                 Source::Opened(file, &self.path, None),

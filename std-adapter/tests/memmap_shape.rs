@@ -175,7 +175,7 @@ fn empty_file_maps_as_a_zero_size_array_in_every_mode_and_stays_empty() {
         assert_eq!(s.len, 0, "mode {mode}");
     }
     // Anonymous zero-size arrays of an aligned type too.
-    let a = Memmap::<u64, Ix2, ReadWrite>::anon([0, 4]).unwrap();
+    let a = Memmap::<u64, Ix2, ReadWrite>::anonymous([0, 4]).unwrap();
     assert!(a.is_empty());
     assert_eq!(a.as_slice(), &[] as &[u64]);
     assert_eq!(a.view().shape(), &[0, 4]);
@@ -362,7 +362,7 @@ fn overflowing_shapes_are_refused_and_the_file_is_unchanged() {
         assert_eq!(snapshot(&path), before, "mode {mode}");
     }
     // Anonymous maps too.
-    let r = Memmap::<u32, Ix2, ReadWrite>::anon([usize::MAX, 2]);
+    let r = Memmap::<u32, Ix2, ReadWrite>::anonymous([usize::MAX, 2]);
     assert!(
         matches!(
             r,

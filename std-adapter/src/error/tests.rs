@@ -226,6 +226,10 @@ fn adapter_errors() -> Vec<Error> {
         Error::InvalidMode("rw".into()),
         Error::ShapeRequired,
         Error::ReadOnly,
+        Error::ModeMismatch {
+            mode: Mode::Read,
+            expected: Mode::ReadWrite,
+        },
         Error::OutOfRange {
             start: 2,
             end: 9,
@@ -265,6 +269,7 @@ fn variant(e: &Error) -> &'static str {
         Error::PastEnd { .. } => "PastEnd",
         Error::NotAFile { .. } => "NotAFile",
         Error::ReadOnly => "ReadOnly",
+        Error::ModeMismatch { .. } => "ModeMismatch",
         Error::OutOfRange { .. } => "OutOfRange",
         Error::DataTruncated { .. } => "DataTruncated",
         Error::Ragged { .. } => "Ragged",
@@ -288,7 +293,7 @@ fn every_chain_prints_each_message_once() {
     let mut seen: Vec<&str> = all.iter().map(variant).collect();
     seen.sort_unstable();
     seen.dedup();
-    let expected = if cfg!(feature = "npz") { 20 } else { 17 };
+    let expected = if cfg!(feature = "npz") { 21 } else { 18 };
     assert_eq!(seen.len(), expected, "every variant is built: {seen:?}");
     for e in &all {
         let mut chain = vec![e.to_string()];

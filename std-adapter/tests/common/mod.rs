@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// The system page size.
 pub fn page() -> usize {
-    mmarray_std::raw::page_size()
+    rustix::param::page_size()
 }
 
 /// Bytes that differ from their neighbours and from zero fill (never 0), so
