@@ -2,8 +2,10 @@
 //!
 //! Two layers, in the style of smoltcp's `Packet`/`Repr`:
 //!
-//! - [`HeaderBytes`]: checked accessors over the fixed part (magic, version, header length,
-//!   the span of the header text, the data offset).
+//! - [`HeaderBytes`]: the one owner of the preamble's offsets. A checked reader over any
+//!   `T: AsRef<[u8]>` (magic, version, header length, the span of the header text, the data
+//!   offset) with setters where `T: AsMut<[u8]>`; everything else reads and writes the
+//!   preamble through it.
 //! - [`Header`]: the parsed header text (descr, order, shape), with [`Header::parse`] and
 //!   [`Header::emit`] writing exactly the bytes numpy writes, and [`rewrite_shape`] to patch
 //!   the shape in place when appending.

@@ -15,6 +15,7 @@ fn cast_error<T>(bytes: &[u8], expected: usize) -> Error {
         Error::Misaligned {
             offset: misalignment as u64,
             align,
+            size: core::mem::size_of::<T>(),
         }
     } else {
         Error::SizeMismatch {
@@ -213,7 +214,8 @@ mod tests {
             e,
             Error::Misaligned {
                 offset: 1,
-                align: 4
+                align: 4,
+                size: 4
             }
         );
         let e = ArrayView::<u32, _>::from_bytes(&bytes[..12], [4], Order::C).unwrap_err();

@@ -29,32 +29,10 @@ pub(crate) fn errno<'p>(
     move |e| io_err(op, path)(e.into())
 }
 
-/// The raw layer's errors, in this crate's terms, for a map in `mode` of the file at `path`.
+/// The raw layer's errors, in this crate's terms, for a map in `mode` of the file at `path`
+/// ([`Error::from_raw`]).
 pub(crate) fn raw_err(mode: Mode, path: Option<&Path>) -> impl FnOnce(raw::Error) -> Error + '_ {
-    move |e| match e {
-        raw::Error::Sys { call, errno: e } => io_err(call, path)(e.into()),
-        raw::Error::OutOfRange {
-            start,
-            len,
-            region_len,
-        } => Error::OutOfRange {
-            start,
-            end: start.saturating_add(len),
-            len: region_len,
-        },
-        raw::Error::PastEnd { end, file_len } => Error::PastEnd {
-            mode,
-            end,
-            len: file_len,
-        },
-        raw::Error::Overflow { .. } => Error::Core(mmarray::Error::Overflow),
-        raw::Error::Anonymous => Error::CannotGrow {
-            reason: "an anonymous map has no file to map more of",
-        },
-        raw::Error::OtherFile => Error::CannotGrow {
-            reason: "the descriptor is not the file the map was made from",
-        },
-    }
+    move |e| Error::from_raw(e, path, mode)
 }
 
 /// Empties a file (`st` is its status) that is about to receive `end` bytes of

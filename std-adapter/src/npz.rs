@@ -13,7 +13,7 @@
 //!
 //! `np.savez` does not align its members: the data of a member usually
 //! starts at an odd offset, which types that need alignment (`f64`, `i32`,
-//! ...) refuse with [`Misaligned`](mmarray::Error::Misaligned). Map such
+//! ...) refuse with [`DataMisaligned`](mmarray::npy::Error::DataMisaligned). Map such
 //! members with zerocopy's unaligned byte-order types
 //! ([`little_endian::F64`](mmarray::zerocopy::little_endian::F64), ...), which
 //! have the same descr (`'<f8'`) and work at any offset.
@@ -261,11 +261,12 @@ impl Archive {
     ///
     /// [`Error::NoSuchMember`]; [`Error::Compressed`] for a compressed
     /// member (its header cannot be read without decompressing it);
-    /// [`Error::Npy`] for a malformed header; [`Error::Io`] from the OS.
+    /// [`Error::Header`] for a malformed header; [`Error::Io`] from the OS.
     pub fn info(&self, name: &str) -> Result<Info> {
         let m = self.find(name)?;
-        let bytes = self.header_bytes(m)?;
-        parse_info(&bytes, self.max_header_len)
+        self.header_bytes(m)
+            .and_then(|bytes| parse_info(&bytes, self.max_header_len))
+            .map_err(|e| e.at_path(Some(&self.path)))
     }
 
     /// Maps member `name` read-only (`'r'`), in place in the archive.
@@ -273,11 +274,10 @@ impl Archive {
     /// # Errors
     ///
     /// [`Error::NoSuchMember`]; [`Error::Compressed`] for a member of
-    /// `np.savez_compressed`; [`Error::Npy`] for a malformed header or a
-    /// descr that is not `T`'s; [`Error::Core`] with `RankMismatch` when
-    /// `D`'s rank differs, or `Misaligned` when the data's offset in the
-    /// archive is not a multiple of `T`'s alignment (use an unaligned type
-    /// such as `little_endian::F64`); [`Error::Truncated`] when the member
+    /// `np.savez_compressed`; [`Error::Header`] for a malformed header, a
+    /// descr that is not `T`'s, a rank that is not `D`'s, or data whose offset in the
+    /// archive is not a multiple of `T`'s alignment (`DataMisaligned`: use an
+    /// unaligned type such as `little_endian::F64`); [`Error::DataTruncated`] when the member
     /// holds less data than its header says; [`Error::Io`] from the OS.
     ///
     /// # Safety

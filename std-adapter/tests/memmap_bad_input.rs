@@ -43,15 +43,25 @@ fn io_kind(e: &Error, kind: ErrorKind) -> bool {
 fn misaligned(e: &Error) -> bool {
     matches!(
         e,
-        Error::Core(CoreError::Misaligned {
-            offset: 3,
-            align: 4
-        })
+        Error::Layout {
+            error: CoreError::Misaligned {
+                offset: 3,
+                align: 4,
+                size: 4
+            },
+            ..
+        }
     )
 }
 
 fn overflow(e: &Error) -> bool {
-    matches!(e, Error::Core(CoreError::Overflow))
+    matches!(
+        e,
+        Error::Layout {
+            error: CoreError::Overflow,
+            ..
+        }
+    )
 }
 
 fn not_found(e: &Error) -> bool {
@@ -199,7 +209,10 @@ fn rows() -> Vec<Row> {
             expected: |e| {
                 matches!(
                     e,
-                    Error::Core(CoreError::NotWholeElements { len: 30, size: 8 })
+                    Error::Layout {
+                        error: CoreError::NotWholeElements { len: 30, size: 8 },
+                        ..
+                    }
                 )
             },
         },
@@ -211,7 +224,10 @@ fn rows() -> Vec<Row> {
             expected: |e| {
                 matches!(
                     e,
-                    Error::Core(CoreError::NotWholeElements { len: 30, size: 8 })
+                    Error::Layout {
+                        error: CoreError::NotWholeElements { len: 30, size: 8 },
+                        ..
+                    }
                 )
             },
         },
@@ -225,7 +241,10 @@ fn rows() -> Vec<Row> {
             expected: |e| {
                 matches!(
                     e,
-                    Error::Core(CoreError::NotWholeElements { len: 26, size: 4 })
+                    Error::Layout {
+                        error: CoreError::NotWholeElements { len: 26, size: 4 },
+                        ..
+                    }
                 )
             },
         },
@@ -237,10 +256,13 @@ fn rows() -> Vec<Row> {
             expected: |e| {
                 matches!(
                     e,
-                    Error::Core(CoreError::RankMismatch {
-                        expected: 2,
-                        actual: 1
-                    })
+                    Error::Layout {
+                        error: CoreError::RankMismatch {
+                            expected: 2,
+                            actual: 1
+                        },
+                        ..
+                    }
                 )
             },
         },
@@ -261,6 +283,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::PastEnd {
+                        path: Some(_),
                         mode: Mode::Read,
                         end: 68,
                         len: 64
@@ -284,6 +307,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::PastEnd {
+                        path: Some(_),
                         mode: Mode::CopyOnWrite,
                         end: 72,
                         len: 64
@@ -308,6 +332,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::PastEnd {
+                        path: Some(_),
                         mode: Mode::Read,
                         end: 100,
                         len: 64
@@ -324,6 +349,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::OffsetPastEnd {
+                        path: Some(_),
                         offset: 65,
                         len: 64
                     }
@@ -341,6 +367,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::OffsetPastEnd {
+                        path: Some(_),
                         offset: 4096,
                         len: 64
                     }
@@ -363,6 +390,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::OffsetPastEnd {
+                        path: Some(_),
                         offset: 1_099_511_627_776,
                         len: 64
                     }

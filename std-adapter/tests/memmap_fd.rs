@@ -10,7 +10,7 @@ use std::os::fd::AsFd;
 use std::path::Path;
 
 use common::{file_with, pattern, snapshot, u32_at};
-use mmarray_std::{Ix1, Ix2, Mode, Options};
+use mmarray_std::{Error, Ix1, Ix2, Mode, Options};
 
 fn open_rw(path: &Path) -> File {
     OpenOptions::new()
@@ -165,4 +165,33 @@ fn writes_through_a_descriptor_map_are_seen_by_the_descriptor() {
     // SAFETY: as above.
     let m = unsafe { Options::<u8, Ix1>::new().map_read(&file) }.unwrap();
     assert_eq!(&m.as_slice()[..5], &[9, 9, 9, 9, 3]);
+}
+
+/// A map made from a descriptor has no path: its errors say "the file" and name none.
+#[test]
+fn errors_of_a_descriptor_map_name_no_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.bin");
+    std::fs::write(&path, [0u8; 64]).unwrap();
+    let file = File::open(&path).unwrap();
+    // SAFETY: refused before mapping.
+    let e = unsafe { Options::<u8, Ix1>::new().shape([100]).map_read(&file) }.unwrap_err();
+    assert!(matches!(e, Error::PastEnd { path: None, .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "the array ends at byte 100 but the file has 64 bytes, and mode 'r' cannot extend it; \
+         give a smaller shape or offset, or open in mode 'r+'"
+    );
+    // SAFETY: refused before mapping.
+    let e = unsafe { Options::<u32, Ix1>::new().offset(2).map_read(&file) }.unwrap_err();
+    assert!(matches!(e, Error::Layout { path: None, .. }), "{e:?}");
+    assert!(e.to_string().starts_with("offset 2 is not"), "{e}");
+    // The same by path names it.
+    // SAFETY: refused before mapping.
+    let e = unsafe { Options::<u8, Ix1>::new().shape([100]).open_read(&path) }.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(&format!("but {} has 64 bytes", path.display())),
+        "{e}"
+    );
 }

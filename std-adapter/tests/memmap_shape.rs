@@ -52,10 +52,10 @@ fn inference_remainder_is_not_whole_elements_in_every_mode_and_the_file_is_uncha
         assert!(
             matches!(
                 r,
-                Err(Error::Core(CoreError::NotWholeElements {
-                    len: 30,
-                    size: 8
-                }))
+                Err(Error::Layout {
+                    error: CoreError::NotWholeElements { len: 30, size: 8 },
+                    ..
+                })
             ),
             "mode {mode}: {r:?}"
         );
@@ -65,10 +65,10 @@ fn inference_remainder_is_not_whole_elements_in_every_mode_and_the_file_is_uncha
         assert!(
             matches!(
                 r,
-                Err(Error::Core(CoreError::NotWholeElements {
-                    len: 22,
-                    size: 4
-                }))
+                Err(Error::Layout {
+                    error: CoreError::NotWholeElements { len: 22, size: 4 },
+                    ..
+                })
             ),
             "mode {mode}: {r:?}"
         );
@@ -79,13 +79,19 @@ fn inference_remainder_is_not_whole_elements_in_every_mode_and_the_file_is_uncha
     let r = unsafe { Options::<u64, Ix1>::new().open_read_write(&path) };
     assert!(matches!(
         r,
-        Err(Error::Core(CoreError::NotWholeElements { .. }))
+        Err(Error::Layout {
+            error: CoreError::NotWholeElements { .. },
+            ..
+        })
     ));
     // SAFETY: as above.
     let r = unsafe { Options::<u64, Ix1>::new().open_copy_on_write(&path) };
     assert!(matches!(
         r,
-        Err(Error::Core(CoreError::NotWholeElements { .. }))
+        Err(Error::Layout {
+            error: CoreError::NotWholeElements { .. },
+            ..
+        })
     ));
     assert_eq!(snapshot(&path), before);
 }
@@ -101,10 +107,13 @@ fn inferred_shape_with_a_2d_type_is_a_rank_mismatch_before_the_file_is_touched()
         assert!(
             matches!(
                 r,
-                Err(Error::Core(CoreError::RankMismatch {
-                    expected: 2,
-                    actual: 1
-                }))
+                Err(Error::Layout {
+                    error: CoreError::RankMismatch {
+                        expected: 2,
+                        actual: 1
+                    },
+                    ..
+                })
             ),
             "mode {mode}: {r:?}"
         );
@@ -114,10 +123,13 @@ fn inferred_shape_with_a_2d_type_is_a_rank_mismatch_before_the_file_is_touched()
         assert!(
             matches!(
                 r,
-                Err(Error::Core(CoreError::RankMismatch {
-                    expected: 0,
-                    actual: 1
-                }))
+                Err(Error::Layout {
+                    error: CoreError::RankMismatch {
+                        expected: 0,
+                        actual: 1
+                    },
+                    ..
+                })
             ),
             "mode {mode}: {r:?}"
         );
@@ -318,7 +330,13 @@ fn overflowing_shapes_are_refused_and_the_file_is_unchanged() {
             // SAFETY: refused before mapping.
             let r = unsafe { Options::<u32, Ix2>::new().shape(shape).open(&path, mode) };
             assert!(
-                matches!(r, Err(Error::Core(CoreError::Overflow))),
+                matches!(
+                    r,
+                    Err(Error::Layout {
+                        error: CoreError::Overflow,
+                        ..
+                    })
+                ),
                 "mode {mode} {shape:?}: {r:?}"
             );
             assert_eq!(snapshot(&path), before, "mode {mode} {shape:?}");
@@ -332,14 +350,29 @@ fn overflowing_shapes_are_refused_and_the_file_is_unchanged() {
                 .open(&path, mode)
         };
         assert!(
-            matches!(r, Err(Error::Core(CoreError::Overflow))),
+            matches!(
+                r,
+                Err(Error::Layout {
+                    error: CoreError::Overflow,
+                    ..
+                })
+            ),
             "mode {mode}: {r:?}"
         );
         assert_eq!(snapshot(&path), before, "mode {mode}");
     }
     // Anonymous maps too.
     let r = Memmap::<u32, Ix2, ReadWrite>::anonymous([usize::MAX, 2]);
-    assert!(matches!(r, Err(Error::Core(CoreError::Overflow))), "{r:?}");
+    assert!(
+        matches!(
+            r,
+            Err(Error::Layout {
+                error: CoreError::Overflow,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
 }
 
 #[test]

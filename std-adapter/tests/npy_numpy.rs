@@ -587,7 +587,10 @@ fn a_record_of_300_long_named_fields_is_a_version_2_header() {
     assert!(
         matches!(
             e,
-            Error::Npy(mmarray_std::mmarray::npy::Error::HeaderTooLong { max: 10_000, .. })
+            Error::Header {
+                error: mmarray_std::mmarray::npy::Error::HeaderTooLong { max: 10_000, .. },
+                ..
+            }
         ),
         "{e}"
     );

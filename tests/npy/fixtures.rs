@@ -177,7 +177,8 @@ fn wrong_type_is_an_error_naming_both_descrs() {
     let e = h.check::<big_endian::F32>().unwrap_err();
     assert_eq!(
         e.to_string(),
-        "header descr '<f4' does not match the element type's descr '>f4'"
+        "header descr '<f4' does not match the element type's descr '>f4'; \
+         the data has the other byte order: use little_endian::F32"
     );
 
     let bytes = fixture("rec_xy");

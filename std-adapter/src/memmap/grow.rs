@@ -55,8 +55,8 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     ///
     /// [`Error::CannotGrow`] for maps that do not write their file (`'r'`,
     /// `'c'`, anonymous), 0-d arrays, and `new_len` below the current
-    /// length; [`Error::Core`] for sizes that overflow;
-    /// [`Error::Npy`] when a `.npy` header has no room for the new shape;
+    /// length; [`Error::Layout`] for sizes that overflow;
+    /// [`Error::Header`] when a `.npy` header has no room for the new shape;
     /// [`Error::Io`] when the OS refuses. On an error before the file was
     /// extended, nothing changed; after, the file may be longer than the data.
     #[doc(alias = "mremap", alias = "ftruncate")]
@@ -96,7 +96,8 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
                 vec![0u8; usize::try_from(self.offset).map_err(|_| mmarray::Error::Overflow)?];
             std::os::unix::fs::FileExt::read_exact_at(file, &mut h, 0)
                 .map_err(io_err("read header", path))?;
-            mmarray::npy::rewrite_shape(&mut h, shape.as_slice())?;
+            mmarray::npy::rewrite_shape(&mut h, shape.as_slice())
+                .map_err(|e| Error::from(e).at_path(path))?;
             Some(h)
         } else {
             None
@@ -131,7 +132,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     ///
     /// # Errors
     ///
-    /// As [`grow`](Memmap::grow); [`Error::Core`] with
+    /// As [`grow`](Memmap::grow); [`Error::Layout`] with
     /// [`BufferLength`](mmarray::Error::BufferLength) when `data` is not whole slices.
     #[doc(alias = "mremap", alias = "ftruncate")]
     pub fn append(&mut self, data: &[T]) -> Result<()> {

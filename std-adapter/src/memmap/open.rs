@@ -72,11 +72,16 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         if let Some(expected) = A::MODE.filter(|_| !admits(A::MODE, mode)) {
             return Err(Error::ModeMismatch { mode, expected });
         }
+        let path = match &src {
+            Source::Path(p) | Source::Opened(_, p, _) => Some(*p),
+            Source::Fd(_) => None,
+        };
+        let named = |e: Error| e.at_path(path);
         let dims = match shape {
             Some(d) => Some(d.as_slice()),
             None => {
                 // An inferred shape is 1-D: D must be able to hold it.
-                D::from_dims(&[0])?;
+                D::from_dims(&[0]).map_err(|e| named(e.into()))?;
                 None
             }
         };
@@ -85,8 +90,10 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             align: core::mem::align_of::<T>(),
         };
         // SAFETY: the caller upholds the file-map contract, which is this function's.
-        let opened = unsafe { open_impl(src, mode, offset, dims, layout) }?;
-        let (layout, _) = Layout::contiguous(D::from_dims(opened.dims.as_slice())?, order)?;
+        let opened = unsafe { open_impl(src, mode, offset, dims, layout) }.map_err(named)?;
+        let (layout, _) = D::from_dims(opened.dims.as_slice())
+            .and_then(|d| Layout::contiguous(d, order))
+            .map_err(|e| named(e.into()))?;
         let m = Memmap {
             map: opened.map,
             layout,
@@ -98,7 +105,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             npy: false,
             _marker: PhantomData,
         };
-        m.check_cast()?;
+        m.check_cast().map_err(named)?;
         Ok(m)
     }
 
@@ -116,6 +123,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
                 mmarray::Error::Misaligned {
                     offset: self.offset,
                     align,
+                    size: core::mem::size_of::<T>(),
                 }
                 .into()
             })
@@ -143,7 +151,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
     ///
     /// # Errors
     ///
-    /// [`Error::Core`] for a shape too large to address; [`Error::Io`] when
+    /// [`Error::Layout`] for a shape too large to address; [`Error::Io`] when
     /// the kernel refuses the memory.
     #[doc(alias = "mmap", alias = "anon", alias = "MAP_ANONYMOUS")]
     pub fn anonymous(shape: D) -> Result<Self> {
@@ -211,6 +219,7 @@ fn check_params(
         return Err(mmarray::Error::Misaligned {
             offset,
             align: elem.align,
+            size: elem.size,
         }
         .into());
     }
@@ -390,9 +399,11 @@ fn plan(
             });
         }
         None => {
-            let rest = len
-                .checked_sub(offset)
-                .ok_or(Error::OffsetPastEnd { offset, len })?;
+            let rest = len.checked_sub(offset).ok_or(Error::OffsetPastEnd {
+                path: None,
+                offset,
+                len,
+            })?;
             if !rest.is_multiple_of(elem.size as u64) {
                 return Err(mmarray::Error::NotWholeElements {
                     len: rest,
@@ -411,7 +422,12 @@ fn plan(
     };
     let end = offset + bytes as u64;
     if end > len && !mode.writes_file() {
-        return Err(Error::PastEnd { mode, end, len });
+        return Err(Error::PastEnd {
+            path: None,
+            mode,
+            end,
+            len,
+        });
     }
     Ok(Plan {
         dims,

@@ -45,7 +45,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Core`] with [`mmarray::Error::Overflow`] if the log does not fit in memory
+    /// [`Error::Layout`] with [`mmarray::Error::Overflow`] if the log does not fit in memory
     /// (or `T` has size zero); [`Error::Io`] if the kernel refuses the memory.
     #[doc(alias = "mmap")]
     pub fn anonymous(capacity: u64) -> Result<Self> {
@@ -76,7 +76,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Core`] if the log does not fit in memory (or `T` has size zero or an
+    /// [`Error::Layout`] if the log does not fit in memory (or `T` has size zero or an
     /// alignment above the page size), before the file is touched; [`Error::Io`] if opening,
     /// sizing or mapping the file fails.
     ///
@@ -136,18 +136,19 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Setup`] if the file holds no claims header, one for another row size, or one
+    /// [`Error::ClaimHeader`] if the file holds no claims header, one for another row size, or one
     /// whose counters are inconsistent (after a crash, use [`recover`](Self::recover));
-    /// [`Error::Truncated`] if the file is shorter than the header's capacity needs;
-    /// [`Error::Core`] and [`Error::Io`] as for [`create`](Self::create).
+    /// [`Error::DataTruncated`] if the file is shorter than the header's capacity needs;
+    /// [`Error::Layout`] and [`Error::Io`] as for [`create`](Self::create).
     ///
     /// # Safety
     ///
     /// See the [safety contract](RowLog#safety-contract-of-file-backed-logs).
     #[doc(alias = "mmap")]
     pub unsafe fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
         // SAFETY: the caller upholds the contract, which is this function's.
-        unsafe { Self::join(path.as_ref(), Setup::Open) }
+        unsafe { Self::join(path, Setup::Open) }.map_err(|e| e.at_path(Some(path)))
     }
 
     /// Reopens the log in the file at `path` after a crash, rewinding it to its durable
@@ -186,8 +187,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// backwards and hands rows out again).
     #[doc(alias = "mmap")]
     pub unsafe fn recover(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
         // SAFETY: the caller upholds the contract, which is this function's.
-        unsafe { Self::join(path.as_ref(), Setup::Recover) }
+        unsafe { Self::join(path, Setup::Recover) }.map_err(|e| e.at_path(Some(path)))
     }
 
     /// [`open`](Self::open) or [`recover`](Self::recover).
@@ -202,7 +204,8 @@ impl<T: Element + Send + Sync> RowLog<T> {
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
         let needed = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
         if st.len < needed {
-            return Err(Error::Truncated {
+            return Err(Error::DataTruncated {
+                path: Some(path.to_path_buf()),
                 needed,
                 len: st.len,
             });
@@ -274,6 +277,7 @@ fn check_align<T>(layout: Layout) -> Result<()> {
         return Err(mmarray::Error::Misaligned {
             offset: u64::try_from(layout.rows).unwrap_or(u64::MAX),
             align,
+            size: core::mem::size_of::<T>(),
         }
         .into());
     }
