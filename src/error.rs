@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use crate::{ByteOrder, Kind};
+
 /// Why a view could not be built or transformed.
 ///
 /// Every variant carries the numbers needed to say what was wrong and what
@@ -16,6 +18,9 @@ pub enum Error {
         offset: u64,
         /// The alignment the element type needs.
         align: usize,
+        /// The element type's size in bytes: picks the unaligned type the message suggests
+        /// (8 → `little_endian::F64` on a little-endian host).
+        size: usize,
     },
     /// The region holds a different number of bytes than the shape needs.
     SizeMismatch {
@@ -99,11 +104,21 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Error::Misaligned { offset, align } => write!(
-                f,
-                "offset {offset} is not a multiple of the element alignment {align}; \
-                 use an offset that is, or an unaligned element type such as little_endian::F32"
-            ),
+            Error::Misaligned {
+                offset,
+                align,
+                size,
+            } => {
+                write!(
+                    f,
+                    "offset {offset} is not a multiple of the element alignment {align}; \
+                     use an offset that is, or an unaligned element type of the same size"
+                )?;
+                match Unaligned::of_size(size) {
+                    Some(u) => write!(f, " such as {u}"),
+                    None => write!(f, " such as [u8; {size}]"),
+                }
+            }
             Error::SizeMismatch { expected, actual } => write!(
                 f,
                 "the region holds {actual} bytes but the shape needs exactly {expected}"
@@ -169,10 +184,64 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
+/// The zerocopy type with alignment 1 that holds the same values as a numpy scalar type:
+/// what an error suggests when the bytes are misaligned or of the other byte order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Unaligned {
+    order: ByteOrder,
+    kind: Kind,
+    size: usize,
+}
+
+impl Unaligned {
+    /// The type for `kind` and `size` in `order`, if zerocopy's `byteorder` module has one
+    /// (integers of 2, 4 and 8 bytes, floats of 4 and 8, and complex numbers of those floats).
+    pub(crate) fn new(order: ByteOrder, kind: Kind, size: usize) -> Option<Unaligned> {
+        let known = match kind {
+            Kind::Int | Kind::Uint => matches!(size, 2 | 4 | 8),
+            Kind::Float => matches!(size, 4 | 8),
+            Kind::Complex => matches!(size, 8 | 16),
+            _ => false,
+        };
+        let ordered = matches!(order, ByteOrder::Little | ByteOrder::Big);
+        (known && ordered).then_some(Unaligned { order, kind, size })
+    }
+
+    /// A native-order type of `size` bytes (a float where there is one), for an element
+    /// whose kind is not known.
+    fn of_size(size: usize) -> Option<Unaligned> {
+        let kind = match size {
+            2 => Kind::Uint,
+            4 | 8 => Kind::Float,
+            16 => Kind::Complex,
+            _ => return None,
+        };
+        Unaligned::new(ByteOrder::NATIVE, kind, size)
+    }
+}
+
+impl fmt::Display for Unaligned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let module = match self.order {
+            ByteOrder::Big => "big_endian",
+            _ => "little_endian",
+        };
+        let bits = self.size * 8;
+        match self.kind {
+            Kind::Int => write!(f, "{module}::I{bits}"),
+            Kind::Uint => write!(f, "{module}::U{bits}"),
+            Kind::Complex => write!(f, "Complex<{module}::F{}>", bits / 2),
+            _ => write!(f, "{module}::F{bits}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use super::Error;
+    use super::{Error, Unaligned};
+    use crate::{ByteOrder, Kind};
+    use std::format;
     use std::string::ToString;
 
     #[test]
@@ -180,12 +249,35 @@ mod tests {
         let e = Error::Misaligned {
             offset: 3,
             align: 4,
+            size: 4,
+        };
+        let order = if cfg!(target_endian = "little") {
+            "little_endian"
+        } else {
+            "big_endian"
         };
         assert_eq!(
             e.to_string(),
-            "offset 3 is not a multiple of the element alignment 4; use an offset that is, \
-             or an unaligned element type such as little_endian::F32"
+            format!(
+                "offset 3 is not a multiple of the element alignment 4; use an offset that is, \
+                 or an unaligned element type of the same size such as {order}::F32"
+            )
         );
+        let e = Error::Misaligned {
+            offset: 4,
+            align: 8,
+            size: 8,
+        };
+        assert!(
+            e.to_string().ends_with(&format!("such as {order}::F64")),
+            "{e}"
+        );
+        let e = Error::Misaligned {
+            offset: 4,
+            align: 8,
+            size: 24,
+        };
+        assert!(e.to_string().ends_with("such as [u8; 24]"), "{e}");
         let e = Error::IndexOutOfBounds {
             axis: 1,
             index: 7,
@@ -194,5 +286,37 @@ mod tests {
         assert!(e.to_string().contains("use an index below 4"));
         let e = Error::TooManyDims { ndim: 65 };
         assert!(e.to_string().contains("at most 64"));
+    }
+
+    #[test]
+    fn unaligned_types_exist_for_every_width_zerocopy_has() {
+        let name = |o, k, n| Unaligned::new(o, k, n).map(|u| u.to_string());
+        let (le, be) = (ByteOrder::Little, ByteOrder::Big);
+        for (kind, letter) in [(Kind::Int, 'I'), (Kind::Uint, 'U')] {
+            for size in [2, 4, 8] {
+                let bits = size * 8;
+                assert_eq!(
+                    name(le, kind, size).unwrap(),
+                    format!("little_endian::{letter}{bits}")
+                );
+                assert_eq!(
+                    name(be, kind, size).unwrap(),
+                    format!("big_endian::{letter}{bits}")
+                );
+            }
+            assert_eq!(name(le, kind, 1), None);
+        }
+        assert_eq!(name(be, Kind::Float, 4).unwrap(), "big_endian::F32");
+        assert_eq!(name(le, Kind::Float, 8).unwrap(), "little_endian::F64");
+        assert_eq!(
+            name(be, Kind::Complex, 16).unwrap(),
+            "Complex<big_endian::F64>"
+        );
+        assert_eq!(
+            name(le, Kind::Complex, 8).unwrap(),
+            "Complex<little_endian::F32>"
+        );
+        assert_eq!(name(le, Kind::Float, 2), None);
+        assert_eq!(name(ByteOrder::NotApplicable, Kind::Bool, 1), None);
     }
 }

@@ -14,20 +14,12 @@
 //! use mmarray::{ArrayView, ArrayViewMut, Order, Slice};
 //! use zerocopy::byteorder::little_endian::F32;
 //!
-//! // A region handed over by firmware: 12 little-endian f32 values.
-//! static REGION: [u8; 48] = {
-//!     let mut b = [0u8; 48];
-//!     let mut i = 0;
-//!     while i < 12 {
-//!         let bytes = (i as f32).to_le_bytes();
-//!         b[4 * i] = bytes[0];
-//!         b[4 * i + 1] = bytes[1];
-//!         b[4 * i + 2] = bytes[2];
-//!         b[4 * i + 3] = bytes[3];
-//!         i += 1;
-//!     }
-//!     b
-//! };
+//! // A region handed over by firmware: 12 little-endian f32 values, 0.0 to 11.0.
+//! static REGION: [u8; 48] = [
+//!     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x40, 0x40, //  0  1  2  3
+//!     0x00, 0x00, 0x80, 0x40, 0x00, 0x00, 0xa0, 0x40, 0x00, 0x00, 0xc0, 0x40, 0x00, 0x00, 0xe0, 0x40, //  4  5  6  7
+//!     0x00, 0x00, 0x00, 0x41, 0x00, 0x00, 0x10, 0x41, 0x00, 0x00, 0x20, 0x41, 0x00, 0x00, 0x30, 0x41, //  8  9 10 11
+//! ];
 //!
 //! // `F32` is unaligned, so any byte offset works, on any host byte order.
 //! let a = ArrayView::<F32, _>::from_bytes(&REGION, [3, 4], Order::C).unwrap();
@@ -46,24 +38,31 @@
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
+// Here rather than in [workspace.lints]: the adapter's test and bench helper modules
+// (`tests/common`, `benches/common`) hold many `pub` items a crate root cannot reach.
+#![warn(unreachable_pub, missing_debug_implementations)]
 
 pub mod claim;
-pub mod element;
-pub mod error;
-pub mod layout;
+mod dtype;
+mod element;
+mod error;
+mod layout;
 pub mod npy;
 mod sync;
-pub mod view;
+mod view;
 
-#[cfg(target_has_atomic = "64")]
-pub use claim::{Claim, Claims, Watermarks};
-pub use element::{Bool, Complex, Dtype, Element};
+pub use dtype::{
+    Bool, ByteOrder, ByteStr, Complex, Datetime64, Dtype, Kind, Record, RecordField, Scalar,
+    TimeUnit, Timedelta64, TypeDescr, Unicode, unit,
+};
+pub use element::Element;
 pub use error::Error;
 pub use layout::{
     Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, Layout, MAX_DIMS, Order, RemoveAxis, Slice,
 };
-pub use npy::Header;
-pub use view::{ArrayBase, ArrayView, ArrayViewMut, Iter, NumpyFormat, Repr, ScalarValue};
+pub use view::{
+    ArrayBase, ArrayView, ArrayViewMut, Iter, NumpyFormat, Repr, ScalarValue, Storage, StorageMut,
+};
 
 /// Re-exported so element types and casts need no separate dependency.
 pub use zerocopy;

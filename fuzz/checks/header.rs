@@ -1,5 +1,5 @@
 // The checks of the `header` fuzz target, shared word for word with the corpus
-// replay test (`tests/npy_fuzz_corpus.rs` includes this file): whatever parses
+// replay test (`tests/npy/fuzz_corpus.rs` includes this file): whatever parses
 // must emit, re-parse to an equal header and re-emit the same bytes.
 
 /// Runs the checks on one input; returns whether it parsed.

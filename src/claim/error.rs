@@ -242,7 +242,7 @@ impl fmt::Display for SetupError {
                 f,
                 "the claim header starts with {found:?} instead of the magic {:?}; \
                  this region holds no claim header (create one first)",
-                super::MAGIC
+                super::ClaimHeader::MAGIC
             ),
             Self::UnsupportedVersion { found, supported } => write!(
                 f,

@@ -1,33 +1,38 @@
 //! The in-file store: a `#[repr(C)]` header and the completion bitmap inside mapped bytes.
 //!
-//! Only outside loom builds: loom's atomics do not have the layout of real atomics.
+//! Only outside loom builds: loom's atomics do not have the layout of real atomics. The
+//! header's layout is owned by `header.rs`; this file overlays it on mapped bytes.
 
+use super::SetupError;
+use super::header::{ClaimHeader, Identity, field};
 use super::store::{Counters, Key, Parts, Sealed, Store};
-use super::{MAGIC, SetupError};
 use crate::sync::{AtomicU64, Ordering};
 use core::fmt;
 use zerocopy::{FromBytes, IntoBytes, KnownLayout};
 
-/// The layout version written and read by this crate.
-const VERSION: u32 = 1;
-
-/// Written native-endian; reads back differently on a machine of the other byte order.
-const BYTE_ORDER_MARK: u32 = 0x0102_0304;
-
-/// The header at the start of the claim region. All integers are native-endian.
+/// The header at the start of the claim region, as `header.rs` lays it out.
 #[repr(C)]
 #[derive(FromBytes, IntoBytes, KnownLayout)]
 struct Header {
-    magic: [u8; 8],
-    version: u32,
-    byte_order: u32,
-    capacity: u64,
-    row_size: u64,
+    identity: Identity,
     counters: Counters,
 }
 
-static_assertions::const_assert_eq!(core::mem::size_of::<Header>(), Mapped::HEADER_LEN);
+static_assertions::const_assert_eq!(core::mem::size_of::<Header>(), ClaimHeader::LEN);
 static_assertions::const_assert_eq!(core::mem::align_of::<Header>(), Mapped::ALIGN);
+static_assertions::const_assert_eq!(core::mem::offset_of!(Header, counters), field::TAIL.start);
+static_assertions::const_assert_eq!(
+    core::mem::offset_of!(Header, counters) + core::mem::offset_of!(Counters, tail),
+    field::TAIL.start
+);
+static_assertions::const_assert_eq!(
+    core::mem::offset_of!(Header, counters) + core::mem::offset_of!(Counters, committed),
+    field::COMMITTED.start
+);
+static_assertions::const_assert_eq!(
+    core::mem::offset_of!(Header, counters) + core::mem::offset_of!(Counters, durable),
+    field::DURABLE.start
+);
 
 /// Number of 64-bit words needed for one bit per row, or `None` if that does not fit `usize`.
 const fn words_for(capacity: u64) -> Option<usize> {
@@ -42,19 +47,8 @@ const fn words_for(capacity: u64) -> Option<usize> {
 /// A store inside mapped bytes: a small header followed by the completion bitmap.
 ///
 /// Every process that maps the file and opens the region sees the same claims and watermarks.
-/// The region layout (all integers native-endian, offsets in bytes):
-///
-/// | offset | size | field |
-/// |-------:|-----:|-------|
-/// | 0 | 8 | magic `b"MMACLAIM"` |
-/// | 8 | 4 | layout version, `1` |
-/// | 12 | 4 | byte-order mark `0x01020304` |
-/// | 16 | 8 | capacity, in rows |
-/// | 24 | 8 | row size, in bytes (for validation only) |
-/// | 32 | 8 | tail: rows claimed |
-/// | 40 | 8 | committed watermark |
-/// | 48 | 8 | durable watermark |
-/// | 56 | 8 × ⌈capacity / 64⌉ | completion bitmap, bit `r % 64` of word `r / 64` is row `r` |
+/// The region layout is documented (and owned) by [`ClaimHeader`]: the 56-byte header, then
+/// the completion bitmap.
 ///
 /// The region must start at a multiple of 8 ([`Mapped::ALIGN`]); its length is
 /// [`Mapped::region_len`].
@@ -88,11 +82,32 @@ pub struct Mapped<'a> {
 pub type Split<'a> = (Mapped<'a>, &'a mut [u8]);
 
 impl<'a> Mapped<'a> {
-    /// Size of the header in bytes; the bitmap follows it.
-    pub const HEADER_LEN: usize = 56;
+    /// Size of the header in bytes; the bitmap follows it ([`ClaimHeader::LEN`]).
+    pub const HEADER_LEN: usize = ClaimHeader::LEN;
 
     /// Alignment the region must start at.
     pub const ALIGN: usize = 8;
+
+    /// The least alignment of rows stored after the region ([`rows_offset`](Self::rows_offset)):
+    /// a cache line, so that the first rows do not share one with the header's counters.
+    pub const ROWS_ALIGN: usize = 64;
+
+    /// Where rows of alignment `align` start when they follow the region of `capacity`
+    /// rows: [`region_len`](Self::region_len) rounded up to a multiple of
+    /// `max(align, ROWS_ALIGN)`. `None` if that does not fit in `usize` (or `align` is 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::Mapped;
+    ///
+    /// assert_eq!(Mapped::rows_offset(64, 4), Some(64)); // 56 + 8: already a cache line
+    /// assert_eq!(Mapped::rows_offset(65, 4), Some(128)); // 56 + 16, rounded up
+    /// assert_eq!(Mapped::rows_offset(1, 4096), Some(4096));
+    /// ```
+    pub fn rows_offset(capacity: u64, align: usize) -> Option<usize> {
+        Self::region_len(capacity)?.checked_next_multiple_of(align.max(Self::ROWS_ALIGN))
+    }
 
     /// Bytes needed for the header and the bitmap of `capacity` rows; a multiple of 8.
     ///
@@ -146,11 +161,7 @@ impl<'a> Mapped<'a> {
         row_size: u64,
     ) -> Result<Split<'a>, SetupError> {
         let (header, done, rest) = split(bytes, capacity)?;
-        header.magic = MAGIC;
-        header.version = VERSION;
-        header.byte_order = BYTE_ORDER_MARK;
-        header.capacity = capacity;
-        header.row_size = row_size;
+        header.identity = Identity::new(capacity, row_size);
         *header.counters.tail.get_mut() = 0;
         *header.counters.committed.get_mut() = 0;
         *header.counters.durable.get_mut() = 0;
@@ -282,7 +293,7 @@ impl<'a> Mapped<'a> {
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
     pub fn capacity(&self) -> u64 {
-        self.header.capacity
+        self.header.identity.capacity
     }
 
     /// The row size recorded in the header, in bytes.
@@ -291,7 +302,7 @@ impl<'a> Mapped<'a> {
     ///
     /// See [`capacity`](Self::capacity).
     pub fn row_size(&self) -> u64 {
-        self.header.row_size
+        self.header.identity.row_size
     }
 
     fn new(header: &'a mut Header, done: &'a mut [AtomicU64]) -> Self {
@@ -336,35 +347,18 @@ fn split(
 
 /// Magic, version, byte order, capacity and row size are the expected ones.
 fn check_identity(header: &Header, capacity: u64, row_size: u64) -> Result<(), SetupError> {
-    if header.magic != MAGIC {
-        return Err(SetupError::BadMagic {
-            found: header.magic,
-        });
-    }
-    if header.byte_order == BYTE_ORDER_MARK.swap_bytes() {
-        return Err(SetupError::ForeignByteOrder);
-    }
-    if header.version != VERSION {
-        return Err(SetupError::UnsupportedVersion {
-            found: header.version,
-            supported: VERSION,
-        });
-    }
-    if header.byte_order != BYTE_ORDER_MARK {
-        return Err(SetupError::DamagedByteOrderMark {
-            found: header.byte_order,
-        });
-    }
-    if header.capacity != capacity {
+    let identity = &header.identity;
+    identity.check()?;
+    if identity.capacity != capacity {
         return Err(SetupError::CapacityMismatch {
             expected: capacity,
-            found: header.capacity,
+            found: identity.capacity,
         });
     }
-    if header.row_size != row_size {
+    if identity.row_size != row_size {
         return Err(SetupError::RowSizeMismatch {
             expected: row_size,
-            found: header.row_size,
+            found: identity.row_size,
         });
     }
     Ok(())
@@ -395,7 +389,7 @@ impl Sealed for Mapped<'_> {
         Parts {
             counters: &self.header.counters,
             done: self.done,
-            capacity: self.header.capacity,
+            capacity: self.header.identity.capacity,
         }
     }
 }
@@ -405,8 +399,8 @@ impl Store for Mapped<'_> {}
 impl fmt::Debug for Mapped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Mapped")
-            .field("capacity", &self.header.capacity)
-            .field("row_size", &self.header.row_size)
+            .field("capacity", &self.header.identity.capacity)
+            .field("row_size", &self.header.identity.row_size)
             .finish_non_exhaustive()
     }
 }
@@ -534,7 +528,7 @@ mod tests {
             buf
         };
         let mut buf = fresh();
-        put(&mut buf, 0, b"NOTCLAIM");
+        put(&mut buf, field::MAGIC.start, b"NOTCLAIM");
         assert_eq!(
             Mapped::open(bytes(&mut buf), 10, 4).err(),
             Some(SetupError::BadMagic {
@@ -542,7 +536,7 @@ mod tests {
             })
         );
         let mut buf = fresh();
-        put(&mut buf, 8, &2u32.to_ne_bytes());
+        put(&mut buf, field::VERSION.start, &2u32.to_ne_bytes());
         assert_eq!(
             Mapped::open(bytes(&mut buf), 10, 4).err(),
             Some(SetupError::UnsupportedVersion {
@@ -551,13 +545,21 @@ mod tests {
             })
         );
         let mut buf = fresh();
-        put(&mut buf, 12, &0x0102_0304u32.swap_bytes().to_ne_bytes());
+        put(
+            &mut buf,
+            field::BYTE_ORDER.start,
+            &0x0102_0304u32.swap_bytes().to_ne_bytes(),
+        );
         assert_eq!(
             Mapped::open(bytes(&mut buf), 10, 4).err(),
             Some(SetupError::ForeignByteOrder)
         );
         let mut buf = fresh();
-        put(&mut buf, 12, &0x0102_0305u32.to_ne_bytes());
+        put(
+            &mut buf,
+            field::BYTE_ORDER.start,
+            &0x0102_0305u32.to_ne_bytes(),
+        );
         assert_eq!(
             Mapped::open(bytes(&mut buf), 10, 4).err(),
             Some(SetupError::DamagedByteOrderMark { found: 0x0102_0305 })
@@ -591,8 +593,8 @@ mod tests {
         // tail 4, committed 5: impossible.
         let mut buf = buffer(64);
         Mapped::create(bytes(&mut buf), 10, 4).unwrap();
-        put(&mut buf, 32, &4u64.to_ne_bytes());
-        put(&mut buf, 40, &5u64.to_ne_bytes());
+        put(&mut buf, field::TAIL.start, &4u64.to_ne_bytes());
+        put(&mut buf, field::COMMITTED.start, &5u64.to_ne_bytes());
         assert_eq!(
             Mapped::open(bytes(&mut buf), 10, 4).err(),
             Some(SetupError::InconsistentCounters {
@@ -603,14 +605,14 @@ mod tests {
             })
         );
         // tail 4 but row 7 marked complete.
-        put(&mut buf, 40, &2u64.to_ne_bytes());
-        put(&mut buf, 56, &0b1000_0011u64.to_ne_bytes());
+        put(&mut buf, field::COMMITTED.start, &2u64.to_ne_bytes());
+        put(&mut buf, field::BITMAP, &0b1000_0011u64.to_ne_bytes());
         assert_eq!(
             Mapped::open(bytes(&mut buf), 10, 4).err(),
             Some(SetupError::StrayCompletion { row: 7, claimed: 4 })
         );
         // recover trusts only the durable watermark (1): rewinds to it, clears bits from it on.
-        put(&mut buf, 48, &1u64.to_ne_bytes());
+        put(&mut buf, field::DURABLE.start, &1u64.to_ne_bytes());
         let claims = Claims::new(Mapped::recover(bytes(&mut buf), 10, 4).unwrap().0);
         assert_eq!(
             (claims.claimed(), claims.committed(), claims.durable()),
@@ -623,7 +625,7 @@ mod tests {
         assert_eq!(again.commit(), 10);
         assert!(Mapped::open(bytes(&mut buf), 10, 4).is_ok());
         // A durable watermark past the capacity cannot be recovered from.
-        put(&mut buf, 48, &11u64.to_ne_bytes());
+        put(&mut buf, field::DURABLE.start, &11u64.to_ne_bytes());
         assert!(matches!(
             Mapped::recover(bytes(&mut buf), 10, 4),
             Err(SetupError::InconsistentCounters { durable: 11, .. })

@@ -22,6 +22,7 @@ use core::fmt;
     not(mmarray_loom),
     derive(zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::KnownLayout)
 )]
+#[derive(Debug)]
 pub struct Counters {
     /// Rows handed out to writers (`claimed`); moves by compare-exchange, up to capacity, and
     /// back only by a give-back of the last claim or a rewind (`truncate`, `recover`).
@@ -55,6 +56,7 @@ impl Counters {
 }
 
 /// What the protocol operates on.
+#[derive(Debug)]
 pub struct Parts<'s> {
     /// The counters.
     pub counters: &'s Counters,
@@ -66,6 +68,7 @@ pub struct Parts<'s> {
 }
 
 /// Proof of being inside this crate; required to reach a store's atomics.
+#[derive(Debug)]
 pub struct Key(());
 
 impl Key {

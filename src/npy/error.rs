@@ -2,7 +2,8 @@
 
 use core::fmt;
 
-use crate::element::TypeDescr;
+use crate::error::Unaligned;
+use crate::{ByteOrder, Scalar, TypeDescr};
 
 /// Which part of the header a too-short input ended in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -236,6 +237,23 @@ pub enum Error {
         /// The element type's descr.
         expected: &'static TypeDescr,
     },
+    /// The header's shape has a different number of axes than the requested dimension type.
+    RankMismatch {
+        /// Axes in the header's shape.
+        found: usize,
+        /// Axes of the requested dimension type.
+        expected: usize,
+    },
+    /// The array data starts at an offset that is not a multiple of the element type's
+    /// alignment (`np.savez` does not align its members).
+    DataMisaligned {
+        /// Where the data starts, in bytes from the start of the file.
+        offset: u64,
+        /// The alignment the element type needs.
+        align: usize,
+        /// The element type's descr (its unaligned counterpart is suggested).
+        expected: &'static TypeDescr,
+    },
     /// The array data (elements times item size) would be larger than `isize::MAX` bytes.
     DataTooLarge,
     /// The output buffer is too small for the header.
@@ -314,11 +332,40 @@ impl fmt::Display for Error {
                 f,
                 "header descr contains a Python object type at byte {at}; object arrays cannot be memory-mapped"
             ),
-            Error::DescrMismatch { found, expected } => write!(
+            Error::DescrMismatch { found, expected } => {
+                write!(
+                    f,
+                    "header descr {found} does not match the element type's descr {}",
+                    super::descr::Render(expected)
+                )?;
+                if let Some(u) = swapped_order(&found, expected) {
+                    write!(f, "; the data has the other byte order: use {u}")?;
+                }
+                Ok(())
+            }
+            Error::RankMismatch { found, expected } => write!(
                 f,
-                "header descr {found} does not match the element type's descr {}",
-                super::descr::Render(expected)
+                "the file has {}, the type asks for {expected}; \
+                 use a dimension type of {} or IxDyn",
+                Axes(found),
+                Axes(found)
             ),
+            Error::DataMisaligned {
+                offset,
+                align,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "the array data starts at byte {offset}, which is not a multiple of {align}, \
+                     the alignment of {}; ",
+                    super::descr::Render(expected)
+                )?;
+                match unaligned(expected) {
+                    Some(u) => write!(f, "map it as {u}, which has alignment 1"),
+                    None => f.write_str("map it with an element type of alignment 1"),
+                }
+            }
             Error::DataTooLarge => f.write_str(
                 "array data would be larger than isize::MAX bytes (elements times item size); no slice can hold it",
             ),
@@ -337,3 +384,136 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+/// "1 axis", "3 axes".
+struct Axes(usize);
+
+impl fmt::Display for Axes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            1 => f.write_str("1 axis"),
+            n => write!(f, "{n} axes"),
+        }
+    }
+}
+
+/// The unaligned zerocopy type for a scalar descr, if there is one.
+fn unaligned(t: &TypeDescr) -> Option<Unaligned> {
+    match t {
+        TypeDescr::Scalar(s) => Unaligned::new(s.order(), s.kind(), s.size()),
+        TypeDescr::Record(_) => None,
+    }
+}
+
+/// When `found` is `expected` in the other byte order, the unaligned type that reads it.
+fn swapped_order(found: &Snippet, expected: &TypeDescr) -> Option<Unaligned> {
+    let TypeDescr::Scalar(s) = expected else {
+        return None;
+    };
+    let other = match s.order() {
+        ByteOrder::Little => ByteOrder::Big,
+        ByteOrder::Big => ByteOrder::Little,
+        ByteOrder::NotApplicable => return None,
+    };
+    let swapped = Scalar::new(other, s.kind(), s.size())?;
+    let mut text = Snippet::new();
+    fmt::Write::write_fmt(
+        &mut text,
+        format_args!("{}", super::Descr::scalar_type(swapped)),
+    )
+    .ok()?;
+    (text == *found).then(|| Unaligned::new(other, s.kind(), s.size()))?
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::{Complex, Dtype};
+    use std::string::{String, ToString};
+    use zerocopy::byteorder::{big_endian as be, little_endian as le};
+
+    /// The hint of a `'>…'`/`'<…'` header read as `T`, if any.
+    fn hint<T: Dtype>(header: &str) -> Option<String> {
+        let text = std::format!("{{'descr': '{header}', 'fortran_order': False, 'shape': (), }}\n");
+        let mut bytes = std::vec::Vec::from(b"\x93NUMPY\x01\x00");
+        bytes.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
+        bytes.extend_from_slice(text.as_bytes());
+        let (h, _) = super::super::Header::parse(&bytes).unwrap();
+        let msg = h.check::<T>().unwrap_err().to_string();
+        msg.split_once("; the data has the other byte order: use ")
+            .map(|(_, t)| t.into())
+    }
+
+    #[test]
+    fn a_swapped_descr_names_the_type_of_its_byte_order_for_every_width() {
+        assert_eq!(hint::<le::F32>(">f4").as_deref(), Some("big_endian::F32"));
+        assert_eq!(
+            hint::<be::F64>("<f8").as_deref(),
+            Some("little_endian::F64")
+        );
+        assert_eq!(hint::<le::I16>(">i2").as_deref(), Some("big_endian::I16"));
+        assert_eq!(hint::<le::I32>(">i4").as_deref(), Some("big_endian::I32"));
+        assert_eq!(
+            hint::<be::I64>("<i8").as_deref(),
+            Some("little_endian::I64")
+        );
+        assert_eq!(hint::<le::U16>(">u2").as_deref(), Some("big_endian::U16"));
+        assert_eq!(
+            hint::<be::U32>("<u4").as_deref(),
+            Some("little_endian::U32")
+        );
+        assert_eq!(hint::<le::U64>(">u8").as_deref(), Some("big_endian::U64"));
+        assert_eq!(
+            hint::<Complex<le::F64>>(">c16").as_deref(),
+            Some("Complex<big_endian::F64>")
+        );
+        // Native types: the hint is the file's order, whatever the host's.
+        let (other, module) = if cfg!(target_endian = "little") {
+            (">f4", "big_endian")
+        } else {
+            ("<f4", "little_endian")
+        };
+        assert_eq!(hint::<f32>(other), Some(std::format!("{module}::F32")));
+        // Not the same values in the other order: no hint.
+        assert_eq!(hint::<le::F32>(">f8"), None);
+        assert_eq!(hint::<le::F32>(">i4"), None);
+        assert_eq!(hint::<le::F32>("<f8"), None);
+    }
+
+    #[test]
+    fn misaligned_data_suggests_the_unaligned_type_and_no_offset() {
+        let e = Error::DataMisaligned {
+            offset: 83,
+            align: 8,
+            expected: &<le::F64 as Dtype>::DESCR,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the array data starts at byte 83, which is not a multiple of 8, the alignment of \
+             '<f8'; map it as little_endian::F64, which has alignment 1"
+        );
+        let e = Error::DataMisaligned {
+            offset: 3,
+            align: 4,
+            expected: &<be::I32 as Dtype>::DESCR,
+        };
+        assert!(
+            e.to_string()
+                .ends_with("map it as big_endian::I32, which has alignment 1")
+        );
+        assert!(!e.to_string().contains("offset that"));
+    }
+
+    #[test]
+    fn a_rank_mismatch_counts_axes() {
+        let e = Error::RankMismatch {
+            found: 3,
+            expected: 2,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the file has 3 axes, the type asks for 2; use a dimension type of 3 axes or IxDyn"
+        );
+    }
+}

@@ -5,8 +5,8 @@ use core::fmt::{self, Write};
 use super::descr::{ShapeRepr, parse_descr};
 use super::error::Key;
 use super::lex::{Cursor, Encoding, Small};
-use super::{Descr, Error, HeaderBytes, MAGIC, ShapeProblem, Version};
-use crate::element::Dtype;
+use super::{Descr, Error, HeaderBytes, ShapeProblem, Version};
+use crate::Dtype;
 use crate::layout::{IxDyn, Order};
 
 /// The data of a numpy-written `.npy` file starts at a multiple of this many bytes.
@@ -25,7 +25,7 @@ pub const GROWTH_AXIS_MAX_DIGITS: usize = 21;
 /// Emit the header numpy writes for `np.arange(12, dtype='<f4').reshape(3, 4)` and read it back:
 ///
 /// ```
-/// use mmarray::layout::Order;
+/// use mmarray::Order;
 /// use mmarray::npy::{Descr, Header};
 ///
 /// let h = Header::new(Descr::of::<f32>(), Order::C, &[3, 4])?;
@@ -208,17 +208,11 @@ impl<'a> Header<'a> {
             needed: l.total,
             got,
         })?;
-        let pre = l.version.preamble_len();
-        let (head, body) = out.split_at_mut(pre);
-        head[..6].copy_from_slice(&MAGIC);
-        head[6] = l.version.major();
-        head[7] = l.version.minor();
-        match l.version {
-            Version::V1_0 => head[8..10].copy_from_slice(&(l.header_len as u16).to_le_bytes()),
-            Version::V2_0 | Version::V3_0 => {
-                head[8..12].copy_from_slice(&(l.header_len as u32).to_le_bytes())
-            }
-        }
+        let mut raw = HeaderBytes::new_unchecked(out);
+        raw.set_magic();
+        raw.set_version(l.version);
+        raw.set_header_len(l.header_len)?;
+        let body = raw.text_mut();
         let (text, pad) = body.split_at_mut(l.text_len);
         let mut w = Encoder {
             buf: text,
@@ -528,7 +522,7 @@ fn parse_text(text: &[u8], version: Version, max_len: usize) -> Result<(Header<'
 /// # Examples
 ///
 /// ```
-/// use mmarray::layout::Order;
+/// use mmarray::Order;
 /// use mmarray::npy::{rewrite_shape, Descr, Header};
 ///
 /// let mut buf = [0u8; 128];
@@ -547,16 +541,11 @@ fn parse_text(text: &[u8], version: Version, max_len: usize) -> Result<(Header<'
 /// shape [`Header::new`] refuses, [`Error::ShapeDoesNotFit`] if the new text is longer than
 /// the header. On error `bytes` is unchanged.
 pub fn rewrite_shape(bytes: &mut [u8], shape: &[usize]) -> Result<(), Error> {
-    let (pre, header_len, shape_span, dict_end) = {
-        let raw = HeaderBytes::new_checked(bytes)?;
+    let (header_len, shape_span, dict_end) = {
+        let raw = HeaderBytes::new_checked(&*bytes)?;
         let (h, spans) = parse_text(raw.text(), raw.version(), usize::MAX)?;
         Header::new(h.descr, h.order, shape)?;
-        (
-            raw.version().preamble_len(),
-            raw.header_len(),
-            spans.shape,
-            spans.dict_end,
-        )
+        (raw.header_len(), spans.shape, spans.dict_end)
     };
     let mut m = Measure {
         latin1: true,
@@ -578,7 +567,9 @@ pub fn rewrite_shape(bytes: &mut [u8], shape: &[usize]) -> Result<(), Error> {
             available: header_len,
         });
     }
-    let text = &mut bytes[pre..pre + header_len];
+    // Checked above: the whole header is there.
+    let mut raw = HeaderBytes::new_unchecked(bytes);
+    let text = raw.text_mut();
     let new_end = shape_span.0 + new_len;
     text.copy_within(shape_span.1..dict_end, new_end);
     let mut w = Encoder {
@@ -619,7 +610,7 @@ mod tests {
         let mut f = file(b"{'shape': (3,), 'descr': '<u2', 'fortran_order': False}          \n");
         rewrite_shape(&mut f, &[12345]).unwrap();
         assert_eq!(
-            &f[10..],
+            HeaderBytes::new_checked(&f[..]).unwrap().text(),
             b"{'shape': (12345,), 'descr': '<u2', 'fortran_order': False}      \n"
         );
         let (h, off) = Header::parse(&f).unwrap();

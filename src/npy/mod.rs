@@ -2,8 +2,10 @@
 //!
 //! Two layers, in the style of smoltcp's `Packet`/`Repr`:
 //!
-//! - [`HeaderBytes`]: checked accessors over the fixed part (magic, version, header length,
-//!   the span of the header text, the data offset).
+//! - [`HeaderBytes`]: the one owner of the preamble's offsets. A checked reader over any
+//!   `T: AsRef<[u8]>` (magic, version, header length, the span of the header text, the data
+//!   offset) with setters where `T: AsMut<[u8]>`; everything else reads and writes the
+//!   preamble through it.
 //! - [`Header`]: the parsed header text (descr, order, shape), with [`Header::parse`] and
 //!   [`Header::emit`] writing exactly the bytes numpy writes, and [`rewrite_shape`] to patch
 //!   the shape in place when appending.
@@ -25,9 +27,10 @@ mod descr;
 mod error;
 mod header;
 mod lex;
+mod name;
 
 pub use bytes::{HeaderBytes, MAGIC, Version};
 pub use descr::{Descr, Field, Fields};
 pub use error::{Error, Key, Part, ShapeProblem, Snippet};
 pub use header::{ALIGN, DEFAULT_MAX_HEADER_LEN, GROWTH_AXIS_MAX_DIGITS, Header, rewrite_shape};
-pub use lex::{Name, NameChars};
+pub use name::{Name, NameChars};

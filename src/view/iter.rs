@@ -9,7 +9,7 @@ use crate::layout::{Dimension, Layout};
 /// The last axis is walked in runs (see [`Iterator::fold`]) so that strided
 /// iteration costs little more than nested loops over the strides by hand.
 #[derive(Clone, Debug)]
-pub struct Positions<D: Dimension> {
+pub(crate) struct Positions<D: Dimension> {
     dim: D,
     strides: D::Strides,
     index: D,
@@ -19,7 +19,7 @@ pub struct Positions<D: Dimension> {
 
 impl<D: Dimension> Positions<D> {
     /// The positions of every element of `layout`.
-    pub fn new(layout: &Layout<D>) -> Self {
+    pub(crate) fn new(layout: &Layout<D>) -> Self {
         let dim = layout.dim().clone();
         let mut index = dim.clone();
         index.as_mut_slice().iter_mut().for_each(|i| *i = 0);

@@ -143,7 +143,7 @@ fn main() {
     let since = SystemTime::now();
     let measuring = common::measuring();
     let (rows, cols) = if measuring { (4096, 4096) } else { (64, 96) };
-    let mut m = Map::anon([rows, cols]).expect("anonymous map");
+    let mut m = Map::anonymous([rows, cols]).expect("anonymous map");
     // Fill every page, so that no read lands on the shared zero page.
     for (i, x) in m.as_mut_slice().iter_mut().enumerate() {
         *x = common::value(i);

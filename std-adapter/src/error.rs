@@ -2,26 +2,46 @@
 
 use std::fmt;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::mode::{MODE_NAMES, Mode};
+use crate::raw;
 
 /// Everything that can go wrong opening, mapping, growing or flushing.
 ///
-/// Wraps the core's [`mmarray::Error`] (layout and cast problems), the `.npy`
-/// header errors, and operating-system errors (with the operation that
-/// failed). Every variant that comes from bad input is detected before the
-/// file is created, truncated, extended or written.
+/// Each variant names the problem. Errors that come from bad input are detected before the
+/// file is created, truncated, extended or written. Errors about a file name its path
+/// (`path: None` when the map was made from a descriptor or has no file).
+///
+/// Every message is printed once along a [`source`](std::error::Error::source) chain: the
+/// core's errors ([`mmarray::Error`], [`mmarray::npy::Error`], the claim errors) are small
+/// values whose text is part of this error's [`Display`](fmt::Display), so `source` does not
+/// return them again; an operating-system error is returned by `source` and not repeated in
+/// the text.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// A layout or cast problem from the core.
-    Core(mmarray::Error),
-    /// A malformed or unsupported `.npy` header, or a descr that does not match the element type.
-    Npy(mmarray::npy::Error),
-    /// An operating-system call failed.
+    /// The array's shape, size or alignment does not fit the bytes (the core's layout and
+    /// cast checks, e.g. [`Misaligned`](mmarray::Error::Misaligned) or
+    /// [`NotWholeElements`](mmarray::Error::NotWholeElements)).
+    Layout {
+        /// The file, when the array comes from one opened by path.
+        path: Option<PathBuf>,
+        /// What is wrong.
+        error: mmarray::Error,
+    },
+    /// A malformed or unsupported `.npy` header, or one that does not describe the requested
+    /// element type or rank.
+    Header {
+        /// The `.npy` file or `.npz` archive, when opened by path.
+        path: Option<PathBuf>,
+        /// What is wrong.
+        error: mmarray::npy::Error,
+    },
+    /// An operating-system call failed; [`source`](std::error::Error::source) gives the
+    /// OS error.
     Io {
-        /// What was being done, e.g. `"open"`, `"mmap"`, `"ftruncate"`.
+        /// What was being done, e.g. `"open"`, `"mmap(2)"`, `"ftruncate"`.
         op: &'static str,
         /// The file, when known.
         path: Option<PathBuf>,
@@ -34,6 +54,8 @@ pub enum Error {
     ShapeRequired,
     /// The offset is past the end of the file and the shape was to be inferred.
     OffsetPastEnd {
+        /// The file, when opened by path.
+        path: Option<PathBuf>,
         /// The offset given.
         offset: u64,
         /// The file's length.
@@ -41,7 +63,9 @@ pub enum Error {
     },
     /// In a mode that cannot extend the file, the array would end past its end.
     PastEnd {
-        /// The mode.
+        /// The file, when opened by path.
+        path: Option<PathBuf>,
+        /// The mode the file was opened in.
         mode: Mode,
         /// Where the array's last byte would end (offset + size).
         end: u64,
@@ -55,6 +79,14 @@ pub enum Error {
     },
     /// A mutable view was asked of a map opened read-only.
     ReadOnly,
+    /// A map's mode is not the one its access type asks for (converting a
+    /// [`Dynamic`](crate::Dynamic) map to the type of another mode).
+    ModeMismatch {
+        /// The mode the map was opened in.
+        mode: Mode,
+        /// The mode the access type asks for (`'r+'` also stands for `'w+'`).
+        expected: Mode,
+    },
     /// A byte or element range is outside the array.
     OutOfRange {
         /// Start of the range asked for.
@@ -64,9 +96,12 @@ pub enum Error {
         /// The array's length in the same unit.
         len: usize,
     },
-    /// The file's contents do not match what is expected (e.g. `.npy` data
-    /// shorter than its header says).
-    Truncated {
+    /// The file holds less data than its header says (a `.npy` header's shape, a row log's
+    /// capacity). A header that is itself cut short is
+    /// [`npy::Error::Truncated`](mmarray::npy::Error::Truncated) inside [`Error::Header`].
+    DataTruncated {
+        /// The file, when opened by path.
+        path: Option<PathBuf>,
         /// Bytes the header says are needed past its end.
         needed: u64,
         /// Bytes present.
@@ -87,8 +122,14 @@ pub enum Error {
     },
     /// A claim on a shared row log could not be granted (too few rows are left).
     Claim(mmarray::claim::ClaimError),
-    /// The claims header of a shared row log could not be created, opened or recovered.
-    Setup(mmarray::claim::SetupError),
+    /// The claims header of a shared row log is missing, damaged or for other rows, or its
+    /// region cannot hold it.
+    ClaimHeader {
+        /// The row log's file, when opened by path.
+        path: Option<PathBuf>,
+        /// What is wrong.
+        error: mmarray::claim::SetupError,
+    },
     /// A recovery call on a shared row log was given rows it may not touch.
     Recover(mmarray::claim::RecoverError),
     /// Rows to force-complete are not all claimed-but-incomplete rows at the committed
@@ -104,12 +145,14 @@ pub enum Error {
         stalled_end: u64,
     },
     /// An `.npz` archive has no member of this name.
+    #[cfg(feature = "npz")]
     NoSuchMember {
         /// The name asked for.
         name: String,
     },
     /// An archive member is compressed (`np.savez_compressed`): its bytes
     /// are not the array's, so they cannot be mapped.
+    #[cfg(feature = "npz")]
     Compressed {
         /// The member's name in the archive.
         member: String,
@@ -118,6 +161,7 @@ pub enum Error {
     },
     /// The file is not a zip archive that can be read, or a member cannot
     /// be mapped for a reason of the zip format (e.g. it is encrypted).
+    #[cfg(feature = "npz")]
     BadArchive {
         /// The archive, when known.
         path: Option<PathBuf>,
@@ -126,15 +170,106 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Names `path` in the errors about a file that do not name one yet (those made by a
+    /// conversion from a core error, or before the path was at hand).
+    pub(crate) fn at_path(mut self, at: Option<&Path>) -> Error {
+        if let (
+            Error::Layout { path, .. }
+            | Error::Header { path, .. }
+            | Error::OffsetPastEnd { path, .. }
+            | Error::PastEnd { path, .. }
+            | Error::DataTruncated { path, .. }
+            | Error::ClaimHeader { path, .. }
+            | Error::NotAFile { path }
+            | Error::Io { path, .. },
+            Some(p),
+        ) = (&mut self, at)
+        {
+            path.get_or_insert_with(|| p.to_path_buf());
+        }
+        self
+    }
+
+    /// A mapping-layer error in this crate's terms, for the map of `path` in `mode`.
+    pub(crate) fn from_raw(e: raw::Error, path: Option<&Path>, mode: Mode) -> Error {
+        let path = path.map(Path::to_path_buf);
+        match e {
+            raw::Error::Sys { call, errno } => Error::Io {
+                op: call,
+                path,
+                source: errno.into(),
+            },
+            raw::Error::Overflow { .. } => Error::Layout {
+                path,
+                error: mmarray::Error::Overflow,
+            },
+            raw::Error::PastEnd { end, file_len } => Error::PastEnd {
+                path,
+                mode,
+                end,
+                len: file_len,
+            },
+            raw::Error::OutOfRange {
+                start,
+                len,
+                region_len,
+            } => Error::OutOfRange {
+                start,
+                end: start.saturating_add(len),
+                len: region_len,
+            },
+            raw::Error::Anonymous => Error::CannotGrow {
+                reason: "an anonymous map has no file to map more of",
+            },
+            raw::Error::OtherFile => Error::CannotGrow {
+                reason: "the descriptor is not the file the map was made from",
+            },
+            // Exhaustive (`#[non_exhaustive]` binds other crates only): a new raw error
+            // must be given its own meaning here.
+        }
+    }
+}
+
+/// `"{path}: "` before a message about a file, or nothing when the path is not known.
+struct In<'a>(&'a Option<PathBuf>);
+
+impl fmt::Display for In<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(p) => write!(f, "{}: ", p.display()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `"{path}"`, or `"the file"` when the path is not known (a descriptor).
+struct Named<'a>(&'a Option<PathBuf>);
+
+impl fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(p) => write!(f, "{}", p.display()),
+            None => f.write_str("the file"),
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Core(e) => e.fmt(f),
-            Error::Npy(e) => e.fmt(f),
-            Error::Io { op, path: Some(p), source } => {
-                write!(f, "{op} failed for {}: {source}", p.display())
-            }
-            Error::Io { op, path: None, source } => write!(f, "{op} failed: {source}"),
+            Error::Layout { path, error } => write!(f, "{}{error}", In(path)),
+            Error::Header { path, error } => write!(f, "{}{error}", In(path)),
+            Error::Io {
+                op,
+                path: Some(p),
+                source: _,
+            } => write!(f, "{op} failed for {}", p.display()),
+            Error::Io {
+                op,
+                path: None,
+                source: _,
+            } => write!(f, "{op} failed"),
             Error::InvalidMode(m) => {
                 write!(f, "mode '{m}' is not one of ")?;
                 for (i, name) in MODE_NAMES.iter().enumerate() {
@@ -146,36 +281,57 @@ impl fmt::Display for Error {
             Error::ShapeRequired => {
                 f.write_str("mode 'w+' needs a shape: give the array's shape to create it")
             }
-            Error::OffsetPastEnd { offset, len } => write!(
+            Error::OffsetPastEnd { path, offset, len } => write!(
                 f,
-                "offset {offset} is past the end of the {len}-byte file; \
-                 give an offset of at most {len}, or a shape"
+                "offset {offset} is past the end of {}, which has {len} bytes; \
+                 give an offset of at most {len}, or a shape",
+                Named(path)
             ),
-            Error::PastEnd { mode, end, len } => write!(
+            Error::PastEnd {
+                path,
+                mode,
+                end,
+                len,
+            } => write!(
                 f,
-                "the array ends at byte {end} but the file has {len} bytes, and mode '{mode}' \
-                 cannot extend it; give a smaller shape or offset, or open in mode 'r+'"
+                "the array ends at byte {end} but {} has {len} bytes, and mode '{mode}' \
+                 cannot extend it; give a smaller shape or offset, or open in mode 'r+'",
+                Named(path)
             ),
             Error::NotAFile { path: Some(p) } => write!(
                 f,
                 "{} is not a regular file; map a regular file or block device",
                 p.display()
             ),
-            Error::NotAFile { path: None } => {
-                f.write_str("the descriptor is not a regular file; map a regular file or block device")
-            }
+            Error::NotAFile { path: None } => f.write_str(
+                "the descriptor is not a regular file; map a regular file or block device",
+            ),
             Error::ReadOnly => f.write_str(
                 "the map was opened in mode 'r' and cannot be written; open it in 'r+', 'w+' or 'c'",
             ),
+            Error::ModeMismatch { mode, expected } => {
+                let wanted = match expected {
+                    Mode::ReadWrite | Mode::Write => "'r+' or 'w+'",
+                    Mode::Read => "'r'",
+                    Mode::CopyOnWrite => "'c'",
+                };
+                write!(
+                    f,
+                    "the map was opened in mode '{mode}' but the access type asks for mode \
+                     {wanted}; convert it to the access type of mode '{mode}', or open it in \
+                     mode {wanted}"
+                )
+            }
             Error::OutOfRange { start, end, len } => write!(
                 f,
                 "range {start}..{end} is outside the array of length {len}; \
                  use a range within 0..{len}"
             ),
-            Error::Truncated { needed, len } => write!(
+            Error::DataTruncated { path, needed, len } => write!(
                 f,
-                "the file holds {len} bytes of array data but its header says {needed}; \
-                 the file is truncated (numpy's r+ would silently extend it; mmarray refuses)"
+                "{} holds {len} bytes of data but its header says {needed}; \
+                 the file is truncated (numpy's r+ would silently extend it; mmarray refuses)",
+                Named(path)
             ),
             Error::Ragged { len, slice } => write!(
                 f,
@@ -184,7 +340,7 @@ impl fmt::Display for Error {
             ),
             Error::CannotGrow { reason } => write!(f, "cannot grow the array: {reason}"),
             Error::Claim(e) => e.fmt(f),
-            Error::Setup(e) => e.fmt(f),
+            Error::ClaimHeader { path, error } => write!(f, "{}{error}", In(path)),
             Error::Recover(e) => e.fmt(f),
             Error::NotStalled {
                 start,
@@ -197,16 +353,19 @@ impl fmt::Display for Error {
                  watermark (those are {committed}..{stalled_end}); force-complete only rows \
                  within them, once their writer is known to be dead"
             ),
+            #[cfg(feature = "npz")]
             Error::NoSuchMember { name } => write!(
                 f,
                 "the archive has no member '{name}' (nor '{name}.npy'); \
                  give the name of one of its members"
             ),
+            #[cfg(feature = "npz")]
             Error::Compressed { member, method } => write!(
                 f,
                 "archive member '{member}' is compressed ({method}) and cannot be mapped; \
                  only stored members can: write the archive with np.savez, not np.savez_compressed"
             ),
+            #[cfg(feature = "npz")]
             Error::BadArchive {
                 path: Some(p),
                 reason,
@@ -215,6 +374,7 @@ impl fmt::Display for Error {
                 "{} is not a zip archive that can be mapped: {reason}",
                 p.display()
             ),
+            #[cfg(feature = "npz")]
             Error::BadArchive { path: None, reason } => {
                 write!(f, "not a zip archive that can be mapped: {reason}")
             }
@@ -223,28 +383,25 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {
+    /// The OS error of [`Error::Io`]; `None` otherwise: the core's errors are part of the
+    /// message already, and have no source of their own.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Core(e) => Some(e),
-            Error::Npy(e) => Some(e),
             Error::Io { source, .. } => Some(source),
-            Error::Claim(e) => Some(e),
-            Error::Setup(e) => Some(e),
-            Error::Recover(e) => Some(e),
             _ => None,
         }
     }
 }
 
 impl From<mmarray::Error> for Error {
-    fn from(e: mmarray::Error) -> Self {
-        Error::Core(e)
+    fn from(error: mmarray::Error) -> Self {
+        Error::Layout { path: None, error }
     }
 }
 
 impl From<mmarray::npy::Error> for Error {
-    fn from(e: mmarray::npy::Error) -> Self {
-        Error::Npy(e)
+    fn from(error: mmarray::npy::Error) -> Self {
+        Error::Header { path: None, error }
     }
 }
 
@@ -255,8 +412,8 @@ impl From<mmarray::claim::ClaimError> for Error {
 }
 
 impl From<mmarray::claim::SetupError> for Error {
-    fn from(e: mmarray::claim::SetupError) -> Self {
-        Error::Setup(e)
+    fn from(error: mmarray::claim::SetupError) -> Self {
+        Error::ClaimHeader { path: None, error }
     }
 }
 
@@ -270,18 +427,39 @@ impl From<Error> for io::Error {
     /// OS errors keep their kind; invalid input becomes `InvalidInput`,
     /// malformed file contents `InvalidData`.
     fn from(e: Error) -> io::Error {
+        use io::ErrorKind as K;
         let kind = match &e {
             Error::Io { source, .. } => source.kind(),
-            Error::ReadOnly => io::ErrorKind::PermissionDenied,
-            Error::Npy(_)
-            | Error::Truncated { .. }
-            | Error::Setup(_)
-            | Error::BadArchive { .. } => io::ErrorKind::InvalidData,
-            Error::Claim(_) => io::ErrorKind::StorageFull,
-            Error::NoSuchMember { .. } => io::ErrorKind::NotFound,
-            Error::Compressed { .. } => io::ErrorKind::Unsupported,
-            Error::NotAFile { .. } => io::ErrorKind::Unsupported,
-            _ => io::ErrorKind::InvalidInput,
+            Error::ReadOnly => K::PermissionDenied,
+            // The file is fine; the type asked for does not fit it.
+            Error::Header {
+                error:
+                    mmarray::npy::Error::RankMismatch { .. }
+                    | mmarray::npy::Error::DataMisaligned { .. },
+                ..
+            } => K::InvalidInput,
+            Error::Header { .. } | Error::DataTruncated { .. } | Error::ClaimHeader { .. } => {
+                K::InvalidData
+            }
+            Error::Claim(_) => K::StorageFull,
+            Error::NotAFile { .. } => K::Unsupported,
+            Error::Layout { .. }
+            | Error::InvalidMode(_)
+            | Error::ShapeRequired
+            | Error::OffsetPastEnd { .. }
+            | Error::PastEnd { .. }
+            | Error::ModeMismatch { .. }
+            | Error::OutOfRange { .. }
+            | Error::Ragged { .. }
+            | Error::CannotGrow { .. }
+            | Error::Recover(_)
+            | Error::NotStalled { .. } => K::InvalidInput,
+            #[cfg(feature = "npz")]
+            Error::BadArchive { .. } => K::InvalidData,
+            #[cfg(feature = "npz")]
+            Error::NoSuchMember { .. } => K::NotFound,
+            #[cfg(feature = "npz")]
+            Error::Compressed { .. } => K::Unsupported,
         };
         io::Error::new(kind, e)
     }
@@ -289,3 +467,6 @@ impl From<Error> for io::Error {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests;

@@ -109,6 +109,18 @@ pub trait Access: sealed::Sealed + Send + Sync + 'static {
     const MODE: Option<Mode>;
 }
 
+/// Whether an access type whose fixed mode is `access` (`None`: chosen at run time) admits
+/// a map in `mode`: `ReadWrite` covers `'r+'` and `'w+'`, the others their one mode.
+pub(crate) const fn admits(access: Option<Mode>, mode: Mode) -> bool {
+    match (access, mode) {
+        (None, _)
+        | (Some(Mode::Read), Mode::Read)
+        | (Some(Mode::ReadWrite | Mode::Write), Mode::ReadWrite | Mode::Write)
+        | (Some(Mode::CopyOnWrite), Mode::CopyOnWrite) => true,
+        (Some(_), _) => false,
+    }
+}
+
 /// Access types whose maps can always be written: mutable views need no check.
 pub trait Writable: Access {}
 
@@ -157,6 +169,18 @@ mod tests {
         }
         for bad in ["R", "rb", "w", "", "r+b", " r"] {
             assert!(matches!(bad.parse::<Mode>(), Err(Error::InvalidMode(ref s)) if s == bad));
+        }
+    }
+
+    #[test]
+    fn each_access_type_admits_exactly_its_modes() {
+        use Mode::{CopyOnWrite as C, Read as R, ReadWrite as RW, Write as W};
+        let all = [R, RW, W, C];
+        for mode in all {
+            assert!(admits(Dynamic::MODE, mode));
+            assert_eq!(admits(ReadOnly::MODE, mode), mode == R);
+            assert_eq!(admits(ReadWrite::MODE, mode), mode == RW || mode == W);
+            assert_eq!(admits(self::CopyOnWrite::MODE, mode), mode == C);
         }
     }
 }

@@ -17,11 +17,12 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use mmarray::npy::{DEFAULT_MAX_HEADER_LEN, Descr, Header, MAGIC, Version};
+use mmarray::npy::{self, DEFAULT_MAX_HEADER_LEN, Descr, Header, HeaderBytes, Part, Version};
 use mmarray::{Dimension, Dtype, IxDyn, Order};
 
 use crate::error::{Error, Result};
-use crate::memmap::{Memmap, Source, empty_for, errno, io_err, open_file, open_or_create};
+use crate::fs::{empty_for, errno, io_err, open_file, open_or_create};
+use crate::memmap::{Memmap, Source};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite};
 use crate::sys;
 
@@ -67,38 +68,47 @@ pub(crate) fn read_header(
     let mut buf = vec![0u8; usize::try_from(limit).map_or(512, |l| l.min(512))];
     let n = read_full_at(file, &mut buf, at).map_err(read_err)?;
     buf.truncate(n);
-    // The length field says how much header there is; fetch the rest if needed.
-    if let (Some(total), Some(v)) = (declared_len(&buf), declared_version(&buf)) {
-        // The text limit is in characters: at most 4 bytes each in UTF-8.
-        let cap = max_len.saturating_mul(4).saturating_add(16);
-        if total > n && total <= cap {
-            buf.resize(usize::try_from(limit).map_or(total, |l| total.min(l)), 0);
-            let from = at.checked_add(n as u64).ok_or(mmarray::Error::Overflow)?;
-            let m = read_full_at(file, &mut buf[n..], from).map_err(read_err)?;
-            buf.truncate(n + m);
-        } else if total > cap && buf.starts_with(&MAGIC) {
-            let file_len = file.metadata().map_err(read_err)?.len();
-            let avail = file_len.saturating_sub(at).min(limit);
-            if avail >= total as u64 {
-                let pre = v.preamble_len();
-                let len = if v.is_utf8() {
-                    count_utf8_chars(file, at.saturating_add(pre as u64), total - pre)
-                        .map_err(read_err)?
-                } else {
-                    total - pre
-                };
-                return Err(mmarray::npy::Error::HeaderTooLong { len, max: max_len }.into());
-            }
-            // avail < total: it fits in usize.
-            return Err(mmarray::npy::Error::Truncated {
-                part: mmarray::npy::Part::Text,
-                needed: total,
-                got: avail as usize,
-            }
-            .into());
-        }
+    // The bytes layer says how much header there is; fetch the rest if needed.
+    let raw = HeaderBytes::new_unchecked(&buf[..]);
+    let Err(npy::Error::Truncated {
+        part: Part::Text,
+        needed: total,
+        ..
+    }) = raw.check_len()
+    else {
+        // Complete, or malformed in a way the parser reports from these bytes.
+        return Ok(buf);
+    };
+    // A `Part::Text` shortfall means the preamble checked out: its getters may be called.
+    let (version, text_start) = (raw.version(), raw.text_start());
+    // The text limit is in characters: at most 4 bytes each in UTF-8.
+    let cap = max_len.saturating_mul(4).saturating_add(16);
+    if total <= cap {
+        buf.resize(usize::try_from(limit).map_or(total, |l| total.min(l)), 0);
+        let from = at.checked_add(n as u64).ok_or(mmarray::Error::Overflow)?;
+        let m = read_full_at(file, &mut buf[n..], from).map_err(read_err)?;
+        buf.truncate(n + m);
+        return Ok(buf);
     }
-    Ok(buf)
+    let file_len = file.metadata().map_err(read_err)?.len();
+    let avail = file_len.saturating_sub(at).min(limit);
+    if avail >= total as u64 {
+        let text_len = total - text_start;
+        let len = if version.is_utf8() {
+            count_utf8_chars(file, at.saturating_add(text_start as u64), text_len)
+                .map_err(read_err)?
+        } else {
+            text_len
+        };
+        return Err(npy::Error::HeaderTooLong { len, max: max_len }.into());
+    }
+    // avail < total: it fits in usize.
+    Err(npy::Error::Truncated {
+        part: Part::Text,
+        needed: total,
+        got: avail as usize,
+    }
+    .into())
 }
 
 /// The characters in `len` bytes of UTF-8 at `at`: the bytes that do not
@@ -117,21 +127,6 @@ fn count_utf8_chars(file: &File, mut at: u64, len: usize) -> std::io::Result<usi
         at += k as u64;
     }
     Ok(chars)
-}
-
-/// The format version a file declares, when its first bytes say.
-fn declared_version(b: &[u8]) -> Option<Version> {
-    Version::from_bytes(*b.get(6)?, *b.get(7)?)
-}
-
-/// The preamble plus header length a file declares, when its first bytes say.
-fn declared_len(b: &[u8]) -> Option<usize> {
-    let v = Version::from_bytes(*b.get(6)?, *b.get(7)?)?;
-    let len = match v.length_field_len() {
-        2 => u16::from_le_bytes([*b.get(8)?, *b.get(9)?]) as usize,
-        _ => u32::from_le_bytes([*b.get(8)?, *b.get(9)?, *b.get(10)?, *b.get(11)?]) as usize,
-    };
-    v.preamble_len().checked_add(len)
 }
 
 /// Reads until `buf` is full or the file ends; returns how much was read.
@@ -162,19 +157,57 @@ pub(crate) fn check_header<T: Dtype, D: Dimension>(
     avail: u64,
     max_len: usize,
 ) -> Result<(D, Order, u64)> {
+    check_header_impl::<T, D>(file, path, at, avail, max_len).map_err(|e| e.at_path(Some(path)))
+}
+
+fn check_header_impl<T: Dtype, D: Dimension>(
+    file: &File,
+    path: &Path,
+    at: u64,
+    avail: u64,
+    max_len: usize,
+) -> Result<(D, Order, u64)> {
     let bytes = read_header(file, path, at, avail, max_len)?;
     let (header, hlen) = Header::parse_with_max_len(&bytes, max_len)?;
     header.check::<T>()?;
-    let shape = D::from_dims(header.shape())?;
+    let shape = D::from_dims(header.shape()).map_err(|e| match e {
+        mmarray::Error::RankMismatch { expected, actual } => {
+            Error::from(npy::Error::RankMismatch {
+                found: actual,
+                expected,
+            })
+        }
+        other => other.into(),
+    })?;
     let data_len = header.data_len()? as u64;
     let have = avail.saturating_sub(hlen as u64);
     if have < data_len {
-        return Err(Error::Truncated {
+        return Err(Error::DataTruncated {
+            path: None,
             needed: data_len,
             len: have,
         });
     }
+    let data_at = at
+        .checked_add(hlen as u64)
+        .ok_or(mmarray::Error::Overflow)?;
+    check_data_alignment::<T>(data_at)?;
     Ok((shape, header.order(), hlen as u64))
+}
+
+/// Refuses data at `offset` in the file that `T` cannot be mapped at, suggesting the
+/// unaligned type of the same descr (the offset is the file's, not the caller's, to choose).
+fn check_data_alignment<T: Dtype>(offset: u64) -> Result<()> {
+    let align = core::mem::align_of::<T>();
+    if offset.is_multiple_of(align as u64) {
+        return Ok(());
+    }
+    Err(npy::Error::DataMisaligned {
+        offset,
+        align,
+        expected: &T::DESCR,
+    }
+    .into())
 }
 
 /// [`check_header`] for a whole `.npy` file, with the file's status.
@@ -192,7 +225,7 @@ fn check_file<T: Dtype, D: Dimension>(
 ///
 /// # Errors
 ///
-/// [`Error::Io`] when the file cannot be read; [`Error::Npy`] for a
+/// [`Error::Io`] when the file cannot be read; [`Error::Header`] for a
 /// malformed header (with numpy's default text limit of 10 000 characters).
 pub fn info(path: impl AsRef<Path>) -> Result<Info> {
     let path = path.as_ref();
@@ -201,14 +234,15 @@ pub fn info(path: impl AsRef<Path>) -> Result<Info> {
         path: Some(path.to_path_buf()),
         source: e,
     })?;
-    let bytes = read_header(&file, path, 0, u64::MAX, DEFAULT_MAX_HEADER_LEN)?;
-    parse_info(&bytes, DEFAULT_MAX_HEADER_LEN)
+    read_header(&file, path, 0, u64::MAX, DEFAULT_MAX_HEADER_LEN)
+        .and_then(|bytes| parse_info(&bytes, DEFAULT_MAX_HEADER_LEN))
+        .map_err(|e| e.at_path(Some(path)))
 }
 
 /// The owned [`Info`] of the header at the start of `bytes`.
 pub(crate) fn parse_info(bytes: &[u8], max_len: usize) -> Result<Info> {
     let (h, offset) = Header::parse_with_max_len(bytes, max_len)?;
-    let version = mmarray::npy::HeaderBytes::new_checked(bytes)?.version();
+    let version = HeaderBytes::new_checked(bytes)?.version();
     Ok(Info {
         version,
         descr: h.descr().to_string(),
@@ -294,9 +328,9 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     ///
     /// # Errors
     ///
-    /// [`Error::Npy`] for a malformed header or a descr that is not `T`'s;
-    /// [`Error::Core`] with `RankMismatch` when `D`'s rank differs;
-    /// [`Error::Truncated`] when the data is shorter than the header says
+    /// [`Error::Header`] for a malformed header, a descr that is not `T`'s or a
+    /// rank that is not `D`'s (`RankMismatch`);
+    /// [`Error::DataTruncated`] when the data is shorter than the header says
     /// (in every mode: numpy's `r+` would silently extend the file);
     /// [`Error::Io`] from the OS. None of them changes the file.
     ///
@@ -305,8 +339,10 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
     pub unsafe fn open(&self, path: impl AsRef<Path>, mode: Mode) -> Result<Memmap<T, D, Dynamic>> {
         if mode == Mode::Write {
+            let path = path.as_ref();
             // SAFETY: the caller upholds the contract, which is this function's.
-            let m = unsafe { self.create_impl::<Dynamic>(path.as_ref()) }?;
+            let m =
+                unsafe { self.create_impl::<Dynamic>(path) }.map_err(|e| e.at_path(Some(path)))?;
             return Ok(m);
         }
         // SAFETY: the caller upholds the contract, which is this function's.
@@ -368,25 +404,27 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     ///
     /// # Errors
     ///
-    /// [`Error::ShapeRequired`] without a shape, [`Error::Npy`] for a shape
-    /// too large for the format, [`Error::Core`] for sizes that overflow —
+    /// [`Error::ShapeRequired`] without a shape, [`Error::Header`] for a shape
+    /// too large for the format, [`Error::Layout`] for sizes that overflow —
     /// all before the file is touched; [`Error::Io`] from the OS.
     ///
     /// # Safety
     ///
     /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
     pub unsafe fn create(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadWrite>> {
+        let path = path.as_ref();
         // SAFETY: the caller upholds the contract, which is this function's.
-        unsafe { self.create_impl(path.as_ref()) }
+        unsafe { self.create_impl(path) }.map_err(|e| e.at_path(Some(path)))
     }
 
     /// # Safety
     ///
-    /// The file-map contract; `A` must agree with `mode`.
+    /// The file-map contract (`Memmap::from_source` refuses a `mode` that `A` does not
+    /// admit).
     unsafe fn open_impl<A: Access>(&self, path: &Path, mode: Mode) -> Result<Memmap<T, D, A>> {
         let file = open_file(path, mode.writes_file())?;
         let (shape, order, offset, st) = check_file::<T, D>(&file, path, self.max_header_len)?;
-        // SAFETY: the caller upholds the file-map contract and pairs A with mode.
+        // SAFETY: the caller upholds the file-map contract, which is this function's.
         let mut m = unsafe {
             Memmap::from_source(
                 Source::Opened(file, path, Some(st)),
@@ -402,7 +440,8 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
 
     /// # Safety
     ///
-    /// The file-map contract; `A` may be `ReadWrite` or `Dynamic`.
+    /// The file-map contract (`A` is `ReadWrite` or `Dynamic`: `from_source` refuses any
+    /// other for mode `'r+'`).
     unsafe fn create_impl<A: Access>(&self, path: &Path) -> Result<Memmap<T, D, A>> {
         let shape = self.shape.as_ref().ok_or(Error::ShapeRequired)?;
         let header = Header::new(Descr::of::<T>(), self.order, shape.as_slice())?;
@@ -410,14 +449,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
         let mut bytes = vec![0u8; header.emitted_len()?];
         let hlen = header.emit(&mut bytes)?;
         bytes.truncate(hlen);
-        let align = core::mem::align_of::<T>();
-        if !hlen.is_multiple_of(align) {
-            return Err(mmarray::Error::Misaligned {
-                offset: hlen as u64,
-                align,
-            }
-            .into());
-        }
+        check_data_alignment::<T>(hlen as u64)?;
         let end = (hlen as u64)
             .checked_add(data_len as u64)
             .ok_or(mmarray::Error::Overflow)?;
@@ -436,7 +468,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
             len: hlen as u64,
             ..st
         };
-        // SAFETY: the caller upholds the file-map contract; 'r+' is ReadWrite.
+        // SAFETY: the caller upholds the file-map contract, which is this function's.
         let mut m = unsafe {
             Memmap::from_source(
                 Source::Opened(file, path, Some(st)),

@@ -13,7 +13,7 @@
 //!
 //! `np.savez` does not align its members: the data of a member usually
 //! starts at an odd offset, which types that need alignment (`f64`, `i32`,
-//! ...) refuse with [`Misaligned`](mmarray::Error::Misaligned). Map such
+//! ...) refuse with [`DataMisaligned`](mmarray::npy::Error::DataMisaligned). Map such
 //! members with zerocopy's unaligned byte-order types
 //! ([`little_endian::F64`](mmarray::zerocopy::little_endian::F64), ...), which
 //! have the same descr (`'<f8'`) and work at any offset.
@@ -38,7 +38,8 @@ use zip::CompressionMethod;
 use zip::result::ZipError;
 
 use crate::error::{Error, Result};
-use crate::memmap::{Memmap, Source, open_file};
+use crate::fs::open_file;
+use crate::memmap::{Memmap, Source};
 use crate::mode::{Access, CopyOnWrite, Mode, ReadOnly};
 use crate::npy::{Info, check_header, parse_info, read_header};
 
@@ -260,11 +261,12 @@ impl Archive {
     ///
     /// [`Error::NoSuchMember`]; [`Error::Compressed`] for a compressed
     /// member (its header cannot be read without decompressing it);
-    /// [`Error::Npy`] for a malformed header; [`Error::Io`] from the OS.
+    /// [`Error::Header`] for a malformed header; [`Error::Io`] from the OS.
     pub fn info(&self, name: &str) -> Result<Info> {
         let m = self.find(name)?;
-        let bytes = self.header_bytes(m)?;
-        parse_info(&bytes, self.max_header_len)
+        self.header_bytes(m)
+            .and_then(|bytes| parse_info(&bytes, self.max_header_len))
+            .map_err(|e| e.at_path(Some(&self.path)))
     }
 
     /// Maps member `name` read-only (`'r'`), in place in the archive.
@@ -272,11 +274,10 @@ impl Archive {
     /// # Errors
     ///
     /// [`Error::NoSuchMember`]; [`Error::Compressed`] for a member of
-    /// `np.savez_compressed`; [`Error::Npy`] for a malformed header or a
-    /// descr that is not `T`'s; [`Error::Core`] with `RankMismatch` when
-    /// `D`'s rank differs, or `Misaligned` when the data's offset in the
-    /// archive is not a multiple of `T`'s alignment (use an unaligned type
-    /// such as `little_endian::F64`); [`Error::Truncated`] when the member
+    /// `np.savez_compressed`; [`Error::Header`] for a malformed header, a
+    /// descr that is not `T`'s, a rank that is not `D`'s, or data whose offset in the
+    /// archive is not a multiple of `T`'s alignment (`DataMisaligned`: use an
+    /// unaligned type such as `little_endian::F64`); [`Error::DataTruncated`] when the member
     /// holds less data than its header says; [`Error::Io`] from the OS.
     ///
     /// # Safety
@@ -325,7 +326,8 @@ impl Archive {
 
     /// # Safety
     ///
-    /// The file-map contract; `A` must agree with `mode` (`'r'` or `'c'`).
+    /// The file-map contract (`mode` is `'r'` or `'c'`; `Memmap::from_source` refuses one
+    /// that `A` does not admit).
     unsafe fn map_impl<T: Dtype, D: Dimension, A: Access>(
         &self,
         name: &str,
@@ -340,8 +342,7 @@ impl Archive {
             path: Some(self.path.clone()),
             source: e,
         })?;
-        // SAFETY: the caller upholds the file-map contract for the archive;
-        // `mode` is 'r' or 'c', paired with `A` by the two callers.
+        // SAFETY: the caller upholds the file-map contract for the archive.
         unsafe {
             Memmap::from_source(
                 Source::Opened(file, &self.path, None),

@@ -2,7 +2,7 @@
 //!
 //! This is the only module of the crate that names rustix. Each wrapper makes one system
 //! call, cites its man page, and returns [`rustix::io::Result`]. The wrappers hand out raw
-//! pointers only; turning a mapping into slices is the job of [`crate::raw`].
+//! pointers only; turning a mapping into slices is the job of `raw`.
 //!
 //! # Which wrappers are `unsafe`, and why
 //!
@@ -17,7 +17,10 @@
 //!   any mapping nor the address space; the kernel rejects bad addresses with an error.
 //! - [`unmap`] and [`remap`] are `unsafe`: they remove (or may move) memory that references
 //!   might still point to.
-#![allow(unsafe_code)]
+#![allow(
+    unsafe_code,
+    reason = "the one file that calls rustix's unsafe mmap/munmap/mremap/msync/madvise wrappers"
+)]
 
 use core::ffi::c_void;
 use core::num::NonZeroUsize;
@@ -34,7 +37,7 @@ use rustix::mm::{MapFlags, MsyncFlags, ProtFlags};
 /// These are the three file-backed modes of `numpy.memmap`: `r` is [`Access::ReadOnly`],
 /// `r+` and `w+` are [`Access::ReadWrite`], `c` is [`Access::CopyOnWrite`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Access {
+pub(crate) enum Access {
     /// Read only (`PROT_READ`, `MAP_SHARED`). The file may be opened read-only.
     ReadOnly,
     /// Read and write; writes reach the file (`PROT_READ | PROT_WRITE`, `MAP_SHARED`). The
@@ -47,18 +50,8 @@ pub enum Access {
 
 impl Access {
     /// Whether memory mapped with this access may be written.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use mmarray_std::raw::Access;
-    ///
-    /// assert!(!Access::ReadOnly.is_writable());
-    /// assert!(Access::ReadWrite.is_writable());
-    /// assert!(Access::CopyOnWrite.is_writable());
-    /// ```
     #[must_use]
-    pub const fn is_writable(self) -> bool {
+    pub(crate) const fn is_writable(self) -> bool {
         match self {
             Self::ReadOnly => false,
             Self::ReadWrite | Self::CopyOnWrite => true,

@@ -41,15 +41,25 @@ fn io_kind(e: &Error, kind: ErrorKind) -> bool {
 fn misaligned(e: &Error) -> bool {
     matches!(
         e,
-        Error::Core(CoreError::Misaligned {
-            offset: 3,
-            align: 4
-        })
+        Error::Layout {
+            error: CoreError::Misaligned {
+                offset: 3,
+                align: 4,
+                size: 4
+            },
+            ..
+        }
     )
 }
 
 fn overflow(e: &Error) -> bool {
-    matches!(e, Error::Core(CoreError::Overflow))
+    matches!(
+        e,
+        Error::Layout {
+            error: CoreError::Overflow,
+            ..
+        }
+    )
 }
 
 fn not_found(e: &Error) -> bool {
@@ -180,7 +190,10 @@ fn rows() -> Vec<Row> {
             expected: |e| {
                 matches!(
                     e,
-                    Error::Core(CoreError::NotWholeElements { len: 30, size: 8 })
+                    Error::Layout {
+                        error: CoreError::NotWholeElements { len: 30, size: 8 },
+                        ..
+                    }
                 )
             },
         },
@@ -191,7 +204,10 @@ fn rows() -> Vec<Row> {
             expected: |e| {
                 matches!(
                     e,
-                    Error::Core(CoreError::NotWholeElements { len: 30, size: 8 })
+                    Error::Layout {
+                        error: CoreError::NotWholeElements { len: 30, size: 8 },
+                        ..
+                    }
                 )
             },
         },
@@ -204,7 +220,10 @@ fn rows() -> Vec<Row> {
             expected: |e| {
                 matches!(
                     e,
-                    Error::Core(CoreError::NotWholeElements { len: 26, size: 4 })
+                    Error::Layout {
+                        error: CoreError::NotWholeElements { len: 26, size: 4 },
+                        ..
+                    }
                 )
             },
         },
@@ -215,10 +234,13 @@ fn rows() -> Vec<Row> {
             expected: |e| {
                 matches!(
                     e,
-                    Error::Core(CoreError::RankMismatch {
-                        expected: 2,
-                        actual: 1
-                    })
+                    Error::Layout {
+                        error: CoreError::RankMismatch {
+                            expected: 2,
+                            actual: 1
+                        },
+                        ..
+                    }
                 )
             },
         },
@@ -238,6 +260,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::PastEnd {
+                        path: Some(_),
                         mode: Mode::Read,
                         end: 68,
                         len: 64
@@ -260,6 +283,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::PastEnd {
+                        path: Some(_),
                         mode: Mode::CopyOnWrite,
                         end: 72,
                         len: 64
@@ -283,6 +307,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::PastEnd {
+                        path: Some(_),
                         mode: Mode::Read,
                         end: 100,
                         len: 64
@@ -298,6 +323,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::OffsetPastEnd {
+                        path: Some(_),
                         offset: 65,
                         len: 64
                     }
@@ -314,6 +340,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::OffsetPastEnd {
+                        path: Some(_),
                         offset: 4096,
                         len: 64
                     }
@@ -335,6 +362,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::OffsetPastEnd {
+                        path: Some(_),
                         offset: 1_099_511_627_776,
                         len: 64
                     }

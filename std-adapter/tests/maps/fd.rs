@@ -8,7 +8,7 @@ use std::os::fd::AsFd;
 use std::path::Path;
 
 use crate::support::{file_with, pattern, patterned_file, private, snapshot, u32_at};
-use mmarray_std::{Ix1, Ix2, Mode, Options};
+use mmarray_std::{Error, Ix1, Ix2, Mode, Options};
 
 fn open_rw(path: &Path) -> File {
     OpenOptions::new()
@@ -151,4 +151,30 @@ fn writes_through_a_descriptor_map_are_seen_by_the_descriptor() {
     file.write_all(&[9; 4]).unwrap();
     let m = private!(Options::<u8, Ix1>::new().map_read(&file)).unwrap();
     assert_eq!(&m.as_slice()[..5], &[9, 9, 9, 9, 3]);
+}
+
+/// A map made from a descriptor has no path: its errors say "the file" and name none.
+#[test]
+fn errors_of_a_descriptor_map_name_no_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.bin");
+    std::fs::write(&path, [0u8; 64]).unwrap();
+    let file = File::open(&path).unwrap();
+    let e = private!(Options::<u8, Ix1>::new().shape([100]).map_read(&file)).unwrap_err();
+    assert!(matches!(e, Error::PastEnd { path: None, .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "the array ends at byte 100 but the file has 64 bytes, and mode 'r' cannot extend it; \
+         give a smaller shape or offset, or open in mode 'r+'"
+    );
+    let e = private!(Options::<u32, Ix1>::new().offset(2).map_read(&file)).unwrap_err();
+    assert!(matches!(e, Error::Layout { path: None, .. }), "{e:?}");
+    assert!(e.to_string().starts_with("offset 2 is not"), "{e}");
+    // The same by path names it.
+    let e = private!(Options::<u8, Ix1>::new().shape([100]).open_read(&path)).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(&format!("but {} has 64 bytes", path.display())),
+        "{e}"
+    );
 }

@@ -165,7 +165,7 @@ fn flush_and_close_in_read_and_copy_on_write_modes_are_no_ops() {
 
 #[test]
 fn anonymous_maps_flush_as_no_ops_and_check_ranges() {
-    let mut m = Memmap::<u64, Ix2, ReadWrite>::anon([3, 5]).unwrap();
+    let mut m = Memmap::<u64, Ix2, ReadWrite>::anonymous([3, 5]).unwrap();
     assert!(m.as_slice().iter().all(|&x| x == 0));
     m[[2, 4]] = 9;
     m.flush().unwrap();
@@ -210,6 +210,6 @@ fn advice_is_accepted_and_changes_nothing() {
             .enumerate()
             .all(|(i, &x)| x == i as u32 + 1)
     );
-    let empty = mmarray_std::Memmap::<u32, [usize; 1]>::anon([0]).unwrap();
+    let empty = mmarray_std::Memmap::<u32, [usize; 1], ReadWrite>::anonymous([0]).unwrap();
     empty.advise(Advice::Random).unwrap();
 }

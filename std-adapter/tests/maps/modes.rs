@@ -364,7 +364,7 @@ fn mode_reports_the_short_form_for_every_way_of_opening() {
     let m = private!(Options::<u8, Ix1>::new().open_copy_on_write(&path)).unwrap();
     assert_eq!(m.mode(), Mode::CopyOnWrite);
     assert_eq!(
-        Memmap::<u8, Ix1, ReadWrite>::anon([3]).unwrap().mode(),
+        Memmap::<u8, Ix1, ReadWrite>::anonymous([3]).unwrap().mode(),
         Mode::ReadWrite
     );
 }
@@ -414,7 +414,9 @@ fn filename_is_none_for_descriptors_and_anonymous_maps() {
     let m = private!(Options::<u8, Ix1>::new().map_read(&file)).unwrap();
     assert_eq!(m.filename(), None);
     assert_eq!(
-        Memmap::<u8, Ix1, ReadWrite>::anon([2]).unwrap().filename(),
+        Memmap::<u8, Ix1, ReadWrite>::anonymous([2])
+            .unwrap()
+            .filename(),
         None
     );
 }

@@ -283,7 +283,7 @@ fn reprs_equal_numpys() {
 /// `Display` of a map is numpy's `repr(np.memmap(...))`, `dtype=` and `shape=` included.
 #[test]
 fn memmap_display_equals_numpys_repr() {
-    use mmarray_std::mmarray::element::Complex;
+    use mmarray_std::mmarray::Complex;
     use mmarray_std::zerocopy::byteorder::big_endian::U16;
     let Some(py) = numpy::python() else { return };
     let dir = tempfile::tempdir().unwrap();

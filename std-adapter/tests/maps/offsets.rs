@@ -122,6 +122,7 @@ fn offset_past_the_end_fails_in_read_and_copy_on_write_modes() {
             matches!(
                 r,
                 Err(Error::OffsetPastEnd {
+                    path: Some(_),
                     offset: 104,
                     len: 100
                 })
@@ -136,7 +137,7 @@ fn offset_past_the_end_fails_in_read_and_copy_on_write_modes() {
                 .open(&path, mode)
         );
         assert!(
-            matches!(r, Err(Error::PastEnd { mode: m, end: 108, len: 100 }) if m == mode),
+            matches!(r, Err(Error::PastEnd { path: Some(_), mode: m, end: 108, len: 100 }) if m == mode),
             "{r:?}"
         );
         // Starting inside but ending past the end.
@@ -147,7 +148,7 @@ fn offset_past_the_end_fails_in_read_and_copy_on_write_modes() {
                 .open(&path, mode)
         );
         assert!(
-            matches!(r, Err(Error::PastEnd { mode: m, end: 104, len: 100 }) if m == mode),
+            matches!(r, Err(Error::PastEnd { path: Some(_), mode: m, end: 104, len: 100 }) if m == mode),
             "{r:?}"
         );
         assert_eq!(snapshot(&path), before);
@@ -163,6 +164,7 @@ fn offset_past_the_end_fails_in_read_and_copy_on_write_modes() {
         matches!(
             r,
             Err(Error::PastEnd {
+                path: Some(_),
                 mode: Mode::Read,
                 end: 201,
                 len: 100
@@ -180,6 +182,7 @@ fn offset_past_the_end_fails_in_read_and_copy_on_write_modes() {
         matches!(
             r,
             Err(Error::PastEnd {
+                path: Some(_),
                 mode: Mode::CopyOnWrite,
                 end: 201,
                 len: 100
@@ -200,6 +203,7 @@ fn offset_past_the_end_with_an_inferred_shape_fails_in_read_write_mode_too() {
         matches!(
             r,
             Err(Error::OffsetPastEnd {
+                path: Some(_),
                 offset: 101,
                 len: 100
             })
@@ -253,10 +257,14 @@ fn misaligned_offset_for_f32_is_refused_in_every_mode_and_the_file_is_unchanged(
                 assert!(
                     matches!(
                         r,
-                        Err(Error::Core(mmarray_std::mmarray::Error::Misaligned {
-                            offset: 3,
-                            align: 4
-                        }))
+                        Err(Error::Layout {
+                            error: mmarray_std::mmarray::Error::Misaligned {
+                                offset: 3,
+                                align: 4,
+                                size: 4
+                            },
+                            path: Some(_)
+                        })
                     ),
                     "mode {mode} shape {shape:?}: {r:?}"
                 );
@@ -312,4 +320,25 @@ fn offset_reports_the_value_given() {
         assert_eq!(m.offset(), u64_of(off));
         assert_eq!(m.len(), (2 * p + 40 - off) / 8);
     }
+}
+
+/// The misalignment hint names the unaligned type of the element's size, and the file.
+#[test]
+fn a_misaligned_f64_suggests_the_eight_byte_unaligned_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(dir.path(), "f.bin", &[0u8; 64]);
+    let e = private!(Options::<f64, Ix1>::new().offset(4).open_read(&path)).unwrap_err();
+    let order = if cfg!(target_endian = "little") {
+        "little_endian"
+    } else {
+        "big_endian"
+    };
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: offset 4 is not a multiple of the element alignment 8; use an offset that is, \
+             or an unaligned element type of the same size such as {order}::F64",
+            path.display()
+        )
+    );
 }

@@ -48,10 +48,10 @@ fn inference_remainder_is_not_whole_elements_in_every_mode_and_the_file_is_uncha
         assert!(
             matches!(
                 r,
-                Err(Error::Core(CoreError::NotWholeElements {
-                    len: 30,
-                    size: 8
-                }))
+                Err(Error::Layout {
+                    error: CoreError::NotWholeElements { len: 30, size: 8 },
+                    ..
+                })
             ),
             "mode {mode}: {r:?}"
         );
@@ -60,10 +60,10 @@ fn inference_remainder_is_not_whole_elements_in_every_mode_and_the_file_is_uncha
         assert!(
             matches!(
                 r,
-                Err(Error::Core(CoreError::NotWholeElements {
-                    len: 22,
-                    size: 4
-                }))
+                Err(Error::Layout {
+                    error: CoreError::NotWholeElements { len: 22, size: 4 },
+                    ..
+                })
             ),
             "mode {mode}: {r:?}"
         );
@@ -73,12 +73,18 @@ fn inference_remainder_is_not_whole_elements_in_every_mode_and_the_file_is_uncha
     let r = private!(Options::<u64, Ix1>::new().open_read_write(&path));
     assert!(matches!(
         r,
-        Err(Error::Core(CoreError::NotWholeElements { .. }))
+        Err(Error::Layout {
+            error: CoreError::NotWholeElements { .. },
+            ..
+        })
     ));
     let r = private!(Options::<u64, Ix1>::new().open_copy_on_write(&path));
     assert!(matches!(
         r,
-        Err(Error::Core(CoreError::NotWholeElements { .. }))
+        Err(Error::Layout {
+            error: CoreError::NotWholeElements { .. },
+            ..
+        })
     ));
     assert_eq!(snapshot(&path), before);
 }
@@ -93,10 +99,13 @@ fn inferred_shape_with_a_2d_type_is_a_rank_mismatch_before_the_file_is_touched()
         assert!(
             matches!(
                 r,
-                Err(Error::Core(CoreError::RankMismatch {
-                    expected: 2,
-                    actual: 1
-                }))
+                Err(Error::Layout {
+                    error: CoreError::RankMismatch {
+                        expected: 2,
+                        actual: 1
+                    },
+                    ..
+                })
             ),
             "mode {mode}: {r:?}"
         );
@@ -105,10 +114,13 @@ fn inferred_shape_with_a_2d_type_is_a_rank_mismatch_before_the_file_is_touched()
         assert!(
             matches!(
                 r,
-                Err(Error::Core(CoreError::RankMismatch {
-                    expected: 0,
-                    actual: 1
-                }))
+                Err(Error::Layout {
+                    error: CoreError::RankMismatch {
+                        expected: 0,
+                        actual: 1
+                    },
+                    ..
+                })
             ),
             "mode {mode}: {r:?}"
         );
@@ -150,7 +162,7 @@ fn empty_file_maps_as_a_zero_size_array_in_every_mode_and_stays_empty() {
         assert_eq!(s.len, 0, "mode {mode}");
     }
     // Anonymous zero-size arrays of an aligned type too.
-    let a = Memmap::<u64, Ix2, ReadWrite>::anon([0, 4]).unwrap();
+    let a = Memmap::<u64, Ix2, ReadWrite>::anonymous([0, 4]).unwrap();
     assert!(a.is_empty());
     assert_eq!(a.as_slice(), &[] as &[u64]);
     assert_eq!(a.view().shape(), &[0, 4]);
@@ -295,7 +307,13 @@ fn overflowing_shapes_are_refused_and_the_file_is_unchanged() {
         for shape in huge {
             let r = private!(Options::<u32, Ix2>::new().shape(shape).open(&path, mode));
             assert!(
-                matches!(r, Err(Error::Core(CoreError::Overflow))),
+                matches!(
+                    r,
+                    Err(Error::Layout {
+                        error: CoreError::Overflow,
+                        ..
+                    })
+                ),
                 "mode {mode} {shape:?}: {r:?}"
             );
             assert_eq!(snapshot(&path), before, "mode {mode} {shape:?}");
@@ -308,14 +326,29 @@ fn overflowing_shapes_are_refused_and_the_file_is_unchanged() {
                 .open(&path, mode)
         );
         assert!(
-            matches!(r, Err(Error::Core(CoreError::Overflow))),
+            matches!(
+                r,
+                Err(Error::Layout {
+                    error: CoreError::Overflow,
+                    ..
+                })
+            ),
             "mode {mode}: {r:?}"
         );
         assert_eq!(snapshot(&path), before, "mode {mode}");
     }
     // Anonymous maps too.
-    let r = Memmap::<u32, Ix2, ReadWrite>::anon([usize::MAX, 2]);
-    assert!(matches!(r, Err(Error::Core(CoreError::Overflow))), "{r:?}");
+    let r = Memmap::<u32, Ix2, ReadWrite>::anonymous([usize::MAX, 2]);
+    assert!(
+        matches!(
+            r,
+            Err(Error::Layout {
+                error: CoreError::Overflow,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
 }
 
 #[test]

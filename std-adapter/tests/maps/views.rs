@@ -304,7 +304,7 @@ fn threads_fill_parts_split_along_axis_0_and_the_file_holds_every_part() {
 
 #[test]
 fn split_at_along_an_interleaved_axis_is_refused() {
-    let mut m = mmarray_std::Memmap::<u8, Ix2, mmarray_std::ReadWrite>::anon([4, 4]).unwrap();
+    let mut m = mmarray_std::Memmap::<u8, Ix2, mmarray_std::ReadWrite>::anonymous([4, 4]).unwrap();
     assert!(m.view_mut().split_at(1, 2).is_err());
     assert!(m.view_mut().split_at(0, 5).is_err());
     let (top, bottom) = m.view_mut().split_at(0, 4).unwrap();

@@ -52,16 +52,16 @@ fn open_everywhere(dir: &Path, bytes: &[u8]) -> Error {
 
 fn npy_error(dir: &Path, bytes: &[u8]) -> NpyError {
     match open_everywhere(dir, bytes) {
-        Error::Npy(e) => {
+        Error::Header { error: e, .. } => {
             // `info` reads the same header and says the same.
             let path = dir.join("bad.npy");
             match npy::info(&path) {
-                Err(Error::Npy(i)) => assert_eq!(i, e, "npy::info agrees"),
+                Err(Error::Header { error: i, .. }) => assert_eq!(i, e, "npy::info agrees"),
                 other => panic!("npy::info: expected {e:?}, got {other:?}"),
             }
             e
         }
-        other => panic!("expected Error::Npy, got {other:?}"),
+        other => panic!("expected Error::Header, got {other:?}"),
     }
 }
 
@@ -279,7 +279,8 @@ fn truncated_data_is_refused_in_every_mode() {
     assert!(
         matches!(
             e,
-            Error::Truncated {
+            Error::DataTruncated {
+                path: Some(_),
                 needed: 800,
                 len: 403
             }
@@ -292,7 +293,8 @@ fn truncated_data_is_refused_in_every_mode() {
     assert!(
         matches!(
             e,
-            Error::Truncated {
+            Error::DataTruncated {
+                path: Some(_),
                 needed: 800,
                 len: 0
             }
@@ -309,7 +311,13 @@ fn a_descr_that_is_not_the_types_names_both() {
     std::fs::write(&path, &bytes).unwrap();
     let e = private!(npy::open_read_write::<i32, Ix1>(&path)).unwrap_err();
     assert!(
-        matches!(e, Error::Npy(NpyError::DescrMismatch { .. })),
+        matches!(
+            e,
+            Error::Header {
+                error: NpyError::DescrMismatch { .. },
+                ..
+            }
+        ),
         "{e:?}"
     );
     let msg = e.to_string();
@@ -320,6 +328,44 @@ fn a_descr_that_is_not_the_types_names_both() {
     >(&path))
     .unwrap_err();
     assert!(e.to_string().contains(">f8"), "{e}");
+    // The same values in the other byte order: the hint names the type that reads them.
+    assert!(
+        e.to_string()
+            .ends_with("; the data has the other byte order: use little_endian::F64"),
+        "{e}"
+    );
+    assert!(
+        e.to_string().starts_with(&format!("{}: ", path.display())),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn a_file_of_the_other_byte_order_suggests_the_type_that_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("be.npy");
+    let (file, host) = if cfg!(target_endian = "little") {
+        ("'>f4'", "big_endian")
+    } else {
+        ("'<f4'", "little_endian")
+    };
+    let bytes = v1(&format!(
+        "{{'descr': {file}, 'fortran_order': False, 'shape': (2,), }}"
+    ));
+    let mut bytes = bytes;
+    bytes.extend_from_slice(&[0; 8]);
+    std::fs::write(&path, &bytes).unwrap();
+    let e = private!(npy::open_read::<f32, Ix1>(&path)).unwrap_err();
+    assert!(
+        e.to_string().ends_with(&format!(
+            "the data has the other byte order: use {host}::F32"
+        )),
+        "{e}"
+    );
+    // A descr of another kind or size gets no byte-order hint.
+    let e = private!(npy::open_read::<i32, Ix1>(&path)).unwrap_err();
+    assert!(!e.to_string().contains("byte order"), "{e}");
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
 }
 
@@ -333,11 +379,36 @@ fn a_rank_that_is_not_the_files_is_refused() {
     assert!(
         matches!(
             e,
-            Error::Core(mmarray_std::mmarray::Error::RankMismatch { .. })
+            Error::Header {
+                error: NpyError::RankMismatch {
+                    found: 1,
+                    expected: 2
+                },
+                path: Some(_)
+            }
         ),
         "{e:?}"
     );
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: the file has 1 axis, the type asks for 2; use a dimension type of 1 axis or IxDyn",
+            path.display()
+        )
+    );
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    // numpy's example: a 3-d array opened as 2-d.
+    let cube = dir.path().join("cube.npy");
+    let mut bytes = v1("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1), }");
+    bytes.extend_from_slice(&[0; 8]);
+    std::fs::write(&cube, &bytes).unwrap();
+    let e = private!(npy::open_read::<f64, Ix2>(&cube)).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("the file has 3 axes, the type asks for 2"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&cube).unwrap(), bytes);
 }
 
 /// A larger limit lets a long header through; a smaller one refuses a
@@ -357,7 +428,10 @@ fn the_header_limit_is_the_callers() {
     assert!(
         matches!(
             e,
-            Error::Npy(NpyError::HeaderTooLong { len: 118, max: 100 })
+            Error::Header {
+                error: NpyError::HeaderTooLong { len: 118, max: 100 },
+                ..
+            }
         ),
         "{e:?}"
     );

@@ -24,9 +24,9 @@ use crate::support::private;
 use std::fmt::Debug;
 use std::path::Path;
 
-use mmarray_std::mmarray::element::{ByteStr, Datetime64, Timedelta64, Unicode, unit};
 use mmarray_std::mmarray::npy::Version;
 use mmarray_std::mmarray::{Bool, Complex, Dtype};
+use mmarray_std::mmarray::{ByteStr, Datetime64, Timedelta64, Unicode, unit};
 use mmarray_std::zerocopy::byteorder::{big_endian, little_endian};
 use mmarray_std::{Access, Error, IxDyn, Memmap, Options, Order, npy};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -512,10 +512,10 @@ static WIDE_NAMES: [u8; WIDE_FIELDS * NAME_LEN] = {
     b
 };
 
-static F32_DESCR: mmarray_std::mmarray::element::TypeDescr = <f32 as Dtype>::DESCR;
+static F32_DESCR: mmarray_std::mmarray::TypeDescr = <f32 as Dtype>::DESCR;
 
-static WIDE_RECORD_FIELDS: [mmarray_std::mmarray::element::RecordField; WIDE_FIELDS] = {
-    use mmarray_std::mmarray::element::RecordField;
+static WIDE_RECORD_FIELDS: [mmarray_std::mmarray::RecordField; WIDE_FIELDS] = {
+    use mmarray_std::mmarray::RecordField;
     let mut f = [RecordField {
         name: "",
         descr: &F32_DESCR,
@@ -550,14 +550,14 @@ struct Wide([f32; WIDE_FIELDS]);
 /// `Wide`'s record description: a `static`, not a borrowed temporary, because Rust 1.88
 /// (the `rust-version`, which the tests build on too) does not promote a constant's
 /// temporary that points into a `static` (E0716).
-static WIDE_RECORD: mmarray_std::mmarray::element::Record = mmarray_std::mmarray::element::Record {
+static WIDE_RECORD: mmarray_std::mmarray::Record = mmarray_std::mmarray::Record {
     fields: &WIDE_RECORD_FIELDS,
     size: 4 * WIDE_FIELDS,
 };
 
 impl Dtype for Wide {
-    const DESCR: mmarray_std::mmarray::element::TypeDescr =
-        mmarray_std::mmarray::element::TypeDescr::Record(&WIDE_RECORD);
+    const DESCR: mmarray_std::mmarray::TypeDescr =
+        mmarray_std::mmarray::TypeDescr::Record(&WIDE_RECORD);
 }
 
 fn wide_at(j: usize) -> Wide {
@@ -587,7 +587,10 @@ fn a_record_of_300_long_named_fields_is_a_version_2_header() {
     assert!(
         matches!(
             e,
-            Error::Npy(mmarray_std::mmarray::npy::Error::HeaderTooLong { max: 10_000, .. })
+            Error::Header {
+                error: mmarray_std::mmarray::npy::Error::HeaderTooLong { max: 10_000, .. },
+                ..
+            }
         ),
         "{e}"
     );

@@ -11,7 +11,7 @@ use crate::support::private;
 
 use std::path::Path;
 
-use mmarray_std::mmarray::element::ByteStr;
+use mmarray_std::mmarray::ByteStr;
 use mmarray_std::mmarray::npy::{self as core_npy, Version};
 use mmarray_std::mmarray::{Bool, Complex};
 use mmarray_std::zerocopy::byteorder::{big_endian, little_endian};
@@ -171,10 +171,20 @@ fn unaligned_members_need_unaligned_types() {
     } else {
         let e = r.unwrap_err();
         assert!(
-            matches!(e, Error::Core(mmarray_std::mmarray::Error::Misaligned { offset, align: 8 }) if offset == at("a")),
+            matches!(&e, Error::Header { error: core_npy::Error::DataMisaligned { offset, align: 8, .. }, path: Some(p) } if *offset == at("a") && p == archive.path()),
             "{e:?}"
         );
-        assert!(e.to_string().contains("little_endian::F32"), "{e}");
+        // A member's offset is the archive's, not the caller's: the hint is the type.
+        let msg = e.to_string();
+        assert!(
+            msg.ends_with(&format!(
+                "the array data starts at byte {}, which is not a multiple of 8, the alignment \
+                 of '<f8'; map it as little_endian::F64, which has alignment 1",
+                at("a")
+            )),
+            "{msg}"
+        );
+        assert!(!msg.contains("offset that is"), "{msg}");
     }
     // The unaligned type with the same descr maps at any offset.
     let a = private!(archive.map_read::<little_endian::F64, Ix1>("a")).unwrap();
@@ -242,7 +252,13 @@ fn wrong_names_types_ranks_and_files_are_typed_errors() {
     );
     let e = private!(archive.map_read::<little_endian::I64, Ix1>("a")).unwrap_err();
     assert!(
-        matches!(e, Error::Npy(core_npy::Error::DescrMismatch { .. })),
+        matches!(
+            e,
+            Error::Header {
+                error: core_npy::Error::DescrMismatch { .. },
+                ..
+            }
+        ),
         "{e:?}"
     );
     let msg = e.to_string();
@@ -251,9 +267,20 @@ fn wrong_names_types_ranks_and_files_are_typed_errors() {
     assert!(
         matches!(
             e,
-            Error::Core(mmarray_std::mmarray::Error::RankMismatch { .. })
+            Error::Header {
+                error: core_npy::Error::RankMismatch {
+                    found: 1,
+                    expected: 2
+                },
+                path: Some(_)
+            }
         ),
         "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .contains("the file has 1 axis, the type asks for 2"),
+        "{e}"
     );
     // A .npy file is not an archive.
     let npy = dir.path().join("x.npy");
@@ -294,7 +321,8 @@ fn a_member_shorter_than_its_header_says_is_truncated() {
     assert!(
         matches!(
             e,
-            Error::Truncated {
+            Error::DataTruncated {
+                path: Some(_),
                 needed: 100,
                 len: 10
             }

@@ -349,10 +349,13 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
     let err = private!(RowLog::<u32>::open(&path)).unwrap_err();
     assert!(matches!(
         err,
-        Error::Setup(SetupError::RowSizeMismatch {
-            expected: 4,
-            found: 8
-        })
+        Error::ClaimHeader {
+            error: SetupError::RowSizeMismatch {
+                expected: 4,
+                found: 8
+            },
+            path: Some(_)
+        }
     ));
     assert_eq!(
         std::io::Error::from(err).kind(),
@@ -368,7 +371,7 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
         .unwrap();
     let err = private!(RowLog::<u64>::open(&path)).unwrap_err();
     assert!(
-        matches!(err, Error::Truncated { needed, len } if needed == full_len && len == full_len - 1)
+        matches!(err, Error::DataTruncated { needed, len, path: Some(_) } if needed == full_len && len == full_len - 1)
     );
 
     let other = dir.path().join("other.bin");
@@ -376,16 +379,19 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
     let err = private!(RowLog::<u64>::open(&other)).unwrap_err();
     assert!(matches!(
         err,
-        Error::Setup(SetupError::BadMagic { found }) if found == [7; 8]
+        Error::ClaimHeader { error: SetupError::BadMagic { found }, path: Some(_) } if found == [7; 8]
     ));
     std::fs::write(&other, [0u8; 10]).unwrap();
     let err = private!(RowLog::<u64>::open(&other)).unwrap_err();
     assert!(matches!(
         err,
-        Error::Setup(SetupError::TooShort {
-            needed: 56,
-            actual: 10
-        })
+        Error::ClaimHeader {
+            error: SetupError::TooShort {
+                needed: 56,
+                actual: 10
+            },
+            path: Some(_)
+        }
     ));
 }
 

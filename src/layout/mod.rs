@@ -2,17 +2,22 @@
 //!
 //! A [`Layout`] maps an N-d index to a position in a backing slice. It is built
 //! only by [`Layout::contiguous`], which validates the shape, and is changed
-//! only by transformations that keep its invariants (see [`Layout`]). Views in
-//! [`crate::view`] pair a layout with a slice of exactly the length it was
-//! validated against.
+//! only by transformations that keep its invariants (see [`Layout`]). Views
+//! ([`ArrayBase`](crate::ArrayBase)) pair a layout with a slice of exactly the
+//! length it was validated against. Shapes live in `dim.rs`, numpy's slices in
+//! `slice.rs`.
 
-use core::fmt::Debug;
-use core::hash::Hash;
+// Every computation in this module and below it is checked, or allowed one by one where
+// an invariant of `Layout` bounds it (the allow names the invariant).
+#![deny(clippy::arithmetic_side_effects)]
+
+mod dim;
+mod slice;
+
+pub use dim::{Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, MAX_DIMS, RemoveAxis};
+pub use slice::Slice;
 
 use crate::error::Error;
-
-/// The most dimensions an array may have: numpy 2's limit (numpy 1 allowed 32).
-pub const MAX_DIMS: usize = 64;
 
 /// Memory order of a contiguous array: which axis varies fastest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -24,343 +29,15 @@ pub enum Order {
     F,
 }
 
-mod sealed {
-    pub trait Sealed {}
+/// `base + index * stride`: the position `index` steps along an axis from `base`. `None` on
+/// overflow or below zero, neither of which happens for an in-bounds index of a non-empty
+/// layout (invariant 3).
+fn advance(base: usize, index: usize, stride: isize) -> Option<usize> {
+    let delta = isize::try_from(index).ok()?.checked_mul(stride)?;
+    base.checked_add_signed(delta)
 }
 
-/// The shape of an array: its rank and the length of each axis.
-///
-/// Implemented by `[usize; N]` (a rank known at compile time, stored in `N`
-/// words: [`Ix0`] to [`Ix6`] name the common ones) and by [`IxDyn`] (a rank
-/// chosen at run time, 0 to [`MAX_DIMS`] axes, stored inline). Sealed: the
-/// layout code relies on these two.
-pub trait Dimension: sealed::Sealed + Clone + Eq + Hash + Debug + Send + Sync + 'static {
-    /// Per-axis strides in elements, of the same rank.
-    type Strides: Clone
-        + Eq
-        + Hash
-        + Debug
-        + Send
-        + Sync
-        + 'static
-        + AsRef<[isize]>
-        + AsMut<[isize]>;
-
-    /// The rank, when it is fixed at compile time.
-    const NDIM: Option<usize>;
-
-    /// The axis lengths.
-    fn as_slice(&self) -> &[usize];
-
-    /// The axis lengths, mutably.
-    fn as_mut_slice(&mut self) -> &mut [usize];
-
-    /// Builds a shape from axis lengths.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::RankMismatch`] when the rank is fixed and differs from
-    /// `dims.len()`; [`Error::TooManyDims`] past [`MAX_DIMS`].
-    fn from_dims(dims: &[usize]) -> Result<Self, Error>;
-
-    /// Strides of the same rank, all zero.
-    fn zero_strides(&self) -> Self::Strides;
-
-    /// The number of axes.
-    fn ndim(&self) -> usize {
-        self.as_slice().len()
-    }
-
-    /// The number of elements, or `None` if it overflows `usize`.
-    fn size_checked(&self) -> Option<usize> {
-        self.as_slice()
-            .iter()
-            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-    }
-}
-
-/// A shape with one axis fewer exists: the result of [`Layout::index_axis`].
-pub trait RemoveAxis: Dimension {
-    /// The shape without the axis.
-    type Smaller: Dimension;
-
-    /// Removes `axis` (which the caller has checked is in range).
-    fn remove_axis(&self, axis: usize) -> Self::Smaller;
-
-    /// Removes `axis` from strides of this rank.
-    fn remove_stride(strides: &Self::Strides, axis: usize)
-    -> <Self::Smaller as Dimension>::Strides;
-}
-
-impl<const N: usize> sealed::Sealed for [usize; N] {}
-
-impl<const N: usize> Dimension for [usize; N] {
-    type Strides = [isize; N];
-    const NDIM: Option<usize> = Some(N);
-
-    fn as_slice(&self) -> &[usize] {
-        self
-    }
-    fn as_mut_slice(&mut self) -> &mut [usize] {
-        self
-    }
-    fn from_dims(dims: &[usize]) -> Result<Self, Error> {
-        if N > MAX_DIMS {
-            return Err(Error::TooManyDims { ndim: N });
-        }
-        dims.try_into().map_err(|_| Error::RankMismatch {
-            expected: N,
-            actual: dims.len(),
-        })
-    }
-    fn zero_strides(&self) -> [isize; N] {
-        [0; N]
-    }
-}
-
-macro_rules! remove_axis_fixed {
-    ($($n:literal => $m:literal),*) => {$(
-        impl RemoveAxis for [usize; $n] {
-            type Smaller = [usize; $m];
-            fn remove_axis(&self, axis: usize) -> [usize; $m] {
-                remove_one(self, axis, 0)
-            }
-            fn remove_stride(strides: &[isize; $n], axis: usize) -> [isize; $m] {
-                remove_one(strides, axis, 0)
-            }
-        }
-    )*};
-}
-remove_axis_fixed!(1 => 0, 2 => 1, 3 => 2, 4 => 3, 5 => 4, 6 => 5, 7 => 6, 8 => 7);
-
-fn remove_one<X: Copy, const N: usize, const M: usize>(a: &[X; N], axis: usize, zero: X) -> [X; M] {
-    let mut out = [zero; M];
-    let mut j = 0;
-    for (i, &x) in a.iter().enumerate() {
-        if i != axis {
-            out[j] = x;
-            j += 1;
-        }
-    }
-    out
-}
-
-// What the layout code relies on: numpy 2's limit (and at least numpy 1's 32
-// axes); static-rank shapes and strides cost exactly their words, so a 2-d view
-// never carries 64-axis storage; `position`'s signed sums fit the strides' type.
-static_assertions::const_assert!(MAX_DIMS == 64);
-static_assertions::assert_eq_size!([usize; 2], Ix2);
-static_assertions::assert_eq_size!(<Ix2 as Dimension>::Strides, [isize; 2]);
-static_assertions::assert_eq_size!(Ix0, ());
-static_assertions::assert_eq_size!(usize, isize);
-static_assertions::assert_impl_all!(IxDyn: Send, Sync, Clone);
 static_assertions::assert_impl_all!(Layout<Ix2>: Send, Sync, Clone);
-
-/// A 0-d shape: one element, no axes.
-pub type Ix0 = [usize; 0];
-/// A 1-d shape.
-pub type Ix1 = [usize; 1];
-/// A 2-d shape.
-pub type Ix2 = [usize; 2];
-/// A 3-d shape.
-pub type Ix3 = [usize; 3];
-/// A 4-d shape.
-pub type Ix4 = [usize; 4];
-/// A 5-d shape.
-pub type Ix5 = [usize; 5];
-/// A 6-d shape.
-pub type Ix6 = [usize; 6];
-
-/// A shape of dynamic rank (0 to [`MAX_DIMS`] axes), stored inline without allocation.
-///
-/// # Examples
-///
-/// ```
-/// use mmarray::IxDyn;
-/// let s = IxDyn::new(&[3, 4]).unwrap();
-/// assert_eq!(s.as_slice(), &[3, 4]);
-/// assert!(IxDyn::new(&[1; 65]).is_err());
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub struct IxDyn(pub(crate) heapless::Vec<usize, MAX_DIMS>);
-
-impl IxDyn {
-    /// A shape with these axis lengths.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::TooManyDims`] for more than [`MAX_DIMS`] axes.
-    pub fn new(dims: &[usize]) -> Result<Self, Error> {
-        heapless::Vec::from_slice(dims)
-            .map(IxDyn)
-            .map_err(|_| Error::TooManyDims { ndim: dims.len() })
-    }
-
-    /// The axis lengths.
-    pub fn as_slice(&self) -> &[usize] {
-        &self.0
-    }
-}
-
-impl sealed::Sealed for IxDyn {}
-
-impl Dimension for IxDyn {
-    type Strides = heapless::Vec<isize, MAX_DIMS>;
-    const NDIM: Option<usize> = None;
-
-    fn as_slice(&self) -> &[usize] {
-        &self.0
-    }
-    fn as_mut_slice(&mut self) -> &mut [usize] {
-        &mut self.0
-    }
-    fn from_dims(dims: &[usize]) -> Result<Self, Error> {
-        IxDyn::new(dims)
-    }
-    fn zero_strides(&self) -> Self::Strides {
-        let mut s = heapless::Vec::new();
-        // Same length as self, which is at most MAX_DIMS: cannot fail.
-        let _ = s.resize(self.0.len(), 0);
-        s
-    }
-}
-
-impl RemoveAxis for IxDyn {
-    type Smaller = IxDyn;
-    fn remove_axis(&self, axis: usize) -> IxDyn {
-        let mut v = self.0.clone();
-        v.remove(axis);
-        IxDyn(v)
-    }
-    fn remove_stride(strides: &Self::Strides, axis: usize) -> Self::Strides {
-        let mut v = strides.clone();
-        v.remove(axis);
-        v
-    }
-}
-
-/// One axis of numpy basic slicing: `start:stop:step`.
-///
-/// Negative `start`/`stop` count from the end, out-of-range bounds are
-/// clamped, and a negative `step` walks backwards — all exactly as numpy does.
-/// Build one from a Rust range (`1..3`, `2..`, `..`, `..=4`) and add a step
-/// with [`Slice::step_by`], or give all three with [`Slice::new`].
-///
-/// # Examples
-///
-/// ```
-/// use mmarray::Slice;
-/// assert_eq!(Slice::from(1..).step_by(2), Slice::new(Some(1), None, 2));
-/// assert_eq!(Slice::full().step_by(-1).indices(4), Some((3, -1, 4)));
-/// assert_eq!(Slice::new(Some(-3), None, 1).indices(5), Some((2, 1, 3)));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Slice {
-    /// First index (numpy default: 0, or the last for a negative step).
-    pub start: Option<isize>,
-    /// One past the last index (numpy default: the end, or before the first for a negative step).
-    pub stop: Option<isize>,
-    /// Distance between taken indices; not zero.
-    pub step: isize,
-}
-
-impl Slice {
-    /// `start:stop:step`.
-    pub const fn new(start: Option<isize>, stop: Option<isize>, step: isize) -> Self {
-        Slice { start, stop, step }
-    }
-
-    /// `:` — the whole axis.
-    pub const fn full() -> Self {
-        Slice {
-            start: None,
-            stop: None,
-            step: 1,
-        }
-    }
-
-    /// The same bounds with another step.
-    #[must_use]
-    pub const fn step_by(self, step: isize) -> Self {
-        Slice { step, ..self }
-    }
-
-    /// Resolves the slice against an axis of length `len` like numpy's
-    /// `slice.indices`: `(first index, step, count)`. The first index is only
-    /// meaningful when `count > 0`. `None` for a zero step.
-    pub fn indices(&self, len: usize) -> Option<(isize, isize, usize)> {
-        let step = self.step;
-        if step == 0 {
-            return None;
-        }
-        // An axis length fits in isize: layouts hold at most isize::MAX elements.
-        let n = isize::try_from(len).unwrap_or(isize::MAX);
-        let resolve = |v: isize, lo: isize, hi: isize| {
-            let v = if v < 0 { v.saturating_add(n) } else { v };
-            v.clamp(lo, hi)
-        };
-        if step > 0 {
-            let start = self.start.map_or(0, |v| resolve(v, 0, n));
-            let stop = self.stop.map_or(n, |v| resolve(v, 0, n));
-            let count = if stop > start {
-                (stop - start - 1) / step + 1
-            } else {
-                0
-            };
-            Some((start, step, count as usize))
-        } else {
-            let start = self.start.map_or(n - 1, |v| resolve(v, -1, n - 1));
-            let stop = self.stop.map_or(-1, |v| resolve(v, -1, n - 1));
-            let count = if start > stop {
-                // (start - stop - 1) / -step, with -step computed without overflow.
-                ((start - stop - 1) as usize) / step.unsigned_abs() + 1
-            } else {
-                0
-            };
-            Some((start, step, count))
-        }
-    }
-}
-
-impl From<core::ops::RangeFull> for Slice {
-    fn from(_: core::ops::RangeFull) -> Self {
-        Slice::full()
-    }
-}
-impl From<core::ops::Range<isize>> for Slice {
-    fn from(r: core::ops::Range<isize>) -> Self {
-        Slice::new(Some(r.start), Some(r.end), 1)
-    }
-}
-impl From<core::ops::RangeFrom<isize>> for Slice {
-    fn from(r: core::ops::RangeFrom<isize>) -> Self {
-        Slice::new(Some(r.start), None, 1)
-    }
-}
-impl From<core::ops::RangeTo<isize>> for Slice {
-    fn from(r: core::ops::RangeTo<isize>) -> Self {
-        Slice::new(None, Some(r.end), 1)
-    }
-}
-impl From<core::ops::RangeInclusive<isize>> for Slice {
-    fn from(r: core::ops::RangeInclusive<isize>) -> Self {
-        let (a, b) = r.into_inner();
-        // b + 1 == 0 would mean "stop before index 0" only for b == -1, which
-        // as an inclusive end means "through the last element": open-ended.
-        let stop = if b == -1 { None } else { b.checked_add(1) };
-        Slice::new(Some(a), stop, 1)
-    }
-}
-impl From<core::ops::RangeToInclusive<isize>> for Slice {
-    fn from(r: core::ops::RangeToInclusive<isize>) -> Self {
-        let stop = if r.end == -1 {
-            None
-        } else {
-            r.end.checked_add(1)
-        };
-        Slice::new(None, stop, 1)
-    }
-}
 
 /// Where the elements of an N-d array sit in a backing slice.
 ///
@@ -468,18 +145,18 @@ impl<D: Dimension> Layout<D> {
         if index.len() != dims.len() {
             return None;
         }
-        let mut pos = self.offset as isize;
+        let mut pos = isize::try_from(self.offset).ok()?;
         for ((&i, &d), &s) in index.iter().zip(dims).zip(self.strides.as_ref()) {
             if i >= d {
                 return None;
             }
-            // In bounds, so by invariant 3 every partial sum stays within the
-            // backing slice... but partial sums of mixed-sign strides may leave
-            // it temporarily; they cannot overflow isize because each term is
-            // bounded by the span of the array (< isize::MAX) in magnitude.
-            pos += i as isize * s;
+            // In bounds, so by invariant 3 the final sum lies within the backing
+            // slice; partial sums of mixed-sign strides may leave it temporarily
+            // but cannot overflow isize, because each term is bounded by the span
+            // of the array (< isize::MAX) in magnitude. Checked all the same.
+            pos = pos.checked_add(isize::try_from(i).ok()?.checked_mul(s)?)?;
         }
-        Some(pos as usize)
+        usize::try_from(pos).ok()
     }
 
     /// The backing position of `index`, or why there is none (naming the offending axis).
@@ -523,7 +200,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::AxisOutOfRange`], [`Error::ZeroStep`].
-    pub fn slice_axis(&mut self, axis: usize, slice: Slice) -> Result<(), Error> {
+    pub(crate) fn slice_axis(&mut self, axis: usize, slice: Slice) -> Result<(), Error> {
         self.check_axis(axis)?;
         let len = self.dim.as_slice()[axis];
         let (start, step, count) = slice.indices(len).ok_or(Error::ZeroStep { axis })?;
@@ -532,7 +209,8 @@ impl<D: Dimension> Layout<D> {
             // start is a valid index of the axis, so the element it names is in
             // the backing slice whenever the array is non-empty.
             if !self.is_empty() {
-                self.offset = (self.offset as isize + start * stride) as usize;
+                let start = usize::try_from(start).map_err(|_| Error::Overflow)?;
+                self.offset = advance(self.offset, start, stride).ok_or(Error::Overflow)?;
             }
             // With count >= 2 the new stride spans at most the old axis extent,
             // so it cannot overflow; with count == 1 it is never used.
@@ -547,7 +225,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::RankMismatch`], [`Error::ZeroStep`].
-    pub fn slice(&mut self, slices: &[Slice]) -> Result<(), Error> {
+    pub(crate) fn slice(&mut self, slices: &[Slice]) -> Result<(), Error> {
         if slices.len() != self.ndim() {
             return Err(Error::RankMismatch {
                 expected: self.ndim(),
@@ -569,7 +247,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::AxisOutOfRange`], [`Error::IndexOutOfBounds`].
-    pub fn index_axis(&self, axis: usize, index: usize) -> Result<Layout<D::Smaller>, Error>
+    pub(crate) fn index_axis(&self, axis: usize, index: usize) -> Result<Layout<D::Smaller>, Error>
     where
         D: RemoveAxis,
     {
@@ -580,7 +258,7 @@ impl<D: Dimension> Layout<D> {
         }
         let mut offset = self.offset;
         if !self.is_empty() {
-            offset = (offset as isize + index as isize * self.strides.as_ref()[axis]) as usize;
+            offset = advance(offset, index, self.strides.as_ref()[axis]).ok_or(Error::Overflow)?;
         }
         Ok(Layout {
             dim: self.dim.remove_axis(axis),
@@ -590,7 +268,7 @@ impl<D: Dimension> Layout<D> {
     }
 
     /// Reverses the order of the axes (numpy's `.T`).
-    pub fn reverse_axes(&mut self) {
+    pub(crate) fn reverse_axes(&mut self) {
         self.dim.as_mut_slice().reverse();
         self.strides.as_mut().reverse();
     }
@@ -600,7 +278,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::NotPermutation`].
-    pub fn permute_axes(&mut self, axes: &[usize]) -> Result<(), Error> {
+    pub(crate) fn permute_axes(&mut self, axes: &[usize]) -> Result<(), Error> {
         let ndim = self.ndim();
         let mut seen = [false; MAX_DIMS];
         if axes.len() != ndim {
@@ -625,7 +303,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::AxisOutOfRange`].
-    pub fn invert_axis(&mut self, axis: usize) -> Result<(), Error> {
+    pub(crate) fn invert_axis(&mut self, axis: usize) -> Result<(), Error> {
         self.slice_axis(axis, Slice::full().step_by(-1))
     }
 
@@ -634,7 +312,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::AxisOutOfRange`].
-    pub fn swap_axes(&mut self, a: usize, b: usize) -> Result<(), Error> {
+    pub(crate) fn swap_axes(&mut self, a: usize, b: usize) -> Result<(), Error> {
         self.check_axis(a)?;
         self.check_axis(b)?;
         self.dim.as_mut_slice().swap(a, b);
@@ -665,7 +343,10 @@ impl<D: Dimension> Layout<D> {
                 return true;
             }
             let ok = strides[k] == expected;
-            expected *= dims[k] as isize;
+            // A product of axis lengths: at most isize::MAX (invariant 1), so
+            // saturation never happens.
+            let d = isize::try_from(dims[k]).unwrap_or(isize::MAX);
+            expected = expected.saturating_mul(d);
             ok
         };
         match order {
@@ -680,16 +361,23 @@ impl<D: Dimension> Layout<D> {
         if self.is_empty() {
             return None;
         }
-        let (mut lo, mut hi) = (self.offset as isize, self.offset as isize);
+        let (mut lo, mut hi) = (self.offset, self.offset);
         for (&d, &s) in self.dim.as_slice().iter().zip(self.strides.as_ref()) {
+            // Not empty, so d >= 1 and the last index d - 1 of this axis is in
+            // bounds: by invariant 3 the element it names (the others at 0 or
+            // at their own extreme) lies in the backing slice, so neither the
+            // extent nor `lo`/`hi` (which move monotonically towards the lowest
+            // and highest such element) overflow or pass zero.
+            #[allow(clippy::arithmetic_side_effects)]
             let ext = (d as isize - 1) * s;
+            #[allow(clippy::arithmetic_side_effects)]
             if ext < 0 {
-                lo += ext;
+                lo -= ext.unsigned_abs();
             } else {
-                hi += ext;
+                hi += ext.unsigned_abs();
             }
         }
-        Some((lo as usize, hi as usize))
+        Some((lo, hi))
     }
 
     /// Splits along `axis` before `index`: the first part has indices
@@ -699,19 +387,20 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::AxisOutOfRange`]; [`Error::IndexOutOfBounds`] when `index` is past the axis length.
-    pub fn split_at(&self, axis: usize, index: usize) -> Result<(Self, Self), Error> {
+    pub(crate) fn split_at(&self, axis: usize, index: usize) -> Result<(Self, Self), Error> {
         self.check_axis(axis)?;
         let len = self.dim.as_slice()[axis];
-        if index > len {
+        let Some(rest) = len.checked_sub(index) else {
             return Err(Error::IndexOutOfBounds { axis, index, len });
-        }
+        };
         let mut a = self.clone();
         let mut b = self.clone();
         a.dim.as_mut_slice()[axis] = index;
-        b.dim.as_mut_slice()[axis] = len - index;
+        b.dim.as_mut_slice()[axis] = rest;
         if index < len && !self.is_empty() {
+            // index is in bounds: invariant 3 puts its element in the backing slice.
             b.offset =
-                (self.offset as isize + index as isize * self.strides.as_ref()[axis]) as usize;
+                advance(self.offset, index, self.strides.as_ref()[axis]).ok_or(Error::Overflow)?;
         }
         Ok((a, b))
     }
@@ -719,11 +408,16 @@ impl<D: Dimension> Layout<D> {
     /// Moves the layout to a backing slice that starts `delta` elements later.
     /// Only for the view code, which proves the elements are still in range.
     pub(crate) fn rebase(&mut self, delta: usize) {
-        self.offset -= delta;
+        // The view code passes the lowest position of this layout's span, which is at
+        // most `offset` (the position of index 0).
+        #[allow(clippy::arithmetic_side_effects)]
+        {
+            self.offset -= delta;
+        }
     }
 
     /// Converts to a dynamic-rank layout.
-    pub fn into_dyn(self) -> Layout<IxDyn> {
+    pub(crate) fn into_dyn(self) -> Layout<IxDyn> {
         let dim = IxDyn::new(self.dim.as_slice()).expect("rank <= MAX_DIMS by invariant");
         let mut strides = heapless::Vec::new();
         let _ = strides.extend_from_slice(self.strides.as_ref());
@@ -739,7 +433,7 @@ impl<D: Dimension> Layout<D> {
     /// # Errors
     ///
     /// [`Error::RankMismatch`] when `E` has a fixed rank that differs.
-    pub fn into_dimensionality<E: Dimension>(self) -> Result<Layout<E>, Error> {
+    pub(crate) fn into_dimensionality<E: Dimension>(self) -> Result<Layout<E>, Error> {
         let dim = E::from_dims(self.dim.as_slice())?;
         let mut strides = dim.zero_strides();
         strides.as_mut().copy_from_slice(self.strides.as_ref());
@@ -777,32 +471,6 @@ mod tests {
         // Zero anywhere makes the product zero, whatever the other axes.
         let (l, n) = Layout::contiguous([usize::MAX, 0], Order::C).unwrap();
         assert_eq!((n, l.is_empty()), (0, true));
-    }
-
-    #[test]
-    fn numpy_slice_indices() {
-        // Python: slice(None, None, -2).indices(5) -> (4, -1, -2): 4, 2, 0
-        assert_eq!(Slice::full().step_by(-2).indices(5), Some((4, -2, 3)));
-        // slice(10, None).indices(5) -> empty
-        assert_eq!(Slice::new(Some(10), None, 1).indices(5).unwrap().2, 0);
-        // slice(-100, 2) -> 0, 1
-        assert_eq!(
-            Slice::new(Some(-100), Some(2), 1).indices(5),
-            Some((0, 1, 2))
-        );
-        // slice(3, 0, -1) -> 3, 2, 1
-        assert_eq!(
-            Slice::new(Some(3), Some(0), -1).indices(5),
-            Some((3, -1, 3))
-        );
-        // slice(None, None, isize::MIN) on 5 -> just 4
-        assert_eq!(
-            Slice::full().step_by(isize::MIN).indices(5),
-            Some((4, isize::MIN, 1))
-        );
-        assert_eq!(Slice::full().step_by(0).indices(5), None);
-        assert_eq!(Slice::from(..=-1), Slice::full());
-        assert_eq!(Slice::from(1..=2), Slice::new(Some(1), Some(3), 1));
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! `.npy` header bytes, parsing, emission and in-place shape rewrite, checked against
 //! hand-derived golden bytes from numpy's format rules (reference numpy.md §2).
 
-use mmarray::element::{Dtype, Record, RecordField, TypeDescr};
-use mmarray::layout::Order;
+use mmarray::Order;
 use mmarray::npy::{
     Descr, Error, Header, HeaderBytes, Key, Part, ShapeProblem, Version, rewrite_shape,
 };
+use mmarray::{Dtype, Record, RecordField, TypeDescr};
 
 /// A file with the given version and header text (the text used verbatim, no padding added).
 fn file(version: (u8, u8), text: &[u8]) -> Vec<u8> {

@@ -18,7 +18,10 @@
 //! 4. For a file map, the region is bytes `[map_offset + head, map_offset + head + len)` of
 //!    the file with identity `id`; when mapped (and when remapped) it ended inside a regular
 //!    file.
-#![allow(unsafe_code)]
+#![allow(
+    unsafe_code,
+    reason = "the one type that turns mapped memory into slices; each unsafe block is argued from the invariants above"
+)]
 
 use core::fmt;
 use core::num::NonZeroUsize;
@@ -29,7 +32,7 @@ use rustix::fd::{AsFd, BorrowedFd};
 use rustix::io::Errno;
 
 use crate::sys::{self, FileId, FileStat};
-pub use crate::sys::{Access, Advice};
+pub(crate) use crate::sys::{Access, Advice};
 
 /// The largest file offset the OS accepts (`off_t` is a signed 64-bit integer).
 const OFFSET_MAX: u64 = i64::MAX.unsigned_abs();
@@ -40,15 +43,8 @@ const MAP_MAX: usize = isize::MAX.unsigned_abs();
 /// The size of a memory page in bytes, the granularity of mappings, flushes and advice.
 ///
 /// Always a power of two (4096 on most systems).
-///
-/// # Examples
-///
-/// ```
-/// let page = mmarray_std::raw::page_size();
-/// assert!(page.is_power_of_two());
-/// ```
 #[must_use]
-pub fn page_size() -> usize {
+pub(crate) fn page_size() -> usize {
     sys::page_size()
 }
 
@@ -62,7 +58,7 @@ fn empty_region() -> NonNull<u8> {
 /// Why mapping, flushing, advising or remapping failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Error {
+pub(crate) enum Error {
     /// A system call failed.
     Sys {
         /// The call and its man-page section, e.g. `"mmap(2)"`.
@@ -263,24 +259,12 @@ enum Origin {
 ///
 /// A map is made from a file region ([`RawMap::map_file`], `unsafe`) or from anonymous
 /// memory ([`RawMap::anonymous`], safe). It hands out the region as `&[u8]`, as `&mut [u8]`
-/// when its [`Access`] is writable, or as raw pointers; it flushes ([`RawMap::flush`]),
+/// when its [`Access`] is writable, or as unchecked slices of parts of it; it flushes ([`RawMap::flush`]),
 /// advises ([`RawMap::advise`]) and grows ([`RawMap::remap`]); dropping it unmaps.
 ///
 /// An empty region owns no mapping at all: `mmap(2)` cannot map zero bytes.
-///
-/// # Examples
-///
-/// ```
-/// use mmarray_std::raw::RawMap;
-///
-/// let mut map = RawMap::anonymous(10)?;
-/// assert_eq!(map.as_bytes(), &[0; 10]);
-/// map.as_bytes_mut().unwrap()[3] = 7;
-/// assert_eq!(map.as_bytes()[3], 7);
-/// # Ok::<(), mmarray_std::raw::Error>(())
-/// ```
 #[derive(Debug)]
-pub struct RawMap {
+pub(crate) struct RawMap {
     /// The mapping's first byte (page-aligned), or dangling when nothing is mapped.
     base: NonNull<u8>,
     /// The mapping's length in bytes; 0 when nothing is mapped.
@@ -301,9 +285,9 @@ pub struct RawMap {
 unsafe impl Send for RawMap {}
 
 // SAFETY: through `&RawMap` the safe API only reads the region (`as_bytes`), makes
-// syscalls that do not change the bytes (`msync`, non-destructive `madvise`), or returns raw
-// pointers or unchecked slices (`slice_unchecked`, `slice_mut_unchecked`), which need
-// `unsafe` code to use and whose callers promise that no two accesses conflict. Every change
+// syscalls that do not change the bytes (`msync`, non-destructive `madvise`), or returns
+// unchecked slices (`slice_unchecked`, `slice_mut_unchecked`), which need `unsafe` code to
+// use and whose callers promise that no two accesses conflict. Every change
 // of the bytes or the mapping made by the safe API takes `&mut self`, which is exclusive.
 unsafe impl Sync for RawMap {}
 
@@ -317,20 +301,6 @@ impl RawMap {
     ///
     /// The file must be open for reading, and for writing too if `access` is
     /// [`Access::ReadWrite`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::Write;
-    /// use mmarray_std::raw::{Access, RawMap};
-    ///
-    /// let mut file = tempfile::tempfile()?;
-    /// file.write_all(b"hello, mapped world")?;
-    /// // SAFETY: the file is private to this example; nothing else writes or truncates it.
-    /// let map = unsafe { RawMap::map_file(&file, 7, 6, Access::ReadOnly)? };
-    /// assert_eq!(map.as_bytes(), b"mapped");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     ///
     /// # Errors
     ///
@@ -355,7 +325,7 @@ impl RawMap {
     ///    the end of a file raises `SIGBUS`.
     /// 3. If `file` is not a regular file (a device, say), its length cannot be checked, so
     ///    every byte of the region must be backed by it.
-    pub unsafe fn map_file<F: AsFd>(
+    pub(crate) unsafe fn map_file<F: AsFd>(
         file: F,
         offset: u64,
         len: usize,
@@ -405,29 +375,29 @@ impl RawMap {
         })
     }
 
+    /// A map of zero bytes: owns no mapping, makes no system call (invariant 1).
+    pub(crate) fn empty() -> Self {
+        Self {
+            base: NonNull::dangling(),
+            map_len: 0,
+            head: 0,
+            len: 0,
+            access: Access::CopyOnWrite,
+            origin: Origin::Anonymous,
+        }
+    }
+
     /// Maps `len` bytes of zero-filled, private, writable memory.
     ///
     /// Safe because no file and no other process can reach the memory. A region of zero
     /// bytes makes no mapping. The access is [`Access::CopyOnWrite`]: writable, and private
     /// to this map.
     ///
-    /// # Examples
-    ///
-    /// ```
-    /// use mmarray_std::raw::{Access, RawMap};
-    ///
-    /// let map = RawMap::anonymous(4096)?;
-    /// assert_eq!(map.len(), 4096);
-    /// assert_eq!(map.access(), Access::CopyOnWrite);
-    /// assert!(map.as_bytes().iter().all(|&b| b == 0));
-    /// # Ok::<(), mmarray_std::raw::Error>(())
-    /// ```
-    ///
     /// # Errors
     ///
     /// [`Error::Overflow`] if `len` passes `isize::MAX`; [`Error::Sys`] if `mmap(2)` fails,
     /// e.g. with `ENOMEM`.
-    pub fn anonymous(len: usize) -> Result<Self, Error> {
+    pub(crate) fn anonymous(len: usize) -> Result<Self, Error> {
         let span = span(0, len, sys::page_size())?;
         let (base, map_len) = match NonZeroUsize::new(span.map_len) {
             None => (NonNull::dangling(), 0),
@@ -449,20 +419,20 @@ impl RawMap {
     /// The region's length in bytes.
     #[must_use]
     #[inline]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the region is empty (and so nothing is mapped).
     #[must_use]
     #[inline]
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// How the map may be accessed.
     #[must_use]
-    pub fn access(&self) -> Access {
+    pub(crate) fn access(&self) -> Access {
         self.access
     }
 
@@ -481,17 +451,9 @@ impl RawMap {
     }
 
     /// The region as bytes.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let map = mmarray_std::raw::RawMap::anonymous(3)?;
-    /// assert_eq!(map.as_bytes(), &[0, 0, 0]);
-    /// # Ok::<(), mmarray_std::raw::Error>(())
-    /// ```
     #[must_use]
     #[inline]
-    pub fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         // SAFETY: `from_raw_parts(region, len)` needs:
         // - non-null and aligned: `region` is a `NonNull<u8>`, and `u8` has alignment 1;
         // - valid for reads of `len` bytes within one allocation: for `len == 0` any such
@@ -501,9 +463,9 @@ impl RawMap {
         //   kernel zero-fills anything past the end of a file within its last page);
         // - `len <= isize::MAX`: invariant 3;
         // - not mutated while the slice lives: this map changes the bytes only through
-        //   `&mut self`, which the borrow of `self` excludes; raw-pointer writers
-        //   (`as_mut_ptr`) and callers of `slice_mut_unchecked` promise in their own
-        //   `unsafe` code not to overlap live slices;
+        //   `&mut self`, which the borrow of `self` excludes; callers of
+        //   `slice_mut_unchecked` promise in their own `unsafe` code not to overlap live
+        //   slices;
         //   other writers of a file are excluded by the contract of `map_file`, and nothing
         //   else can reach anonymous memory; truncation (SIGBUS) is excluded by `map_file`.
         unsafe { slice::from_raw_parts(self.region().as_ptr(), self.len) }
@@ -513,18 +475,9 @@ impl RawMap {
     ///
     /// With [`Access::ReadWrite`] the writes reach the file (see [`RawMap::flush`] for
     /// when they are durable); with [`Access::CopyOnWrite`] they stay in this map.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut map = mmarray_std::raw::RawMap::anonymous(2)?;
-    /// map.as_bytes_mut().unwrap().copy_from_slice(&[1, 2]);
-    /// assert_eq!(map.as_bytes(), &[1, 2]);
-    /// # Ok::<(), mmarray_std::raw::Error>(())
-    /// ```
     #[must_use]
     #[inline]
-    pub fn as_bytes_mut(&mut self) -> Option<&mut [u8]> {
+    pub(crate) fn as_bytes_mut(&mut self) -> Option<&mut [u8]> {
         if !self.access.is_writable() {
             return None;
         }
@@ -538,47 +491,11 @@ impl RawMap {
         Some(unsafe { slice::from_raw_parts_mut(self.region().as_ptr(), self.len) })
     }
 
-    /// A pointer to the region's first byte, valid for reads of [`RawMap::len`] bytes
-    /// while the map is alive and not remapped. Dangling (non-null, aligned to a page) if
-    /// the region is empty.
-    ///
-    /// Reading through it is `unsafe`; it must not overlap a live `&mut [u8]` from
-    /// [`RawMap::as_bytes_mut`].
-    #[must_use]
-    pub fn as_ptr(&self) -> *const u8 {
-        self.region().as_ptr()
-    }
-
-    /// A pointer to the region's first byte that may be written through, or `None` if the
-    /// map is [`Access::ReadOnly`].
-    ///
-    /// Valid for reads and writes of [`RawMap::len`] bytes while the map is alive and not
-    /// remapped (which takes `&mut self`). This is the building block for disjoint writers
-    /// on several threads: the caller's `unsafe` code must ensure that no two writers, and
-    /// no writer and any slice from [`RawMap::as_bytes`], touch the same bytes at the same
-    /// time. The pointer is not derived from a reference, so writing through it while only
-    /// `&RawMap` is held is allowed when those rules hold.
-    #[must_use]
-    pub fn as_mut_ptr(&self) -> Option<NonNull<u8>> {
-        self.access.is_writable().then(|| self.region())
-    }
-
     /// Region bytes `[start, start + len)` as a shared slice whose lifetime the caller picks.
     ///
     /// For readers of memory that writers fill through [`RawMap::slice_mut_unchecked`]:
     /// unlike [`RawMap::as_bytes`], the slice covers only the bytes asked for, so writers may
     /// own the bytes around it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut map = mmarray_std::raw::RawMap::anonymous(8)?;
-    /// map.as_bytes_mut().unwrap()[2..5].copy_from_slice(&[7, 8, 9]);
-    /// // SAFETY: nothing writes the map while `bytes` lives, and the map outlives it.
-    /// let bytes = unsafe { map.slice_unchecked(2, 3) }?;
-    /// assert_eq!(bytes, &[7, 8, 9]);
-    /// # Ok::<(), mmarray_std::raw::Error>(())
-    /// ```
     ///
     /// # Errors
     ///
@@ -594,7 +511,11 @@ impl RawMap {
     ///    no raw pointer writes to it, and — the contract of [`RawMap::map_file`] — no other
     ///    mapping of the file, `write(2)` or other process writes to it.
     #[inline]
-    pub unsafe fn slice_unchecked<'a>(&self, start: usize, len: usize) -> Result<&'a [u8], Error> {
+    pub(crate) unsafe fn slice_unchecked<'a>(
+        &self,
+        start: usize,
+        len: usize,
+    ) -> Result<&'a [u8], Error> {
         let ptr = self.range_start(start, len)?;
         // SAFETY: `from_raw_parts(ptr, len)` needs:
         // - non-null and aligned: `ptr` is a `NonNull<u8>`, and `u8` has alignment 1;
@@ -613,23 +534,6 @@ impl RawMap {
     /// The building block for disjoint writers on several threads: each writer gets
     /// exclusive use of its own range of one mapping while the map itself is shared.
     ///
-    /// # Examples
-    ///
-    /// ```
-    /// let map = mmarray_std::raw::RawMap::anonymous(8)?;
-    /// // SAFETY: the two ranges are disjoint, nothing else touches the map while they live,
-    /// // and the map outlives them.
-    /// let (a, b) = unsafe {
-    ///     (map.slice_mut_unchecked(0, 4)?.unwrap(), map.slice_mut_unchecked(4, 4)?.unwrap())
-    /// };
-    /// std::thread::scope(|s| {
-    ///     s.spawn(|| a.fill(1));
-    ///     s.spawn(|| b.fill(2));
-    /// });
-    /// assert_eq!(map.as_bytes(), &[1, 1, 1, 1, 2, 2, 2, 2]);
-    /// # Ok::<(), mmarray_std::raw::Error>(())
-    /// ```
-    ///
     /// # Errors
     ///
     /// [`Error::OutOfRange`] if the range does not lie inside the region.
@@ -646,7 +550,7 @@ impl RawMap {
     ///    of [`RawMap::map_file`] — no other mapping of the file, `write(2)` or other process
     ///    writes it.
     #[inline]
-    pub unsafe fn slice_mut_unchecked<'a>(
+    pub(crate) unsafe fn slice_mut_unchecked<'a>(
         &self,
         start: usize,
         len: usize,
@@ -695,18 +599,10 @@ impl RawMap {
     /// either way; flushing is about durability. A no-op for empty regions, and in effect
     /// for read-only, copy-on-write and anonymous maps.
     ///
-    /// # Examples
-    ///
-    /// ```
-    /// let map = mmarray_std::raw::RawMap::anonymous(0)?;
-    /// map.flush(true)?; // nothing is mapped, nothing to do
-    /// # Ok::<(), mmarray_std::raw::Error>(())
-    /// ```
-    ///
     /// # Errors
     ///
     /// [`Error::Sys`] if `msync(2)` fails, e.g. with `EIO` when writing back failed.
-    pub fn flush(&self, sync: bool) -> Result<(), Error> {
+    pub(crate) fn flush(&self, sync: bool) -> Result<(), Error> {
         if self.map_len == 0 {
             return Ok(());
         }
@@ -722,7 +618,7 @@ impl RawMap {
     ///
     /// [`Error::OutOfRange`] if the range does not lie inside the region; [`Error::Sys`] if
     /// `msync(2)` fails.
-    pub fn flush_range(&self, start: usize, len: usize, sync: bool) -> Result<(), Error> {
+    pub(crate) fn flush_range(&self, start: usize, len: usize, sync: bool) -> Result<(), Error> {
         match page_span(self.head, self.len, start, len, sys::page_size())? {
             None => Ok(()),
             Some((offset, span)) => sys::sync(self.base.as_ptr().wrapping_add(offset), span, sync)
@@ -737,7 +633,7 @@ impl RawMap {
     /// # Errors
     ///
     /// [`Error::Sys`] if `madvise(2)` fails.
-    pub fn advise(&self, advice: Advice) -> Result<(), Error> {
+    pub(crate) fn advise(&self, advice: Advice) -> Result<(), Error> {
         if self.map_len == 0 {
             return Ok(());
         }
@@ -751,7 +647,12 @@ impl RawMap {
     ///
     /// [`Error::OutOfRange`] if the range does not lie inside the region; [`Error::Sys`] if
     /// `madvise(2)` fails.
-    pub fn advise_range(&self, start: usize, len: usize, advice: Advice) -> Result<(), Error> {
+    pub(crate) fn advise_range(
+        &self,
+        start: usize,
+        len: usize,
+        advice: Advice,
+    ) -> Result<(), Error> {
         match page_span(self.head, self.len, start, len, sys::page_size())? {
             None => Ok(()),
             Some((offset, span)) => {
@@ -780,7 +681,7 @@ impl RawMap {
     /// - [`Error::Overflow`] or [`Error::PastEnd`] as in [`RawMap::map_file`] for the new
     ///   length (extend the file before growing);
     /// - [`Error::Sys`] if `fstat(2)`, `mmap(2)` or `mremap(2)` fails.
-    pub fn remap<F: AsFd>(&mut self, file: F, new_len: usize) -> Result<(), Error> {
+    pub(crate) fn remap<F: AsFd>(&mut self, file: F, new_len: usize) -> Result<(), Error> {
         self.remap_impl(file.as_fd(), new_len, true)
     }
 
@@ -894,6 +795,14 @@ impl Drop for RawMap {
 
 #[cfg(test)]
 mod tests {
+    //! The unit tests of the private helpers below, and one module per behaviour of the map
+    //! against real files (`tests/`): anonymous maps, file maps, flushing, remapping.
+
+    mod anonymous;
+    mod file;
+    mod flush;
+    mod remap;
+
     use super::*;
     use std::io::Write;
 
@@ -1028,6 +937,40 @@ mod tests {
         assert_eq!(map.as_bytes()[99], 9);
         assert!(map.as_bytes()[100..].iter().all(|&b| b == 0));
         assert_eq!(std::fs::read(file.path()).unwrap()[99], 9);
+    }
+
+    #[test]
+    fn unchecked_slices_cover_exactly_the_range_asked_for() {
+        let mut map = RawMap::anonymous(8).unwrap();
+        map.as_bytes_mut().unwrap()[2..5].copy_from_slice(&[7, 8, 9]);
+        // SAFETY: nothing writes the map while `bytes` lives, and the map outlives it.
+        let bytes = unsafe { map.slice_unchecked(2, 3) }.unwrap();
+        assert_eq!(bytes, &[7, 8, 9]);
+        // SAFETY: as above (the range is refused, no slice is made).
+        let outside = unsafe { map.slice_unchecked(6, 3) };
+        assert_eq!(
+            outside,
+            Err(Error::OutOfRange {
+                start: 6,
+                len: 3,
+                region_len: 8
+            })
+        );
+    }
+
+    #[test]
+    fn disjoint_mutable_slices_are_written_from_two_threads() {
+        let map = RawMap::anonymous(8).unwrap();
+        // SAFETY: the two ranges are disjoint, nothing else touches the map while they live,
+        // and the map outlives them.
+        let a = unsafe { map.slice_mut_unchecked(0, 4) }.unwrap().unwrap();
+        // SAFETY: as above.
+        let b = unsafe { map.slice_mut_unchecked(4, 4) }.unwrap().unwrap();
+        std::thread::scope(|s| {
+            s.spawn(|| a.fill(1));
+            s.spawn(|| b.fill(2));
+        });
+        assert_eq!(map.as_bytes(), &[1, 1, 1, 1, 2, 2, 2, 2]);
     }
 
     #[test]

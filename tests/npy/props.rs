@@ -1,9 +1,9 @@
 //! Property tests: the header parser never panics, and emit/parse/rewrite agree with each
 //! other and with numpy's length rules for random headers.
 
-use mmarray::element::{Bool, ByteStr, Complex, Datetime64, Dtype, unit};
-use mmarray::layout::Order;
+use mmarray::Order;
 use mmarray::npy::{Descr, Header, rewrite_shape};
+use mmarray::{Bool, ByteStr, Complex, Datetime64, Dtype, unit};
 use proptest::prelude::*;
 use zerocopy::byteorder::big_endian;
 
@@ -35,7 +35,15 @@ fn expected_len(text_len: usize, growth: Option<usize>) -> usize {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    // Regressions beside this file (`<file>.proptest-regressions`): the default looks
+    // for them under `tests/proptest-regressions/` once the file is a module of a
+    // `main.rs` test binary.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..ProptestConfig::with_cases(512)
+    })]
 
     #[test]
     fn parse_never_panics_on_arbitrary_bytes(data in prop::collection::vec(any::<u8>(), 0..300)) {

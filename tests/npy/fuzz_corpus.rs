@@ -3,7 +3,7 @@
 //! may panic. Also checks the corpus still holds both accepted and refused inputs.
 
 // The fuzz target's own checks: `check_header`.
-include!("../fuzz/checks/header.rs");
+include!("../../fuzz/checks/header.rs");
 
 #[test]
 fn corpus_replays_through_the_fuzz_checks() {

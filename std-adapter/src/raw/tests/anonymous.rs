@@ -1,7 +1,7 @@
 //! Anonymous `RawMap`s: safe to make, zero-filled, writable, private; zero length maps
 //! nothing; oversized requests are errors; the type may cross and be shared between threads.
 
-use mmarray_std::raw::{Access, Error, RawMap, page_size};
+use crate::raw::{Access, Error, RawMap, page_size};
 
 #[test]
 fn anonymous_maps_are_zeroed_and_writable() {
@@ -11,7 +11,7 @@ fn anonymous_maps_are_zeroed_and_writable() {
         assert_eq!(map.len(), len);
         assert_eq!(map.access(), Access::CopyOnWrite);
         assert_eq!(
-            map.as_ptr() as usize % page,
+            map.as_bytes().as_ptr() as usize % page,
             0,
             "anonymous regions start a page"
         );
@@ -42,7 +42,7 @@ fn zero_length_anonymous_maps_are_empty() {
     assert_eq!(map.as_bytes(), &[] as &[u8]);
     assert_eq!(map.as_bytes_mut().unwrap(), &mut [] as &mut [u8]);
     map.flush(true).unwrap();
-    map.advise(mmarray_std::raw::Advice::Random).unwrap();
+    map.advise(crate::raw::Advice::Random).unwrap();
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::fs::OpenOptions;
 use std::io::Write;
 
-use mmarray_std::raw::{Access, Advice, Error, RawMap, page_size};
+use crate::raw::{Access, Advice, Error, RawMap, page_size};
 use tempfile::NamedTempFile;
 
 /// A read-write map of `len` bytes at `offset` of a file of `file_len` zero bytes.

@@ -1,9 +1,9 @@
 //! Headers written by real numpy 2.4.6 (tests/fixtures/npy, made by generate.py there):
 //! each must parse, describe the expected Rust type, and re-emit to the identical bytes.
 
-use mmarray::element::{ByteStr, Complex, Datetime64, Dtype, Timedelta64, Unicode, unit};
-use mmarray::layout::Order;
+use mmarray::Order;
 use mmarray::npy::{Descr, Header, Version};
+use mmarray::{ByteStr, Complex, Datetime64, Dtype, Timedelta64, Unicode, unit};
 use zerocopy::byteorder::{big_endian, little_endian};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -83,7 +83,7 @@ fn scalar_fixtures_match_their_rust_types() {
     check::<i16>("i2_fortran", &[2, 3], Order::F);
     check::<big_endian::I32>("i4_big", &[5], Order::C);
     check::<big_endian::F64>("f8_big_fortran_3d", &[2, 3, 4], Order::F);
-    check::<mmarray::element::Bool>("b1", &[4], Order::C);
+    check::<mmarray::Bool>("b1", &[4], Order::C);
     check::<Complex<f32>>("c8", &[2], Order::C);
     check::<Complex<little_endian::F32>>("c8", &[2], Order::C);
     check::<Complex<big_endian::F64>>("c16_big", &[2], Order::C);
@@ -177,7 +177,8 @@ fn wrong_type_is_an_error_naming_both_descrs() {
     let e = h.check::<big_endian::F32>().unwrap_err();
     assert_eq!(
         e.to_string(),
-        "header descr '<f4' does not match the element type's descr '>f4'"
+        "header descr '<f4' does not match the element type's descr '>f4'; \
+         the data has the other byte order: use little_endian::F32"
     );
 
     let bytes = fixture("rec_xy");

@@ -6,7 +6,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::FileExt;
 
-use mmarray_std::raw::{Access, Error, RawMap, page_size};
+use crate::raw::{Access, Error, RawMap, page_size};
 use tempfile::NamedTempFile;
 
 fn pattern(len: usize) -> Vec<u8> {

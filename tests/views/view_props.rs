@@ -244,7 +244,15 @@ fn apply<'a>(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    // Regressions beside this file (`<file>.proptest-regressions`): the default looks
+    // for them under `tests/proptest-regressions/` once the file is a module of a
+    // `main.rs` test binary.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..ProptestConfig::with_cases(2000)
+    })]
 
     #[test]
     fn views_match_the_model((shape, order, ops) in case()) {

@@ -1,0 +1,194 @@
+//! [`Claim`]: the token for a range of claimed rows, ended by commit, abandon or give-back.
+
+use super::{Claims, Store};
+use crate::sync::Ordering::{Relaxed, Release};
+use core::fmt;
+use core::ops::Range;
+
+/// Exclusive use of a range of rows, handed out by [`Claims::claim`].
+///
+/// Not `Clone`; ended by value with [`commit`](Self::commit) or [`abandon`](Self::abandon).
+/// Dropping it without either leaves a hole at its rows: see "Failures" in the
+/// [module docs](super).
+#[must_use = "a claim must be committed or abandoned, or the committed watermark stops at its rows"]
+pub struct Claim<'a, S: Store> {
+    pub(super) claims: &'a Claims<S>,
+    pub(super) start: u64,
+    pub(super) end: u64,
+}
+
+impl<S: Store> Claim<'_, S> {
+    /// The claimed rows, `start..end`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(10)?);
+    /// let claim = claims.claim(3).expect("room");
+    /// assert_eq!((claim.rows(), claim.start(), claim.end(), claim.len()), (0..3, 0, 3, 3));
+    /// assert!(!claim.is_empty());
+    /// claim.commit();
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn rows(&self) -> Range<u64> {
+        self.start..self.end
+    }
+
+    /// The first claimed row.
+    ///
+    /// # Examples
+    ///
+    /// See [`rows`](Self::rows).
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// One past the last claimed row.
+    ///
+    /// # Examples
+    ///
+    /// See [`rows`](Self::rows).
+    pub fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// Number of claimed rows.
+    ///
+    /// # Examples
+    ///
+    /// See [`rows`](Self::rows).
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    /// Whether the claim has no rows.
+    ///
+    /// # Examples
+    ///
+    /// See [`rows`](Self::rows).
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Marks the rows complete: once every row below them is complete too, readers see them.
+    /// Write them fully before. Returns the committed watermark as this call left it (it may
+    /// have moved on since, and stays below the rows while an earlier claim is open).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(10)?);
+    /// let claim = claims.claim(3).expect("room");
+    /// // ... write rows claim.rows() ...
+    /// assert_eq!(claim.commit(), 3);
+    /// assert_eq!(claims.committed(), 3);
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn commit(self) -> u64 {
+        self.claims.complete(self.start, self.end)
+    }
+
+    /// Gives the rows up: the writer fills them with a value readers recognise as "no data"
+    /// (zeros) and then calls this, which marks them complete exactly like
+    /// [`commit`](Self::commit), so the watermark does not stop at them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(10)?);
+    /// let failed = claims.claim(3).expect("room");
+    /// let next = claims.claim(1).expect("room");
+    /// next.commit();
+    /// // ... zero-fill rows failed.rows() ...
+    /// assert_eq!(failed.abandon(), 4);
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn abandon(self) -> u64 {
+        self.claims.complete(self.start, self.end)
+    }
+}
+
+impl<'a, S: Store> Claim<'a, S> {
+    /// Splits the claim into its first `rows` rows and the rest: two claims, each to be ended
+    /// on its own (`rows` is capped to the claim's length). A buffered writer commits the part
+    /// it filled and keeps the rest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(10)?);
+    /// let (filled, rest) = claims.claim(8).expect("room").split_at(3);
+    /// assert_eq!((filled.rows(), rest.rows()), (0..3, 3..8));
+    /// assert_eq!(filled.commit(), 3);
+    /// rest.commit();
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn split_at(self, rows: u64) -> (Claim<'a, S>, Claim<'a, S>) {
+        let mid = self.start.saturating_add(rows).min(self.end);
+        let (claims, start, end) = (self.claims, self.start, self.end);
+        (
+            Claim {
+                claims,
+                start,
+                end: mid,
+            },
+            Claim {
+                claims,
+                start: mid,
+                end,
+            },
+        )
+    }
+
+    /// Returns the rows to the array if nothing was claimed after them (the claim still ends
+    /// at the tail): the next claim gets them again. Otherwise hands the claim back unchanged,
+    /// to be committed or abandoned. An empty claim is always given back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(10)?);
+    /// let first = claims.claim(4).expect("room");
+    /// assert!(first.give_back().is_ok());
+    /// let a = claims.claim(4).expect("room");
+    /// let b = claims.claim(2).expect("room");
+    /// assert_eq!((a.rows(), b.rows()), (0..4, 4..6));
+    /// let a = a.give_back().expect_err("b was claimed after a");
+    /// a.commit();
+    /// b.commit();
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The claim itself, when rows after it were claimed since.
+    pub fn give_back(self) -> Result<(), Claim<'a, S>> {
+        if self.start == self.end {
+            return Ok(());
+        }
+        let tail = &self.claims.parts().counters.tail;
+        // Release: see "Claims and give-backs" in the module docs.
+        match tail.compare_exchange(self.end, self.start, Release, Relaxed) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(self),
+        }
+    }
+}
+
+impl<S: Store> fmt::Debug for Claim<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Claim")
+            .field("rows", &self.rows())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,331 @@
+//! [`Options`]: numpy.memmap's parameters and the finishing calls that pick the mode, and
+//! numpy's one-line functions ([`open_read`], [`create`], ...).
+#![allow(
+    unsafe_code,
+    reason = "the constructors are unsafe fns: they pass the file-map contract on to raw"
+)]
+
+use std::marker::PhantomData;
+use std::os::fd::AsFd;
+use std::path::Path;
+
+use mmarray::{Dimension, Element, IxDyn, Order};
+
+use super::{Memmap, Source};
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
+use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite};
+
+/// numpy.memmap's parameters: offset, shape, order; the mode is the finishing call.
+///
+/// Setters take `&mut self` like [`std::fs::OpenOptions`]; finish with
+/// [`open`](Options::open) and friends (a path) or [`map`](Options::map) and
+/// friends (an open file or descriptor).
+///
+/// # Examples
+///
+/// ```
+/// use mmarray::{Ix2, Order};
+/// use mmarray_std::Options;
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("a.dat");
+/// // numpy: np.memmap(path, dtype='float32', mode='w+', shape=(3, 4), order='F')
+/// let mut m = unsafe { Options::<f32, Ix2>::new().shape([3, 4]).order(Order::F).create(&path) }?;
+/// m[[2, 0]] = 1.5;
+/// m.flush()?;
+/// assert_eq!(&std::fs::read(&path)?[8..12], &1.5f32.to_ne_bytes());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options<T, D: Dimension = IxDyn> {
+    offset: u64,
+    shape: Option<D>,
+    order: Order,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<T, D: Dimension> Default for Options<T, D> {
+    fn default() -> Self {
+        Options {
+            offset: 0,
+            shape: None,
+            order: Order::C,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: Element, D: Dimension> Options<T, D> {
+    /// Defaults: offset 0, shape inferred (1-D over the rest of the file), order C.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The byte offset of element 0 in the file. Any offset works: the map
+    /// starts at the page boundary below it. It must be a multiple of `T`'s
+    /// alignment (use an unaligned type such as `little_endian::F32` otherwise).
+    pub fn offset(&mut self, offset: u64) -> &mut Self {
+        self.offset = offset;
+        self
+    }
+
+    /// The array's shape. Without one, the array is 1-D over the rest of the
+    /// file (and the rest must be a whole number of elements).
+    pub fn shape(&mut self, shape: D) -> &mut Self {
+        self.shape = Some(shape);
+        self
+    }
+
+    /// C (row-major, the default) or Fortran (column-major) order of the file's bytes.
+    pub fn order(&mut self, order: Order) -> &mut Self {
+        self.order = order;
+        self
+    }
+
+    /// Opens `path` in a mode chosen at run time.
+    ///
+    /// # Errors
+    ///
+    /// Bad parameters give a typed error before the file is touched (see
+    /// [`Error`]); OS failures give [`Error::Io`].
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    #[doc(alias = "mmap")]
+    pub unsafe fn open(&self, path: impl AsRef<Path>, mode: Mode) -> Result<Memmap<T, D, Dynamic>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Path(path.as_ref()), mode) }
+    }
+
+    /// Opens `path` read-only (`'r'`).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Options::open); also [`Error::PastEnd`] when the array
+    /// would end past the end of the file.
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    #[doc(alias = "mmap")]
+    pub unsafe fn open_read(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadOnly>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Path(path.as_ref()), Mode::Read) }
+    }
+
+    /// Opens an existing file for reading and writing (`'r+'`), extending it
+    /// (sparsely, with zeros) when the array ends past its end. Never shrinks it.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Options::open).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    #[doc(alias = "mmap")]
+    #[doc(alias = "ftruncate")]
+    pub unsafe fn open_read_write(
+        &self,
+        path: impl AsRef<Path>,
+    ) -> Result<Memmap<T, D, ReadWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Path(path.as_ref()), Mode::ReadWrite) }
+    }
+
+    /// Creates or overwrites `path` (`'w+'`) with room for the array, all
+    /// zeros. The shape is required.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeRequired`] without a shape (the file is not touched); as
+    /// [`open`](Options::open) otherwise.
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    #[doc(alias = "mmap")]
+    #[doc(alias = "ftruncate")]
+    pub unsafe fn create(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Path(path.as_ref()), Mode::Write) }
+    }
+
+    /// Opens `path` copy-on-write (`'c'`): the file is opened read-only, the
+    /// map is writable, and writes never reach the file.
+    ///
+    /// # Errors
+    ///
+    /// As [`open_read`](Options::open_read).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    #[doc(alias = "mmap")]
+    pub unsafe fn open_copy_on_write(
+        &self,
+        path: impl AsRef<Path>,
+    ) -> Result<Memmap<T, D, CopyOnWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Path(path.as_ref()), Mode::CopyOnWrite) }
+    }
+
+    /// Maps an open file (`&File`, `BorrowedFd`, ...) in a mode chosen at run
+    /// time. The file's own access must allow the mode (`'r+'` and `'w+'` need
+    /// a descriptor opened for reading and writing). As in numpy, `'w+'` on a
+    /// descriptor does not truncate: it only extends when needed. The
+    /// descriptor's file position is not used or moved. Maps that may grow
+    /// keep a duplicate of the descriptor.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Options::open).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    #[doc(alias = "mmap")]
+    pub unsafe fn map(&self, file: impl AsFd, mode: Mode) -> Result<Memmap<T, D, Dynamic>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Fd(file.as_fd()), mode) }
+    }
+
+    /// Maps an open file read-only (`'r'`).
+    ///
+    /// # Errors
+    ///
+    /// As [`open_read`](Options::open_read).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    #[doc(alias = "mmap")]
+    pub unsafe fn map_read(&self, file: impl AsFd) -> Result<Memmap<T, D, ReadOnly>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Fd(file.as_fd()), Mode::Read) }
+    }
+
+    /// Maps an open file read/write (`'r+'`).
+    ///
+    /// # Errors
+    ///
+    /// As [`map`](Options::map).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    #[doc(alias = "mmap")]
+    #[doc(alias = "ftruncate")]
+    pub unsafe fn map_read_write(&self, file: impl AsFd) -> Result<Memmap<T, D, ReadWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Fd(file.as_fd()), Mode::ReadWrite) }
+    }
+
+    /// Maps an open file copy-on-write (`'c'`).
+    ///
+    /// # Errors
+    ///
+    /// As [`map`](Options::map).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    #[doc(alias = "mmap")]
+    pub unsafe fn map_copy_on_write(&self, file: impl AsFd) -> Result<Memmap<T, D, CopyOnWrite>> {
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { self.finish(Source::Fd(file.as_fd()), Mode::CopyOnWrite) }
+    }
+
+    /// # Safety
+    ///
+    /// The file-map contract (`from_source` refuses a `mode` that `A` does not admit).
+    unsafe fn finish<A: Access>(&self, src: Source<'_>, mode: Mode) -> Result<Memmap<T, D, A>> {
+        // SAFETY: the caller upholds the file-map contract, which is this function's.
+        unsafe { Memmap::from_source(src, mode, self.offset, self.shape.as_ref(), self.order) }
+    }
+}
+
+/// `np.memmap(path, dtype=T, mode='r')`: the whole file, read-only, as a 1-D array.
+///
+/// # Examples
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("x.u16");
+/// std::fs::write(&path, [1u8, 0, 2, 0, 3, 0])?;
+/// // SAFETY: nothing else writes or truncates the file while it is mapped.
+/// let m = unsafe { mmarray_std::open_read::<u16>(&path) }?;
+/// assert_eq!(m.as_slice(), &[1u16.to_le(), 2u16.to_le(), 3u16.to_le()]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`Options::open_read`].
+///
+/// # Safety
+///
+/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+#[doc(alias = "mmap")]
+pub unsafe fn open_read<T: Element>(
+    path: impl AsRef<Path>,
+) -> Result<Memmap<T, [usize; 1], ReadOnly>> {
+    // SAFETY: the caller upholds the contract, which is this function's.
+    unsafe { Options::new().open_read(path) }
+}
+
+/// `np.memmap(path, dtype=T, mode='r+')`: the whole existing file, read/write, as a 1-D array.
+///
+/// # Errors
+///
+/// As [`Options::open_read_write`].
+///
+/// # Safety
+///
+/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+#[doc(alias = "mmap")]
+#[doc(alias = "ftruncate")]
+pub unsafe fn open_read_write<T: Element>(
+    path: impl AsRef<Path>,
+) -> Result<Memmap<T, [usize; 1], ReadWrite>> {
+    // SAFETY: the caller upholds the contract, which is this function's.
+    unsafe { Options::new().open_read_write(path) }
+}
+
+/// `np.memmap(path, dtype=T, mode='w+', shape=shape)`: a new zero-filled file of that shape (C order).
+///
+/// # Errors
+///
+/// As [`Options::create`].
+///
+/// # Safety
+///
+/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+#[doc(alias = "mmap")]
+#[doc(alias = "ftruncate")]
+pub unsafe fn create<T: Element, D: Dimension>(
+    path: impl AsRef<Path>,
+    shape: D,
+) -> Result<Memmap<T, D, ReadWrite>> {
+    // SAFETY: the caller upholds the contract, which is this function's.
+    unsafe { Options::new().shape(shape).create(path) }
+}
+
+/// `np.memmap(path, dtype=T, mode='c')`: the whole file, copy-on-write, as a 1-D array.
+///
+/// # Errors
+///
+/// As [`Options::open_copy_on_write`].
+///
+/// # Safety
+///
+/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+#[doc(alias = "mmap")]
+pub unsafe fn open_copy_on_write<T: Element>(
+    path: impl AsRef<Path>,
+) -> Result<Memmap<T, [usize; 1], CopyOnWrite>> {
+    // SAFETY: the caller upholds the contract, which is this function's.
+    unsafe { Options::new().open_copy_on_write(path) }
+}

@@ -1,0 +1,486 @@
+//! [`RowLog`]: many writers — threads, or processes — appending rows to one mapped file.
+//!
+//! A row log is a file (or anonymous memory) holding a fixed number of rows of `T` and the
+//! core's claims header ([`Mapped`]). Writers [`claim`](RowLog::claim) rows, fill them through
+//! a [`RowsMut`] guard and commit; readers see the committed prefix
+//! ([`committed_rows`](RowLog::committed_rows)); a flusher makes it durable
+//! ([`flush`](RowLog::flush)). Every process that maps the file shares the same header, so
+//! writers in different processes never get the same row, and each sees the others'
+//! committed rows. This is the shape of a data logger (sensors append samples, a reader
+//! tails the file, a timer flushes) or of a multi-producer queue in shared memory.
+//!
+//! The log is split by concern: opening and setting up the header (`open.rs`), the row
+//! guards (`rows.rs`), the buffered writer (`writer.rs`) and the one place where rows become
+//! slices, with the argument why that is sound (`slices.rs`).
+
+mod open;
+mod rows;
+mod slices;
+mod writer;
+
+pub use rows::RowsMut;
+pub use writer::Writer;
+
+use std::marker::PhantomData;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use mmarray::Element;
+#[cfg(doc)]
+use mmarray::claim::ClaimHeader;
+use mmarray::claim::{Claims, Mapped, RecoverError, Watermarks};
+
+use crate::error::{Error, Result};
+use crate::fs::raw_err;
+use crate::mode::Mode;
+use crate::raw::RawMap;
+
+/// Where the parts of a row log lie, in bytes.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    /// Length of the claims region (header and bitmap).
+    region: usize,
+    /// Offset of row 0.
+    rows: usize,
+    /// Size of one row.
+    row_size: usize,
+    /// Length of the whole log: `rows + capacity * row_size`.
+    len: usize,
+}
+
+impl Layout {
+    /// The layout of `capacity` rows of `T`, or `None` if it does not fit in `usize` (or the
+    /// row type has size zero).
+    fn of<T>(capacity: u64) -> Option<Self> {
+        let row_size = core::mem::size_of::<T>();
+        if row_size == 0 {
+            return None;
+        }
+        let region = Mapped::region_len(capacity)?;
+        let rows = Mapped::rows_offset(capacity, core::mem::align_of::<T>())?;
+        let data = usize::try_from(capacity).ok()?.checked_mul(row_size)?;
+        let len = rows.checked_add(data)?;
+        Some(Self {
+            region,
+            rows,
+            row_size,
+            len,
+        })
+    }
+
+    /// The bytes of rows `rows` as (offset, length), or `None` on overflow.
+    fn bytes_of(&self, rows: Range<u64>) -> Option<(usize, usize)> {
+        let start = usize::try_from(rows.start)
+            .ok()?
+            .checked_mul(self.row_size)?;
+        let count = rows.end.checked_sub(rows.start)?;
+        let len = usize::try_from(count).ok()?.checked_mul(self.row_size)?;
+        Some((self.rows.checked_add(start)?, len))
+    }
+}
+
+/// A fixed-capacity array of rows of `T` that many writers append to at once: threads
+/// sharing `&RowLog`, and processes mapping the same file.
+///
+/// Writers call [`claim`](Self::claim) (or [`push`](Self::push)) and write through the
+/// returned [`RowsMut`]; readers call [`committed_rows`](Self::committed_rows); a flusher
+/// calls [`flush`](Self::flush). `RowLog` is `Send + Sync`: share it by reference with
+/// [`std::thread::scope`], or in an `Arc`. The file layout and the safety contract of
+/// file-backed logs follow the example.
+///
+/// # Examples
+///
+/// ```
+/// use mmarray_std::RowLog;
+///
+/// let log = RowLog::<[u64; 2]>::anonymous(1000)?;
+/// std::thread::scope(|s| {
+///     for writer in 0..4u64 {
+///         let log = &log;
+///         s.spawn(move || {
+///             for i in 0..250 {
+///                 let mut rows = log.claim(1).expect("1000 rows for 4 x 250");
+///                 rows[0] = [writer, i];
+///             } // dropping the guard commits
+///         });
+///     }
+/// });
+/// assert_eq!(log.committed(), 1000);
+/// let mut seen: Vec<_> = log.committed_rows().to_vec();
+/// seen.sort();
+/// assert_eq!(seen[999], [3, 249]);
+/// # Ok::<(), mmarray_std::Error>(())
+/// ```
+///
+/// # File layout
+///
+/// All integers native-endian; the core owns every offset. `R = Mapped::region_len(capacity)`
+/// (the header of [`ClaimHeader::LEN`] bytes plus one bit per row, rounded up to 8 bytes),
+/// `D = Mapped::rows_offset(capacity, align_of::<T>())` (`R` rounded up to a multiple of
+/// `max(64, align_of::<T>())`):
+///
+/// | bytes | contents |
+/// |-------|----------|
+/// | `0..R` | the claims header and completion bitmap, as documented on [`ClaimHeader`] |
+/// | `R..D` | zeros ([`RowLog::rows_offset`] is `D`) |
+/// | `D..D + capacity * size_of::<T>()` | the rows, row `i` at `D + i * size_of::<T>()` |
+///
+/// The layout depends on the capacity and `T` only, not on the page size, so a file moves
+/// between machines of the same byte order. [`RowLog::file_len`] is the file's length. numpy
+/// reads the committed rows with `np.memmap(path, dtype, mode='r', offset=D,
+/// shape=(committed,))`, the committed watermark being the `u64` at byte
+/// [`ClaimHeader::COMMITTED_OFFSET`] (40).
+///
+/// # Safety contract of file-backed logs
+///
+/// As for every file map ([`Memmap`](crate::Memmap#safety-contract-of-file-backed-maps)), the
+/// constructors that map a file are `unsafe`: the caller promises that, while the log is alive,
+/// **the file is not truncated** below [`RowLog::file_len`], and **its bytes change only
+/// through row logs of the same `T` and capacity** (in this or other processes) that follow
+/// the protocol: no `write(2)`, no [`Memmap`](crate::Memmap) of it, no other program writing
+/// it, no second [`RowLog::create`] or [`RowLog::recover`] of it while another process has it
+/// open, and [`RowLog::force_complete`] only under its own contract.
+pub struct RowLog<T> {
+    /// The protocol over the header inside `map`. Declared before `map` so that it is
+    /// dropped first: its `'static` is really "as long as `map`" (see `build`).
+    claims: Claims<Mapped<'static>>,
+    /// The mapping; never remapped, dropped last.
+    map: RawMap,
+    layout: Layout,
+    /// The file (for error messages, and the sign that `flush` writes something back);
+    /// `None` for anonymous logs.
+    path: Option<PathBuf>,
+    _rows: PhantomData<T>,
+}
+
+impl<T: Element + Send + Sync> RowLog<T> {
+    /// The byte offset of row 0 in a log of `capacity` rows (`D` in the
+    /// [layout](RowLog#file-layout)); `None` if the log would not fit in memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::RowLog;
+    ///
+    /// // 56-byte header + one bitmap word = 64 bytes, already a multiple of 64.
+    /// assert_eq!(RowLog::<u32>::rows_offset(64), Some(64));
+    /// // Two bitmap words: 72 bytes, rounded up to 128.
+    /// assert_eq!(RowLog::<u32>::rows_offset(65), Some(128));
+    /// ```
+    pub fn rows_offset(capacity: u64) -> Option<usize> {
+        Layout::of::<T>(capacity).map(|l| l.rows)
+    }
+
+    /// The length in bytes of the file of a log of `capacity` rows; `None` if the log would
+    /// not fit in memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::RowLog;
+    ///
+    /// assert_eq!(RowLog::<[u64; 2]>::file_len(100), Some(128 + 100 * 16));
+    /// ```
+    pub fn file_len(capacity: u64) -> Option<usize> {
+        Layout::of::<T>(capacity).map(|l| l.len)
+    }
+}
+
+impl<T: Element + Send + Sync> RowLog<T> {
+    /// The log's capacity, in rows.
+    ///
+    /// # Examples
+    ///
+    /// See [`anonymous`](Self::anonymous).
+    pub fn capacity(&self) -> u64 {
+        self.claims.capacity()
+    }
+
+    /// Rows handed out to writers so far, in all processes (complete or not).
+    ///
+    /// # Examples
+    ///
+    /// See [`recover`](Self::recover).
+    pub fn claimed(&self) -> u64 {
+        self.claims.claimed()
+    }
+
+    /// The committed watermark: rows below it are complete and readable.
+    ///
+    /// # Examples
+    ///
+    /// See [`claim`](Self::claim).
+    pub fn committed(&self) -> u64 {
+        self.claims.committed()
+    }
+
+    /// The durable watermark: rows below it were written back to the file by a
+    /// [`flush`](Self::flush) that has returned. Never above the committed watermark.
+    ///
+    /// # Examples
+    ///
+    /// See [`flush`](Self::flush).
+    pub fn durable(&self) -> u64 {
+        self.claims.durable()
+    }
+
+    /// Both watermarks in one consistent snapshot (`durable <= committed`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::Watermarks;
+    ///
+    /// let log = mmarray_std::RowLog::<u8>::anonymous(4)?;
+    /// log.push(1)?;
+    /// assert_eq!(log.watermarks(), Watermarks { durable: 0, committed: 1 });
+    /// # Ok::<(), mmarray_std::Error>(())
+    /// ```
+    pub fn watermarks(&self) -> Watermarks {
+        self.claims.watermarks()
+    }
+
+    /// Claims the next `rows` rows for the caller alone and returns them, to be written and
+    /// then committed (by [`RowsMut::commit`] or by dropping the guard).
+    ///
+    /// The rows are zero in a fresh log, but may hold anything after a
+    /// [`recover`](Self::recover): write all of them. A claim of 0 rows always succeeds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let log = mmarray_std::RowLog::<u32>::anonymous(10)?;
+    /// let mut first = log.claim(3)?;
+    /// let mut second = log.claim(2)?;
+    /// assert_eq!((first.rows(), second.rows()), (0..3, 3..5));
+    /// second.copy_from_slice(&[30, 40]);
+    /// second.commit();
+    /// assert_eq!(log.committed(), 0); // waits for rows 0..3
+    /// first.copy_from_slice(&[0, 10, 20]);
+    /// drop(first); // commits
+    /// assert_eq!(log.committed_rows(), &[0, 10, 20, 30, 40]);
+    /// # Ok::<(), mmarray_std::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Claim`] if fewer than `rows` rows are left; nothing is claimed then.
+    pub fn claim(&self, rows: u64) -> Result<RowsMut<'_, T>> {
+        Ok(self.rows_mut(self.claims.claim(rows)?))
+    }
+
+    /// Claims up to `max_rows` rows: all of them if they are free, otherwise the rest of the
+    /// log.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let log = mmarray_std::RowLog::<u32>::anonymous(5)?;
+    /// assert_eq!(log.claim_up_to(3)?.rows(), 0..3);
+    /// assert_eq!(log.claim_up_to(3)?.rows(), 3..5);
+    /// assert!(log.claim_up_to(3).is_err());
+    /// # Ok::<(), mmarray_std::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Claim`] if `max_rows > 0` and no row is left.
+    pub fn claim_up_to(&self, max_rows: u64) -> Result<RowsMut<'_, T>> {
+        Ok(self.rows_mut(self.claims.claim_up_to(max_rows)?))
+    }
+
+    /// Appends one row: claims it, writes `row`, commits. Returns the row's index.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let log = mmarray_std::RowLog::<[u16; 3]>::anonymous(2)?;
+    /// assert_eq!(log.push([1, 2, 3])?, 0);
+    /// assert_eq!(log.push([4, 5, 6])?, 1);
+    /// assert!(log.push([7, 8, 9]).is_err()); // full
+    /// assert_eq!(log.committed_rows(), &[[1, 2, 3], [4, 5, 6]]);
+    /// # Ok::<(), mmarray_std::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Claim`] if the log is full.
+    pub fn push(&self, row: T) -> Result<u64> {
+        let mut rows = self.claim(1)?;
+        let index = rows.rows().start;
+        if let Some(slot) = rows.first_mut() {
+            *slot = row;
+        }
+        rows.commit();
+        Ok(index)
+    }
+
+    /// The committed rows: every row below the committed watermark, complete and never
+    /// written again, while other writers keep appending above it.
+    ///
+    /// Call it again to see rows committed since. Rows that a writer abandoned (or that
+    /// [`force_complete`](Self::force_complete) closed) read as zeros.
+    ///
+    /// # Examples
+    ///
+    /// See [`claim`](Self::claim).
+    pub fn committed_rows(&self) -> &[T] {
+        // The watermark never exceeds the capacity; `min` keeps a corrupt header (which the
+        // contract of file-backed logs rules out) from turning into a panic.
+        self.rows_below(self.claims.committed().min(self.claims.capacity()))
+    }
+
+    /// Writes the newly committed rows back to the file and waits for the disk
+    /// (`msync(2)` with `MS_SYNC`, over just those rows' pages), then raises the durable
+    /// watermark and writes the header back so the raised watermark is on disk too.
+    /// Returns the durable watermark.
+    ///
+    /// Safe to call from any thread while writers run; concurrent flushes are fine. For an
+    /// anonymous log there is nothing to write back, and the durable watermark just follows
+    /// the committed one. Dropping a log does not flush: the kernel writes the pages back in
+    /// its own time, but only what a flush made durable survives a crash (see
+    /// [`recover`](Self::recover)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::RowLog;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("samples.log");
+    /// // SAFETY: the file is private to this example; only row logs of this type use it.
+    /// let log = unsafe { RowLog::<u64>::create(&path, 10) }?;
+    /// log.push(5)?;
+    /// let _open = log.claim(1)?; // not committed yet: not flushed either
+    /// assert_eq!(log.flush()?, 1);
+    /// assert_eq!(log.durable(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if `msync(2)` fails (e.g. `EIO`). If writing the rows back fails, the
+    /// durable watermark is not raised; if writing the header back fails, the rows are
+    /// durable and the watermark says so, but the file's copy of it may lag (a `recover`
+    /// after a crash then keeps fewer rows than it could).
+    #[doc(alias = "msync")]
+    pub fn flush(&self) -> Result<u64> {
+        if self.path.is_none() {
+            return self.claims.flush(|_| Ok(()));
+        }
+        let after = self.claims.flush(|rows| {
+            let (start, len) = self.layout.bytes_of(rows).ok_or(mmarray::Error::Overflow)?;
+            self.map
+                .flush_range(start, len, true)
+                .map_err(raw_err(Mode::ReadWrite, self.path.as_deref()))
+        })?;
+        if after > 0 {
+            // The header's durable watermark lags on disk until its page is written back.
+            // Write it on every flush that reports rows durable — also when this flush
+            // found nothing new: another flush may have raised the watermark and not yet
+            // written its header page, and our caller must not be told more than the
+            // file would keep after a crash.
+            self.map
+                .flush_range(0, Mapped::HEADER_LEN, true)
+                .map_err(raw_err(Mode::ReadWrite, self.path.as_deref()))?;
+        }
+        Ok(after)
+    }
+
+    /// The claimed but incomplete rows at the committed watermark, if it is stuck there
+    /// (a writer is slow, or died holding a claim). A snapshot for supervision: see
+    /// [`Claims::stalled`].
+    ///
+    /// # Examples
+    ///
+    /// See [`force_complete`](Self::force_complete).
+    pub fn stalled(&self) -> Option<Range<u64>> {
+        self.claims.stalled()
+    }
+
+    /// Closes a hole left by a writer that died holding a claim: zero-fills `rows` and marks
+    /// them complete, so the committed watermark moves on over them (and over the rows
+    /// committed above them). Returns the new committed watermark.
+    ///
+    /// `rows` must lie within [`stalled`](Self::stalled): claimed, incomplete, and at the
+    /// committed watermark. `&mut self` proves that no guard of this process is alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut log = mmarray_std::RowLog::<u32>::anonymous(10)?;
+    /// std::mem::forget(log.claim(2)?); // a writer dies holding rows 0..2
+    /// log.push(7)?;
+    /// assert_eq!((log.committed(), log.stalled()), (0, Some(0..2)));
+    /// // SAFETY: an anonymous log has no writers in other processes.
+    /// assert_eq!(unsafe { log.force_complete(0..2) }?, 3);
+    /// assert_eq!(log.committed_rows(), &[0, 0, 7]);
+    /// # Ok::<(), mmarray_std::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Recover`] if `rows` is reversed; [`Error::NotStalled`] if it is not within
+    /// the stalled rows. Nothing changes then.
+    ///
+    /// # Safety
+    ///
+    /// No other process holds a claim on any of `rows` (its writer is known to be dead, e.g.
+    /// its process exited), and no other process force-completes them at the same time.
+    /// Always true for a log made by [`anonymous`](Self::anonymous).
+    #[allow(
+        unsafe_code,
+        reason = "the caller promises what no handle of this process can see: that the \
+                  rows' writers in other processes are dead"
+    )]
+    pub unsafe fn force_complete(&mut self, rows: Range<u64>) -> Result<u64> {
+        let Range { start, end } = rows;
+        if start > end {
+            return Err(RecoverError::Reversed { start, end }.into());
+        }
+        if start < end {
+            let committed = self.claims.committed();
+            let stalled = self.claims.stalled().unwrap_or(committed..committed);
+            if start < stalled.start || end > stalled.end {
+                return Err(Error::NotStalled {
+                    start,
+                    end,
+                    committed: stalled.start,
+                    stalled_end: stalled.end,
+                });
+            }
+            let (offset, len) = self
+                .layout
+                .bytes_of(start..end)
+                .ok_or(mmarray::Error::Overflow)?;
+            // SAFETY: `slice_mut_unchecked` needs, for this statement:
+            // 1. The map lives and is not remapped: `&mut self` holds it.
+            // 2. Nothing else accesses these bytes meanwhile. `&mut self` proves that no
+            //    guard and no reader slice of this process is alive. The rows lie within
+            //    `stalled()`: claimed, incomplete and at or above the committed watermark,
+            //    so no reader in any process reads them; their claims are held by nobody in
+            //    this process (no guard is alive) and, by this function's contract, by no
+            //    live writer elsewhere, and nobody else force-completes them.
+            let bytes = match unsafe { self.map.slice_mut_unchecked(offset, len) } {
+                Ok(Some(bytes)) => bytes,
+                _ => unreachable!("stalled rows lie inside the writable map"),
+            };
+            bytes.fill(0);
+        }
+        Ok(self.claims.force_complete(start..end)?)
+    }
+}
+
+impl<T> std::fmt::Debug for RowLog<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowLog")
+            .field("path", &self.path)
+            .field("claims", &self.claims)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Compile-time check: one log is shared by reference across threads.
+const _: () = {
+    const fn send_sync<X: Send + Sync>() {}
+    send_sync::<RowLog<[u64; 2]>>();
+};

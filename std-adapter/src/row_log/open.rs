@@ -1,0 +1,302 @@
+//! Making a row log: anonymous memory, or a file created, joined or recovered; each ends in
+//! `RowLog::build`, which sets up the claims header at the start of the mapping.
+#![allow(
+    unsafe_code,
+    reason = "the file-backed constructors are unsafe fns that pass the file-map contract on \
+              to raw, and the claims header becomes a slice of the mapping"
+)]
+
+use std::fs::File;
+use std::marker::PhantomData;
+use std::os::fd::AsFd;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use mmarray::Element;
+use mmarray::claim::{ClaimHeader, Claims, Mapped};
+
+use super::{Layout, RowLog};
+use crate::error::{Error, Result};
+use crate::fs::{empty_for, errno, io_err, open_file, open_or_create, raw_err};
+use crate::mode::Mode;
+use crate::raw::{Access, RawMap};
+use crate::sys;
+
+/// How to set up the claims header of a mapped log.
+#[derive(Clone, Copy)]
+enum Setup {
+    Create,
+    Open,
+    Recover,
+}
+
+impl<T: Element + Send + Sync> RowLog<T> {
+    /// A log of `capacity` rows in anonymous memory, for threads of this process.
+    ///
+    /// Safe: no file and no other process can reach the memory. The rows start zeroed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let log = mmarray_std::RowLog::<u32>::anonymous(10)?;
+    /// assert_eq!((log.capacity(), log.committed(), log.claimed()), (10, 0, 0));
+    /// # Ok::<(), mmarray_std::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Layout`] with [`mmarray::Error::Overflow`] if the log does not fit in memory
+    /// (or `T` has size zero); [`Error::Io`] if the kernel refuses the memory.
+    #[doc(alias = "mmap")]
+    pub fn anonymous(capacity: u64) -> Result<Self> {
+        let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
+        let map = RawMap::anonymous(layout.len).map_err(raw_err(Mode::ReadWrite, None))?;
+        Self::build(map, layout, capacity, Setup::Create, None)
+    }
+
+    /// Creates (or empties and overwrites) the file at `path` as a log of `capacity` rows:
+    /// a fresh header, all rows zero (the file is extended sparsely to
+    /// [`file_len`](Self::file_len)).
+    ///
+    /// Other processes join the file with [`open`](Self::open) once this returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::RowLog;
+    /// # let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("samples.log");
+    /// // SAFETY: the file is private to this example; only row logs of this type use it.
+    /// let log = unsafe { RowLog::<[f32; 4]>::create(&path, 1024) }?;
+    /// log.push([1.0, 2.0, 3.0, 4.0])?;
+    /// log.flush()?;
+    /// assert_eq!(std::fs::metadata(&path)?.len(), RowLog::<[f32; 4]>::file_len(1024).unwrap() as u64);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Layout`] if the log does not fit in memory (or `T` has size zero or an
+    /// alignment above the page size), before the file is touched; [`Error::Io`] if opening,
+    /// sizing or mapping the file fails.
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](RowLog#safety-contract-of-file-backed-logs). In particular no
+    /// other process may have the file open as a log while it is created.
+    #[doc(alias = "mmap", alias = "ftruncate")]
+    pub unsafe fn create(path: impl AsRef<Path>, capacity: u64) -> Result<Self> {
+        let path = path.as_ref();
+        let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
+        check_align::<T>(layout)?;
+        let len = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
+        // Like numpy's 'w+', through the same steps as `Memmap`: a new file is removed
+        // again on failure; an old one is grown before it is emptied, so that a size the
+        // file system refuses fails before its contents are gone.
+        let (file, created) = open_or_create(path)?;
+        let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
+        if !st.is_regular {
+            return Err(Error::NotAFile {
+                path: Some(path.to_path_buf()),
+            });
+        }
+        empty_for(file.as_fd(), &st, len, Some(path))?;
+        sys::set_len(&file, len).map_err(errno("ftruncate", Some(path)))?;
+        let st = sys::FileStat { len, ..st };
+        // SAFETY: the caller upholds the contract of file-backed logs, which includes the
+        // contract of `map_file`; the file was just sized to `layout.len` bytes, and `st`
+        // is its status.
+        let map = unsafe {
+            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st)
+        }
+        .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
+        let log = Self::build(map, layout, capacity, Setup::Create, Some(path))?;
+        created.keep();
+        Ok(log)
+    }
+
+    /// Joins the log in the file at `path`, which other processes may be writing right now;
+    /// the capacity is read from its header. Changes nothing in the file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::RowLog;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("samples.log");
+    /// // SAFETY: the file is private to this example; only row logs of this type use it.
+    /// let writer = unsafe { RowLog::<u64>::create(&path, 100) }?;
+    /// writer.push(7)?;
+    /// // Another process would do this; a second handle in this one works the same.
+    /// // SAFETY: as above.
+    /// let reader = unsafe { RowLog::<u64>::open(&path) }?;
+    /// assert_eq!((reader.capacity(), reader.committed_rows()), (100, &[7][..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ClaimHeader`] if the file holds no claims header, one for another row size, or one
+    /// whose counters are inconsistent (after a crash, use [`recover`](Self::recover));
+    /// [`Error::DataTruncated`] if the file is shorter than the header's capacity needs;
+    /// [`Error::Layout`] and [`Error::Io`] as for [`create`](Self::create).
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](RowLog#safety-contract-of-file-backed-logs).
+    #[doc(alias = "mmap")]
+    pub unsafe fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { Self::join(path, Setup::Open) }.map_err(|e| e.at_path(Some(path)))
+    }
+
+    /// Reopens the log in the file at `path` after a crash, rewinding it to its durable
+    /// watermark: rows below it are kept, claims and commits after it are forgotten and
+    /// those rows will be claimed again ([`Mapped::recover`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::RowLog;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("samples.log");
+    /// // SAFETY: the file is private to this example; only row logs of this type use it.
+    /// let log = unsafe { RowLog::<u64>::create(&path, 100) }?;
+    /// log.push(1)?;
+    /// log.flush()?; // row 0 is durable
+    /// log.push(2)?; // row 1 is committed, not flushed
+    /// std::mem::forget(log.claim(1)?); // row 2 claimed, never committed: a crash
+    /// drop(log);
+    ///
+    /// // SAFETY: as above, and no other process uses the file now.
+    /// let log = unsafe { RowLog::<u64>::recover(&path) }?;
+    /// assert_eq!((log.claimed(), log.committed(), log.committed_rows()), (1, 1, &[1][..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open), except that inconsistent counters above the durable
+    /// watermark are repaired rather than refused.
+    ///
+    /// # Safety
+    ///
+    /// See the [safety contract](RowLog#safety-contract-of-file-backed-logs); in addition no
+    /// other process may have the file open as a log (recovering moves the watermarks
+    /// backwards and hands rows out again).
+    #[doc(alias = "mmap")]
+    pub unsafe fn recover(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        // SAFETY: the caller upholds the contract, which is this function's.
+        unsafe { Self::join(path, Setup::Recover) }.map_err(|e| e.at_path(Some(path)))
+    }
+
+    /// [`open`](Self::open) or [`recover`](Self::recover).
+    ///
+    /// # Safety
+    ///
+    /// The contract of file-backed logs (and for `Setup::Recover`, no other user).
+    unsafe fn join(path: &Path, setup: Setup) -> Result<Self> {
+        let file = open_file(path, true)?;
+        let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
+        let capacity = peek_capacity(&file, st.len, path)?;
+        let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
+        let needed = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
+        if st.len < needed {
+            return Err(Error::DataTruncated {
+                path: Some(path.to_path_buf()),
+                needed,
+                len: st.len,
+            });
+        }
+        // SAFETY: the caller upholds the contract of file-backed logs, which includes the
+        // contract of `map_file`; the file holds at least `layout.len` bytes (checked above,
+        // and the contract forbids truncating it), and `st` is its status.
+        let map = unsafe {
+            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st)
+        }
+        .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
+        Self::build(map, layout, capacity, setup, Some(path))
+    }
+
+    /// Sets up the claims header at the start of `map` and wraps both.
+    fn build(
+        map: RawMap,
+        layout: Layout,
+        capacity: u64,
+        setup: Setup,
+        path: Option<&Path>,
+    ) -> Result<Self> {
+        check_align::<T>(layout)?;
+        let row_size = u64::try_from(layout.row_size).map_err(|_| mmarray::Error::Overflow)?;
+        // SAFETY: `slice_mut_unchecked` needs, for the chosen lifetime `'static`:
+        // 1. The map is neither dropped nor remapped while the slice (and the `Mapped` store
+        //    built from it) is alive. The store goes into `RowLog::claims`, next to the map in
+        //    `RowLog::map`; `claims` is declared first, so it is dropped first; no method of
+        //    `RowLog` remaps or replaces the map; and the `'static` never escapes: the store
+        //    is private and only lent out for a borrow of the log (`Claim<'_, _>` tokens
+        //    inside `RowsMut<'_, T>`).
+        // 2. The bytes `0..layout.region` are accessed only through this slice and what is
+        //    derived from it. In this process: no other slice of the map overlaps them
+        //    (`RowLog` never calls `as_bytes`/`as_bytes_mut`, and every other slice it makes
+        //    covers rows, which start at `layout.rows >= layout.region`). In other processes:
+        //    the contract of file-backed logs lets only row logs use the file; they write the
+        //    header's plain fields only in `create` (before anyone joins) and `recover`
+        //    (with nobody else using the file), and otherwise change the counters and bitmap
+        //    only with atomic operations, which this process also reads and writes only
+        //    atomically, through the `Mapped` store. That is the shared-memory use the
+        //    core's `Mapped::open` is made for ("how a process joins a file that other live
+        //    processes are writing"). A known gap: the `&mut [u8]` (and the `&mut` header
+        //    `Mapped::open` validates through) promises a uniqueness that other processes'
+        //    atomic writes do not honour. Closing it needs a shared-access opener in the
+        //    core (zerocopy cannot make `&[AtomicU64]` from `&[u8]`: atomics are not
+        //    `Immutable`); until then this rests on every access to these bytes being atomic.
+        let region = unsafe { map.slice_mut_unchecked(0, layout.region) }
+            .map_err(raw_err(Mode::ReadWrite, path))?
+            .ok_or(Error::ReadOnly)?;
+        let (store, _rest) = match setup {
+            Setup::Create => Mapped::create(region, capacity, row_size),
+            Setup::Open => Mapped::open(region, capacity, row_size),
+            Setup::Recover => Mapped::recover(region, capacity, row_size),
+        }?;
+        Ok(Self {
+            claims: Claims::new(store),
+            map,
+            layout,
+            path: path.map(Path::to_path_buf),
+            _rows: PhantomData,
+        })
+    }
+}
+
+/// Refuses a layout whose rows cannot be aligned in a mapping (aligned to a page).
+fn check_align<T>(layout: Layout) -> Result<()> {
+    let align = core::mem::align_of::<T>();
+    if align > crate::raw::page_size() {
+        return Err(mmarray::Error::Misaligned {
+            offset: u64::try_from(layout.rows).unwrap_or(u64::MAX),
+            align,
+            size: core::mem::size_of::<T>(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// The capacity recorded in the claims header at the start of `file` (of `len` bytes), after
+/// the core's [`ClaimHeader::peek`] checked magic, byte order and version; `Mapped::open`
+/// validates the rest once the file is mapped.
+fn peek_capacity(file: &File, len: u64, path: &Path) -> Result<u64> {
+    if len < u64::try_from(ClaimHeader::LEN).unwrap_or(u64::MAX) {
+        return Err(mmarray::claim::SetupError::TooShort {
+            needed: ClaimHeader::LEN,
+            actual: usize::try_from(len).unwrap_or(usize::MAX),
+        }
+        .into());
+    }
+    let mut head = [0u8; ClaimHeader::LEN];
+    file.read_exact_at(&mut head, 0)
+        .map_err(io_err("read", Some(path)))?;
+    Ok(ClaimHeader::peek(&head)?.capacity)
+}

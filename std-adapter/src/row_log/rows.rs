@@ -1,0 +1,149 @@
+//! [`RowsMut`]: the guard over a claim's rows — commit on drop, zero-fill and abandon when
+//! panicking.
+
+use std::ops::{Deref, DerefMut, Range};
+
+use mmarray::Element;
+use mmarray::claim::{Claim, Mapped};
+use mmarray::zerocopy::IntoBytes;
+
+#[cfg(doc)]
+use super::RowLog;
+
+/// Exclusive use of a range of claimed rows: dereferences to `&mut [T]`; committing makes
+/// the rows visible (once every row below them is committed too).
+///
+/// Made by [`RowLog::claim`]. Dropping the guard commits it — unless the thread is
+/// panicking, in which case the rows are zero-filled and abandoned, so that a half-written
+/// row is never published as data.
+#[must_use = "dropping the guard at once commits the rows without writing them"]
+pub struct RowsMut<'a, T: Element> {
+    /// Exactly the rows of `claim`.
+    pub(super) rows: &'a mut [T],
+    /// `None` once committed or abandoned.
+    pub(super) claim: Option<Claim<'a, Mapped<'static>>>,
+}
+
+impl<'a, T: Element> RowsMut<'a, T> {
+    /// Splits the guard into its first `rows` rows and the rest (capped to its length): two
+    /// guards over disjoint rows, each committed on its own.
+    pub fn split_at(mut self, rows: usize) -> (RowsMut<'a, T>, RowsMut<'a, T>) {
+        let rows = rows.min(self.rows.len());
+        let Some(claim) = self.claim.take() else {
+            unreachable!("a live guard holds its claim");
+        };
+        let (a, b) = claim.split_at(rows as u64);
+        let (x, y) = core::mem::take(&mut self.rows).split_at_mut(rows);
+        (
+            RowsMut {
+                rows: x,
+                claim: Some(a),
+            },
+            RowsMut {
+                rows: y,
+                claim: Some(b),
+            },
+        )
+    }
+
+    /// Returns the rows to the log if nothing was claimed after them; otherwise the guard
+    /// back. Only for rows that were never written: the next claim of them starts from
+    /// whatever is in them.
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, when rows after it were claimed since.
+    pub fn give_back(mut self) -> core::result::Result<(), RowsMut<'a, T>> {
+        let Some(claim) = self.claim.take() else {
+            return Ok(());
+        };
+        match claim.give_back() {
+            Ok(()) => Ok(()),
+            Err(claim) => {
+                self.claim = Some(claim);
+                Err(self)
+            }
+        }
+    }
+
+    /// The indices of the claimed rows in the log.
+    ///
+    /// # Examples
+    ///
+    /// See [`RowLog::claim`].
+    pub fn rows(&self) -> Range<u64> {
+        match &self.claim {
+            Some(claim) => claim.rows(),
+            None => 0..0,
+        }
+    }
+
+    /// Commits the rows (write all of them first). Returns the committed watermark as this
+    /// call left it.
+    ///
+    /// # Examples
+    ///
+    /// See [`RowLog::claim`].
+    pub fn commit(mut self) -> u64 {
+        // The slice is not used after this point: the token ends, then the guard drops
+        // with nothing left to do.
+        self.claim.take().map_or(0, Claim::commit)
+    }
+
+    /// Gives the rows up: zero-fills them and marks them complete, so the committed
+    /// watermark does not stop at them. Readers see rows of zeros. Returns the committed
+    /// watermark as this call left it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let log = mmarray_std::RowLog::<u32>::anonymous(3)?;
+    /// let mut failed = log.claim(2)?;
+    /// failed[0] = 99; // half-written
+    /// assert_eq!(failed.abandon(), 2);
+    /// log.push(5)?;
+    /// assert_eq!(log.committed_rows(), &[0, 0, 5]);
+    /// # Ok::<(), mmarray_std::Error>(())
+    /// ```
+    pub fn abandon(mut self) -> u64 {
+        self.rows.as_mut_bytes().fill(0);
+        self.claim.take().map_or(0, Claim::abandon)
+    }
+}
+
+impl<T: Element> Deref for RowsMut<'_, T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        self.rows
+    }
+}
+
+impl<T: Element> DerefMut for RowsMut<'_, T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        self.rows
+    }
+}
+
+impl<T: Element> Drop for RowsMut<'_, T> {
+    fn drop(&mut self) {
+        let Some(claim) = self.claim.take() else {
+            return;
+        };
+        if std::thread::panicking() {
+            // The rows may be half-written: publish zeros instead.
+            self.rows.as_mut_bytes().fill(0);
+            claim.abandon();
+        } else {
+            claim.commit();
+        }
+    }
+}
+
+impl<T: Element> std::fmt::Debug for RowsMut<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowsMut")
+            .field("claim", &self.claim)
+            .finish_non_exhaustive()
+    }
+}

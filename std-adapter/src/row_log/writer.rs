@@ -1,0 +1,137 @@
+//! [`Writer`]: a per-thread buffered appender — plain writes, one claim per chunk.
+
+use mmarray::Element;
+
+use super::{RowLog, RowsMut};
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
+
+impl<T: Element + Send + Sync> RowLog<T> {
+    /// A buffered appender for one thread: it claims `chunk` rows at a time and fills them
+    /// with plain writes, so that appending a row costs no atomic operation at all; the
+    /// claim's two atomic operations are paid once per chunk.
+    ///
+    /// The trade: rows become visible to readers (and [`flush`](RowLog::flush)) when their
+    /// chunk is full, on [`Writer::publish`], or when the writer is dropped — not at each
+    /// [`Writer::push`]. Dropping the writer publishes what it wrote and returns the unused
+    /// rest of its chunk to the log when nothing was claimed after it (otherwise the rest is
+    /// zero-filled and abandoned, as [`RowsMut::abandon`] does).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let log = mmarray_std::RowLog::<[u64; 2]>::anonymous(1000)?;
+    /// std::thread::scope(|s| {
+    ///     for t in 1..=2u64 {
+    ///         let log = &log;
+    ///         s.spawn(move || {
+    ///             let mut w = log.writer(64);
+    ///             for i in 0..100 {
+    ///                 w.push([t, i]).unwrap();
+    ///             }
+    ///         });
+    ///     }
+    /// });
+    /// // Both writers were dropped: everything they claimed is committed (no hole). A chunk
+    /// // end that could not be given back (the other writer had claimed after it) reads as
+    /// // zero rows, so count the rows with a writer tag.
+    /// assert_eq!(log.committed(), log.claimed());
+    /// let mut rows: Vec<_> = log.committed_rows().iter().filter(|r| r[0] != 0).collect();
+    /// rows.sort();
+    /// assert_eq!(rows.len(), 200);
+    /// assert_eq!(rows[..2], [&[1, 0], &[1, 1]]);
+    /// # Ok::<(), mmarray_std::Error>(())
+    /// ```
+    pub fn writer(&self, chunk: u64) -> Writer<'_, T> {
+        Writer {
+            log: self,
+            chunk: chunk.max(1),
+            current: None,
+            filled: 0,
+        }
+    }
+}
+
+/// A buffered appender of one thread to a [`RowLog`]: see [`RowLog::writer`].
+pub struct Writer<'a, T: Element> {
+    log: &'a RowLog<T>,
+    chunk: u64,
+    /// The chunk being filled: rows `0..filled` of it are written.
+    current: Option<RowsMut<'a, T>>,
+    filled: usize,
+}
+
+impl<'a, T: Element + Send + Sync> Writer<'a, T> {
+    /// Appends one row: a plain write into the current chunk; at a chunk's end, commits it
+    /// and claims the next (fewer rows if the log has fewer left). Returns the row's index.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Claim`] when the log is full (what was written stays, and is published when
+    /// the writer is dropped or [`publish`](Writer::publish)ed).
+    #[inline]
+    pub fn push(&mut self, row: T) -> Result<u64> {
+        if let Some(rows) = self.current.as_mut()
+            && let Some(slot) = rows.rows.get_mut(self.filled)
+        {
+            *slot = row;
+            self.filled += 1;
+            return Ok(rows.rows().start + self.filled as u64 - 1);
+        }
+        self.next_chunk()?;
+        self.push(row)
+    }
+
+    /// Commits the full chunk and claims a new one.
+    #[cold]
+    fn next_chunk(&mut self) -> Result<()> {
+        if let Some(full) = self.current.take() {
+            full.commit();
+        }
+        self.filled = 0;
+        self.current = Some(self.log.claim_up_to(self.chunk)?);
+        Ok(())
+    }
+
+    /// Makes the rows pushed so far visible (commits them), keeping the rest of the chunk
+    /// for the next pushes. Returns the committed watermark as the commit left it.
+    pub fn publish(&mut self) -> u64 {
+        let Some(rows) = self.current.take() else {
+            return self.log.committed();
+        };
+        let (done, rest) = rows.split_at(self.filled);
+        self.filled = 0;
+        self.current = (!rest.is_empty()).then_some(rest);
+        done.commit()
+    }
+}
+
+impl<T: Element> Drop for Writer<'_, T> {
+    fn drop(&mut self) {
+        let Some(rows) = self.current.take() else {
+            return;
+        };
+        let (done, rest) = rows.split_at(self.filled);
+        if std::thread::panicking() {
+            // Dropping `done` abandons it (zero-filled), like any guard in a panic.
+            drop(done);
+        } else {
+            done.commit();
+        }
+        // Rows never written: back to the log if nothing was claimed after them.
+        if let Err(rest) = rest.give_back() {
+            rest.abandon();
+        }
+    }
+}
+
+impl<T: Element> std::fmt::Debug for Writer<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("chunk", &self.chunk)
+            .field("current", &self.current)
+            .field("filled", &self.filled)
+            .finish_non_exhaustive()
+    }
+}
