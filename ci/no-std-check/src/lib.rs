@@ -6,7 +6,13 @@ use mmarray::{ArrayView, Order, Slice};
 /// Sums column `col` of a little-endian f32 matrix of `rows` x `cols` handed
 /// over as raw bytes, or returns NaN when the bytes do not fit the shape.
 #[unsafe(no_mangle)]
-pub extern "C" fn mmarray_column_sum(bytes: *const u8, len: usize, rows: usize, cols: usize, col: usize) -> f32 {
+pub extern "C" fn mmarray_column_sum(
+    bytes: *const u8,
+    len: usize,
+    rows: usize,
+    cols: usize,
+    col: usize,
+) -> f32 {
     if bytes.is_null() {
         return f32::NAN;
     }

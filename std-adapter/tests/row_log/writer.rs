@@ -1,6 +1,7 @@
 //! The buffered writer of a row log: rows pushed from many threads land exactly once,
 //! readers only ever see complete rows, and unused chunk ends are given back or zeroed.
 
+use crate::support::private;
 use mmarray_std::RowLog;
 
 /// A row that names itself: writer, sequence number, and a checksum of both.
@@ -59,8 +60,7 @@ fn many_writers_land_every_row_exactly_once() {
     let cap = WRITERS * PER + WRITERS * 7; // room for every chunk's unused end
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("writers.log");
-    // SAFETY: the file is private to this test; only this row log uses it.
-    let log = unsafe { RowLog::<[u64; 3]>::create(&path, cap) }.unwrap();
+    let log = private!(RowLog::<[u64; 3]>::create(&path, cap)).unwrap();
     let done = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         let reader = s.spawn(|| {

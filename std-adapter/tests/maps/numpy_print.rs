@@ -1,7 +1,8 @@
 //! Arrays print exactly as numpy's `repr` prints them: the same bytes are
 //! loaded by numpy and by mmarray, and the two strings must be equal.
 
-mod numpy;
+use crate::support::numpy;
+use crate::support::private;
 
 use mmarray_std::ScalarValue;
 use mmarray_std::mmarray::Element;
@@ -205,8 +206,7 @@ fn extras(dtype: &str, shape: &[usize]) -> String {
 
 fn show<T: Element + NumpyFormat>(path: &std::path::Path, c: &Case) -> String {
     let shape = IxDyn::new(&c.shape).unwrap();
-    // SAFETY: the test's private file; nothing else writes it.
-    let m: Memmap<T, IxDyn, _> = unsafe { Options::new().shape(shape).open_read(path) }.unwrap();
+    let m: Memmap<T, IxDyn, _> = private!(Options::new().shape(shape).open_read(path)).unwrap();
     let v: ArrayView<'_, T, IxDyn> = m.view();
     let v = match c.expr {
         "a" => v,
@@ -317,12 +317,11 @@ fn memmap_display_equals_numpys_repr() {
         p: &std::path::Path,
         shape: &[usize],
     ) -> Memmap<T, IxDyn, mmarray_std::ReadOnly> {
-        // SAFETY: the test's private file; nothing else writes it.
-        unsafe {
+        private!(
             Options::new()
                 .shape(IxDyn::new(shape).unwrap())
                 .open_read(p)
-        }
+        )
         .unwrap()
     }
     let f32s: Vec<f32> = (0..12).map(|i| i as f32 / 4.0).collect();

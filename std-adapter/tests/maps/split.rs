@@ -2,6 +2,7 @@
 //! threads write at once; the file's bytes, read back with `std::fs::read`, show every
 //! thread's part and nothing else.
 
+use crate::support::private;
 use mmarray::{Error as CoreError, Order};
 use mmarray_std::{Memmap, Options};
 
@@ -15,9 +16,8 @@ fn value(part: usize, row: usize, col: usize) -> u32 {
 fn write_in_bands(rows: usize, cols: usize, cuts: &[usize]) -> Vec<u32> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bands.u32");
-    // SAFETY: the file is private to this test.
     let mut map: Memmap<u32, [usize; 2], _> =
-        unsafe { Options::new().shape([rows, cols]).create(&path) }.unwrap();
+        private!(Options::new().shape([rows, cols]).create(&path)).unwrap();
     let mut bands = Vec::new();
     let mut rest = map.view_mut();
     let mut done = 0;
@@ -81,17 +81,15 @@ fn empty_bands_borrow_nothing() {
 fn interleaved_parts_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f.u32");
-    // SAFETY: the file is private to this test.
     let mut map: Memmap<u32, [usize; 2], _> =
-        unsafe { Options::new().shape([4, 6]).order(Order::C).create(&path) }.unwrap();
+        private!(Options::new().shape([4, 6]).order(Order::C).create(&path)).unwrap();
     // Columns of a C-order array interleave in memory: no disjoint borrow exists.
     let err = map.view_mut().split_at(1, 3).map(|_| ()).unwrap_err();
     assert!(matches!(err, CoreError::Interleaved { .. }), "{err:?}");
     // Along the outer axis of a Fortran-order array (the last one), splitting works.
     let f_path = dir.path().join("f_order.u32");
-    // SAFETY: the file is private to this test.
     let mut f: Memmap<u32, [usize; 2], _> =
-        unsafe { Options::new().shape([4, 6]).order(Order::F).create(&f_path) }.unwrap();
+        private!(Options::new().shape([4, 6]).order(Order::F).create(&f_path)).unwrap();
     let (mut left, mut right) = f.view_mut().split_at(1, 2).unwrap();
     std::thread::scope(|s| {
         s.spawn(move || left.fill(&1));

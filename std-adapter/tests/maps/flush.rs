@@ -2,28 +2,22 @@
 //! `flush_range` bounds and page rounding at any offset, `close`, drop, and
 //! the no-op flushes of `'r'`, `'c'` and anonymous maps.
 
-mod common;
-
 use std::hint::black_box;
 
-use common::{file_with, page, pattern, snapshot, u32_at, u64_of};
+use crate::support::{page, patterned_file, private, snapshot, u32_at, u64_of};
 use mmarray_std::{Error, Ix1, Ix2, Memmap, Mode, Options, ReadWrite};
 
 #[test]
 fn flushed_writes_are_seen_by_a_second_map_and_by_read() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(4 * 64);
-    let path = file_with(dir.path(), "a.dat", &bytes);
-    // SAFETY: the file is private to this test; the only writer is `w`, and the
-    // reader only looks after each write is finished.
-    let mut w = unsafe {
+    let (path, _) = patterned_file(dir.path(), 4 * 64);
+    let mut w = private!(
         Options::<u32, Ix2>::new()
             .shape([8, 8])
             .open_read_write(&path)
-    }
+    )
     .unwrap();
-    // SAFETY: as above.
-    let r = unsafe { Options::<u32, Ix2>::new().shape([8, 8]).open_read(&path) }.unwrap();
+    let r = private!(Options::<u32, Ix2>::new().shape([8, 8]).open_read(&path)).unwrap();
     w[[3, 4]] = 0xFEED_F00D;
     w.flush().unwrap();
     assert_eq!(r[[3, 4]], 0xFEED_F00D);
@@ -40,10 +34,9 @@ fn flushed_writes_are_seen_by_a_second_map_and_by_read() {
 #[test]
 fn flush_range_refuses_ranges_outside_the_array() {
     let dir = tempfile::tempdir().unwrap();
-    let path = file_with(dir.path(), "a.dat", &pattern(40));
+    let (path, _) = patterned_file(dir.path(), 40);
     for mode in [Mode::Read, Mode::ReadWrite, Mode::CopyOnWrite] {
-        // SAFETY: the file is private to this test.
-        let m = unsafe { Options::<u32, Ix1>::new().open(&path, mode) }.unwrap();
+        let m = private!(Options::<u32, Ix1>::new().open(&path, mode)).unwrap();
         assert_eq!(m.len(), 10);
         let (five, three) = black_box((5usize, 3usize));
         for (start, end) in [
@@ -72,13 +65,12 @@ fn flush_range_rounds_to_pages_at_any_offset() {
     let dir = tempfile::tempdir().unwrap();
     for off in [0, 4, 100, p - 4, p, p + 12] {
         let n = (3 * p + 40) / 4;
-        let path = file_with(dir.path(), "a.dat", &pattern(off + 4 * n));
-        // SAFETY: the file is private to this test; std::fs only reads it.
-        let mut m = unsafe {
+        let (path, _) = patterned_file(dir.path(), off + 4 * n);
+        let mut m = private!(
             Options::<u32, Ix1>::new()
                 .offset(u64_of(off))
                 .open_read_write(&path)
-        }
+        )
         .unwrap();
         assert_eq!(m.len(), n);
         let q = p / 4;
@@ -109,13 +101,12 @@ fn flush_range_rounds_to_pages_at_any_offset() {
 fn close_returns_ok_and_the_data_is_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.dat");
-    // SAFETY: the file is created by this test and private to it.
-    let mut m = unsafe {
+    let mut m = private!(
         Options::<u32, Ix1>::new()
             .offset(12)
             .shape([5])
             .create(&path)
-    }
+    )
     .unwrap();
     m.as_mut_slice().copy_from_slice(&[10, 20, 30, 40, 50]);
     m.close().unwrap();
@@ -125,23 +116,20 @@ fn close_returns_ok_and_the_data_is_on_disk() {
     let got: Vec<u32> = (0..5).map(|i| u32_at(&s.bytes, 12 + 4 * i)).collect();
     assert_eq!(got, [10, 20, 30, 40, 50]);
     // A fresh map reads the same.
-    // SAFETY: as above.
-    let r = unsafe { Options::<u32, Ix1>::new().offset(12).open_read(&path) }.unwrap();
+    let r = private!(Options::<u32, Ix1>::new().offset(12).open_read(&path)).unwrap();
     assert_eq!(r.as_slice(), &[10, 20, 30, 40, 50]);
 }
 
 #[test]
 fn dropping_a_read_write_map_leaves_its_writes_in_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(64);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 64);
     {
-        // SAFETY: the file is private to this test.
-        let mut m = unsafe {
+        let mut m = private!(
             Options::<u8, Ix1>::new()
                 .offset(32)
                 .open(&path, Mode::ReadWrite)
-        }
+        )
         .unwrap();
         m.try_as_mut_slice().unwrap().fill(0xEE);
     }
@@ -154,20 +142,17 @@ fn dropping_a_read_write_map_leaves_its_writes_in_the_file() {
 #[test]
 fn flush_and_close_in_read_and_copy_on_write_modes_are_no_ops() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(3 * page());
-    let path = file_with(dir.path(), "a.dat", &bytes);
-    // SAFETY: the file is private to this test.
-    let r = unsafe { Options::<u8, Ix1>::new().open_read(&path) }.unwrap();
+    let (path, bytes) = patterned_file(dir.path(), 3 * page());
+    let r = private!(Options::<u8, Ix1>::new().open_read(&path)).unwrap();
     r.flush().unwrap();
     r.flush_async().unwrap();
     r.flush_range(1..bytes.len() - 1).unwrap();
     r.close().unwrap();
-    // SAFETY: as above.
-    let mut c = unsafe {
+    let mut c = private!(
         Options::<u8, Ix1>::new()
             .offset(5)
             .open_copy_on_write(&path)
-    }
+    )
     .unwrap();
     c.as_mut_slice().fill(0);
     c.flush().unwrap();
@@ -209,8 +194,7 @@ fn advice_is_accepted_and_changes_nothing() {
     let path = dir.path().join("advised.u32");
     let data: Vec<u8> = (0..40_000u32).flat_map(|x| x.to_ne_bytes()).collect();
     std::fs::write(&path, &data).unwrap();
-    // SAFETY: the test's private file; nothing else writes or truncates it.
-    let m = unsafe { Options::<u32, [usize; 1]>::new().offset(4).open_read(&path) }.unwrap();
+    let m = private!(Options::<u32, [usize; 1]>::new().offset(4).open_read(&path)).unwrap();
     for advice in [
         Advice::Random,
         Advice::Sequential,

@@ -2,14 +2,12 @@
 //! position is not moved, the map outlives the `File`, and `'w+'` on a
 //! descriptor extends but never truncates (as numpy does with file objects).
 
-mod common;
-
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
 
-use common::{file_with, pattern, snapshot, u32_at};
+use crate::support::{file_with, pattern, patterned_file, private, snapshot, u32_at};
 use mmarray_std::{Error, Ix1, Ix2, Mode, Options};
 
 fn open_rw(path: &Path) -> File {
@@ -25,8 +23,7 @@ const MODES: [Mode; 4] = [Mode::Read, Mode::ReadWrite, Mode::Write, Mode::CopyOn
 #[test]
 fn mapping_leaves_the_file_position_where_it_was() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(100);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 100);
     for mode in MODES {
         for pos in [0u64, 7, 100, 150] {
             let mut file = open_rw(&path);
@@ -38,8 +35,7 @@ fn mapping_leaves_the_file_position_where_it_was() {
                 if mode == Mode::Write {
                     o.shape([96]);
                 }
-                // SAFETY: the file is private to this test and not changed while mapped.
-                let m = unsafe { o.map(&file, mode) }.unwrap();
+                let m = private!(o.map(&file, mode)).unwrap();
                 // Element 0 is byte 4 of the file, not of the position.
                 assert_eq!(m.as_slice(), &bytes[4..], "mode {mode} position {pos}");
             }
@@ -47,9 +43,8 @@ fn mapping_leaves_the_file_position_where_it_was() {
             {
                 // Through a BorrowedFd, with a shape past the end in writable modes.
                 let n = if mode.writes_file() { 120 } else { 50 };
-                // SAFETY: as above.
-                let m = unsafe { Options::<u8, Ix1>::new().shape([n]).map(file.as_fd(), mode) }
-                    .unwrap();
+                let m =
+                    private!(Options::<u8, Ix1>::new().shape([n]).map(file.as_fd(), mode)).unwrap();
                 assert_eq!(m.len(), n);
             }
             assert_eq!(file.stream_position().unwrap(), pos, "mode {mode}");
@@ -68,20 +63,17 @@ fn mapping_leaves_the_file_position_where_it_was() {
 #[test]
 fn the_map_outlives_the_file_it_was_made_from() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(64);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 64);
 
     let file = open_rw(&path);
-    // SAFETY: the file is private to this test; std::fs only reads it.
-    let mut rw = unsafe {
+    let mut rw = private!(
         Options::<u32, Ix2>::new()
             .shape([4, 4])
             .map_read_write(&file)
-    }
+    )
     .unwrap();
     let reader = File::open(&path).unwrap();
-    // SAFETY: as above.
-    let ro = unsafe { Options::<u8, Ix1>::new().map_read(reader.as_fd()) }.unwrap();
+    let ro = private!(Options::<u8, Ix1>::new().map_read(reader.as_fd())).unwrap();
     drop(file);
     drop(reader);
 
@@ -97,8 +89,7 @@ fn the_map_outlives_the_file_it_was_made_from() {
     // A copy-on-write map of a closed descriptor keeps reading the file.
     let c = {
         let f = File::open(&path).unwrap();
-        // SAFETY: as above.
-        unsafe { Options::<u32, Ix1>::new().map_copy_on_write(&f) }.unwrap()
+        private!(Options::<u32, Ix1>::new().map_copy_on_write(&f)).unwrap()
     };
     assert_eq!(c[[15]], 0x0BAD_CAFE);
     assert_eq!(c[[0]], u32_at(&want, 0));
@@ -112,13 +103,12 @@ fn write_mode_on_a_descriptor_keeps_the_files_bytes_and_only_extends() {
     // A shorter array: nothing is truncated, nothing is zeroed.
     let path = file_with(dir.path(), "a.dat", &bytes);
     let file = open_rw(&path);
-    // SAFETY: the file is private to this test.
-    let m = unsafe {
+    let m = private!(
         Options::<u8, Ix1>::new()
             .offset(10)
             .shape([20])
             .map(&file, Mode::Write)
-    }
+    )
     .unwrap();
     assert_eq!(m.as_slice(), &bytes[10..30]);
     assert_eq!(m.mode(), Mode::Write);
@@ -126,13 +116,12 @@ fn write_mode_on_a_descriptor_keeps_the_files_bytes_and_only_extends() {
     assert_eq!(snapshot(&path).bytes, bytes);
 
     // A longer array: the old bytes stay, the rest is zeros, the length is offset + nbytes.
-    // SAFETY: as above.
-    let mut m = unsafe {
+    let mut m = private!(
         Options::<u32, Ix1>::new()
             .offset(80)
             .shape([30])
             .map(file.as_fd(), Mode::Write)
-    }
+    )
     .unwrap();
     assert_eq!(m[[0]], u32_at(&bytes, 80));
     assert_eq!(m[[4]], u32_at(&bytes, 96));
@@ -149,11 +138,9 @@ fn write_mode_on_a_descriptor_keeps_the_files_bytes_and_only_extends() {
 #[test]
 fn writes_through_a_descriptor_map_are_seen_by_the_descriptor() {
     let dir = tempfile::tempdir().unwrap();
-    let path = file_with(dir.path(), "a.dat", &pattern(16));
+    let (path, _) = patterned_file(dir.path(), 16);
     let mut file = open_rw(&path);
-    // SAFETY: the file is private to this test; the descriptor only reads
-    // after the map's writes are done.
-    let mut m = unsafe { Options::<u8, Ix1>::new().map_read_write(&file) }.unwrap();
+    let mut m = private!(Options::<u8, Ix1>::new().map_read_write(&file)).unwrap();
     m.as_mut_slice().fill(3);
     let mut got = Vec::new();
     file.read_to_end(&mut got).unwrap();
@@ -162,8 +149,7 @@ fn writes_through_a_descriptor_map_are_seen_by_the_descriptor() {
     // And writes through the descriptor are seen by a new map.
     file.seek(SeekFrom::Start(0)).unwrap();
     file.write_all(&[9; 4]).unwrap();
-    // SAFETY: as above.
-    let m = unsafe { Options::<u8, Ix1>::new().map_read(&file) }.unwrap();
+    let m = private!(Options::<u8, Ix1>::new().map_read(&file)).unwrap();
     assert_eq!(&m.as_slice()[..5], &[9, 9, 9, 9, 3]);
 }
 
@@ -174,21 +160,18 @@ fn errors_of_a_descriptor_map_name_no_path() {
     let path = dir.path().join("d.bin");
     std::fs::write(&path, [0u8; 64]).unwrap();
     let file = File::open(&path).unwrap();
-    // SAFETY: refused before mapping.
-    let e = unsafe { Options::<u8, Ix1>::new().shape([100]).map_read(&file) }.unwrap_err();
+    let e = private!(Options::<u8, Ix1>::new().shape([100]).map_read(&file)).unwrap_err();
     assert!(matches!(e, Error::PastEnd { path: None, .. }), "{e:?}");
     assert_eq!(
         e.to_string(),
         "the array ends at byte 100 but the file has 64 bytes, and mode 'r' cannot extend it; \
          give a smaller shape or offset, or open in mode 'r+'"
     );
-    // SAFETY: refused before mapping.
-    let e = unsafe { Options::<u32, Ix1>::new().offset(2).map_read(&file) }.unwrap_err();
+    let e = private!(Options::<u32, Ix1>::new().offset(2).map_read(&file)).unwrap_err();
     assert!(matches!(e, Error::Layout { path: None, .. }), "{e:?}");
     assert!(e.to_string().starts_with("offset 2 is not"), "{e}");
     // The same by path names it.
-    // SAFETY: refused before mapping.
-    let e = unsafe { Options::<u8, Ix1>::new().shape([100]).open_read(&path) }.unwrap_err();
+    let e = private!(Options::<u8, Ix1>::new().shape([100]).open_read(&path)).unwrap_err();
     assert!(
         e.to_string()
             .contains(&format!("but {} has 64 bytes", path.display())),

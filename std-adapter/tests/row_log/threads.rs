@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use mmarray::claim::{ClaimError, SetupError, Watermarks};
 use mmarray_std::{Error, RowLog};
-mod rows;
 
-use rows::{Row, mix};
+use crate::support::private;
+use crate::support::rows::{Row, mix};
 use zerocopy::FromBytes;
 
 /// What a writer did with one row.
@@ -62,8 +62,7 @@ fn writer(log: &RowLog<Row>, w: u64, rows: u64) -> Vec<Done> {
 /// records.
 fn run(path: &Path, writers: u64, rows_each: u64) -> Vec<Done> {
     let capacity = writers * rows_each;
-    // SAFETY: the file is private to this test; only row logs of `Row` use it.
-    let log = unsafe { RowLog::<Row>::create(path, capacity) }.unwrap();
+    let log = private!(RowLog::<Row>::create(path, capacity)).unwrap();
     let finished = AtomicBool::new(false);
     let records = std::thread::scope(|s| {
         let reader = s.spawn(|| {
@@ -189,8 +188,7 @@ fn writers_reader_flusher(writers: u64) {
     check_file(&path, writers * rows_each, &records);
 
     // A fresh handle sees the same rows.
-    // SAFETY: the file is private to this test; only row logs of `Row` use it.
-    let again = unsafe { RowLog::<Row>::open(&path) }.unwrap();
+    let again = private!(RowLog::<Row>::open(&path)).unwrap();
     assert_eq!(again.capacity(), writers * rows_each);
     assert_eq!(again.committed_rows().len() as u64, writers * rows_each);
     assert!(
@@ -318,8 +316,7 @@ fn a_forgotten_guard_stalls_readers_until_forced() {
 fn the_file_layout_is_the_documented_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("layout.log");
-    // SAFETY: the file is private to this test; only row logs of `u32` use it.
-    let log = unsafe { RowLog::<u32>::create(&path, 3) }.unwrap();
+    let log = private!(RowLog::<u32>::create(&path, 3)).unwrap();
     log.push(0xAABB_CCDD).unwrap();
     let _open = log.claim(1).unwrap();
     log.flush().unwrap();
@@ -347,11 +344,9 @@ fn the_file_layout_is_the_documented_one() {
 fn open_refuses_what_is_not_a_log_of_this_type() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.log");
-    // SAFETY: the file is private to this test; only row logs use it.
-    let log = unsafe { RowLog::<u64>::create(&path, 10) }.unwrap();
+    let log = private!(RowLog::<u64>::create(&path, 10)).unwrap();
     drop(log);
-    // SAFETY: the file is private to this test; only row logs use it.
-    let err = unsafe { RowLog::<u32>::open(&path) }.unwrap_err();
+    let err = private!(RowLog::<u32>::open(&path)).unwrap_err();
     assert!(matches!(
         err,
         Error::ClaimHeader {
@@ -374,23 +369,20 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
         .unwrap()
         .set_len(full_len - 1)
         .unwrap();
-    // SAFETY: the file is private to this test; only row logs use it.
-    let err = unsafe { RowLog::<u64>::open(&path) }.unwrap_err();
+    let err = private!(RowLog::<u64>::open(&path)).unwrap_err();
     assert!(
         matches!(err, Error::DataTruncated { needed, len, path: Some(_) } if needed == full_len && len == full_len - 1)
     );
 
     let other = dir.path().join("other.bin");
     std::fs::write(&other, [7u8; 100]).unwrap();
-    // SAFETY: the file is private to this test; only row logs use it.
-    let err = unsafe { RowLog::<u64>::open(&other) }.unwrap_err();
+    let err = private!(RowLog::<u64>::open(&other)).unwrap_err();
     assert!(matches!(
         err,
         Error::ClaimHeader { error: SetupError::BadMagic { found }, path: Some(_) } if found == [7; 8]
     ));
     std::fs::write(&other, [0u8; 10]).unwrap();
-    // SAFETY: the file is private to this test; only row logs use it.
-    let err = unsafe { RowLog::<u64>::open(&other) }.unwrap_err();
+    let err = private!(RowLog::<u64>::open(&other)).unwrap_err();
     assert!(matches!(
         err,
         Error::ClaimHeader {
@@ -407,8 +399,7 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
 fn recover_keeps_durable_rows_and_reclaims_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.log");
-    // SAFETY: the file is private to this test; only row logs of `u64` use it.
-    let log = unsafe { RowLog::<u64>::create(&path, 8) }.unwrap();
+    let log = private!(RowLog::<u64>::create(&path, 8)).unwrap();
     for v in [10, 11, 12] {
         log.push(v).unwrap();
     }
@@ -418,8 +409,7 @@ fn recover_keeps_durable_rows_and_reclaims_the_rest() {
     log.push(16).unwrap();
     drop(log);
 
-    // SAFETY: the file is private to this test; only row logs use it.
-    let log = unsafe { RowLog::<u64>::recover(&path) }.unwrap();
+    let log = private!(RowLog::<u64>::recover(&path)).unwrap();
     assert_eq!(
         (log.claimed(), log.watermarks()),
         (

@@ -2,9 +2,7 @@
 //! Fortran order map is the element at the byte offset numpy's layout puts it,
 //! computed here by hand, for reads and for writes.
 
-mod common;
-
-use common::{file_with, pattern, snapshot, u16_at, u32_at, u64_of};
+use crate::support::{patterned_file, private, snapshot, u16_at, u32_at, u64_of};
 use mmarray_std::{Ix2, Ix3, IxDyn, Mode, Options, Order};
 
 /// The byte offset of `index` in an array of `shape` with `size`-byte
@@ -25,17 +23,15 @@ fn byte_at(shape: &[usize], index: &[usize], order: Order, size: usize, offset: 
 #[test]
 fn c_and_f_order_2d_elements_sit_where_numpy_puts_them() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(8 + 2 * 5 * 7);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 8 + 2 * 5 * 7);
     for order in [Order::C, Order::F] {
-        // SAFETY: the file is private to this test and not changed while mapped.
-        let m = unsafe {
+        let m = private!(
             Options::<u16, Ix2>::new()
                 .offset(8)
                 .shape([5, 7])
                 .order(order)
                 .open_read(&path)
-        }
+        )
         .unwrap();
         assert_eq!(m.order(), order);
         let v = m.view();
@@ -59,17 +55,15 @@ fn c_and_f_order_2d_elements_sit_where_numpy_puts_them() {
 fn c_and_f_order_3d_elements_sit_where_numpy_puts_them() {
     let dir = tempfile::tempdir().unwrap();
     let shape = [3, 4, 5];
-    let bytes = pattern(4 * 60);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 4 * 60);
     for order in [Order::C, Order::F] {
         for mode in [Mode::Read, Mode::ReadWrite, Mode::CopyOnWrite] {
-            // SAFETY: the file is private to this test and not changed while mapped.
-            let m = unsafe {
+            let m = private!(
                 Options::<u32, Ix3>::new()
                     .shape(shape)
                     .order(order)
                     .open(&path, mode)
-            }
+            )
             .unwrap();
             for i in 0..3 {
                 for j in 0..4 {
@@ -92,13 +86,12 @@ fn numpy_example_f_order_file_holds_columns() {
     // numpy: [[1, 2, 3], [4, 5, 6]] with order='F' is stored 1 4 2 5 3 6.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f.dat");
-    // SAFETY: the file is created by this test and private to it.
-    let mut m = unsafe {
+    let mut m = private!(
         Options::<u8, Ix2>::new()
             .shape([2, 3])
             .order(Order::F)
             .create(&path)
-    }
+    )
     .unwrap();
     let mut next = 1;
     for i in 0..2 {
@@ -110,8 +103,7 @@ fn numpy_example_f_order_file_holds_columns() {
     m.close().unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), [1, 4, 2, 5, 3, 6]);
 
-    // SAFETY: as above.
-    let c = unsafe { Options::<u8, Ix2>::new().shape([2, 3]).open_read(&path) }.unwrap();
+    let c = private!(Options::<u8, Ix2>::new().shape([2, 3]).open_read(&path)).unwrap();
     assert_eq!(c.as_slice(), &[1, 4, 2, 5, 3, 6]);
     assert_eq!(c[[0, 1]], 4);
 }
@@ -121,16 +113,14 @@ fn writes_through_an_f_order_map_land_at_numpys_f_offsets() {
     let dir = tempfile::tempdir().unwrap();
     let shape = [3, 4, 2];
     let off = 16;
-    let bytes = pattern(off + 4 * 24);
-    let path = file_with(dir.path(), "a.dat", &bytes);
-    // SAFETY: the file is private to this test; std::fs only reads it.
-    let mut m = unsafe {
+    let (path, bytes) = patterned_file(dir.path(), off + 4 * 24);
+    let mut m = private!(
         Options::<u32, Ix3>::new()
             .offset(u64_of(off))
             .shape(shape)
             .order(Order::F)
             .open_read_write(&path)
-    }
+    )
     .unwrap();
     // Each element gets a value naming its index.
     let value = |i: usize, j: usize, k: usize| u32::try_from(100 * i + 10 * j + k).unwrap();
@@ -164,13 +154,12 @@ fn f_order_view_mut_and_dynamic_rank_agree_with_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.dat");
     let shape = [2, 3, 4];
-    // SAFETY: the file is created by this test and private to it.
-    let mut m = unsafe {
+    let mut m = private!(
         Options::<u16, IxDyn>::new()
             .shape(IxDyn::new(&shape).unwrap())
             .order(Order::F)
             .open(&path, Mode::Write)
-    }
+    )
     .unwrap();
     {
         let mut v = m.try_view_mut().unwrap();
@@ -197,15 +186,13 @@ fn f_order_view_mut_and_dynamic_rank_agree_with_the_file() {
         }
     }
     // Reopened as C order with the reversed shape, it is the transpose.
-    // SAFETY: as above.
-    let c = unsafe { Options::<u16, Ix3>::new().shape([4, 3, 2]).open_read(&path) }.unwrap();
-    // SAFETY: as above.
-    let f = unsafe {
+    let c = private!(Options::<u16, Ix3>::new().shape([4, 3, 2]).open_read(&path)).unwrap();
+    let f = private!(
         Options::<u16, Ix3>::new()
             .shape(shape)
             .order(Order::F)
             .open_read(&path)
-    }
+    )
     .unwrap();
     for i in 0..2 {
         for j in 0..3 {

@@ -2,9 +2,7 @@
 //! against a naive model, axis indexing and transposes, writes through
 //! mutable views reaching the file's bytes, and threads writing disjoint parts.
 
-mod common;
-
-use common::{file_with, pattern, snapshot, u16_at, u32_at, u32_bytes};
+use crate::support::{file_with, patterned_file, private, snapshot, u16_at, u32_at, u32_bytes};
 use mmarray_std::{ArrayView, Ix2, Ix3, Mode, Options, Order, Slice};
 
 /// Python's `range(len)[start:stop:step]`, written out from the language
@@ -53,16 +51,14 @@ fn slices() -> Vec<(Option<isize>, Option<isize>, isize)> {
 fn slices_with_negative_steps_match_a_naive_model_of_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let (rows, cols) = (6, 7);
-    let bytes = pattern(2 * rows * cols);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 2 * rows * cols);
     for order in [Order::C, Order::F] {
-        // SAFETY: the file is private to this test and not changed while mapped.
-        let m = unsafe {
+        let m = private!(
             Options::<u16, Ix2>::new()
                 .shape([rows, cols])
                 .order(order)
                 .open_read(&path)
-        }
+        )
         .unwrap();
         let at = |i: usize, j: usize| match order {
             Order::C => u16_at(&bytes, 2 * (i * cols + j)),
@@ -109,10 +105,8 @@ fn slices_with_negative_steps_match_a_naive_model_of_the_file() {
 fn index_axis_and_transposes_read_the_right_file_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let shape = [2, 3, 4];
-    let bytes = pattern(4 * 24);
-    let path = file_with(dir.path(), "a.dat", &bytes);
-    // SAFETY: the file is private to this test and not changed while mapped.
-    let m = unsafe { Options::<u32, Ix3>::new().shape(shape).open_read(&path) }.unwrap();
+    let (path, bytes) = patterned_file(dir.path(), 4 * 24);
+    let m = private!(Options::<u32, Ix3>::new().shape(shape).open_read(&path)).unwrap();
     let at = |i: usize, j: usize, k: usize| u32_at(&bytes, 4 * (i * 12 + j * 4 + k));
 
     // index_axis on each axis.
@@ -165,12 +159,11 @@ fn fill_and_assign_through_strided_mutable_views_reach_the_file() {
     let path = file_with(dir.path(), "a.dat", &bytes);
     let mut model: Vec<u32> = (0..30).collect();
 
-    // SAFETY: the file is private to this test; std::fs only reads it.
-    let mut m = unsafe {
+    let mut m = private!(
         Options::<u32, Ix2>::new()
             .shape([rows, cols])
             .open_read_write(&path)
-    }
+    )
     .unwrap();
 
     // m[::2, ::-2] = 7
@@ -228,14 +221,12 @@ fn fill_and_assign_through_strided_mutable_views_reach_the_file() {
 #[test]
 fn copy_on_write_views_change_only_the_map() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(48);
-    let path = file_with(dir.path(), "a.dat", &bytes);
-    // SAFETY: the file is private to this test and never written.
-    let mut m = unsafe {
+    let (path, bytes) = patterned_file(dir.path(), 48);
+    let mut m = private!(
         Options::<u16, Ix2>::new()
             .shape([4, 6])
             .open(&path, Mode::CopyOnWrite)
-    }
+    )
     .unwrap();
     m.try_view_mut()
         .unwrap()
@@ -264,13 +255,12 @@ fn threads_fill_parts_split_along_axis_0_and_the_file_holds_every_part() {
     let dir = tempfile::tempdir().unwrap();
     let (rows, cols) = (16, 33);
     let path = dir.path().join("a.dat");
-    // SAFETY: the file is created by this test and private to it.
-    let mut m = unsafe {
+    let mut m = private!(
         Options::<u32, Ix2>::new()
             .offset(8)
             .shape([rows, cols])
             .create(&path)
-    }
+    )
     .unwrap();
     {
         let v = m.view_mut();
@@ -325,8 +315,7 @@ fn split_at_along_an_interleaved_axis_is_refused() {
 fn display_prints_numpys_repr_body_of_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = file_with(dir.path(), "a.dat", &[1, 2, 3, 4, 5, 6]);
-    // SAFETY: the file is private to this test and not changed while mapped.
-    let m = unsafe { Options::<u8, Ix2>::new().shape([2, 3]).open_read(&path) }.unwrap();
+    let m = private!(Options::<u8, Ix2>::new().shape([2, 3]).open_read(&path)).unwrap();
     // numpy: repr(np.array([[1, 2, 3], [4, 5, 6]], dtype=np.uint8)) has this body.
     assert_eq!(m.view().to_string(), "[[1, 2, 3],\n [4, 5, 6]]");
     assert_eq!(m.view().t().to_string(), "[[1, 4],\n [2, 5],\n [3, 6]]");

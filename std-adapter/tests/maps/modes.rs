@@ -2,22 +2,20 @@
 //! writes go, how it treats missing, short and existing files, and the mode
 //! names and file names a map reports.
 
-mod common;
-
 use std::fs::File;
 use std::io::ErrorKind;
 
-use common::{file_with, pattern, snapshot, u16_at, u32_at, u64_of};
+use crate::support::{
+    file_with, pattern, patterned_file, private, snapshot, u16_at, u32_at, u64_of,
+};
 use mmarray_std::{Error, Ix1, Ix2, IxDyn, MODE_NAMES, Memmap, Mode, Options, ReadWrite};
 
 #[test]
 fn read_mode_values_equal_the_files_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(2 * 24);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 2 * 24);
 
-    // SAFETY: the file is private to this test and not changed while mapped.
-    let m = unsafe { Options::<u16, Ix1>::new().open_read(&path) }.unwrap();
+    let m = private!(Options::<u16, Ix1>::new().open_read(&path)).unwrap();
     assert_eq!(m.shape(), &[24]);
     assert_eq!(m.len(), 24);
     assert_eq!(m.nbytes(), 48);
@@ -27,8 +25,7 @@ fn read_mode_values_equal_the_files_bytes() {
     }
     assert_eq!(m.get([24]), None);
 
-    // SAFETY: as above.
-    let m2 = unsafe { Options::<u16, Ix2>::new().shape([4, 6]).open_read(&path) }.unwrap();
+    let m2 = private!(Options::<u16, Ix2>::new().shape([4, 6]).open_read(&path)).unwrap();
     let v = m2.view();
     for i in 0..4 {
         for j in 0..6 {
@@ -42,11 +39,9 @@ fn read_mode_values_equal_the_files_bytes() {
 #[test]
 fn dynamic_read_mode_refuses_mutable_views_and_flush_is_a_no_op() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(64);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 64);
 
-    // SAFETY: the file is private to this test and not changed while mapped.
-    let mut m = unsafe { Options::<u8, IxDyn>::new().open(&path, Mode::Read) }.unwrap();
+    let mut m = private!(Options::<u8, IxDyn>::new().open(&path, Mode::Read)).unwrap();
     assert!(matches!(m.try_view_mut(), Err(Error::ReadOnly)));
     assert!(matches!(m.try_as_mut_slice(), Err(Error::ReadOnly)));
     assert_eq!(m.as_slice(), &bytes[..]);
@@ -61,13 +56,12 @@ fn dynamic_read_mode_refuses_mutable_views_and_flush_is_a_no_op() {
 fn dynamic_writable_modes_grant_mutable_views() {
     let dir = tempfile::tempdir().unwrap();
     for mode in [Mode::ReadWrite, Mode::Write, Mode::CopyOnWrite] {
-        let path = file_with(dir.path(), "a.dat", &pattern(16));
-        // SAFETY: the file is private to this test and not changed while mapped.
-        let mut m = unsafe {
+        let (path, _) = patterned_file(dir.path(), 16);
+        let mut m = private!(
             Options::<u8, IxDyn>::new()
                 .shape(IxDyn::new(&[16]).unwrap())
                 .open(&path, mode)
-        }
+        )
         .unwrap();
         m.try_view_mut().unwrap().fill(&9);
         assert_eq!(m.as_slice(), &[9; 16], "mode {mode}");
@@ -88,15 +82,13 @@ fn dynamic_writable_modes_grant_mutable_views() {
 #[test]
 fn read_write_writes_reach_the_file_before_and_after_flush() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(40);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 40);
 
-    // SAFETY: the file is private to this test; std::fs only reads it.
-    let mut m = unsafe {
+    let mut m = private!(
         Options::<u32, Ix2>::new()
             .shape([2, 5])
             .open_read_write(&path)
-    }
+    )
     .unwrap();
     m[[1, 3]] = 0xDEAD_BEEF;
     m.view_mut()[[0, 0]] = 7;
@@ -118,8 +110,7 @@ fn read_write_writes_reach_the_file_before_and_after_flush() {
 fn read_write_on_a_missing_file_is_not_found_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing.dat");
-    // SAFETY: the file does not exist; nothing is mapped.
-    let r = unsafe { Options::<u8, Ix1>::new().shape([4]).open_read_write(&path) };
+    let r = private!(Options::<u8, Ix1>::new().shape([4]).open_read_write(&path));
     match r {
         Err(Error::Io {
             op,
@@ -138,16 +129,14 @@ fn read_write_on_a_missing_file_is_not_found_and_creates_nothing() {
 #[test]
 fn read_write_extends_a_short_file_with_zeros() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(10);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 10);
 
-    // SAFETY: the file is private to this test.
-    let m = unsafe {
+    let m = private!(
         Options::<u32, Ix1>::new()
             .offset(4)
             .shape([6])
             .open_read_write(&path)
-    }
+    )
     .unwrap();
     let after = snapshot(&path);
     assert_eq!(after.len, 4 + 24);
@@ -162,15 +151,13 @@ fn read_write_extends_a_short_file_with_zeros() {
 #[test]
 fn read_write_with_a_smaller_shape_leaves_the_length_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(100);
-    let path = file_with(dir.path(), "a.dat", &bytes);
-    // SAFETY: the file is private to this test.
-    let mut m = unsafe {
+    let (path, bytes) = patterned_file(dir.path(), 100);
+    let mut m = private!(
         Options::<u8, Ix1>::new()
             .offset(10)
             .shape([5])
             .open_read_write(&path)
-    }
+    )
     .unwrap();
     m[[0]] = 0;
     m.close().unwrap();
@@ -185,13 +172,12 @@ fn read_write_with_a_smaller_shape_leaves_the_length_alone() {
 fn write_mode_creates_a_zeroed_file_of_exactly_offset_plus_nbytes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.dat");
-    // SAFETY: the file is created by this test and private to it.
-    let m = unsafe {
+    let m = private!(
         Options::<u64, Ix2>::new()
             .offset(16)
             .shape([3, 7])
             .create(&path)
-    }
+    )
     .unwrap();
     assert_eq!(m.nbytes(), 3 * 7 * 8);
     assert!(m.as_slice().iter().all(|&x| x == 0));
@@ -204,14 +190,13 @@ fn write_mode_creates_a_zeroed_file_of_exactly_offset_plus_nbytes() {
 fn write_mode_overwrites_an_existing_file_to_exactly_offset_plus_nbytes() {
     let dir = tempfile::tempdir().unwrap();
     for (old_len, offset, n) in [(1000, 8, 3), (4, 0, 10), (50, 48, 0), (50, 40, 2)] {
-        let path = file_with(dir.path(), "a.dat", &pattern(old_len));
-        // SAFETY: the file is private to this test.
-        let mut m = unsafe {
+        let (path, _) = patterned_file(dir.path(), old_len);
+        let mut m = private!(
             Options::<u32, Ix1>::new()
                 .offset(offset)
                 .shape([n])
                 .create(&path)
-        }
+        )
         .unwrap();
         // Every old byte is gone, inside and before the array.
         assert!(m.as_slice().iter().all(|&x| x == 0));
@@ -232,26 +217,22 @@ fn write_mode_overwrites_an_existing_file_to_exactly_offset_plus_nbytes() {
 #[test]
 fn write_mode_without_a_shape_is_refused_and_the_file_is_unchanged() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(64);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, _) = patterned_file(dir.path(), 64);
     let before = snapshot(&path);
 
-    // SAFETY: refused before anything is mapped.
-    let r = unsafe { Options::<u8, Ix1>::new().create(&path) };
+    let r = private!(Options::<u8, Ix1>::new().create(&path));
     assert!(matches!(r, Err(Error::ShapeRequired)), "{r:?}");
-    // SAFETY: as above.
-    let r = unsafe {
+    let r = private!(
         Options::<u8, IxDyn>::new()
             .offset(8)
             .open(&path, "write".parse().unwrap())
-    };
+    );
     assert!(matches!(r, Err(Error::ShapeRequired)), "{r:?}");
     assert_eq!(snapshot(&path), before);
 
     // And no file is created when there was none.
     let missing = dir.path().join("missing.dat");
-    // SAFETY: as above.
-    let r = unsafe { Options::<u8, Ix1>::new().create(&missing) };
+    let r = private!(Options::<u8, Ix1>::new().create(&missing));
     assert!(matches!(r, Err(Error::ShapeRequired)));
     assert!(!missing.exists());
 }
@@ -259,15 +240,13 @@ fn write_mode_without_a_shape_is_refused_and_the_file_is_unchanged() {
 #[test]
 fn copy_on_write_writes_never_reach_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(3 * 16);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 3 * 16);
 
-    // SAFETY: the file is private to this test and never written.
-    let mut first = unsafe {
+    let mut first = private!(
         Options::<u16, Ix2>::new()
             .shape([4, 6])
             .open_copy_on_write(&path)
-    }
+    )
     .unwrap();
     first.view_mut().fill(&0x4242);
     first[[3, 5]] = 1;
@@ -279,12 +258,11 @@ fn copy_on_write_writes_never_reach_the_file() {
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
 
     // A second copy-on-write map sees the file, not the first map's writes.
-    // SAFETY: as above.
-    let second = unsafe {
+    let second = private!(
         Options::<u16, Ix2>::new()
             .shape([4, 6])
             .open_copy_on_write(&path)
-    }
+    )
     .unwrap();
     for i in 0..4 {
         for j in 0..6 {
@@ -292,8 +270,7 @@ fn copy_on_write_writes_never_reach_the_file() {
         }
     }
     // Nor does a read-only one.
-    // SAFETY: as above.
-    let reader = unsafe { Options::<u8, Ix1>::new().open_read(&path) }.unwrap();
+    let reader = private!(Options::<u8, Ix1>::new().open_read(&path)).unwrap();
     assert_eq!(reader.as_slice(), &bytes[..]);
 
     first.close().unwrap();
@@ -355,7 +332,7 @@ fn invalid_mode_names_are_refused_with_the_name() {
 #[test]
 fn mode_reports_the_short_form_for_every_way_of_opening() {
     let dir = tempfile::tempdir().unwrap();
-    let path = file_with(dir.path(), "a.dat", &pattern(8));
+    let (path, _) = patterned_file(dir.path(), 8);
     for (name, short) in [
         ("readonly", "r"),
         ("readwrite", "r+"),
@@ -367,30 +344,24 @@ fn mode_reports_the_short_form_for_every_way_of_opening() {
         ("c", "c"),
     ] {
         let mode: Mode = name.parse().unwrap();
-        // SAFETY: the file is private to this test.
-        let m = unsafe { Options::<u8, Ix1>::new().shape([8]).open(&path, mode) }.unwrap();
+        let m = private!(Options::<u8, Ix1>::new().shape([8]).open(&path, mode)).unwrap();
         assert_eq!(m.mode().as_str(), short);
         let file = File::options().read(true).write(true).open(&path).unwrap();
-        // SAFETY: as above.
-        let m = unsafe { Options::<u8, Ix1>::new().shape([8]).map(&file, mode) }.unwrap();
+        let m = private!(Options::<u8, Ix1>::new().shape([8]).map(&file, mode)).unwrap();
         assert_eq!(m.mode().as_str(), short);
     }
     // The typed constructors, one at a time (w+ empties the file, so no
     // other map of it may be alive then).
-    // SAFETY: as above.
-    let m = unsafe { Options::<u8, Ix1>::new().open_read(&path) }.unwrap();
+    let m = private!(Options::<u8, Ix1>::new().open_read(&path)).unwrap();
     assert_eq!(m.mode(), Mode::Read);
     drop(m);
-    // SAFETY: as above.
-    let m = unsafe { Options::<u8, Ix1>::new().open_read_write(&path) }.unwrap();
+    let m = private!(Options::<u8, Ix1>::new().open_read_write(&path)).unwrap();
     assert_eq!(m.mode(), Mode::ReadWrite);
     drop(m);
-    // SAFETY: as above.
-    let m = unsafe { Options::<u8, Ix1>::new().shape([8]).create(&path) }.unwrap();
+    let m = private!(Options::<u8, Ix1>::new().shape([8]).create(&path)).unwrap();
     assert_eq!(m.mode(), Mode::Write);
     drop(m);
-    // SAFETY: as above.
-    let m = unsafe { Options::<u8, Ix1>::new().open_copy_on_write(&path) }.unwrap();
+    let m = private!(Options::<u8, Ix1>::new().open_copy_on_write(&path)).unwrap();
     assert_eq!(m.mode(), Mode::CopyOnWrite);
     assert_eq!(
         Memmap::<u8, Ix1, ReadWrite>::anonymous([3]).unwrap().mode(),
@@ -410,8 +381,7 @@ fn filename_of_a_relative_path_is_joined_with_the_working_directory() {
     let name = dir.path().file_name().unwrap();
     let rel = std::path::Path::new(name).join("a.dat");
     std::fs::write(&rel, pattern(4)).unwrap();
-    // SAFETY: the file is private to this test and not changed while mapped.
-    let m = unsafe { Options::<u8, Ix1>::new().open_read(&rel) }.unwrap();
+    let m = private!(Options::<u8, Ix1>::new().open_read(&rel)).unwrap();
     let got = m.filename().unwrap();
     assert!(got.is_absolute());
     assert_eq!(got, cwd.join(&rel));
@@ -424,28 +394,24 @@ fn filename_keeps_symbolic_links() {
     let target = file_with(dir.path(), "target.dat", &pattern(4));
     let link = dir.path().join("link.dat");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    // SAFETY: the file is private to this test and not changed while mapped.
-    let m = unsafe { Options::<u8, Ix1>::new().open_read(&link) }.unwrap();
+    let m = private!(Options::<u8, Ix1>::new().open_read(&link)).unwrap();
     assert_eq!(m.filename(), Some(link.as_path()));
     assert_eq!(m.as_slice(), &pattern(4)[..]);
     // An absolute path comes back as given.
-    // SAFETY: as above.
-    let m = unsafe { Options::<u8, Ix1>::new().open_copy_on_write(&target) }.unwrap();
+    let m = private!(Options::<u8, Ix1>::new().open_copy_on_write(&target)).unwrap();
     assert_eq!(m.filename(), Some(target.as_path()));
 }
 
 #[test]
 fn filename_is_none_for_descriptors_and_anonymous_maps() {
     let dir = tempfile::tempdir().unwrap();
-    let path = file_with(dir.path(), "a.dat", &pattern(8));
+    let (path, _) = patterned_file(dir.path(), 8);
     let file = File::options().read(true).write(true).open(&path).unwrap();
     for mode in [Mode::Read, Mode::ReadWrite, Mode::Write, Mode::CopyOnWrite] {
-        // SAFETY: the file is private to this test.
-        let m = unsafe { Options::<u8, Ix1>::new().shape([8]).map(&file, mode) }.unwrap();
+        let m = private!(Options::<u8, Ix1>::new().shape([8]).map(&file, mode)).unwrap();
         assert_eq!(m.filename(), None, "mode {mode}");
     }
-    // SAFETY: as above.
-    let m = unsafe { Options::<u8, Ix1>::new().map_read(&file) }.unwrap();
+    let m = private!(Options::<u8, Ix1>::new().map_read(&file)).unwrap();
     assert_eq!(m.filename(), None);
     assert_eq!(
         Memmap::<u8, Ix1, ReadWrite>::anonymous([2])
@@ -464,12 +430,11 @@ fn read_write_extends_a_file_to_1_gib_sparsely_and_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = file_with(dir.path(), "big.dat", &pattern(10));
     let started = std::time::Instant::now();
-    // SAFETY: the file is private to this test; std::fs only reads it.
-    let mut m = unsafe {
+    let mut m = private!(
         Options::<u8, Ix1>::new()
             .shape([GIB])
             .open_read_write(&path)
-    }
+    )
     .unwrap();
     // Generous: extending and mapping take well under a millisecond; writing a
     // gibibyte of zeros would take far longer.

@@ -18,7 +18,8 @@
 //! memory in their padding bytes, which would make byte comparisons
 //! meaningless; padding is not compared as a value either.)
 
-mod numpy;
+use crate::support::numpy;
+use crate::support::private;
 
 use std::fmt::Debug;
 use std::path::Path;
@@ -281,27 +282,23 @@ fn check_values<T: Sample, A: Access>(
 fn read_all_modes<T: Sample>(path: &Path, shape: &[usize], order: Order) {
     let before = std::fs::read(path).unwrap();
     let what = path.display().to_string();
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let m = unsafe { npy::open_read::<T, IxDyn>(path) }.unwrap_or_else(|e| panic!("{what}: {e}"));
+    let m = private!(npy::open_read::<T, IxDyn>(path)).unwrap_or_else(|e| panic!("{what}: {e}"));
     check_values(&m, shape, order, &what);
-    // SAFETY: as above.
-    let m = unsafe { npy::Options::<T, IxDyn>::new().open_copy_on_write(path) }.unwrap();
+    let m = private!(npy::Options::<T, IxDyn>::new().open_copy_on_write(path)).unwrap();
     check_values(&m, shape, order, &what);
-    // SAFETY: as above.
-    let m = unsafe { npy::open_read_write::<T, IxDyn>(path) }.unwrap();
+    let m = private!(npy::open_read_write::<T, IxDyn>(path)).unwrap();
     check_values(&m, shape, order, &what);
     assert_eq!(std::fs::read(path).unwrap(), before, "{what}: file changed");
 }
 
 /// Creates `path` with mmarray and writes every element at its logical index.
 fn create_with_values<T: Sample>(path: &Path, shape: &[usize], order: Order) {
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let mut m = unsafe {
+    let mut m = private!(
         npy::Options::<T, IxDyn>::new()
             .shape(dyn_shape(shape))
             .order(order)
             .create(path)
-    }
+    )
     .unwrap();
     for (k, i) in c_indices(shape).iter().enumerate() {
         m[i.as_slice()] = T::at(k);
@@ -473,14 +470,13 @@ fn np_memmap_files_with_offsets_read_back() {
     }
     numpy::run(&py, &script);
     fn read<T: Sample>(path: &Path, off: u64) {
-        // SAFETY: the test's temporary files are written by nothing else while mapped.
-        let m = unsafe {
+        let m = private!(
             Options::<T, IxDyn>::new()
                 .offset(off)
                 .shape(dyn_shape(&[3, 4]))
                 .order(Order::F)
                 .open_read(path)
-        }
+        )
         .unwrap();
         check_values(&m, &[3, 4], Order::F, &path.display().to_string());
         let len = std::fs::metadata(path).unwrap().len();
@@ -551,12 +547,17 @@ static WIDE_RECORD_FIELDS: [mmarray_std::mmarray::RecordField; WIDE_FIELDS] = {
 #[repr(C)]
 struct Wide([f32; WIDE_FIELDS]);
 
+/// `Wide`'s record description: a `static`, not a borrowed temporary, because Rust 1.88
+/// (the `rust-version`, which the tests build on too) does not promote a constant's
+/// temporary that points into a `static` (E0716).
+static WIDE_RECORD: mmarray_std::mmarray::Record = mmarray_std::mmarray::Record {
+    fields: &WIDE_RECORD_FIELDS,
+    size: 4 * WIDE_FIELDS,
+};
+
 impl Dtype for Wide {
     const DESCR: mmarray_std::mmarray::TypeDescr =
-        mmarray_std::mmarray::TypeDescr::Record(&mmarray_std::mmarray::Record {
-            fields: &WIDE_RECORD_FIELDS,
-            size: 4 * WIDE_FIELDS,
-        });
+        mmarray_std::mmarray::TypeDescr::Record(&WIDE_RECORD);
 }
 
 fn wide_at(j: usize) -> Wide {
@@ -582,8 +583,7 @@ fn a_record_of_300_long_named_fields_is_a_version_2_header() {
     assert_eq!(&before[6..8], &[2, 0], "numpy wrote a version 2.0 header");
 
     // numpy's default header limit (10 000 characters) refuses it, as numpy does.
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let e = unsafe { npy::open_read::<Wide, [usize; 1]>(&theirs) }.unwrap_err();
+    let e = private!(npy::open_read::<Wide, [usize; 1]>(&theirs)).unwrap_err();
     assert!(
         matches!(
             e,
@@ -596,8 +596,7 @@ fn a_record_of_300_long_named_fields_is_a_version_2_header() {
     );
     let mut opts = npy::Options::<Wide, [usize; 1]>::new();
     opts.max_header_len(100_000);
-    // SAFETY: as above.
-    let m = unsafe { opts.open_read(&theirs) }.unwrap();
+    let m = private!(opts.open_read(&theirs)).unwrap();
     assert_eq!(m.shape(), &[4]);
     for j in 0..4 {
         assert_eq!(m[[j]], wide_at(j));
@@ -606,8 +605,7 @@ fn a_record_of_300_long_named_fields_is_a_version_2_header() {
     assert_eq!(std::fs::read(&theirs).unwrap(), before);
 
     // mmarray writes the same bytes as np.save, and numpy loads them.
-    // SAFETY: as above.
-    let mut m = unsafe { npy::create::<Wide, [usize; 1]>(&ours, [4]) }.unwrap();
+    let mut m = private!(npy::create::<Wide, [usize; 1]>(&ours, [4])).unwrap();
     for j in 0..4 {
         m[[j]] = wide_at(j);
     }

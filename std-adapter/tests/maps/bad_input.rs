@@ -3,14 +3,12 @@
 //! it was before. numpy sometimes extends or truncates before failing;
 //! mmarray validates first.
 
-mod common;
-
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use common::{pattern, snapshot};
+use crate::support::{pattern, private, snapshot};
 use mmarray_std::mmarray::Error as CoreError;
 use mmarray_std::{Error, Ix1, Ix2, Mode, Options};
 
@@ -86,9 +84,6 @@ fn read_only(path: &Path) -> File {
     File::open(path).unwrap()
 }
 
-// Each attempt maps a file private to its test, refused before mapping; when a
-// bad input is wrongly accepted, nothing else touches the file while mapped.
-
 /// A size every step accepts up to the OS: below `isize::MAX` bytes, yet no file
 /// system grows a file this far or, where one does, no address space maps it.
 const HUGE: usize = isize::MAX as usize - 4096;
@@ -100,45 +95,38 @@ fn rows() -> Vec<Row> {
         Row {
             what: "w+ without a shape on an existing file",
             before: p64(),
-            // SAFETY: see above.
-            attempt: |p| unsafe { Options::<u8, Ix1>::new().create(p) }.map(drop),
+            attempt: |p| private!(Options::<u8, Ix1>::new().create(p)).map(drop),
             expected: |e| matches!(e, Error::ShapeRequired),
         },
         Row {
             what: "w+ (dynamic) without a shape, with an offset, on an existing file",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix1>::new().offset(8).open(p, Mode::Write) }.map(drop)
+                private!(Options::<u8, Ix1>::new().offset(8).open(p, Mode::Write)).map(drop)
             },
             expected: |e| matches!(e, Error::ShapeRequired),
         },
         Row {
             what: "w+ without a shape on a missing file",
             before: Before::Missing,
-            // SAFETY: see above.
-            attempt: |p| unsafe { Options::<u8, Ix1>::new().create(p) }.map(drop),
+            attempt: |p| private!(Options::<u8, Ix1>::new().create(p)).map(drop),
             expected: |e| matches!(e, Error::ShapeRequired),
         },
         Row {
             what: "w+ of a size no file system or address space takes, on a missing file",
             before: Before::Missing,
-            attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix1>::new().shape([HUGE]).create(p) }.map(drop)
-            },
+            attempt: |p| private!(Options::<u8, Ix1>::new().shape([HUGE]).create(p)).map(drop),
             expected: |e| matches!(e, Error::Io { .. }),
         },
         Row {
             what: ".npy create of a size no file system or address space takes, on a missing file",
             before: Before::Missing,
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe {
+                private!(
                     mmarray_std::npy::Options::<u8, Ix1>::new()
                         .shape([HUGE])
                         .create(p)
-                }
+                )
                 .map(drop)
             },
             expected: |e| matches!(e, Error::Io { .. }),
@@ -146,16 +134,14 @@ fn rows() -> Vec<Row> {
         Row {
             what: "misaligned f32 offset, r",
             before: p64(),
-            // SAFETY: see above.
-            attempt: |p| unsafe { Options::<f32, Ix1>::new().offset(3).open_read(p) }.map(drop),
+            attempt: |p| private!(Options::<f32, Ix1>::new().offset(3).open_read(p)).map(drop),
             expected: misaligned,
         },
         Row {
             what: "misaligned f32 offset, r+",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<f32, Ix1>::new().offset(3).open_read_write(p) }.map(drop)
+                private!(Options::<f32, Ix1>::new().offset(3).open_read_write(p)).map(drop)
             },
             expected: misaligned,
         },
@@ -163,13 +149,12 @@ fn rows() -> Vec<Row> {
             what: "misaligned f32 offset, r+ past the end (would extend)",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe {
+                private!(
                     Options::<f32, Ix1>::new()
                         .offset(3)
                         .shape([100])
                         .open_read_write(p)
-                }
+                )
                 .map(drop)
             },
             expected: misaligned,
@@ -178,8 +163,7 @@ fn rows() -> Vec<Row> {
             what: "misaligned f32 offset, w+ on an existing file (would truncate)",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<f32, Ix1>::new().offset(3).shape([4]).create(p) }.map(drop)
+                private!(Options::<f32, Ix1>::new().offset(3).shape([4]).create(p)).map(drop)
             },
             expected: misaligned,
         },
@@ -187,8 +171,7 @@ fn rows() -> Vec<Row> {
             what: "misaligned f32 offset, w+ on a missing file (would create)",
             before: Before::Missing,
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<f32, Ix1>::new().offset(3).shape([4]).create(p) }.map(drop)
+                private!(Options::<f32, Ix1>::new().offset(3).shape([4]).create(p)).map(drop)
             },
             expected: misaligned,
         },
@@ -196,16 +179,14 @@ fn rows() -> Vec<Row> {
             what: "misaligned f32 offset, c",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<f32, Ix1>::new().offset(3).open_copy_on_write(p) }.map(drop)
+                private!(Options::<f32, Ix1>::new().offset(3).open_copy_on_write(p)).map(drop)
             },
             expected: misaligned,
         },
         Row {
             what: "inference remainder, r",
             before: p30(),
-            // SAFETY: see above.
-            attempt: |p| unsafe { Options::<u64, Ix1>::new().open_read(p) }.map(drop),
+            attempt: |p| private!(Options::<u64, Ix1>::new().open_read(p)).map(drop),
             expected: |e| {
                 matches!(
                     e,
@@ -219,8 +200,7 @@ fn rows() -> Vec<Row> {
         Row {
             what: "inference remainder, r+",
             before: p30(),
-            // SAFETY: see above.
-            attempt: |p| unsafe { Options::<u64, Ix1>::new().open_read_write(p) }.map(drop),
+            attempt: |p| private!(Options::<u64, Ix1>::new().open_read_write(p)).map(drop),
             expected: |e| {
                 matches!(
                     e,
@@ -235,8 +215,7 @@ fn rows() -> Vec<Row> {
             what: "inference remainder after an offset, c",
             before: p30(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<u32, Ix1>::new().offset(4).open_copy_on_write(p) }.map(drop)
+                private!(Options::<u32, Ix1>::new().offset(4).open_copy_on_write(p)).map(drop)
             },
             expected: |e| {
                 matches!(
@@ -251,8 +230,7 @@ fn rows() -> Vec<Row> {
         Row {
             what: "inferred shape with a 2-D shape type, r+",
             before: p64(),
-            // SAFETY: see above.
-            attempt: |p| unsafe { Options::<u8, Ix2>::new().open_read_write(p) }.map(drop),
+            attempt: |p| private!(Options::<u8, Ix2>::new().open_read_write(p)).map(drop),
             expected: |e| {
                 matches!(
                     e,
@@ -270,13 +248,12 @@ fn rows() -> Vec<Row> {
             what: "r, array ends past the end",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe {
+                private!(
                     Options::<u32, Ix1>::new()
                         .offset(8)
                         .shape([15])
                         .open_read(p)
-                }
+                )
                 .map(drop)
             },
             expected: |e| {
@@ -295,12 +272,11 @@ fn rows() -> Vec<Row> {
             what: "c, array ends past the end",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe {
+                private!(
                     Options::<u8, Ix2>::new()
                         .shape([8, 9])
                         .open_copy_on_write(p)
-                }
+                )
                 .map(drop)
             },
             expected: |e| {
@@ -319,13 +295,12 @@ fn rows() -> Vec<Row> {
             what: "r, zero-size array at an offset past the end",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe {
+                private!(
                     Options::<u8, Ix1>::new()
                         .offset(100)
                         .shape([0])
                         .open_read(p)
-                }
+                )
                 .map(drop)
             },
             expected: |e| {
@@ -343,8 +318,7 @@ fn rows() -> Vec<Row> {
         Row {
             what: "r, offset past the end with an inferred shape",
             before: p64(),
-            // SAFETY: see above.
-            attempt: |p| unsafe { Options::<u8, Ix1>::new().offset(65).open_read(p) }.map(drop),
+            attempt: |p| private!(Options::<u8, Ix1>::new().offset(65).open_read(p)).map(drop),
             expected: |e| {
                 matches!(
                     e,
@@ -360,8 +334,7 @@ fn rows() -> Vec<Row> {
             what: "r+, offset past the end with an inferred shape",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix1>::new().offset(4096).open_read_write(p) }.map(drop)
+                private!(Options::<u8, Ix1>::new().offset(4096).open_read_write(p)).map(drop)
             },
             expected: |e| {
                 matches!(
@@ -378,12 +351,11 @@ fn rows() -> Vec<Row> {
             what: "c, offset past the end with an inferred shape",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe {
+                private!(
                     Options::<u8, Ix1>::new()
                         .offset(1 << 40)
                         .open_copy_on_write(p)
-                }
+                )
                 .map(drop)
             },
             expected: |e| {
@@ -402,8 +374,7 @@ fn rows() -> Vec<Row> {
             before: p64(),
             attempt: |p| {
                 let mode: Mode = "rw".parse()?;
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix1>::new().open(p, mode) }.map(drop)
+                private!(Options::<u8, Ix1>::new().open(p, mode)).map(drop)
             },
             expected: |e| matches!(e, Error::InvalidMode(m) if m == "rw"),
         },
@@ -411,12 +382,11 @@ fn rows() -> Vec<Row> {
             what: "overflowing shape, r",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe {
+                private!(
                     Options::<u32, Ix2>::new()
                         .shape([usize::MAX, 2])
                         .open_read(p)
-                }
+                )
                 .map(drop)
             },
             expected: overflow,
@@ -425,12 +395,11 @@ fn rows() -> Vec<Row> {
             what: "overflowing shape, r+",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe {
+                private!(
                     Options::<u32, Ix2>::new()
                         .shape([usize::MAX, 2])
                         .open_read_write(p)
-                }
+                )
                 .map(drop)
             },
             expected: overflow,
@@ -439,8 +408,7 @@ fn rows() -> Vec<Row> {
             what: "overflowing shape, w+ on an existing file",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<u32, Ix2>::new().shape([usize::MAX, 2]).create(p) }.map(drop)
+                private!(Options::<u32, Ix2>::new().shape([usize::MAX, 2]).create(p)).map(drop)
             },
             expected: overflow,
         },
@@ -448,8 +416,7 @@ fn rows() -> Vec<Row> {
             what: "overflowing shape, w+ on a missing file",
             before: Before::Missing,
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix2>::new().shape([usize::MAX, 2]).create(p) }.map(drop)
+                private!(Options::<u8, Ix2>::new().shape([usize::MAX, 2]).create(p)).map(drop)
             },
             expected: overflow,
         },
@@ -457,13 +424,12 @@ fn rows() -> Vec<Row> {
             what: "overflowing offset plus size, r+",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe {
+                private!(
                     Options::<u8, Ix1>::new()
                         .offset(u64::MAX)
                         .shape([1])
                         .open_read_write(p)
-                }
+                )
                 .map(drop)
             },
             expected: overflow,
@@ -471,61 +437,52 @@ fn rows() -> Vec<Row> {
         Row {
             what: "directory, r",
             before: Before::Dir,
-            // SAFETY: see above.
-            attempt: |p| unsafe { Options::<u8, Ix1>::new().open_read(p) }.map(drop),
+            attempt: |p| private!(Options::<u8, Ix1>::new().open_read(p)).map(drop),
             expected: not_a_file,
         },
         Row {
             what: "directory, c, with a shape",
             before: Before::Dir,
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix1>::new().shape([1]).open_copy_on_write(p) }.map(drop)
+                private!(Options::<u8, Ix1>::new().shape([1]).open_copy_on_write(p)).map(drop)
             },
             expected: not_a_file,
         },
         Row {
             what: "directory, r+",
             before: Before::Dir,
-            // SAFETY: see above.
-            attempt: |p| unsafe { Options::<u8, Ix1>::new().open_read_write(p) }.map(drop),
+            attempt: |p| private!(Options::<u8, Ix1>::new().open_read_write(p)).map(drop),
             expected: |e| not_a_file(e) || io_kind(e, ErrorKind::IsADirectory),
         },
         Row {
             what: "directory, w+",
             before: Before::Dir,
-            // SAFETY: see above.
-            attempt: |p| unsafe { Options::<u8, Ix1>::new().shape([4]).create(p) }.map(drop),
+            attempt: |p| private!(Options::<u8, Ix1>::new().shape([4]).create(p)).map(drop),
             expected: |e| not_a_file(e) || io_kind(e, ErrorKind::IsADirectory),
         },
         Row {
             what: "directory descriptor, r",
             before: Before::Dir,
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix1>::new().shape([1]).map_read(read_only(p)) }.map(drop)
+                private!(Options::<u8, Ix1>::new().shape([1]).map_read(read_only(p))).map(drop)
             },
             expected: not_a_file,
         },
         Row {
             what: "r+ on a read-only descriptor",
             before: p64(),
-            attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix1>::new().map_read_write(read_only(p)) }.map(drop)
-            },
+            attempt: |p| private!(Options::<u8, Ix1>::new().map_read_write(read_only(p))).map(drop),
             expected: denied,
         },
         Row {
             what: "r+ on a read-only descriptor, past the end (would extend)",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe {
+                private!(
                     Options::<u8, Ix1>::new()
                         .shape([1000])
                         .map(read_only(p), Mode::ReadWrite)
-                }
+                )
                 .map(drop)
             },
             expected: denied,
@@ -534,12 +491,11 @@ fn rows() -> Vec<Row> {
             what: "w+ on a read-only descriptor, past the end (would extend)",
             before: p64(),
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe {
+                private!(
                     Options::<u8, Ix1>::new()
                         .shape([1000])
                         .map(read_only(p), Mode::Write)
-                }
+                )
                 .map(drop)
             },
             expected: denied,
@@ -549,8 +505,7 @@ fn rows() -> Vec<Row> {
             before: p64(),
             attempt: |p| {
                 let f = OpenOptions::new().append(true).open(p).unwrap();
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix1>::new().shape([1000]).map_read_write(&f) }.map(drop)
+                private!(Options::<u8, Ix1>::new().shape([1000]).map_read_write(&f)).map(drop)
             },
             expected: denied,
         },
@@ -559,8 +514,7 @@ fn rows() -> Vec<Row> {
             before: p64(),
             attempt: |p| {
                 let f = OpenOptions::new().write(true).open(p).unwrap();
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix1>::new().shape([1000]).map(&f, Mode::Write) }.map(drop)
+                private!(Options::<u8, Ix1>::new().shape([1000]).map(&f, Mode::Write)).map(drop)
             },
             expected: denied,
         },
@@ -569,8 +523,7 @@ fn rows() -> Vec<Row> {
             before: p64(),
             attempt: |p| {
                 let f = OpenOptions::new().write(true).open(p).unwrap();
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix1>::new().shape([8]).map_read_write(&f) }.map(drop)
+                private!(Options::<u8, Ix1>::new().shape([8]).map_read_write(&f)).map(drop)
             },
             expected: denied,
         },
@@ -579,32 +532,28 @@ fn rows() -> Vec<Row> {
             before: p64(),
             attempt: |p| {
                 let f = OpenOptions::new().write(true).open(p).unwrap();
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix1>::new().map_read(&f) }.map(drop)
+                private!(Options::<u8, Ix1>::new().map_read(&f)).map(drop)
             },
             expected: |e| matches!(e, Error::Io { .. }),
         },
         Row {
             what: "missing file, r",
             before: Before::Missing,
-            // SAFETY: see above.
-            attempt: |p| unsafe { Options::<u8, Ix1>::new().open_read(p) }.map(drop),
+            attempt: |p| private!(Options::<u8, Ix1>::new().open_read(p)).map(drop),
             expected: not_found,
         },
         Row {
             what: "missing file, r+ with a shape",
             before: Before::Missing,
             attempt: |p| {
-                // SAFETY: see above.
-                unsafe { Options::<u8, Ix1>::new().shape([8]).open_read_write(p) }.map(drop)
+                private!(Options::<u8, Ix1>::new().shape([8]).open_read_write(p)).map(drop)
             },
             expected: not_found,
         },
         Row {
             what: "missing file, c",
             before: Before::Missing,
-            // SAFETY: see above.
-            attempt: |p| unsafe { Options::<u8, Ix1>::new().open(p, Mode::CopyOnWrite) }.map(drop),
+            attempt: |p| private!(Options::<u8, Ix1>::new().open(p, Mode::CopyOnWrite)).map(drop),
             expected: not_found,
         },
     ]
@@ -691,8 +640,7 @@ fn a_character_device_without_a_shape_is_not_a_file() {
 fn io_errors_carry_the_operation_and_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing.dat");
-    // SAFETY: the file does not exist.
-    let r = unsafe { Options::<u8, Ix1>::new().open_read(&path) };
+    let r = private!(Options::<u8, Ix1>::new().open_read(&path));
     let msg = r.as_ref().map(drop).unwrap_err().to_string();
     match r {
         Err(Error::Io {
@@ -708,8 +656,7 @@ fn io_errors_carry_the_operation_and_the_path() {
         other => panic!("{other:?}"),
     }
     // Converted to io::Error, the kind is kept.
-    // SAFETY: as above.
-    let e = unsafe { Options::<u8, Ix1>::new().open_read(&path) }.unwrap_err();
+    let e = private!(Options::<u8, Ix1>::new().open_read(&path)).unwrap_err();
     assert_eq!(std::io::Error::from(e).kind(), ErrorKind::NotFound);
 }
 
@@ -727,8 +674,7 @@ fn a_file_too_large_for_the_file_system_leaves_the_old_file_intact() {
     for mode in [Mode::ReadWrite, Mode::Write] {
         let path = dir.path().join("a.dat");
         std::fs::write(&path, &bytes).unwrap();
-        // SAFETY: the file is private to this test and never accessed while mapped.
-        let r = unsafe { Options::<u8, Ix1>::new().shape([TOO_BIG]).open(&path, mode) };
+        let r = private!(Options::<u8, Ix1>::new().shape([TOO_BIG]).open(&path, mode));
         let e = r.expect_err("no file system or address space takes this size");
         assert!(matches!(e, Error::Io { .. }), "mode {mode}: {e:?}");
         let s = snapshot(&path);

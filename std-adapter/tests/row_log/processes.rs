@@ -9,9 +9,8 @@ use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 
 use mmarray_std::RowLog;
-mod rows;
 
-use rows::{Row, mix};
+use crate::support::rows::{Row, mix};
 use zerocopy::FromBytes;
 
 /// The file a child joins; its absence means "not a child".
@@ -90,9 +89,18 @@ fn child_writer() {
     }
 }
 
+/// The name the test harness knows `child_writer` by: its path inside this test binary
+/// (`processes::child_writer`), which `--exact` needs.
+fn child_test() -> String {
+    let module = module_path!()
+        .split_once("::")
+        .map_or("", |(_crate, rest)| rest);
+    format!("{module}::child_writer")
+}
+
 fn spawn_child(path: &Path, id: u64, role: &str, rows: u64) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_writer", "--nocapture", "--test-threads=1"])
+        .args(["--exact", &child_test(), "--nocapture", "--test-threads=1"])
         .env(ENV_PATH, path)
         .env(ENV_ID, id.to_string())
         .env(ENV_ROLE, role)

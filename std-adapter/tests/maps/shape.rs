@@ -2,9 +2,9 @@
 //! the file, remainders, empty files and zero-size arrays (which never pad the
 //! file, unlike numpy), 0-d arrays, dynamic ranks, and overflowing shapes.
 
-mod common;
-
-use common::{file_with, pattern, snapshot, u16_at, u32_at, u64_of};
+use crate::support::{
+    file_with, pattern, patterned_file, private, snapshot, u16_at, u32_at, u64_of,
+};
 use mmarray_std::mmarray::Error as CoreError;
 use mmarray_std::{Error, Ix0, Ix1, Ix2, Ix3, IxDyn, Memmap, Mode, Options, ReadWrite};
 
@@ -14,16 +14,14 @@ const ALL: [Mode; 4] = [Mode::Read, Mode::ReadWrite, Mode::Write, Mode::CopyOnWr
 #[test]
 fn inferred_shape_is_1d_over_the_rest_of_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(96);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 96);
     for mode in READABLE {
         for (off, n) in [(0usize, 24usize), (4, 23), (92, 1), (96, 0)] {
-            // SAFETY: the file is private to this test.
-            let m = unsafe {
+            let m = private!(
                 Options::<u32, Ix1>::new()
                     .offset(u64_of(off))
                     .open(&path, mode)
-            };
+            );
             let m = m.unwrap_or_else(|e| panic!("mode {mode} offset {off}: {e:?}"));
             assert_eq!(m.shape(), &[n]);
             assert_eq!(m.nbytes(), 4 * n);
@@ -31,8 +29,7 @@ fn inferred_shape_is_1d_over_the_rest_of_the_file() {
             assert_eq!(m.as_slice(), &want[..]);
         }
         // A dynamic rank infers the same 1-D shape.
-        // SAFETY: as above.
-        let m = unsafe { Options::<u16, IxDyn>::new().offset(2).open(&path, mode) }.unwrap();
+        let m = private!(Options::<u16, IxDyn>::new().offset(2).open(&path, mode)).unwrap();
         assert_eq!(m.shape(), &[47]);
         assert_eq!(m.ndim(), 1);
         assert_eq!(m[[46]], u16_at(&bytes, 94));
@@ -43,12 +40,11 @@ fn inferred_shape_is_1d_over_the_rest_of_the_file() {
 #[test]
 fn inference_remainder_is_not_whole_elements_in_every_mode_and_the_file_is_unchanged() {
     let dir = tempfile::tempdir().unwrap();
-    let path = file_with(dir.path(), "a.dat", &pattern(30));
+    let (path, _) = patterned_file(dir.path(), 30);
     let before = snapshot(&path);
     for mode in READABLE {
         // 30 bytes of u64: 6 left over.
-        // SAFETY: refused before mapping.
-        let r = unsafe { Options::<u64, Ix1>::new().open(&path, mode) };
+        let r = private!(Options::<u64, Ix1>::new().open(&path, mode));
         assert!(
             matches!(
                 r,
@@ -60,8 +56,7 @@ fn inference_remainder_is_not_whole_elements_in_every_mode_and_the_file_is_uncha
             "mode {mode}: {r:?}"
         );
         // 30 - 8 = 22 bytes of u32: 2 left over.
-        // SAFETY: as above.
-        let r = unsafe { Options::<u32, Ix1>::new().offset(8).open(&path, mode) };
+        let r = private!(Options::<u32, Ix1>::new().offset(8).open(&path, mode));
         assert!(
             matches!(
                 r,
@@ -75,8 +70,7 @@ fn inference_remainder_is_not_whole_elements_in_every_mode_and_the_file_is_uncha
         assert_eq!(snapshot(&path), before, "mode {mode}");
     }
     // The typed constructors agree.
-    // SAFETY: as above.
-    let r = unsafe { Options::<u64, Ix1>::new().open_read_write(&path) };
+    let r = private!(Options::<u64, Ix1>::new().open_read_write(&path));
     assert!(matches!(
         r,
         Err(Error::Layout {
@@ -84,8 +78,7 @@ fn inference_remainder_is_not_whole_elements_in_every_mode_and_the_file_is_uncha
             ..
         })
     ));
-    // SAFETY: as above.
-    let r = unsafe { Options::<u64, Ix1>::new().open_copy_on_write(&path) };
+    let r = private!(Options::<u64, Ix1>::new().open_copy_on_write(&path));
     assert!(matches!(
         r,
         Err(Error::Layout {
@@ -99,11 +92,10 @@ fn inference_remainder_is_not_whole_elements_in_every_mode_and_the_file_is_uncha
 #[test]
 fn inferred_shape_with_a_2d_type_is_a_rank_mismatch_before_the_file_is_touched() {
     let dir = tempfile::tempdir().unwrap();
-    let path = file_with(dir.path(), "a.dat", &pattern(64));
+    let (path, _) = patterned_file(dir.path(), 64);
     let before = snapshot(&path);
     for mode in ALL {
-        // SAFETY: refused before mapping.
-        let r = unsafe { Options::<u8, Ix2>::new().open(&path, mode) };
+        let r = private!(Options::<u8, Ix2>::new().open(&path, mode));
         assert!(
             matches!(
                 r,
@@ -118,8 +110,7 @@ fn inferred_shape_with_a_2d_type_is_a_rank_mismatch_before_the_file_is_touched()
             "mode {mode}: {r:?}"
         );
         assert_eq!(snapshot(&path), before, "mode {mode}");
-        // SAFETY: as above.
-        let r = unsafe { Options::<u8, Ix0>::new().open(&path, mode) };
+        let r = private!(Options::<u8, Ix0>::new().open(&path, mode));
         assert!(
             matches!(
                 r,
@@ -137,8 +128,7 @@ fn inferred_shape_with_a_2d_type_is_a_rank_mismatch_before_the_file_is_touched()
     }
     // Nor is a missing file created.
     let missing = dir.path().join("missing.dat");
-    // SAFETY: as above.
-    let r = unsafe { Options::<u8, Ix3>::new().open(&missing, Mode::Write) };
+    let r = private!(Options::<u8, Ix3>::new().open(&missing, Mode::Write));
     assert!(r.is_err());
     assert!(!missing.exists());
 }
@@ -149,23 +139,20 @@ fn empty_file_maps_as_a_zero_size_array_in_every_mode_and_stays_empty() {
     for mode in READABLE {
         let path = file_with(dir.path(), "empty.dat", &[]);
         // Inferred: (0,). u8 and an aligned element type alike.
-        // SAFETY: the file is private to this test.
-        let m = unsafe { Options::<u8, Ix1>::new().open(&path, mode) }.unwrap();
+        let m = private!(Options::<u8, Ix1>::new().open(&path, mode)).unwrap();
         assert_eq!(m.shape(), &[0]);
         assert!(m.is_empty());
         assert_eq!(m.nbytes(), 0);
         m.flush().unwrap();
         m.close().unwrap();
-        // SAFETY: as above.
-        let m = unsafe { Options::<u32, Ix1>::new().open(&path, mode) };
+        let m = private!(Options::<u32, Ix1>::new().open(&path, mode));
         let m = m.unwrap_or_else(|e| panic!("u32 on an empty file, mode {mode}: {e:?}"));
         assert_eq!(m.shape(), &[0]);
         assert_eq!(m.as_slice(), &[] as &[u32]);
         assert_eq!(m.view().len(), 0);
         drop(m);
         // Given (0, 4).
-        // SAFETY: as above.
-        let m = unsafe { Options::<f64, Ix2>::new().shape([0, 4]).open(&path, mode) };
+        let m = private!(Options::<f64, Ix2>::new().shape([0, 4]).open(&path, mode));
         let m = m.unwrap_or_else(|e| panic!("f64 (0, 4) on an empty file, mode {mode}: {e:?}"));
         assert_eq!(m.shape(), &[0, 4]);
         assert_eq!(m.get([0, 0]), None);
@@ -181,8 +168,7 @@ fn empty_file_maps_as_a_zero_size_array_in_every_mode_and_stays_empty() {
     assert_eq!(a.view().shape(), &[0, 4]);
     // 'w+' with a zero-size shape on an empty (or missing) file leaves 0 bytes.
     let path = dir.path().join("new.dat");
-    // SAFETY: as above.
-    let m = unsafe { Options::<u8, Ix2>::new().shape([0, 4]).create(&path) }.unwrap();
+    let m = private!(Options::<u8, Ix2>::new().shape([0, 4]).create(&path)).unwrap();
     assert!(m.is_empty());
     drop(m);
     assert_eq!(snapshot(&path).len, 0);
@@ -195,13 +181,12 @@ fn zero_size_shapes_write_nothing_past_the_offset() {
     // 'r+': the file is neither grown nor shrunk, even when the offset is past its end.
     for off in [0u64, 8, 40, 48, 4096] {
         let path = file_with(dir.path(), "a.dat", &bytes);
-        // SAFETY: the file is private to this test.
-        let mut m = unsafe {
+        let mut m = private!(
             Options::<u32, Ix2>::new()
                 .offset(off)
                 .shape([0, 4])
                 .open_read_write(&path)
-        };
+        );
         let m = m
             .as_mut()
             .unwrap_or_else(|e| panic!("r+ (0, 4) at offset {off}: {e:?}"));
@@ -214,13 +199,12 @@ fn zero_size_shapes_write_nothing_past_the_offset() {
     // 'w+' by path: the file is emptied and then holds exactly `offset` zero bytes.
     for off in [0u64, 8, 40, 4096] {
         let path = file_with(dir.path(), "a.dat", &bytes);
-        // SAFETY: as above.
-        let m = unsafe {
+        let m = private!(
             Options::<u32, Ix2>::new()
                 .offset(off)
                 .shape([3, 0])
                 .create(&path)
-        };
+        );
         let m = m.unwrap_or_else(|e| panic!("w+ (3, 0) at offset {off}: {e:?}"));
         assert_eq!(m.shape(), &[3, 0]);
         drop(m);
@@ -233,16 +217,14 @@ fn zero_size_shapes_write_nothing_past_the_offset() {
 #[test]
 fn zero_d_arrays_map_exactly_one_element() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(16);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 16);
     for mode in READABLE {
-        // SAFETY: the file is private to this test.
-        let m = unsafe {
+        let m = private!(
             Options::<u32, Ix0>::new()
                 .offset(8)
                 .shape([])
                 .open(&path, mode)
-        }
+        )
         .unwrap();
         assert_eq!(m.shape(), &[] as &[usize]);
         assert_eq!(m.ndim(), 0);
@@ -252,13 +234,12 @@ fn zero_d_arrays_map_exactly_one_element() {
         assert_eq!(m.view().get([]), Some(&u32_at(&bytes, 8)));
     }
     // A dynamic rank with an empty shape too; and writes land on the one element.
-    // SAFETY: as above.
-    let mut m = unsafe {
+    let mut m = private!(
         Options::<u32, IxDyn>::new()
             .offset(12)
             .shape(IxDyn::new(&[]).unwrap())
             .open(&path, Mode::ReadWrite)
-    }
+    )
     .unwrap();
     assert_eq!(m.len(), 1);
     m.try_view_mut().unwrap().fill(&0xAABB_CCDD);
@@ -270,8 +251,7 @@ fn zero_d_arrays_map_exactly_one_element() {
 
     // 'w+' creates a one-element file.
     let new = dir.path().join("scalar.dat");
-    // SAFETY: as above.
-    let mut m = unsafe { Options::<f64, Ix0>::new().shape([]).create(&new) }.unwrap();
+    let mut m = private!(Options::<f64, Ix0>::new().shape([]).create(&new)).unwrap();
     m[[]] = 2.5;
     m.close().unwrap();
     assert_eq!(std::fs::read(&new).unwrap(), 2.5f64.to_ne_bytes());
@@ -280,8 +260,7 @@ fn zero_d_arrays_map_exactly_one_element() {
 #[test]
 fn dynamic_shapes_of_several_ranks_read_c_order_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(2 * 2 * 3 * 4 * 5);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 2 * 2 * 3 * 4 * 5);
     for dims in [
         &[120usize][..],
         &[10, 12],
@@ -289,12 +268,11 @@ fn dynamic_shapes_of_several_ranks_read_c_order_bytes() {
         &[1, 2, 1, 3, 1, 4, 5],
     ] {
         let shape = IxDyn::new(dims).unwrap();
-        // SAFETY: the file is private to this test.
-        let m = unsafe {
+        let m = private!(
             Options::<u16, IxDyn>::new()
                 .shape(shape)
                 .open(&path, Mode::Read)
-        }
+        )
         .unwrap();
         assert_eq!(m.shape(), dims);
         // Brute force: walk every index, computing the C-order position by hand.
@@ -315,7 +293,7 @@ fn dynamic_shapes_of_several_ranks_read_c_order_bytes() {
 #[test]
 fn overflowing_shapes_are_refused_and_the_file_is_unchanged() {
     let dir = tempfile::tempdir().unwrap();
-    let path = file_with(dir.path(), "a.dat", &pattern(64));
+    let (path, _) = patterned_file(dir.path(), 64);
     let before = snapshot(&path);
     let half = usize::MAX / 2 + 1;
     let huge: [[usize; 2]; 4] = [
@@ -327,8 +305,7 @@ fn overflowing_shapes_are_refused_and_the_file_is_unchanged() {
     ];
     for mode in ALL {
         for shape in huge {
-            // SAFETY: refused before mapping.
-            let r = unsafe { Options::<u32, Ix2>::new().shape(shape).open(&path, mode) };
+            let r = private!(Options::<u32, Ix2>::new().shape(shape).open(&path, mode));
             assert!(
                 matches!(
                     r,
@@ -342,13 +319,12 @@ fn overflowing_shapes_are_refused_and_the_file_is_unchanged() {
             assert_eq!(snapshot(&path), before, "mode {mode} {shape:?}");
         }
         // The offset plus the size overflows u64.
-        // SAFETY: as above.
-        let r = unsafe {
+        let r = private!(
             Options::<u8, Ix1>::new()
                 .offset(u64::MAX - 3)
                 .shape([8])
                 .open(&path, mode)
-        };
+        );
         assert!(
             matches!(
                 r,
@@ -378,9 +354,8 @@ fn overflowing_shapes_are_refused_and_the_file_is_unchanged() {
 #[test]
 fn shape_reports_the_given_shape() {
     let dir = tempfile::tempdir().unwrap();
-    let path = file_with(dir.path(), "a.dat", &pattern(4 * 60));
-    // SAFETY: the file is private to this test.
-    let m = unsafe { Options::<u32, Ix3>::new().shape([3, 4, 5]).open_read(&path) }.unwrap();
+    let (path, _) = patterned_file(dir.path(), 4 * 60);
+    let m = private!(Options::<u32, Ix3>::new().shape([3, 4, 5]).open_read(&path)).unwrap();
     assert_eq!(m.shape(), &[3, 4, 5]);
     assert_eq!(m.dim(), &[3, 4, 5]);
     assert_eq!(m.ndim(), 3);

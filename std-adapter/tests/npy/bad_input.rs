@@ -3,34 +3,15 @@
 //! panics, and the file's bytes and length are unchanged — in particular a
 //! truncated file is refused in 'r+' too, where numpy silently extends it.
 
+use crate::support::{npy_file, private};
 use std::path::Path;
 
 use mmarray_std::mmarray::npy::{Error as NpyError, Key, Part, ShapeProblem};
 use mmarray_std::{Error, Ix1, Ix2, IxDyn, Mode, npy};
 
-/// A `.npy` file of format `major`.0 with header text `text`, padded as
-/// numpy pads it, followed by 64 bytes of data.
-fn file(major: u8, text: &[u8]) -> Vec<u8> {
-    let pre = if major == 1 { 10 } else { 12 };
-    let mut t = text.to_vec();
-    while !(pre + t.len() + 1).is_multiple_of(64) {
-        t.push(b' ');
-    }
-    t.push(b'\n');
-    let mut f = b"\x93NUMPY".to_vec();
-    f.extend([major, 0]);
-    if major == 1 {
-        f.extend(u16::try_from(t.len()).unwrap().to_le_bytes());
-    } else {
-        f.extend(u32::try_from(t.len()).unwrap().to_le_bytes());
-    }
-    f.extend(t);
-    f.extend([0u8; 64]);
-    f
-}
-
+/// A version 1.0 file with header text `text` (see [`npy_file`]).
 fn v1(text: &str) -> Vec<u8> {
-    file(1, text.as_bytes())
+    npy_file(1, text.as_bytes())
 }
 
 /// The offset of `needle` in the header text (numpy-style errors count from there).
@@ -48,16 +29,11 @@ fn open_everywhere(dir: &Path, bytes: &[u8]) -> Error {
     };
     let o = npy::Options::<f64, IxDyn>::new();
     let errors = [
-        // SAFETY: the test's temporary files are written by nothing else while mapped.
-        unsafe { npy::open_read::<f64, IxDyn>(&path) }.map(drop),
-        // SAFETY: as above.
-        unsafe { npy::open_read_write::<f64, IxDyn>(&path) }.map(drop),
-        // SAFETY: as above.
-        unsafe { o.open_copy_on_write(&path) }.map(drop),
-        // SAFETY: as above.
-        unsafe { o.open(&path, Mode::ReadWrite) }.map(drop),
-        // SAFETY: as above.
-        unsafe { o.open(&path, Mode::Read) }.map(drop),
+        private!(npy::open_read::<f64, IxDyn>(&path)).map(drop),
+        private!(npy::open_read_write::<f64, IxDyn>(&path)).map(drop),
+        private!(o.open_copy_on_write(&path)).map(drop),
+        private!(o.open(&path, Mode::ReadWrite)).map(drop),
+        private!(o.open(&path, Mode::Read)).map(drop),
     ];
     check_unchanged();
     let mut errors = errors
@@ -96,8 +72,7 @@ fn the_good_header_opens() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("good.npy");
     std::fs::write(&path, v1(GOOD)).unwrap();
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let m = unsafe { npy::open_read::<f64, Ix1>(&path) }.unwrap();
+    let m = private!(npy::open_read::<f64, Ix1>(&path)).unwrap();
     assert_eq!(m.shape(), &[3]);
 }
 
@@ -192,7 +167,7 @@ fn headers_longer_than_the_limit() {
         "{{'descr': [('{}', '<f8')], 'fortran_order': False, 'shape': (3,), }}",
         "\u{e9}".repeat(30_000)
     );
-    let bytes = file(3, text.as_bytes());
+    let bytes = npy_file(3, text.as_bytes());
     let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
     assert_eq!(
         npy_error(d, &bytes),
@@ -260,7 +235,10 @@ fn broken_header_texts() {
     // Version 3.0 text that is not UTF-8.
     let mut text = b"{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }".to_vec();
     text[11] = 0xff;
-    assert_eq!(npy_error(d, &file(3, &text)), NpyError::NotUtf8 { at: 11 });
+    assert_eq!(
+        npy_error(d, &npy_file(3, &text)),
+        NpyError::NotUtf8 { at: 11 }
+    );
 }
 
 #[test]
@@ -331,8 +309,7 @@ fn a_descr_that_is_not_the_types_names_both() {
     let path = dir.path().join("f.npy");
     let bytes = v1(GOOD);
     std::fs::write(&path, &bytes).unwrap();
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let e = unsafe { npy::open_read_write::<i32, Ix1>(&path) }.unwrap_err();
+    let e = private!(npy::open_read_write::<i32, Ix1>(&path)).unwrap_err();
     assert!(
         matches!(
             e,
@@ -345,10 +322,11 @@ fn a_descr_that_is_not_the_types_names_both() {
     );
     let msg = e.to_string();
     assert!(msg.contains("'<f8'") && msg.contains("<i4"), "{msg}");
-    // SAFETY: as above.
-    let e =
-        unsafe { npy::open_read::<mmarray_std::zerocopy::byteorder::big_endian::F64, Ix1>(&path) }
-            .unwrap_err();
+    let e = private!(npy::open_read::<
+        mmarray_std::zerocopy::byteorder::big_endian::F64,
+        Ix1,
+    >(&path))
+    .unwrap_err();
     assert!(e.to_string().contains(">f8"), "{e}");
     // The same values in the other byte order: the hint names the type that reads them.
     assert!(
@@ -378,8 +356,7 @@ fn a_file_of_the_other_byte_order_suggests_the_type_that_reads_it() {
     let mut bytes = bytes;
     bytes.extend_from_slice(&[0; 8]);
     std::fs::write(&path, &bytes).unwrap();
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let e = unsafe { npy::open_read::<f32, Ix1>(&path) }.unwrap_err();
+    let e = private!(npy::open_read::<f32, Ix1>(&path)).unwrap_err();
     assert!(
         e.to_string().ends_with(&format!(
             "the data has the other byte order: use {host}::F32"
@@ -387,8 +364,7 @@ fn a_file_of_the_other_byte_order_suggests_the_type_that_reads_it() {
         "{e}"
     );
     // A descr of another kind or size gets no byte-order hint.
-    // SAFETY: as above.
-    let e = unsafe { npy::open_read::<i32, Ix1>(&path) }.unwrap_err();
+    let e = private!(npy::open_read::<i32, Ix1>(&path)).unwrap_err();
     assert!(!e.to_string().contains("byte order"), "{e}");
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
 }
@@ -399,8 +375,7 @@ fn a_rank_that_is_not_the_files_is_refused() {
     let path = dir.path().join("f.npy");
     let bytes = v1(GOOD);
     std::fs::write(&path, &bytes).unwrap();
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let e = unsafe { npy::open_read_write::<f64, Ix2>(&path) }.unwrap_err();
+    let e = private!(npy::open_read_write::<f64, Ix2>(&path)).unwrap_err();
     assert!(
         matches!(
             e,
@@ -427,8 +402,7 @@ fn a_rank_that_is_not_the_files_is_refused() {
     let mut bytes = v1("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1), }");
     bytes.extend_from_slice(&[0; 8]);
     std::fs::write(&cube, &bytes).unwrap();
-    // SAFETY: as above.
-    let e = unsafe { npy::open_read::<f64, Ix2>(&cube) }.unwrap_err();
+    let e = private!(npy::open_read::<f64, Ix2>(&cube)).unwrap_err();
     assert!(
         e.to_string()
             .contains("the file has 3 axes, the type asks for 2"),
@@ -447,12 +421,10 @@ fn the_header_limit_is_the_callers() {
     std::fs::write(&path, v1(&long)).unwrap();
     let mut o = npy::Options::<f64, Ix1>::new();
     o.max_header_len(70_000);
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    assert_eq!(unsafe { o.open_read(&path) }.unwrap().shape(), &[3]);
+    assert_eq!(private!(o.open_read(&path)).unwrap().shape(), &[3]);
     std::fs::write(&path, v1(GOOD)).unwrap();
     o.max_header_len(100);
-    // SAFETY: as above.
-    let e = unsafe { o.open_read(&path) }.unwrap_err();
+    let e = private!(o.open_read(&path)).unwrap_err();
     assert!(
         matches!(
             e,

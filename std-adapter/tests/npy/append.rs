@@ -3,7 +3,8 @@
 //! the result with the new shape and values; after every append the file is
 //! byte for byte what `np.save` writes for the grown array.
 
-mod numpy;
+use crate::support::numpy;
+use crate::support::private;
 
 use std::path::{Path, PathBuf};
 
@@ -49,8 +50,7 @@ fn appending_rows_in_c_order() {
     let Some(py) = numpy::python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (path, reference) = (dir.path().join("c.npy"), dir.path().join("ref.npy"));
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let mut m = unsafe { npy::create::<f64, Ix2>(&path, [2, 3]) }.unwrap();
+    let mut m = private!(npy::create::<f64, Ix2>(&path, [2, 3])).unwrap();
     m.as_mut_slice()
         .copy_from_slice(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
     // 2 -> 3 rows, then 3 -> 12: the shape's length in the header changes.
@@ -72,13 +72,12 @@ fn appending_columns_in_f_order() {
     let Some(py) = numpy::python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (path, reference) = (dir.path().join("f.npy"), dir.path().join("ref.npy"));
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let mut m = unsafe {
+    let mut m = private!(
         npy::Options::<i32, Ix2>::new()
             .shape([3, 2])
             .order(Order::F)
             .create(&path)
-    }
+    )
     .unwrap();
     assert_eq!(m.growth_axis(), Some(1));
     // Column j holds 10 * j + i: whole columns are contiguous in F order.
@@ -108,10 +107,10 @@ fn growing_a_file_numpy_wrote() {
             py_path(&path)
         ),
     );
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let mut m = unsafe {
-        npy::open_read_write::<mmarray_std::zerocopy::byteorder::big_endian::U16, IxDyn>(&path)
-    }
+    let mut m = private!(npy::open_read_write::<
+        mmarray_std::zerocopy::byteorder::big_endian::U16,
+        IxDyn,
+    >(&path))
     .unwrap();
     // Grow well past a page (zeros), then write the last row.
     m.grow(5000).unwrap();
@@ -138,8 +137,7 @@ fn the_header_has_room_for_a_19_digit_length() {
     let Some(py) = numpy::python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (path, reference) = (dir.path().join("z.npy"), dir.path().join("ref.npy"));
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let mut m = unsafe { npy::create::<u8, Ix2>(&path, [2, 0]) }.unwrap();
+    let mut m = private!(npy::create::<u8, Ix2>(&path, [2, 0])).unwrap();
     for n in [9, 10, 99_999, 1_000_000_000_000_000_000] {
         m.grow(n).unwrap();
         assert_eq!(m.shape(), &[n, 0]);
@@ -161,14 +159,12 @@ fn unchanged_after(path: &Path, f: impl FnOnce()) {
 fn what_cannot_grow_says_so_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.npy");
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let mut m = unsafe { npy::create::<f32, Ix2>(&path, [4, 2]) }.unwrap();
+    let mut m = private!(npy::create::<f32, Ix2>(&path, [4, 2])).unwrap();
     m.as_mut_slice().fill(1.5);
     m.close().unwrap();
 
     unchanged_after(&path, || {
-        // SAFETY: the test's temporary files are written by nothing else while mapped.
-        let mut m = unsafe { npy::open_read_write::<f32, Ix2>(&path) }.unwrap();
+        let mut m = private!(npy::open_read_write::<f32, Ix2>(&path)).unwrap();
         let e = m.grow(3).unwrap_err();
         assert!(matches!(e, Error::CannotGrow { .. }), "shrink: {e:?}");
         assert!(e.to_string().contains("larger length"), "{e}");
@@ -181,28 +177,24 @@ fn what_cannot_grow_says_so_and_changes_nothing() {
         assert_eq!(m.shape(), &[4, 2]);
     });
     unchanged_after(&path, || {
-        // SAFETY: the test's temporary files are written by nothing else while mapped.
-        let mut m = unsafe { npy::open_read::<f32, Ix2>(&path) }.unwrap();
+        let mut m = private!(npy::open_read::<f32, Ix2>(&path)).unwrap();
         let e = m.grow(8).unwrap_err();
         assert!(matches!(e, Error::CannotGrow { .. }), "'r': {e:?}");
         assert_eq!(m.shape(), &[4, 2]);
     });
     unchanged_after(&path, || {
-        // SAFETY: the test's temporary files are written by nothing else while mapped.
-        let mut m = unsafe { npy::Options::<f32, Ix2>::new().open_copy_on_write(&path) }.unwrap();
+        let mut m = private!(npy::Options::<f32, Ix2>::new().open_copy_on_write(&path)).unwrap();
         let e = m.append(&[0.0, 0.0]).unwrap_err();
         assert!(matches!(e, Error::CannotGrow { .. }), "'c': {e:?}");
         assert_eq!(m.shape(), &[4, 2]);
     });
 
     let zero_d = dir.path().join("0d.npy");
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let mut m = unsafe { npy::create::<f64, Ix0>(&zero_d, []) }.unwrap();
+    let mut m = private!(npy::create::<f64, Ix0>(&zero_d, [])).unwrap();
     m[[]] = 2.5;
     m.close().unwrap();
     unchanged_after(&zero_d, || {
-        // SAFETY: the test's temporary files are written by nothing else while mapped.
-        let mut m = unsafe { npy::open_read_write::<f64, Ix0>(&zero_d) }.unwrap();
+        let mut m = private!(npy::open_read_write::<f64, Ix0>(&zero_d)).unwrap();
         assert_eq!(m.growth_axis(), None);
         let e = m.grow(1).unwrap_err();
         assert!(matches!(e, Error::CannotGrow { .. }), "0-d: {e:?}");
@@ -220,8 +212,7 @@ fn what_cannot_grow_says_so_and_changes_nothing() {
 fn a_length_the_os_refuses_publishes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.npy");
-    // SAFETY: the test's temporary files are written by nothing else while mapped.
-    let mut m = unsafe { npy::create::<u8, [usize; 1]>(&path, [3]) }.unwrap();
+    let mut m = private!(npy::create::<u8, [usize; 1]>(&path, [3])).unwrap();
     m.as_mut_slice().copy_from_slice(&[1, 2, 3]);
     m.flush().unwrap();
     let before = std::fs::read(&path).unwrap();

@@ -5,9 +5,9 @@
 //! test expects; mmarray maps each member and must give the same values. The
 //! offsets of the members' data are computed independently, in Python, from
 //! the zip local headers.
-#![cfg(feature = "npz")]
 
-mod numpy;
+use crate::support::numpy;
+use crate::support::private;
 
 use std::path::Path;
 
@@ -104,24 +104,19 @@ fn savez_members_map_to_the_values_numpy_loads() {
         ("'<u2'", Order::F, &[3, 4][..])
     );
 
-    // SAFETY: the test's archive is written by nothing else while mapped.
-    let a = unsafe { archive.map_read::<little_endian::F64, Ix1>("a") }.unwrap();
+    let a = private!(archive.map_read::<little_endian::F64, Ix1>("a")).unwrap();
     let want: Vec<_> = (0..5)
         .map(|k| little_endian::F64::new(k as f64 * 0.5))
         .collect();
     assert_eq!(a.as_slice(), &want[..]);
 
-    // SAFETY: as above.
-    let b = unsafe { archive.map_read::<big_endian::I32, Ix2>("b") }.unwrap();
+    let b = private!(archive.map_read::<big_endian::I32, Ix2>("b")).unwrap();
     assert_eq!(b.shape(), &[2, 3]);
     for (i, j) in [(0, 0), (0, 2), (1, 0), (1, 2)] {
         assert_eq!(b[[i, j]].get(), (i * 3 + j) as i32 * 3 - 7);
     }
 
-    // SAFETY: as above.
-
-    // SAFETY: as above.
-    let c = unsafe { archive.map_read::<little_endian::U16, Ix2>("c") }.unwrap();
+    let c = private!(archive.map_read::<little_endian::U16, Ix2>("c")).unwrap();
     assert_eq!((c.shape(), c.order()), (&[3, 4][..], Order::F));
     for i in 0..3 {
         for j in 0..4 {
@@ -129,41 +124,26 @@ fn savez_members_map_to_the_values_numpy_loads() {
         }
     }
 
-    // SAFETY: as above.
-
-    // SAFETY: as above.
-    let d = unsafe { archive.map_read::<Bool, Ix1>("d") }.unwrap();
+    let d = private!(archive.map_read::<Bool, Ix1>("d")).unwrap();
     let want: Vec<bool> = (0..7).map(|k| k % 3 == 0).collect();
     assert_eq!(
         d.as_slice().iter().map(|b| b.get()).collect::<Vec<_>>(),
         want
     );
 
-    // SAFETY: as above.
-
-    // SAFETY: as above.
-    let e = unsafe { archive.map_read::<Point, Ix1>("e") }.unwrap();
+    let e = private!(archive.map_read::<Point, Ix1>("e")).unwrap();
     assert_eq!(e.len(), 4);
     for (k, p) in e.as_slice().iter().enumerate() {
         assert_eq!((p.x.get(), p.y.get()), (k as f32 * 0.5, -(k as i32)));
     }
 
-    // SAFETY: as above.
-
-    // SAFETY: as above.
-    let f = unsafe { archive.map_read::<Complex<little_endian::F64>, Ix0>("f") }.unwrap();
+    let f = private!(archive.map_read::<Complex<little_endian::F64>, Ix0>("f")).unwrap();
     assert_eq!((f[[]].re.get(), f[[]].im.get()), (1.5, -2.0));
 
-    // SAFETY: as above.
-
-    // SAFETY: as above.
-    let g = unsafe { archive.map_read::<little_endian::F64, IxDyn>("g.npy") }.unwrap();
+    let g = private!(archive.map_read::<little_endian::F64, IxDyn>("g.npy")).unwrap();
     assert_eq!((g.shape(), g.len()), (&[0, 5][..], 0));
 
-    // SAFETY: as above.
-
-    // SAFETY: as above.
-    let s = unsafe { archive.map_read::<ByteStr<3>, Ix1>("s") }.unwrap();
+    let s = private!(archive.map_read::<ByteStr<3>, Ix1>("s")).unwrap();
     let got: Vec<&[u8]> = s.as_slice().iter().map(|x| x.trimmed()).collect();
     assert_eq!(got, [&b"x"[..], b"yy", b"zzz"]);
     drop(archive);
@@ -185,8 +165,7 @@ fn unaligned_members_need_unaligned_types() {
     let archive = npz::Archive::open(dir.path().join("a.npz")).unwrap();
     let at = |n: &str| offsets.iter().find(|(m, _)| m == n).unwrap().1;
 
-    // SAFETY: the test's archive is written by nothing else while mapped.
-    let r = unsafe { archive.map_read::<f64, Ix1>("a") };
+    let r = private!(archive.map_read::<f64, Ix1>("a"));
     if at("a") % 8 == 0 {
         assert_eq!(r.unwrap().as_slice(), &[0.0, 0.5, 1.0, 1.5, 2.0]);
     } else {
@@ -208,8 +187,7 @@ fn unaligned_members_need_unaligned_types() {
         assert!(!msg.contains("offset that is"), "{msg}");
     }
     // The unaligned type with the same descr maps at any offset.
-    // SAFETY: as above.
-    let a = unsafe { archive.map_read::<little_endian::F64, Ix1>("a") }.unwrap();
+    let a = private!(archive.map_read::<little_endian::F64, Ix1>("a")).unwrap();
     assert_eq!(a[[4]].get(), 2.0);
     assert!(
         offsets.iter().any(|(_, off)| off % 8 != 0),
@@ -225,15 +203,13 @@ fn copy_on_write_members_keep_writes_in_memory() {
     let path = dir.path().join("a.npz");
     let before = std::fs::read(&path).unwrap();
     let archive = npz::Archive::open(&path).unwrap();
-    // SAFETY: the test's archive is written by nothing else while mapped.
-    let mut b = unsafe { archive.map_copy_on_write::<big_endian::I32, Ix2>("b") }.unwrap();
+    let mut b = private!(archive.map_copy_on_write::<big_endian::I32, Ix2>("b")).unwrap();
     b[[1, 2]] = big_endian::I32::new(12345);
     assert_eq!(b[[1, 2]].get(), 12345);
     b.flush().unwrap();
     drop(b);
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    // SAFETY: as above.
-    let b = unsafe { archive.map_read::<big_endian::I32, Ix2>("b") }.unwrap();
+    let b = private!(archive.map_read::<big_endian::I32, Ix2>("b")).unwrap();
     assert_eq!(b[[1, 2]].get(), 8);
 }
 
@@ -245,8 +221,7 @@ fn compressed_members_are_refused_with_the_reason() {
     let archive = npz::Archive::open(dir.path().join("a.npz")).unwrap();
     assert_eq!(archive.members().len(), 8);
     assert!(archive.members().all(|m| m.is_compressed()));
-    // SAFETY: the test's archive is written by nothing else while mapped.
-    let e = unsafe { archive.map_read::<little_endian::F64, Ix1>("a") }.unwrap_err();
+    let e = private!(archive.map_read::<little_endian::F64, Ix1>("a")).unwrap_err();
     match &e {
         Error::Compressed { member, method } => {
             assert_eq!((member.as_str(), *method), ("a.npy", "deflate"));
@@ -259,8 +234,7 @@ fn compressed_members_are_refused_with_the_reason() {
         "{msg}"
     );
     assert!(matches!(archive.info("b"), Err(Error::Compressed { .. })));
-    // SAFETY: as above.
-    let e = unsafe { archive.map_copy_on_write::<Bool, Ix1>("d") }.unwrap_err();
+    let e = private!(archive.map_copy_on_write::<Bool, Ix1>("d")).unwrap_err();
     assert!(matches!(e, Error::Compressed { .. }), "{e:?}");
 }
 
@@ -271,14 +245,12 @@ fn wrong_names_types_ranks_and_files_are_typed_errors() {
     savez(&py, dir.path(), "savez");
     let path = dir.path().join("a.npz");
     let archive = npz::Archive::open(&path).unwrap();
-    // SAFETY: the test's archive is written by nothing else while mapped.
-    let e = unsafe { archive.map_read::<u8, Ix1>("nope") }.unwrap_err();
+    let e = private!(archive.map_read::<u8, Ix1>("nope")).unwrap_err();
     assert!(
         matches!(&e, Error::NoSuchMember { name } if name == "nope"),
         "{e:?}"
     );
-    // SAFETY: as above.
-    let e = unsafe { archive.map_read::<little_endian::I64, Ix1>("a") }.unwrap_err();
+    let e = private!(archive.map_read::<little_endian::I64, Ix1>("a")).unwrap_err();
     assert!(
         matches!(
             e,
@@ -291,8 +263,7 @@ fn wrong_names_types_ranks_and_files_are_typed_errors() {
     );
     let msg = e.to_string();
     assert!(msg.contains("<f8") && msg.contains("<i8"), "{msg}");
-    // SAFETY: as above.
-    let e = unsafe { archive.map_read::<little_endian::F64, Ix2>("a") }.unwrap_err();
+    let e = private!(archive.map_read::<little_endian::F64, Ix2>("a")).unwrap_err();
     assert!(
         matches!(
             e,
@@ -346,8 +317,7 @@ fn a_member_shorter_than_its_header_says_is_truncated() {
         ),
     );
     let archive = npz::Archive::open(&path).unwrap();
-    // SAFETY: the test's archive is written by nothing else while mapped.
-    let e = unsafe { archive.map_read::<u8, Ix1>("t") }.unwrap_err();
+    let e = private!(archive.map_read::<u8, Ix1>("t")).unwrap_err();
     assert!(
         matches!(
             e,
@@ -359,7 +329,6 @@ fn a_member_shorter_than_its_header_says_is_truncated() {
         ),
         "{e:?}"
     );
-    // SAFETY: as above.
-    let ok = unsafe { archive.map_read::<u8, Ix1>("ok") }.unwrap();
+    let ok = private!(archive.map_read::<u8, Ix1>("ok")).unwrap();
     assert_eq!(ok.as_slice(), &(0..100).collect::<Vec<u8>>()[..]);
 }

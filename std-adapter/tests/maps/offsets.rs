@@ -3,9 +3,9 @@
 //! `'r'`/`'c'` and grow the file in `'r+'`; misaligned offsets fail for
 //! aligned types and work for unaligned ones.
 
-mod common;
-
-use common::{f32_at, file_with, page, pattern, snapshot, u32_at, u64_of};
+use crate::support::{
+    f32_at, file_with, page, pattern, patterned_file, private, snapshot, u32_at, u64_of,
+};
 use mmarray_std::zerocopy::byteorder::little_endian::F32;
 use mmarray_std::{Error, Ix1, Mode, Options};
 
@@ -36,12 +36,11 @@ fn u8_maps_at_any_offset_start_at_that_byte() {
     all.extend([1, 3, p - 1, p + 1, bytes.len() - 1]);
     for off in all {
         for mode in [Mode::Read, Mode::ReadWrite, Mode::CopyOnWrite] {
-            // SAFETY: the file is private to this test and not changed by others.
-            let m = unsafe {
+            let m = private!(
                 Options::<u8, Ix1>::new()
                     .offset(u64_of(off))
                     .open(&path, mode)
-            }
+            )
             .unwrap();
             assert_eq!(m.offset(), u64_of(off));
             assert_eq!(m.shape(), &[bytes.len() - off], "offset {off} mode {mode}");
@@ -59,12 +58,11 @@ fn f32_maps_at_aligned_offsets_read_the_bytes_at_that_offset() {
     let path = file_with(dir.path(), "a.dat", &bytes);
     for off in offsets(bytes.len()) {
         for mode in [Mode::Read, Mode::ReadWrite, Mode::CopyOnWrite] {
-            // SAFETY: the file is private to this test and not changed by others.
-            let m = unsafe {
+            let m = private!(
                 Options::<f32, Ix1>::new()
                     .offset(u64_of(off))
                     .open(&path, mode)
-            };
+            );
             let m = m.unwrap_or_else(|e| panic!("offset {off} mode {mode}: {e:?}"));
             let n = (bytes.len() - off) / 4;
             assert_eq!(m.len(), n);
@@ -75,13 +73,12 @@ fn f32_maps_at_aligned_offsets_read_the_bytes_at_that_offset() {
         }
         // An explicit shape shorter than the rest of the file.
         let n = ((bytes.len() - off) / 4).min(5);
-        // SAFETY: as above.
-        let m = unsafe {
+        let m = private!(
             Options::<f32, Ix1>::new()
                 .offset(u64_of(off))
                 .shape([n])
                 .open_read(&path)
-        }
+        )
         .unwrap();
         let got: Vec<u32> = m.as_slice().iter().map(|x| x.to_bits()).collect();
         let want: Vec<u32> = (0..n).map(|i| u32_at(&bytes, off + 4 * i)).collect();
@@ -95,15 +92,13 @@ fn read_write_writes_land_at_the_offset() {
     let p = page();
     let dir = tempfile::tempdir().unwrap();
     for off in [0, 16, 100, p, p + 4, 2 * p - 8] {
-        let bytes = pattern(2 * p);
-        let path = file_with(dir.path(), "a.dat", &bytes);
-        // SAFETY: the file is private to this test; std::fs only reads it.
-        let mut m = unsafe {
+        let (path, bytes) = patterned_file(dir.path(), 2 * p);
+        let mut m = private!(
             Options::<u32, Ix1>::new()
                 .offset(u64_of(off))
                 .shape([2])
                 .open_read_write(&path)
-        }
+        )
         .unwrap();
         m[[0]] = 0x1122_3344;
         m[[1]] = 0x5566_7788;
@@ -118,13 +113,11 @@ fn read_write_writes_land_at_the_offset() {
 #[test]
 fn offset_past_the_end_fails_in_read_and_copy_on_write_modes() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(100);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, _) = patterned_file(dir.path(), 100);
     let before = snapshot(&path);
     for mode in [Mode::Read, Mode::CopyOnWrite] {
         // Shape inferred: nothing to infer from.
-        // SAFETY: refused before mapping.
-        let r = unsafe { Options::<u8, Ix1>::new().offset(104).open(&path, mode) };
+        let r = private!(Options::<u8, Ix1>::new().offset(104).open(&path, mode));
         assert!(
             matches!(
                 r,
@@ -137,25 +130,23 @@ fn offset_past_the_end_fails_in_read_and_copy_on_write_modes() {
             "{r:?}"
         );
         // Shape given: the array would end past the end.
-        // SAFETY: as above.
-        let r = unsafe {
+        let r = private!(
             Options::<u8, Ix1>::new()
                 .offset(104)
                 .shape([4])
                 .open(&path, mode)
-        };
+        );
         assert!(
             matches!(r, Err(Error::PastEnd { path: Some(_), mode: m, end: 108, len: 100 }) if m == mode),
             "{r:?}"
         );
         // Starting inside but ending past the end.
-        // SAFETY: as above.
-        let r = unsafe {
+        let r = private!(
             Options::<u32, Ix1>::new()
                 .offset(96)
                 .shape([2])
                 .open(&path, mode)
-        };
+        );
         assert!(
             matches!(r, Err(Error::PastEnd { path: Some(_), mode: m, end: 104, len: 100 }) if m == mode),
             "{r:?}"
@@ -163,13 +154,12 @@ fn offset_past_the_end_fails_in_read_and_copy_on_write_modes() {
         assert_eq!(snapshot(&path), before);
     }
     // The typed constructors agree.
-    // SAFETY: as above.
-    let r = unsafe {
+    let r = private!(
         Options::<u8, Ix1>::new()
             .offset(200)
             .shape([1])
             .open_read(&path)
-    };
+    );
     assert!(
         matches!(
             r,
@@ -182,13 +172,12 @@ fn offset_past_the_end_fails_in_read_and_copy_on_write_modes() {
         ),
         "{r:?}"
     );
-    // SAFETY: as above.
-    let r = unsafe {
+    let r = private!(
         Options::<u8, Ix1>::new()
             .offset(200)
             .shape([1])
             .open_copy_on_write(&path)
-    };
+    );
     assert!(
         matches!(
             r,
@@ -207,10 +196,9 @@ fn offset_past_the_end_fails_in_read_and_copy_on_write_modes() {
 #[test]
 fn offset_past_the_end_with_an_inferred_shape_fails_in_read_write_mode_too() {
     let dir = tempfile::tempdir().unwrap();
-    let path = file_with(dir.path(), "a.dat", &pattern(100));
+    let (path, _) = patterned_file(dir.path(), 100);
     let before = snapshot(&path);
-    // SAFETY: refused before mapping.
-    let r = unsafe { Options::<u8, Ix1>::new().offset(101).open_read_write(&path) };
+    let r = private!(Options::<u8, Ix1>::new().offset(101).open_read_write(&path));
     assert!(
         matches!(
             r,
@@ -229,16 +217,14 @@ fn offset_past_the_end_with_an_inferred_shape_fails_in_read_write_mode_too() {
 fn read_write_offset_past_the_end_grows_the_file_with_zeros_between() {
     let p = page();
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(100);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, bytes) = patterned_file(dir.path(), 100);
     let off = 3 * p + 8;
-    // SAFETY: the file is private to this test; std::fs only reads it.
-    let mut m = unsafe {
+    let mut m = private!(
         Options::<u32, Ix1>::new()
             .offset(u64_of(off))
             .shape([4])
             .open_read_write(&path)
-    }
+    )
     .unwrap();
     assert_eq!(m.as_slice(), &[0; 4]);
     m.as_mut_slice().copy_from_slice(&[1, 2, 3, 4]);
@@ -255,8 +241,7 @@ fn read_write_offset_past_the_end_grows_the_file_with_zeros_between() {
 #[test]
 fn misaligned_offset_for_f32_is_refused_in_every_mode_and_the_file_is_unchanged() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(64);
-    let path = file_with(dir.path(), "a.dat", &bytes);
+    let (path, _) = patterned_file(dir.path(), 64);
     let before = snapshot(&path);
     for mode in [Mode::Read, Mode::ReadWrite, Mode::Write, Mode::CopyOnWrite] {
         for shape in [None, Some([4]), Some([100])] {
@@ -265,8 +250,7 @@ fn misaligned_offset_for_f32_is_refused_in_every_mode_and_the_file_is_unchanged(
             if let Some(s) = shape {
                 o.shape(s);
             }
-            // SAFETY: refused before mapping.
-            let r = unsafe { o.open(&path, mode) };
+            let r = private!(o.open(&path, mode));
             if mode == Mode::Write && shape.is_none() {
                 assert!(matches!(r, Err(Error::ShapeRequired)), "{r:?}");
             } else {
@@ -289,18 +273,15 @@ fn misaligned_offset_for_f32_is_refused_in_every_mode_and_the_file_is_unchanged(
         }
     }
     // The aligned neighbours work.
-    // SAFETY: the file is private to this test.
-    let m = unsafe { Options::<f32, Ix1>::new().offset(4).open_read(&path) }.unwrap();
+    let m = private!(Options::<f32, Ix1>::new().offset(4).open_read(&path)).unwrap();
     assert_eq!(m.len(), 15);
 }
 
 #[test]
 fn unaligned_little_endian_f32_works_at_offset_3() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = pattern(3 + 4 * 10);
-    let path = file_with(dir.path(), "a.dat", &bytes);
-    // SAFETY: the file is private to this test.
-    let m = unsafe { Options::<F32, Ix1>::new().offset(3).open_read(&path) }.unwrap();
+    let (path, bytes) = patterned_file(dir.path(), 3 + 4 * 10);
+    let m = private!(Options::<F32, Ix1>::new().offset(3).open_read(&path)).unwrap();
     assert_eq!(m.len(), 10);
     for i in 0..10 {
         let at = 3 + 4 * i;
@@ -310,13 +291,12 @@ fn unaligned_little_endian_f32_works_at_offset_3() {
     drop(m);
 
     // And writes through it land at byte 3 + 4 i, little-endian.
-    // SAFETY: as above.
-    let mut m = unsafe {
+    let mut m = private!(
         Options::<F32, Ix1>::new()
             .offset(3)
             .shape([2])
             .open_read_write(&path)
-    }
+    )
     .unwrap();
     m[[1]] = F32::new(1.5);
     m.close().unwrap();
@@ -329,14 +309,13 @@ fn unaligned_little_endian_f32_works_at_offset_3() {
 fn offset_reports_the_value_given() {
     let p = page();
     let dir = tempfile::tempdir().unwrap();
-    let path = file_with(dir.path(), "a.dat", &pattern(2 * p + 40));
+    let (path, _) = patterned_file(dir.path(), 2 * p + 40);
     for off in [0, 8, p, p + 8, 2 * p + 32] {
-        // SAFETY: the file is private to this test.
-        let m = unsafe {
+        let m = private!(
             Options::<u64, Ix1>::new()
                 .offset(u64_of(off))
                 .open_copy_on_write(&path)
-        }
+        )
         .unwrap();
         assert_eq!(m.offset(), u64_of(off));
         assert_eq!(m.len(), (2 * p + 40 - off) / 8);
@@ -348,8 +327,7 @@ fn offset_reports_the_value_given() {
 fn a_misaligned_f64_suggests_the_eight_byte_unaligned_type() {
     let dir = tempfile::tempdir().unwrap();
     let path = file_with(dir.path(), "f.bin", &[0u8; 64]);
-    // SAFETY: refused before mapping.
-    let e = unsafe { Options::<f64, Ix1>::new().offset(4).open_read(&path) }.unwrap_err();
+    let e = private!(Options::<f64, Ix1>::new().offset(4).open_read(&path)).unwrap_err();
     let order = if cfg!(target_endian = "little") {
         "little_endian"
     } else {

@@ -2,7 +2,7 @@
 //! same step of numpy.memmap's docstring: the example binary's output is
 //! compared with real numpy running those steps.
 
-mod numpy;
+use crate::support::numpy;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,0 +1,9 @@
+//! `.npy` files through the adapter, one module per behaviour: interop with real numpy both
+//! ways, malformed files, and appending in place.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod append;
+mod bad_input;
+mod interop;

@@ -1,0 +1,6 @@
+//! `.npz` archives written by numpy, mapped member by member (feature `npz`).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod interop;
