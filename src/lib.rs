@@ -63,6 +63,11 @@ pub use layout::{
 pub use view::{
     ArrayBase, ArrayView, ArrayViewMut, Iter, NumpyFormat, Repr, ScalarValue, Storage, StorageMut,
 };
+#[cfg(feature = "ndarray")]
+pub use view::{FromNdarrayDim, NdarrayDim};
 
+/// Re-exported (feature `ndarray`) so the conversions' ndarray is the one a user names.
+#[cfg(feature = "ndarray")]
+pub use ndarray;
 /// Re-exported so element types and casts need no separate dependency.
 pub use zerocopy;

@@ -11,11 +11,14 @@
 //! (attributes, element access, indexing, contiguous slices), `transform.rs`
 //! (slicing and axis transformations), `split.rs` (disjoint mutable parts),
 //! `write.rs` (filling and copying into a view), `iter.rs` (iteration),
-//! `scalar_format.rs` and `print.rs` (numpy's printing).
+//! `scalar_format.rs` and `print.rs` (numpy's printing), `ndarray_view.rs` (zero-copy
+//! conversions to ndarray's views, feature `ndarray`).
 
 mod access;
 mod construct;
 mod iter;
+#[cfg(feature = "ndarray")]
+mod ndarray_view;
 mod print;
 mod scalar_format;
 mod split;
@@ -24,6 +27,8 @@ mod write;
 
 pub use iter::Iter;
 pub(crate) use iter::Positions;
+#[cfg(feature = "ndarray")]
+pub use ndarray_view::{FromNdarrayDim, NdarrayDim};
 pub use print::Repr;
 pub use scalar_format::{NumpyFormat, ScalarValue};
 

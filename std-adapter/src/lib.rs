@@ -6,6 +6,8 @@ mod error;
 mod fs;
 mod memmap;
 mod mode;
+#[cfg(feature = "ndarray")]
+mod ndarray_io;
 pub mod npy;
 #[cfg(feature = "npz")]
 pub mod npz;
@@ -31,3 +33,7 @@ pub use mmarray::{
     ArrayView, ArrayViewMut, Bool, Complex, Dimension, Dtype, Element, Ix0, Ix1, Ix2, Ix3, Ix4,
     Ix5, Ix6, IxDyn, NumpyFormat, Order, ScalarValue, Slice, zerocopy,
 };
+/// The ndarray crate the conversions speak (feature `ndarray`), and the shape-type
+/// correspondences: `[usize; N]` ↔ `IxN` up to 6 axes, [`IxDyn`] ↔ `ndarray::IxDyn`.
+#[cfg(feature = "ndarray")]
+pub use mmarray::{FromNdarrayDim, NdarrayDim, ndarray};

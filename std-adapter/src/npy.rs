@@ -26,6 +26,9 @@ use crate::memmap::{Memmap, Source};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite};
 use crate::sys;
 
+#[cfg(feature = "ndarray")]
+pub use crate::ndarray_io::save_ndarray;
+
 /// What a `.npy` file's header says, owned: for looking before choosing a type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Info {

@@ -9,6 +9,8 @@ mod bad_input;
 mod fd;
 mod flush;
 mod modes;
+#[cfg(feature = "ndarray")]
+mod ndarray;
 mod numpy_print;
 mod offsets;
 mod order;

@@ -7,3 +7,5 @@ mod support;
 mod append;
 mod bad_input;
 mod interop;
+#[cfg(feature = "ndarray")]
+mod ndarray;
