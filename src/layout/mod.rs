@@ -44,8 +44,9 @@ static_assertions::assert_impl_all!(Layout<Ix2>: Send, Sync, Clone);
 /// Invariants, established by [`Layout::contiguous`] and kept by every
 /// method that returns a new layout:
 ///
-/// 1. The number of elements, the product of the shape, fits in `usize` and
-///    is at most `isize::MAX`.
+/// 1. The product of the non-zero axis lengths is at most `isize::MAX` (as numpy
+///    requires, even of an empty array), so the number of elements, the product of
+///    the shape, is too.
 /// 2. `strides` has the same rank as `dim`.
 /// 3. If the array is not empty, then for every in-bounds index `i`,
 ///    `offset + Σ i[k] * strides[k]` is computed without overflow and lies in
@@ -73,10 +74,21 @@ impl<D: Dimension> Layout<D> {
         if ndim > MAX_DIMS {
             return Err(Error::TooManyDims { ndim });
         }
-        let size = dim.size_checked().ok_or(Error::Overflow)?;
-        if size > isize::MAX as usize {
-            return Err(Error::Overflow);
-        }
+        // As numpy: the product of the non-zero axis lengths must be addressable even when
+        // another axis is 0 (`np.empty((2**63, 0))` is "array is too big"), so an empty
+        // array's shape is one that every consumer (ndarray included) can represent.
+        let nonzero = dim
+            .as_slice()
+            .iter()
+            .filter(|&&d| d != 0)
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .filter(|&n| n <= isize::MAX as usize)
+            .ok_or(Error::Overflow)?;
+        let size = if dim.as_slice().contains(&0) {
+            0
+        } else {
+            nonzero
+        };
         let mut strides = dim.zero_strides();
         let mut acc: usize = 1;
         {
@@ -468,9 +480,18 @@ mod tests {
             Layout::contiguous([isize::MAX as usize + 1], Order::C).unwrap_err(),
             Error::Overflow
         );
-        // Zero anywhere makes the product zero, whatever the other axes.
-        let (l, n) = Layout::contiguous([usize::MAX, 0], Order::C).unwrap();
+        // Zero anywhere makes the array empty, but the other axes must still be
+        // addressable together, as numpy requires.
+        let (l, n) = Layout::contiguous([isize::MAX as usize, 0], Order::C).unwrap();
         assert_eq!((n, l.is_empty()), (0, true));
+        assert_eq!(
+            Layout::contiguous([usize::MAX, 0], Order::C).unwrap_err(),
+            Error::Overflow
+        );
+        assert_eq!(
+            Layout::contiguous([1 << 32, 0, 1 << 32], Order::F).unwrap_err(),
+            Error::Overflow
+        );
     }
 
     #[test]

@@ -104,22 +104,10 @@ fn non_empty<D: NdarrayDim, V, E: core::fmt::Debug>(
 }
 
 /// ndarray's shape value for an empty layout. No element is addressed, so
-/// the strides are ndarray's C-order ones for the shape.
-///
-/// # Panics
-///
-/// When the product of the non-zero axis lengths exceeds `isize::MAX` (numpy refuses to
-/// create such an array too): ndarray cannot represent the shape.
+/// the strides are ndarray's C-order ones for the shape, which `from_shape` accepts
+/// for an empty slice: the product of the non-zero axis lengths is at most
+/// `isize::MAX` ([`Layout`]'s invariant 1, numpy's rule too).
 fn empty_shape<N: ndarray::Dimension>(dims: &[usize]) -> N {
-    let nonzero = dims
-        .iter()
-        .filter(|&&d| d != 0)
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d));
-    assert!(
-        nonzero.is_some_and(|n| n <= isize::MAX as usize),
-        "the empty shape {dims:?} has more than isize::MAX elements along its non-zero axes, \
-         which ndarray cannot represent"
-    );
     nd_dim(dims)
 }
 
@@ -139,16 +127,11 @@ impl<'a, T, D: NdarrayDim> ArrayView<'a, T, D> {
     /// assert_eq!((nd.shape(), nd.strides()), (a.shape(), a.strides()));
     /// assert_eq!(nd, ndarray::array![[2., 5.], [1., 4.], [0., 3.]]);
     /// ```
-    ///
-    /// # Panics
-    ///
-    /// Only for an empty view whose non-zero axis lengths multiply past `isize::MAX`
-    /// (such as `[usize::MAX, 0]`), a shape ndarray cannot represent.
     pub fn into_ndarray(self) -> ndarray::ArrayView<'a, T, D::Nd> {
         let data: &'a [T] = self.data;
         match self.layout.span() {
             None => ndarray::ArrayView::from_shape(empty_shape::<D::Nd>(self.layout.shape()), &[])
-                .expect("an empty C-order shape within isize::MAX fits an empty slice"),
+                .expect("an empty shape within Layout's invariant 1 fits an empty slice"),
             Some((lo, hi)) => non_empty(
                 &self.layout,
                 |shape| ndarray::ArrayView::from_shape(shape, &data[lo..=hi]),
@@ -172,17 +155,13 @@ impl<'a, T, D: NdarrayDim> ArrayViewMut<'a, T, D> {
     /// nd.row_mut(1).assign(&ndarray::array![1, 2, 3]);
     /// assert_eq!(data, [0, 3, 0, 2, 0, 1]);
     /// ```
-    ///
-    /// # Panics
-    ///
-    /// As [`ArrayView::into_ndarray`].
     pub fn into_ndarray_mut(self) -> ndarray::ArrayViewMut<'a, T, D::Nd> {
         match self.layout.span() {
             None => ndarray::ArrayViewMut::from_shape(
                 empty_shape::<D::Nd>(self.layout.shape()),
                 &mut [],
             )
-            .expect("an empty C-order shape within isize::MAX fits an empty slice"),
+            .expect("an empty shape within Layout's invariant 1 fits an empty slice"),
             Some((lo, hi)) => {
                 let data: &'a mut [T] = self.data;
                 non_empty(
@@ -198,10 +177,6 @@ impl<'a, T, D: NdarrayDim> ArrayViewMut<'a, T, D> {
 impl<S: Storage, D: NdarrayDim> ArrayBase<S, D> {
     /// A shared [`ndarray::ArrayView`] of this view, borrowing it: same shape, strides and
     /// element order, no copy. See [`ArrayView::into_ndarray`].
-    ///
-    /// # Panics
-    ///
-    /// As [`ArrayView::into_ndarray`].
     pub fn as_ndarray(&self) -> ndarray::ArrayView<'_, S::Elem, D::Nd> {
         self.view().into_ndarray()
     }
@@ -210,10 +185,6 @@ impl<S: Storage, D: NdarrayDim> ArrayBase<S, D> {
 impl<S: StorageMut, D: NdarrayDim> ArrayBase<S, D> {
     /// A mutable [`ndarray::ArrayViewMut`] of this view, borrowing it. See
     /// [`ArrayViewMut::into_ndarray_mut`].
-    ///
-    /// # Panics
-    ///
-    /// As [`ArrayView::into_ndarray`].
     pub fn as_ndarray_mut(&mut self) -> ndarray::ArrayViewMut<'_, S::Elem, D::Nd> {
         self.view_mut().into_ndarray_mut()
     }
@@ -268,10 +239,13 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "which ndarray cannot represent")]
-    fn an_empty_shape_too_large_for_ndarray_panics() {
+    fn an_empty_shape_too_large_for_ndarray_is_refused_when_the_view_is_made() {
         let e: [u8; 0] = [];
-        let a = ArrayView::from_slice(&e, [usize::MAX, 0], Order::C).unwrap();
-        let _ = a.as_ndarray();
+        assert_eq!(
+            ArrayView::from_slice(&e, [usize::MAX, 0], Order::C).unwrap_err(),
+            crate::Error::Overflow
+        );
+        let a = ArrayView::from_slice(&e, [isize::MAX as usize, 0], Order::C).unwrap();
+        assert_eq!(a.as_ndarray().shape(), &[isize::MAX as usize, 0]);
     }
 }
