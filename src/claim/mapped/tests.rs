@@ -1,0 +1,241 @@
+//! Unit tests of `Mapped`: creating, joining and recovering headers in plain buffers.
+
+extern crate std;
+
+use super::*;
+use crate::claim::Claims;
+use std::vec;
+use std::vec::Vec;
+
+/// An 8-aligned zeroed buffer of `len` bytes (a stand-in for a mapped page).
+fn buffer(len: usize) -> Vec<u64> {
+    vec![0u64; len.div_ceil(8)]
+}
+
+fn bytes(buf: &mut [u64]) -> &mut [u8] {
+    buf.as_mut_bytes()
+}
+
+fn put(buf: &mut [u64], offset: usize, value: &[u8]) {
+    bytes(buf)[offset..offset + value.len()].copy_from_slice(value);
+}
+
+#[test]
+fn header_bytes_are_the_documented_layout() {
+    let mut buf = buffer(72);
+    let claims = Claims::new(Mapped::create(bytes(&mut buf), 70, 24).unwrap().0);
+    claims.claim(3).unwrap().commit();
+    let _open = claims.claim(2).unwrap(); // rows 3..5 stay open
+    claims.claim(1).unwrap().commit();
+    claims.flush(|_| Ok::<(), ()>(())).unwrap();
+    let mut golden = Vec::new();
+    golden.extend_from_slice(b"MMACLAIM");
+    golden.extend_from_slice(&1u32.to_ne_bytes());
+    golden.extend_from_slice(&0x0102_0304u32.to_ne_bytes());
+    for field in [70u64, 24, 6, 3, 3] {
+        golden.extend_from_slice(&field.to_ne_bytes());
+    }
+    // Rows 0..3 were committed at the watermark (the fast path sets no bits); row 5
+    // waits above the open claim with its bit set.
+    golden.extend_from_slice(&0b10_0000u64.to_ne_bytes());
+    golden.extend_from_slice(&0u64.to_ne_bytes()); // rows 64..70
+    assert_eq!(bytes(&mut buf), &golden[..]);
+}
+
+#[test]
+fn open_sees_what_create_and_commits_left() {
+    let mut buf = buffer(Mapped::region_len(100).unwrap() + 40);
+    {
+        let (store, rest) = Mapped::create(bytes(&mut buf), 100, 8).unwrap();
+        assert_eq!(rest.len(), 40);
+        let claims = Claims::new(store);
+        claims.claim(70).unwrap().commit();
+    }
+    let (store, rest) = Mapped::open(bytes(&mut buf), 100, 8).unwrap();
+    assert_eq!(rest.len(), 40);
+    assert_eq!((store.capacity(), store.row_size()), (100, 8));
+    let claims = Claims::new(store);
+    assert_eq!(
+        (claims.claimed(), claims.committed(), claims.durable()),
+        (70, 70, 0)
+    );
+    assert_eq!(claims.claim(30).unwrap().commit(), 100);
+}
+
+#[test]
+fn create_clears_an_old_header() {
+    let mut buf = buffer(64);
+    bytes(&mut buf).fill(0xFF);
+    let claims = Claims::new(Mapped::create(bytes(&mut buf), 8, 1).unwrap().0);
+    assert_eq!(
+        (claims.claimed(), claims.committed(), claims.durable()),
+        (0, 0, 0)
+    );
+    let a = claims.claim(1).unwrap();
+    assert_eq!(
+        claims.claim(7).unwrap().commit(),
+        0,
+        "old bits were cleared"
+    );
+    assert_eq!(a.commit(), 8);
+}
+
+#[test]
+fn region_errors() {
+    let mut buf = buffer(80);
+    assert_eq!(
+        Mapped::create(&mut bytes(&mut buf)[..63], 64, 1).err(),
+        Some(SetupError::TooShort {
+            needed: 64,
+            actual: 63
+        })
+    );
+    assert_eq!(
+        Mapped::create(&mut bytes(&mut buf)[4..], 64, 1).err(),
+        Some(SetupError::Misaligned {
+            offset: 4,
+            align: 8
+        })
+    );
+    if usize::BITS == 64 {
+        // 2^58 words fit in usize; the bytes do not fit in this buffer.
+        assert_eq!(Mapped::region_len(u64::MAX), Some((1 << 61) + 56));
+        assert!(matches!(
+            Mapped::create(bytes(&mut buf), u64::MAX, 1),
+            Err(SetupError::TooShort { .. })
+        ));
+    } else {
+        assert_eq!(Mapped::region_len(u64::MAX), None);
+        assert_eq!(
+            Mapped::create(bytes(&mut buf), u64::MAX, 1).err(),
+            Some(SetupError::RegionTooLarge { capacity: u64::MAX })
+        );
+    }
+}
+
+#[test]
+fn identity_errors() {
+    let fresh = || {
+        let mut buf = buffer(64);
+        Mapped::create(bytes(&mut buf), 10, 4).unwrap();
+        buf
+    };
+    let mut buf = fresh();
+    put(&mut buf, field::MAGIC.start, b"NOTCLAIM");
+    assert_eq!(
+        Mapped::open(bytes(&mut buf), 10, 4).err(),
+        Some(SetupError::BadMagic {
+            found: *b"NOTCLAIM"
+        })
+    );
+    let mut buf = fresh();
+    put(&mut buf, field::VERSION.start, &2u32.to_ne_bytes());
+    assert_eq!(
+        Mapped::open(bytes(&mut buf), 10, 4).err(),
+        Some(SetupError::UnsupportedVersion {
+            found: 2,
+            supported: 1
+        })
+    );
+    let mut buf = fresh();
+    put(
+        &mut buf,
+        field::BYTE_ORDER.start,
+        &0x0102_0304u32.swap_bytes().to_ne_bytes(),
+    );
+    assert_eq!(
+        Mapped::open(bytes(&mut buf), 10, 4).err(),
+        Some(SetupError::ForeignByteOrder)
+    );
+    let mut buf = fresh();
+    put(
+        &mut buf,
+        field::BYTE_ORDER.start,
+        &0x0102_0305u32.to_ne_bytes(),
+    );
+    assert_eq!(
+        Mapped::open(bytes(&mut buf), 10, 4).err(),
+        Some(SetupError::DamagedByteOrderMark { found: 0x0102_0305 })
+    );
+    let mut buf = fresh();
+    assert_eq!(
+        Mapped::open(bytes(&mut buf), 11, 4).err(),
+        Some(SetupError::CapacityMismatch {
+            expected: 11,
+            found: 10
+        })
+    );
+    assert_eq!(
+        Mapped::open(bytes(&mut buf), 10, 8).err(),
+        Some(SetupError::RowSizeMismatch {
+            expected: 8,
+            found: 4
+        })
+    );
+    assert_eq!(
+        Mapped::recover(bytes(&mut buf), 10, 8).err(),
+        Some(SetupError::RowSizeMismatch {
+            expected: 8,
+            found: 4
+        })
+    );
+}
+
+#[test]
+fn state_errors_and_recover() {
+    // tail 4, committed 5: impossible.
+    let mut buf = buffer(64);
+    Mapped::create(bytes(&mut buf), 10, 4).unwrap();
+    put(&mut buf, field::TAIL.start, &4u64.to_ne_bytes());
+    put(&mut buf, field::COMMITTED.start, &5u64.to_ne_bytes());
+    assert_eq!(
+        Mapped::open(bytes(&mut buf), 10, 4).err(),
+        Some(SetupError::InconsistentCounters {
+            durable: 0,
+            committed: 5,
+            tail: 4,
+            capacity: 10
+        })
+    );
+    // tail 4 but row 7 marked complete.
+    put(&mut buf, field::COMMITTED.start, &2u64.to_ne_bytes());
+    put(&mut buf, field::BITMAP, &0b1000_0011u64.to_ne_bytes());
+    assert_eq!(
+        Mapped::open(bytes(&mut buf), 10, 4).err(),
+        Some(SetupError::StrayCompletion { row: 7, claimed: 4 })
+    );
+    // recover trusts only the durable watermark (1): rewinds to it, clears bits from it on.
+    put(&mut buf, field::DURABLE.start, &1u64.to_ne_bytes());
+    let claims = Claims::new(Mapped::recover(bytes(&mut buf), 10, 4).unwrap().0);
+    assert_eq!(
+        (claims.claimed(), claims.committed(), claims.durable()),
+        (1, 1, 1)
+    );
+    assert_eq!(claims.stalled(), None);
+    let again = claims.claim(9).unwrap();
+    assert_eq!(again.rows(), 1..10);
+    assert_eq!(claims.stalled(), Some(1..10), "bits from 1 on were cleared");
+    assert_eq!(again.commit(), 10);
+    assert!(Mapped::open(bytes(&mut buf), 10, 4).is_ok());
+    // A durable watermark past the capacity cannot be recovered from.
+    put(&mut buf, field::DURABLE.start, &11u64.to_ne_bytes());
+    assert!(matches!(
+        Mapped::recover(bytes(&mut buf), 10, 4),
+        Err(SetupError::InconsistentCounters { durable: 11, .. })
+    ));
+}
+
+#[test]
+fn last_set_and_clear_from_against_a_model() {
+    let mut words: Vec<AtomicU64> = [0x8000_0000_0000_0001u64, 0, 0x10]
+        .into_iter()
+        .map(AtomicU64::new)
+        .collect();
+    assert_eq!(last_set(&words), Some(132));
+    assert_eq!(last_set(&words[..2]), Some(63));
+    assert_eq!(last_set(&words[1..2]), None);
+    assert_eq!(last_set(&[]), None);
+    clear_from(&mut words, 63);
+    let bits: Vec<u64> = words.iter_mut().map(|w| *w.get_mut()).collect();
+    assert_eq!(bits, [1, 0, 0]);
+}
