@@ -57,12 +57,28 @@ pub trait Dimension: sealed::Sealed + Clone + Eq + Hash + Debug + Send + Sync + 
         self.as_slice().len()
     }
 
-    /// The number of elements, or `None` if it overflows `usize`.
+    /// The number of elements, or `None` when the shape is not addressable: the product of
+    /// its non-zero axis lengths exceeds `isize::MAX` (numpy's rule, which holds for empty
+    /// arrays too: `(2**63, 0)` is refused).
     fn size_checked(&self) -> Option<usize> {
-        self.as_slice()
-            .iter()
-            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        element_count(self.as_slice())
     }
+}
+
+/// The number of elements of `dims`, or `None` if the product of the non-zero axis lengths
+/// exceeds `isize::MAX` (see [`Dimension::size_checked`]).
+pub(crate) fn element_count(dims: &[usize]) -> Option<usize> {
+    let nonzero = nonzero_product(dims)?;
+    Some(if dims.contains(&0) { 0 } else { nonzero })
+}
+
+/// The product of the non-zero axis lengths of `dims` (1 for none), if at most `isize::MAX`:
+/// what numpy checks, times the item size, before it makes any array.
+pub(crate) fn nonzero_product(dims: &[usize]) -> Option<usize> {
+    dims.iter()
+        .filter(|&&d| d != 0)
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= isize::MAX as usize)
 }
 
 /// A shape with one axis fewer exists: the result of

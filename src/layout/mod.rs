@@ -15,6 +15,7 @@ mod dim;
 mod slice;
 
 pub use dim::{Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, MAX_DIMS, RemoveAxis};
+pub(crate) use dim::{element_count, nonzero_product};
 pub use slice::Slice;
 
 use crate::error::Error;
@@ -77,18 +78,7 @@ impl<D: Dimension> Layout<D> {
         // As numpy: the product of the non-zero axis lengths must be addressable even when
         // another axis is 0 (`np.empty((2**63, 0))` is "array is too big"), so an empty
         // array's shape is one that every consumer (ndarray included) can represent.
-        let nonzero = dim
-            .as_slice()
-            .iter()
-            .filter(|&&d| d != 0)
-            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-            .filter(|&n| n <= isize::MAX as usize)
-            .ok_or(Error::Overflow)?;
-        let size = if dim.as_slice().contains(&0) {
-            0
-        } else {
-            nonzero
-        };
+        let size = dim.size_checked().ok_or(Error::Overflow)?;
         let mut strides = dim.zero_strides();
         let mut acc: usize = 1;
         {

@@ -105,12 +105,10 @@ impl<'a> Header<'a> {
         self.shape.0.len()
     }
 
-    /// Number of elements (1 for a 0-d array), or `None` if it overflows `usize`.
+    /// Number of elements (1 for a 0-d array), or `None` if the shape is not addressable
+    /// (the product of its non-zero axis lengths exceeds `isize::MAX`, numpy's rule).
     pub fn element_count(&self) -> Option<usize> {
-        self.shape
-            .0
-            .iter()
-            .try_fold(1usize, |n, &d| n.checked_mul(d))
+        crate::layout::element_count(&self.shape.0)
     }
 
     /// Whether the array has no elements.
@@ -122,11 +120,17 @@ impl<'a> Header<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::DataTooLarge`] if that exceeds `isize::MAX` (no slice can hold it).
+    /// [`Error::DataTooLarge`] if that exceeds `isize::MAX` (no slice can hold it), or if
+    /// the non-zero axis lengths times the item size do, as numpy refuses such a shape even
+    /// when another axis is 0.
     pub fn data_len(&self) -> Result<usize, Error> {
-        self.element_count()
-            .and_then(|n| n.checked_mul(self.descr.itemsize()))
+        let itemsize = self.descr.itemsize();
+        crate::layout::nonzero_product(&self.shape.0)
+            .and_then(|n| n.checked_mul(itemsize))
             .filter(|&b| b <= isize::MAX as usize)
+            .ok_or(Error::DataTooLarge)?;
+        self.element_count()
+            .and_then(|n| n.checked_mul(itemsize))
             .ok_or(Error::DataTooLarge)
     }
 

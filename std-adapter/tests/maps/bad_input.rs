@@ -421,6 +421,43 @@ fn rows() -> Vec<Row> {
             expected: overflow,
         },
         Row {
+            what: "empty shape whose other axes overflow (numpy: array is too big), w+ on an existing file",
+            before: p64(),
+            attempt: |p| {
+                private!(Options::<u32, Ix2>::new().shape([usize::MAX, 0]).create(p)).map(drop)
+            },
+            expected: overflow,
+        },
+        Row {
+            what: "empty shape whose other axes overflow, w+ on a missing file",
+            before: Before::Missing,
+            attempt: |p| {
+                private!(Options::<u8, Ix2>::new().shape([usize::MAX, 0]).create(p)).map(drop)
+            },
+            expected: overflow,
+        },
+        Row {
+            what: "empty shape whose other axes overflow, .npy create on an existing file",
+            before: p64(),
+            attempt: |p| {
+                private!(
+                    mmarray_std::npy::Options::<f32, Ix2>::new()
+                        .shape([usize::MAX, 0])
+                        .create(p)
+                )
+                .map(drop)
+            },
+            expected: |e| {
+                matches!(
+                    e,
+                    Error::Header {
+                        error: mmarray_std::mmarray::npy::Error::DataTooLarge,
+                        ..
+                    }
+                )
+            },
+        },
+        Row {
             what: "overflowing offset plus size, r+",
             before: p64(),
             attempt: |p| {
