@@ -250,8 +250,9 @@ impl fmt::Display for SetupError {
             ),
             Self::DamagedByteOrderMark { found } => write!(
                 f,
-                "the claim header's byte-order mark is {found:#010x}, not 0x01020304 in either \
-                 byte order: the header is damaged; recreate the file"
+                "the claim header's byte-order mark is {found:#010x}, not {:#010x} in either \
+                 byte order: the header is damaged; recreate the file",
+                super::ClaimHeader::BYTE_ORDER_MARK
             ),
             Self::ForeignByteOrder => f.write_str(
                 "the claim header was written on a machine of the other byte order; \

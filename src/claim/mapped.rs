@@ -82,9 +82,6 @@ pub struct Mapped<'a> {
 pub type Split<'a> = (Mapped<'a>, &'a mut [u8]);
 
 impl<'a> Mapped<'a> {
-    /// Size of the header in bytes; the bitmap follows it ([`ClaimHeader::LEN`]).
-    pub const HEADER_LEN: usize = ClaimHeader::LEN;
-
     /// Alignment the region must start at.
     pub const ALIGN: usize = 8;
 
@@ -131,7 +128,7 @@ impl<'a> Mapped<'a> {
         let Some(bitmap) = words.checked_mul(8) else {
             return None;
         };
-        bitmap.checked_add(Self::HEADER_LEN)
+        bitmap.checked_add(ClaimHeader::LEN)
     }
 
     /// Writes a fresh header for `capacity` rows of `row_size` bytes at the start of `bytes`,

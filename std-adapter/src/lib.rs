@@ -30,8 +30,9 @@ pub use mmarray;
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
 pub use mmarray::claim::Watermarks;
 pub use mmarray::{
-    ArrayView, ArrayViewMut, Bool, Complex, Dimension, Dtype, Element, Ix0, Ix1, Ix2, Ix3, Ix4,
-    Ix5, Ix6, IxDyn, NumpyFormat, Order, ScalarValue, Slice, zerocopy,
+    ArrayView, ArrayViewMut, Bool, ByteStr, Complex, Datetime64, Dimension, Dtype, Element, Ix0,
+    Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, NumpyFormat, Order, ScalarValue, Slice, Timedelta64,
+    Unicode, unit, zerocopy,
 };
 /// The ndarray crate the conversions speak (feature `ndarray`), and the shape-type
 /// correspondences: `[usize; N]` ↔ `IxN` up to 6 axes, [`IxDyn`] ↔ `ndarray::IxDyn`.

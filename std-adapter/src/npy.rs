@@ -17,7 +17,7 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use mmarray::npy::{self, DEFAULT_MAX_HEADER_LEN, Descr, Header, HeaderBytes, Part, Version};
+use mmarray::npy::{self, HeaderBytes, Part};
 use mmarray::{Dimension, Dtype, IxDyn, Order};
 
 use crate::error::{Error, Result};
@@ -28,9 +28,16 @@ use crate::sys;
 
 #[cfg(feature = "ndarray")]
 pub use crate::ndarray_io::save_ndarray;
+/// The core's `.npy` header types, so that a user of this module needs no other import:
+/// [`Info`] holds a [`Version`] and a [`Descr`]; [`Error::Header`] holds a [`HeaderError`].
+pub use mmarray::npy::{
+    DEFAULT_MAX_HEADER_LEN, Descr, Error as HeaderError, Field, Fields, Header, Key,
+    Part as HeaderPart, ShapeProblem, Version,
+};
 
 /// What a `.npy` file's header says, owned: for looking before choosing a type.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Info {
     /// The format version.
     pub version: Version,
@@ -62,11 +69,7 @@ pub(crate) fn read_header(
     limit: u64,
     max_len: usize,
 ) -> Result<Vec<u8>> {
-    let read_err = |e| Error::Io {
-        op: "read header",
-        path: Some(path.to_path_buf()),
-        source: e,
-    };
+    let read_err = |e| io_err("read header", Some(path))(e);
     // One small read covers every ordinary header (numpy's are 128 bytes).
     let mut buf = vec![0u8; usize::try_from(limit).map_or(512, |l| l.min(512))];
     let n = read_full_at(file, &mut buf, at).map_err(read_err)?;
@@ -84,8 +87,8 @@ pub(crate) fn read_header(
     };
     // A `Part::Text` shortfall means the preamble checked out: its getters may be called.
     let (version, text_start) = (raw.version(), raw.text_start());
-    // The text limit is in characters: at most 4 bytes each in UTF-8.
-    let cap = max_len.saturating_mul(4).saturating_add(16);
+    // The text limit is in characters: at most 4 bytes each in UTF-8, after the preamble.
+    let cap = max_len.saturating_mul(4).saturating_add(text_start);
     if total <= cap {
         buf.resize(usize::try_from(limit).map_or(total, |l| total.min(l)), 0);
         let from = at.checked_add(n as u64).ok_or(mmarray::Error::Overflow)?;
@@ -232,11 +235,15 @@ fn check_file<T: Dtype, D: Dimension>(
 /// malformed header (with numpy's default text limit of 10 000 characters).
 pub fn info(path: impl AsRef<Path>) -> Result<Info> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|e| Error::Io {
-        op: "open",
-        path: Some(path.to_path_buf()),
-        source: e,
-    })?;
+    let file = open_file(path, false)?;
+    if !sys::stat(&file)
+        .map_err(errno("fstat", Some(path)))?
+        .is_regular
+    {
+        return Err(Error::NotAFile {
+            path: Some(path.to_path_buf()),
+        });
+    }
     read_header(&file, path, 0, u64::MAX, DEFAULT_MAX_HEADER_LEN)
         .and_then(|bytes| parse_info(&bytes, DEFAULT_MAX_HEADER_LEN))
         .map_err(|e| e.at_path(Some(path)))

@@ -38,7 +38,7 @@ use zip::CompressionMethod;
 use zip::result::ZipError;
 
 use crate::error::{Error, Result};
-use crate::fs::open_file;
+use crate::fs::{io_err, open_file};
 use crate::memmap::{Memmap, Source};
 use crate::mode::{Access, CopyOnWrite, Mode, ReadOnly};
 use crate::npy::{Info, check_header, parse_info, read_header};
@@ -215,11 +215,7 @@ impl Archive {
                 encrypted: f.encrypted(),
             });
         }
-        let path = std::path::absolute(path).map_err(|e| Error::Io {
-            op: "absolute path",
-            path: Some(path.to_path_buf()),
-            source: e,
-        })?;
+        let path = std::path::absolute(path).map_err(io_err("absolute path", Some(path)))?;
         Ok(Archive {
             file,
             path,
@@ -337,11 +333,10 @@ impl Archive {
         let (shape, order, hlen) =
             check_header::<T, D>(&self.file, &self.path, m.offset, m.len, self.max_header_len)?;
         let offset = m.offset.checked_add(hlen).ok_or(mmarray::Error::Overflow)?;
-        let file = self.file.try_clone().map_err(|e| Error::Io {
-            op: "dup",
-            path: Some(self.path.clone()),
-            source: e,
-        })?;
+        let file = self
+            .file
+            .try_clone()
+            .map_err(io_err("dup", Some(&self.path)))?;
         // SAFETY: the caller upholds the file-map contract for the archive.
         unsafe {
             Memmap::from_source(

@@ -579,7 +579,10 @@ fn data_size_overflow_is_reported_not_refused() {
     // An empty array's other axes must still be addressable, times the item size, as
     // numpy requires before it makes any array ("array is too big").
     let h = Header::new(Descr::of::<u64>(), Order::C, &[0, usize::MAX]).unwrap();
-    assert_eq!((h.data_len(), h.is_empty()), (Err(Error::DataTooLarge), true));
+    assert_eq!(
+        (h.data_len(), h.is_empty()),
+        (Err(Error::DataTooLarge), true)
+    );
     let h = Header::new(Descr::of::<u64>(), Order::C, &[0, isize::MAX as usize / 4]).unwrap();
     assert_eq!(h.data_len(), Err(Error::DataTooLarge));
     let h = Header::new(Descr::of::<u64>(), Order::C, &[0, isize::MAX as usize / 8]).unwrap();

@@ -100,7 +100,7 @@ pub(crate) enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Self::Sys { call, errno } => write!(f, "{call} failed: {errno}"),
+            Self::Sys { call, .. } => write!(f, "{call} failed"),
             Self::Overflow { offset, len } => write!(
                 f,
                 "a region of {len} bytes at file offset {offset} is too large; \

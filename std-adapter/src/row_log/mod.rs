@@ -26,9 +26,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use mmarray::Element;
-#[cfg(doc)]
-use mmarray::claim::ClaimHeader;
-use mmarray::claim::{Claims, Mapped, RecoverError, Watermarks};
+use mmarray::claim::{ClaimHeader, Claims, Mapped, RecoverError, Watermarks};
 
 use crate::error::{Error, Result};
 use crate::fs::raw_err;
@@ -380,7 +378,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
             // written its header page, and our caller must not be told more than the
             // file would keep after a crash.
             self.map
-                .flush_range(0, Mapped::HEADER_LEN, true)
+                .flush_range(0, ClaimHeader::LEN, true)
                 .map_err(raw_err(Mode::ReadWrite, self.path.as_deref()))?;
         }
         Ok(after)

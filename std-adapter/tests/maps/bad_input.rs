@@ -451,7 +451,7 @@ fn rows() -> Vec<Row> {
                 matches!(
                     e,
                     Error::Header {
-                        error: mmarray_std::mmarray::npy::Error::DataTooLarge,
+                        error: mmarray_std::npy::HeaderError::DataTooLarge,
                         ..
                     }
                 )

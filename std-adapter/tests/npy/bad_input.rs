@@ -6,7 +6,7 @@
 use crate::support::{npy_file, private};
 use std::path::Path;
 
-use mmarray_std::mmarray::npy::{Error as NpyError, Key, Part, ShapeProblem};
+use mmarray_std::npy::{HeaderError as NpyError, HeaderPart as Part, Key, ShapeProblem};
 use mmarray_std::{Error, Ix1, Ix2, IxDyn, Mode, npy};
 
 /// A version 1.0 file with header text `text` (see [`npy_file`]).
@@ -435,4 +435,25 @@ fn the_header_limit_is_the_callers() {
         ),
         "{e:?}"
     );
+}
+
+#[test]
+fn info_of_a_directory_or_a_missing_file_names_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    match npy::info(dir.path()) {
+        Err(Error::NotAFile { path: Some(p) }) => assert_eq!(p, dir.path()),
+        other => panic!("expected NotAFile, got {other:?}"),
+    }
+    let missing = dir.path().join("missing.npy");
+    match npy::info(&missing) {
+        Err(Error::Io {
+            op,
+            path: Some(p),
+            source,
+        }) => {
+            assert_eq!((op, p.as_path()), ("open", missing.as_path()));
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+        }
+        other => panic!("expected an open error, got {other:?}"),
+    }
 }

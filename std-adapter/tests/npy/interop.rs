@@ -24,9 +24,9 @@ use crate::support::private;
 use std::fmt::Debug;
 use std::path::Path;
 
-use mmarray_std::mmarray::npy::Version;
 use mmarray_std::mmarray::{Bool, Complex, Dtype};
 use mmarray_std::mmarray::{ByteStr, Datetime64, Timedelta64, Unicode, unit};
+use mmarray_std::npy::Version;
 use mmarray_std::zerocopy::byteorder::{big_endian, little_endian};
 use mmarray_std::{Access, Error, IxDyn, Memmap, Options, Order, npy};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -588,7 +588,7 @@ fn a_record_of_300_long_named_fields_is_a_version_2_header() {
         matches!(
             e,
             Error::Header {
-                error: mmarray_std::mmarray::npy::Error::HeaderTooLong { max: 10_000, .. },
+                error: mmarray_std::npy::HeaderError::HeaderTooLong { max: 10_000, .. },
                 ..
             }
         ),

@@ -11,10 +11,9 @@ use crate::support::private;
 
 use std::path::Path;
 
-use mmarray_std::mmarray::ByteStr;
-use mmarray_std::mmarray::npy::{self as core_npy, Version};
-use mmarray_std::mmarray::{Bool, Complex};
+use mmarray_std::npy::{HeaderError, Version};
 use mmarray_std::zerocopy::byteorder::{big_endian, little_endian};
+use mmarray_std::{Bool, ByteStr, Complex};
 use mmarray_std::{Error, Ix0, Ix1, Ix2, IxDyn, Order, npz};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -171,7 +170,7 @@ fn unaligned_members_need_unaligned_types() {
     } else {
         let e = r.unwrap_err();
         assert!(
-            matches!(&e, Error::Header { error: core_npy::Error::DataMisaligned { offset, align: 8, .. }, path: Some(p) } if *offset == at("a") && p == archive.path()),
+            matches!(&e, Error::Header { error: HeaderError::DataMisaligned { offset, align: 8, .. }, path: Some(p) } if *offset == at("a") && p == archive.path()),
             "{e:?}"
         );
         // A member's offset is the archive's, not the caller's: the hint is the type.
@@ -255,7 +254,7 @@ fn wrong_names_types_ranks_and_files_are_typed_errors() {
         matches!(
             e,
             Error::Header {
-                error: core_npy::Error::DescrMismatch { .. },
+                error: HeaderError::DescrMismatch { .. },
                 ..
             }
         ),
@@ -268,7 +267,7 @@ fn wrong_names_types_ranks_and_files_are_typed_errors() {
         matches!(
             e,
             Error::Header {
-                error: core_npy::Error::RankMismatch {
+                error: HeaderError::RankMismatch {
                     found: 1,
                     expected: 2
                 },
