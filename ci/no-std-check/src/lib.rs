@@ -30,6 +30,33 @@ pub extern "C" fn mmarray_column_sum(
 
 use mmarray::zerocopy::byteorder::little_endian as zerocopy_le;
 
+/// The claims protocol needs 64-bit atomics: built on targets that have them
+/// (`aarch64-unknown-none` in ci/test), compiled out on those that do not.
+#[cfg(target_has_atomic = "64")]
+mod claims {
+    use mmarray::claim::{Claims, Inline};
+
+    /// Row claims over a `static` store: no allocation, no OS.
+    static LOG: Claims<Inline<1>> = Claims::new(match Inline::new(64) {
+        Ok(store) => store,
+        Err(_) => panic!("64 rows fit one bitmap word"),
+    });
+
+    /// Claims `rows` rows and commits them; returns the first row, or -1 when the
+    /// store is full.
+    #[unsafe(no_mangle)]
+    pub extern "C" fn mmarray_claim_rows(rows: u64) -> i64 {
+        match LOG.claim(rows) {
+            Ok(claim) => {
+                let first = claim.rows().start;
+                claim.commit();
+                i64::try_from(first).unwrap_or(-1)
+            }
+            Err(_) => -1,
+        }
+    }
+}
+
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     loop {}
