@@ -68,7 +68,8 @@ impl<D: Dimension> Layout<D> {
     ///
     /// # Errors
     ///
-    /// [`Error::Overflow`] when the element count exceeds `isize::MAX`;
+    /// [`Error::Overflow`] when the product of the non-zero axis lengths exceeds
+    /// `isize::MAX` (numpy's rule: even an empty array's other axes must be addressable);
     /// [`Error::TooManyDims`] past [`MAX_DIMS`].
     pub fn contiguous(dim: D, order: Order) -> Result<(Self, usize), Error> {
         let ndim = dim.ndim();
