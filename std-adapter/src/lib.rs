@@ -17,7 +17,9 @@ mod row_log;
 mod sys;
 
 pub use error::{Error, Result};
-pub use memmap::{Memmap, Options, create, open_copy_on_write, open_read, open_read_write};
+pub use memmap::{
+    Memmap, Mismatch, Options, create, open_copy_on_write, open_read, open_read_write,
+};
 pub use mode::{Access, CopyOnWrite, Dynamic, MODE_NAMES, Mode, ReadOnly, ReadWrite, Writable};
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
 pub use row_log::{RowLog, RowsMut, Writer};

@@ -7,7 +7,8 @@ use std::marker::PhantomData;
 use mmarray::{Dimension, Element};
 
 use super::Memmap;
-use crate::error::{Error, Result};
+use crate::error::Error;
+use crate::mode::Mode;
 use crate::mode::{Access, CopyOnWrite, Dynamic, ReadOnly, ReadWrite, admits};
 use crate::raw::RawMap;
 
@@ -32,8 +33,8 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
     ///
     /// # Errors
     ///
-    /// [`Error::ModeMismatch`] in any other mode; the map is closed then.
-    pub fn into_read_only(self) -> Result<Memmap<T, D, ReadOnly>> {
+    /// A [`Mismatch`] in any other mode, which hands the map back.
+    pub fn into_read_only(self) -> Result<Memmap<T, D, ReadOnly>, Mismatch<T, D>> {
         self.into_access()
     }
 
@@ -42,7 +43,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
     /// # Examples
     ///
     /// ```
-    /// use mmarray_std::{Error, Mode, Options};
+    /// use mmarray_std::{Mode, Options};
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("x.u8");
     /// std::fs::write(&path, [1, 2, 3])?;
@@ -51,14 +52,14 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
     /// let mut m = open(Mode::ReadWrite)?.into_read_write()?;
     /// m[[0]] = 9; // no run-time check any more
     /// let err = open(Mode::Read)?.into_read_write().unwrap_err();
-    /// assert!(matches!(err, Error::ModeMismatch { mode: Mode::Read, expected: Mode::ReadWrite }));
+    /// assert_eq!((err.map().mode(), err.expected()), (Mode::Read, Mode::ReadWrite));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// [`Error::ModeMismatch`] in mode `'r'` or `'c'`; the map is closed then.
-    pub fn into_read_write(self) -> Result<Memmap<T, D, ReadWrite>> {
+    /// A [`Mismatch`] in mode `'r'` or `'c'`, which hands the map back.
+    pub fn into_read_write(self) -> Result<Memmap<T, D, ReadWrite>, Mismatch<T, D>> {
         self.into_access()
     }
 
@@ -66,16 +67,16 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
     ///
     /// # Errors
     ///
-    /// [`Error::ModeMismatch`] in any other mode; the map is closed then.
-    pub fn into_copy_on_write(self) -> Result<Memmap<T, D, CopyOnWrite>> {
+    /// A [`Mismatch`] in any other mode, which hands the map back.
+    pub fn into_copy_on_write(self) -> Result<Memmap<T, D, CopyOnWrite>, Mismatch<T, D>> {
         self.into_access()
     }
 
-    /// Moves the map into the access type `B` if `B` admits its mode.
-    fn into_access<B: Access>(mut self) -> Result<Memmap<T, D, B>> {
+    /// Moves the map into the access type `B` if `B` admits its mode, else hands it back.
+    fn into_access<B: Access>(mut self) -> Result<Memmap<T, D, B>, Mismatch<T, D>> {
         if let Some(expected) = B::MODE.filter(|_| !admits(B::MODE, self.mode)) {
-            return Err(Error::ModeMismatch {
-                mode: self.mode,
+            return Err(Mismatch {
+                map: Box::new(self),
                 expected,
             });
         }
@@ -92,6 +93,83 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
             npy: self.npy,
             _marker: PhantomData,
         })
+    }
+}
+
+/// A map whose run-time mode is not the one a conversion asked for, handed back
+/// unchanged (still mapped, nothing flushed), as [`std::sync::Arc::try_unwrap`] hands
+/// back its `Arc`.
+///
+/// `?` turns it into [`Error::ModeMismatch`], closing the map; [`into_map`](Self::into_map)
+/// keeps it.
+///
+/// # Examples
+///
+/// ```
+/// use mmarray_std::{Mode, Options};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("x.u8");
+/// # std::fs::write(&path, [1, 2, 3])?;
+/// // SAFETY: nothing else writes or truncates the file while it is mapped.
+/// let m = unsafe { Options::<u8, [usize; 1]>::new().open(&path, Mode::Read) }?;
+/// let err = m.into_read_write().unwrap_err();
+/// assert_eq!((err.map().mode(), err.expected()), (Mode::Read, Mode::ReadWrite));
+/// let m = err.into_map().into_read_only()?; // the same map, now typed
+/// assert_eq!(m.as_slice(), &[1, 2, 3]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Mismatch<T, D: Dimension> {
+    // Boxed: an `Err` as large as the map would make every `Result` of a conversion large.
+    map: Box<Memmap<T, D, Dynamic>>,
+    expected: Mode,
+}
+
+impl<T, D: Dimension> Mismatch<T, D> {
+    /// The map, as it was.
+    pub fn map(&self) -> &Memmap<T, D, Dynamic> {
+        &self.map
+    }
+
+    /// The map back, still open in its mode.
+    pub fn into_map(self) -> Memmap<T, D, Dynamic> {
+        *self.map
+    }
+
+    /// The mode the conversion asked for (`'r+'` also stands for `'w+'`).
+    pub fn expected(&self) -> Mode {
+        self.expected
+    }
+
+    /// The error this mismatch is, without the map.
+    fn error(&self) -> Error {
+        Error::ModeMismatch {
+            mode: self.map.mode,
+            expected: self.expected,
+        }
+    }
+}
+
+impl<T, D: Dimension> std::fmt::Debug for Mismatch<T, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mismatch")
+            .field("mode", &self.map.mode)
+            .field("expected", &self.expected)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, D: Dimension> std::fmt::Display for Mismatch<T, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error().fmt(f)
+    }
+}
+
+impl<T, D: Dimension> std::error::Error for Mismatch<T, D> {}
+
+/// [`Error::ModeMismatch`]; the map is closed (flushed if written, then unmapped).
+impl<T, D: Dimension> From<Mismatch<T, D>> for Error {
+    fn from(m: Mismatch<T, D>) -> Self {
+        m.error()
     }
 }
 
@@ -117,7 +195,7 @@ mod tests {
     #[test]
     fn each_mode_converts_to_its_type_only() {
         let dir = tempfile::tempdir().unwrap();
-        let mismatch = |r: Result<()>, mode, expected| match r {
+        let mismatch = |r: crate::Result<()>, mode, expected| match r {
             Err(Error::ModeMismatch {
                 mode: m,
                 expected: e,
@@ -127,10 +205,19 @@ mod tests {
             other => panic!("{mode} as {expected}: {other:?}"),
         };
         for mode in [Mode::Read, Mode::ReadWrite, Mode::Write, Mode::CopyOnWrite] {
-            let ok = |r: Result<()>| r.unwrap();
-            let ro = open(dir.path(), mode).into_read_only().map(drop);
-            let rw = open(dir.path(), mode).into_read_write().map(drop);
-            let c = open(dir.path(), mode).into_copy_on_write().map(drop);
+            let ok = |r: crate::Result<()>| r.unwrap();
+            let ro = open(dir.path(), mode)
+                .into_read_only()
+                .map(drop)
+                .map_err(Error::from);
+            let rw = open(dir.path(), mode)
+                .into_read_write()
+                .map(drop)
+                .map_err(Error::from);
+            let c = open(dir.path(), mode)
+                .into_copy_on_write()
+                .map(drop)
+                .map_err(Error::from);
             match mode {
                 Mode::Read => {
                     ok(ro);
@@ -149,6 +236,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_mismatch_hands_the_map_back_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = open(dir.path(), Mode::ReadWrite);
+        m.try_as_mut_slice().unwrap()[0] = 9;
+        let err = m.into_read_only().unwrap_err();
+        assert_eq!(
+            (err.map().mode(), err.expected()),
+            (Mode::ReadWrite, Mode::Read)
+        );
+        assert_eq!(
+            err.to_string(),
+            Error::ModeMismatch {
+                mode: Mode::ReadWrite,
+                expected: Mode::Read
+            }
+            .to_string()
+        );
+        let mut m = err.into_map().into_read_write().unwrap();
+        assert_eq!(m.as_slice(), &[9, 2, 3]);
+        m[[2]] = 8;
+        m.close().unwrap();
+        assert_eq!(std::fs::read(dir.path().join("x.u8")).unwrap(), [9, 2, 8]);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! and `open.rs` only passes the file-map contract on to `raw`.
 
 mod convert;
+pub use convert::Mismatch;
 mod flush;
 mod grow;
 mod open;
