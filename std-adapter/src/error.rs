@@ -329,8 +329,9 @@ impl fmt::Display for Error {
             ),
             Error::DataTruncated { path, needed, len } => write!(
                 f,
-                "{} holds {len} bytes of data but its header says {needed}; \
-                 the file is truncated (numpy's r+ would silently extend it; mmarray refuses)",
+                "{} holds {len} bytes of data but its header says {needed}: the file is \
+                 truncated, and mmarray maps no truncated file (numpy's r+ would extend it \
+                 with zeros); restore the file or recreate it",
                 Named(path)
             ),
             Error::Ragged { len, slice } => write!(
@@ -340,6 +341,16 @@ impl fmt::Display for Error {
             ),
             Error::CannotGrow { reason } => write!(f, "cannot grow the array: {reason}"),
             Error::Claim(e) => e.fmt(f),
+            // The core speaks of regions; a row log's file is shorter than the header.
+            Error::ClaimHeader {
+                path,
+                error: mmarray::claim::SetupError::TooShort { needed, actual },
+            } => write!(
+                f,
+                "{} is {actual} bytes, shorter than the {needed}-byte header of a row log: \
+                 it is not a row log; open a file made by RowLog::create",
+                Named(path)
+            ),
             Error::ClaimHeader { path, error } => write!(f, "{}{error}", In(path)),
             Error::Recover(e) => e.fmt(f),
             Error::NotStalled {

@@ -87,6 +87,16 @@ impl<T: Element + Send + Sync> RowLog<T> {
     #[doc(alias = "mmap", alias = "ftruncate")]
     pub unsafe fn create(path: impl AsRef<Path>, capacity: u64) -> Result<Self> {
         let path = path.as_ref();
+        // SAFETY: the caller upholds this function's contract, which is `create_at`'s.
+        unsafe { Self::create_at(path, capacity) }.map_err(|e| e.at_path(Some(path)))
+    }
+
+    /// [`create`](Self::create) without the path in its errors.
+    ///
+    /// # Safety
+    ///
+    /// The contract of file-backed logs; no other process has the file open as a log.
+    unsafe fn create_at(path: &Path, capacity: u64) -> Result<Self> {
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
         check_align::<T>(layout)?;
         let len = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
@@ -204,10 +214,13 @@ impl<T: Element + Send + Sync> RowLog<T> {
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
         let needed = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
         if st.len < needed {
+            // In the error's terms: the rows' bytes, after the header region, that the
+            // capacity in the header needs, and those present.
+            let rows = layout.rows as u64;
             return Err(Error::DataTruncated {
                 path: Some(path.to_path_buf()),
-                needed,
-                len: st.len,
+                needed: needed - rows,
+                len: st.len.saturating_sub(rows),
             });
         }
         // SAFETY: the caller upholds the contract of file-backed logs, which includes the

@@ -371,8 +371,17 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
         .unwrap();
     let err = private!(RowLog::<u64>::open(&path)).unwrap_err();
     assert!(
-        matches!(err, Error::DataTruncated { needed, len, path: Some(_) } if needed == full_len && len == full_len - 1)
+        matches!(
+            err,
+            Error::DataTruncated {
+                needed: 80,
+                len: 79,
+                path: Some(_)
+            }
+        ),
+        "the 10 rows' 80 bytes after the header region, and what is left of them: {err}"
     );
+    assert_eq!(full_len % 64, 80 % 64, "the rows start at a multiple of 64");
 
     let other = dir.path().join("other.bin");
     std::fs::write(&other, [7u8; 100]).unwrap();
@@ -393,6 +402,23 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
             path: Some(_)
         }
     ));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} is 10 bytes, shorter than the 56-byte header of a row log: it is not a row \
+             log; open a file made by RowLog::create",
+            other.display()
+        )
+    );
+
+    // Refused before the file is touched, and named.
+    let before = std::fs::read(&other).unwrap();
+    let err = private!(RowLog::<u64>::create(&other, u64::MAX)).unwrap_err();
+    assert!(
+        matches!(&err, Error::Layout { path: Some(p), .. } if p == &other),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::read(&other).unwrap(), before);
 }
 
 #[test]
