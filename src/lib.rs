@@ -51,9 +51,11 @@ pub mod npy;
 mod sync;
 mod view;
 
+#[doc(hidden)]
+pub use dtype::__field_size_matches;
 pub use dtype::{
-    Bool, ByteOrder, ByteStr, Complex, Datetime64, Dtype, Kind, Record, RecordField, Scalar,
-    TimeUnit, Timedelta64, TypeDescr, Unicode, unit,
+    Bool, ByteOrder, ByteStr, Complex, Datetime64, Dtype, FieldType, Kind, Record, RecordField,
+    Scalar, TimeUnit, Timedelta64, TypeDescr, Unicode, unit,
 };
 pub use element::Element;
 pub use error::Error;

@@ -46,8 +46,8 @@ impl RecordField {
 
 impl Record {
     /// Checks the record is well formed: non-empty distinct names, fields in increasing
-    /// offset order without overlap, all inside `size`. Used by [`npy_record!`](crate::npy_record)
-    /// at compile time.
+    /// offset order without overlap, all inside `size`. Used by [`record!`](crate::record)
+    /// and [`npy_record!`](crate::npy_record) at compile time.
     ///
     /// # Examples
     ///
@@ -114,6 +114,11 @@ const fn const_str_eq(a: &str, b: &str) -> bool {
 
 /// Implements [`Dtype`](crate::Dtype) for a `#[repr(C)]` struct, listing the fields
 /// that numpy should see.
+///
+/// Prefer [`record!`](crate::record), which declares the struct, its zerocopy traits and its
+/// descr at once (and gives sub-arrays, renamed fields and numpy-style printing); this older
+/// form stays for structs declared elsewhere. Its field types must be [`Dtype`](crate::Dtype)s
+/// (no sub-arrays).
 ///
 /// Fields are given as `name: Type` in declaration order; offsets come from
 /// `core::mem::offset_of!`, the size from `size_of`. Struct fields left out of the list (such as

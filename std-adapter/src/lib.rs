@@ -28,6 +28,35 @@ pub use mmarray;
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
 pub use mmarray::claim::Watermarks;
 pub use mmarray::{
-    ArrayView, ArrayViewMut, Bool, Complex, Dimension, Dtype, Element, Ix0, Ix1, Ix2, Ix3, Ix4,
-    Ix5, Ix6, IxDyn, NumpyFormat, Order, ScalarValue, Slice, zerocopy,
+    ArrayView, ArrayViewMut, Bool, Complex, Dimension, Dtype, Element, FieldType, Ix0, Ix1, Ix2,
+    Ix3, Ix4, Ix5, Ix6, IxDyn, NumpyFormat, Order, ScalarValue, Slice, zerocopy,
 };
+
+/// Declares a numpy record once: [`mmarray::record!`] for users of this crate alone.
+///
+/// The same macro, naming zerocopy through this crate (`::mmarray_std::zerocopy`), so
+/// `mmarray-std` is the one dependency a program needs. See [`mmarray::record!`] for the
+/// syntax, the layouts and the checks.
+///
+/// # Examples
+///
+/// ```
+/// mmarray_std::record! {
+///     /// A reading.
+///     pub struct Reading {
+///         pub t: u32,
+///         pub v: f32,
+///     }
+/// }
+///
+/// let r = Reading { t: 3, v: 0.5 };
+/// assert_eq!(r.to_string(), "(3, 0.5)");
+/// let descr = mmarray_std::mmarray::npy::Descr::of::<Reading>();
+/// assert_eq!(descr.to_string(), "[('t', '<u4'), ('v', '<f4')]");
+/// ```
+#[macro_export]
+macro_rules! record {
+    ($($body:tt)*) => {
+        $crate::mmarray::__record!(@start "::mmarray_std::zerocopy" $($body)*);
+    };
+}

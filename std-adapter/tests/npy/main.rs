@@ -7,3 +7,4 @@ mod support;
 mod append;
 mod bad_input;
 mod interop;
+mod records;
