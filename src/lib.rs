@@ -60,7 +60,8 @@ pub use dtype::{
 pub use element::Element;
 pub use error::Error;
 pub use layout::{
-    Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, Layout, MAX_DIMS, Order, RemoveAxis, Slice,
+    Dimension, IntoShape, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, Layout, MAX_DIMS, Order,
+    ParseOrderError, RemoveAxis, Slice,
 };
 pub use view::{
     ArrayBase, ArrayView, ArrayViewMut, Iter, NumpyFormat, Repr, ScalarValue, Storage, StorageMut,

@@ -28,8 +28,8 @@ pub use mmarray;
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
 pub use mmarray::claim::Watermarks;
 pub use mmarray::{
-    ArrayView, ArrayViewMut, Bool, Complex, Dimension, Dtype, Element, FieldType, Ix0, Ix1, Ix2,
-    Ix3, Ix4, Ix5, Ix6, IxDyn, NumpyFormat, Order, ScalarValue, Slice, zerocopy,
+    ArrayView, ArrayViewMut, Bool, Complex, Dimension, Dtype, Element, FieldType, IntoShape, Ix0,
+    Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, NumpyFormat, Order, ScalarValue, Slice, zerocopy,
 };
 
 /// Declares a numpy record once: [`mmarray::record!`] for users of this crate alone.

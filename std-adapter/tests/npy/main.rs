@@ -7,4 +7,5 @@ mod support;
 mod append;
 mod bad_input;
 mod interop;
+mod knobs;
 mod records;
