@@ -53,6 +53,8 @@ mod view;
 
 #[doc(hidden)]
 pub use dtype::__field_size_matches;
+#[cfg(feature = "half")]
+pub use dtype::F16;
 pub use dtype::{
     Bool, ByteOrder, ByteStr, Complex, Datetime64, Dtype, FieldType, Kind, Record, RecordField,
     Scalar, TimeUnit, Timedelta64, TypeDescr, Unicode, unit,
@@ -69,3 +71,7 @@ pub use view::{
 
 /// Re-exported so element types and casts need no separate dependency.
 pub use zerocopy;
+
+/// Re-exported (feature `half`): [`half::f16`] is numpy's `float16` in native byte order.
+#[cfg(feature = "half")]
+pub use half;

@@ -149,9 +149,10 @@ impl<T: FieldType, const N: usize> FieldType for [T; N] {
     }
 }
 
-/// Python's `repr` of a float from its shortest round-trip digits in scientific form
-/// (Rust's `{:e}`, e.g. `2.5e0`): positional for exponents from -4 to 15, else `1e+20`.
-pub(crate) fn write_py_float(f: &mut dyn Write, sci: &str) -> fmt::Result {
+/// numpy's `str` of a float scalar from its shortest round-trip digits in scientific form
+/// (Rust's `{:e}`, e.g. `2.5e0`): positional for decimal exponents from -4 to `max_exp`
+/// (numpy: 2 for float16, 5 for float32, 15 for float64, as Python's `repr`), else `1e+20`.
+fn write_py_float(f: &mut dyn Write, sci: &str, max_exp: i32) -> fmt::Result {
     let (mant, exp) = match sci.split_once('e') {
         Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
         None => return f.write_str(sci), // inf, NaN
@@ -165,7 +166,7 @@ pub(crate) fn write_py_float(f: &mut dyn Write, sci: &str) -> fmt::Result {
     }
     let digits = mant.bytes().filter(u8::is_ascii_digit);
     let n = digits.clone().count() as i32;
-    if (-4..16).contains(&exp) {
+    if (-4..=max_exp).contains(&exp) {
         if exp < 0 {
             f.write_str("0.")?;
             for _ in 0..(-exp - 1) {
@@ -201,7 +202,7 @@ impl Write for Adapter<'_, '_> {
     }
 }
 
-fn float_field(f: &mut fmt::Formatter<'_>, sci: fmt::Arguments<'_>) -> fmt::Result {
+fn float_field(f: &mut fmt::Formatter<'_>, sci: fmt::Arguments<'_>, max_exp: i32) -> fmt::Result {
     let mut buf = heapless::String::<64>::new();
     buf.write_fmt(sci)?;
     let s = buf.as_str();
@@ -209,7 +210,7 @@ fn float_field(f: &mut fmt::Formatter<'_>, sci: fmt::Arguments<'_>) -> fmt::Resu
         "inf" => f.write_str("inf"),
         "-inf" => f.write_str("-inf"),
         "NaN" => f.write_str("nan"),
-        _ => write_py_float(&mut Adapter(f), s),
+        _ => write_py_float(&mut Adapter(f), s, max_exp),
     }
 }
 
@@ -219,8 +220,12 @@ pub(crate) fn fmt_scalar(v: ScalarValue, f: &mut fmt::Formatter<'_>) -> fmt::Res
         ScalarValue::Bool(b) => f.write_str(if b { "True" } else { "False" }),
         ScalarValue::Int(i) => write!(f, "{i}"),
         ScalarValue::UInt(u) => write!(f, "{u}"),
-        ScalarValue::F32(x) => float_field(f, format_args!("{x:e}")),
-        ScalarValue::F64(x) => float_field(f, format_args!("{x:e}")),
+        ScalarValue::F16(x) => {
+            let x = super::shortest_f16(x);
+            float_field(f, format_args!("{x:e}"), 2)
+        }
+        ScalarValue::F32(x) => float_field(f, format_args!("{x:e}"), 5),
+        ScalarValue::F64(x) => float_field(f, format_args!("{x:e}"), 15),
         ScalarValue::C64(..) | ScalarValue::C128(..) => complex_field(f, v),
     }
 }
@@ -305,6 +310,9 @@ scalar_field!(
     Complex<f32>,
     Complex<f64>,
 );
+
+#[cfg(feature = "half")]
+scalar_field!(::half::f16, super::F16<zbo::LE>, super::F16<zbo::BE>,);
 
 macro_rules! complex_endian_field {
     ($($ty:ty => $wide:ty),* $(,)?) => {$(

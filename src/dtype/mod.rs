@@ -10,6 +10,7 @@
 mod bool;
 mod complex;
 mod field;
+mod float16;
 mod record;
 mod record_macro;
 mod strings;
@@ -20,6 +21,9 @@ pub use complex::Complex;
 pub use field::FieldType;
 #[doc(hidden)]
 pub use field::field_size_matches as __field_size_matches;
+#[cfg(feature = "half")]
+pub use float16::F16;
+pub(crate) use float16::shortest_f16;
 pub use record::{Record, RecordField};
 
 pub use strings::{ByteStr, Unicode};

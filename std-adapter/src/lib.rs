@@ -25,6 +25,8 @@ pub use sys::Advice;
 pub use mmarray;
 // What a user of `Memmap`, `npy` and `RowLog` names: element bounds and types, shapes,
 // orders, views, the `.npy` header, the watermarks.
+#[cfg(feature = "half")]
+pub use mmarray::F16;
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
 pub use mmarray::claim::Watermarks;
 pub use mmarray::{

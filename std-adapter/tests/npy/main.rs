@@ -6,6 +6,8 @@ mod support;
 
 mod append;
 mod bad_input;
+#[cfg(feature = "half")]
+mod float16;
 mod interop;
 mod knobs;
 mod records;

@@ -225,7 +225,7 @@ fn records_written_by_mmarray_load_in_numpy_and_print_alike() {
         .map(|k| Shaped {
             id: k as u16,
             xy: [k as i16, -(k as i16)],
-            grid: [[0.5, 1.0, 1e-5], [k as f32, 3.25, -0.0]],
+            grid: [[0.5, 1.0, 1e-5], [k as f32, 999999.0, 1e6]],
         })
         .collect();
     assert_eq!(numpy_strs(&py, &s, "shaped"), lines(&s));
