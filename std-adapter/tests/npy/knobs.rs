@@ -324,3 +324,42 @@ fn zero_sized_elements_are_refused_with_the_librarys_error() {
     );
     assert!(e.to_string().contains("zero"), "{e}");
 }
+
+#[test]
+fn raw_maps_take_the_same_shapes_as_np_memmap() {
+    let Some(py) = numpy::python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.u2"), dir.path().join("b.u2"));
+    let mut m = private!(mmarray_std::Options::<u16, Ix1>::new().shape(12).create(&a)).unwrap();
+    m[[11]] = 7;
+    m.close().unwrap();
+    let dims = vec![2, 3];
+    let mut m = private!(
+        mmarray_std::Options::<u16, IxDyn>::new()
+            .shape(&dims)
+            .create(&b)
+    )
+    .unwrap();
+    m[&[1, 2][..]] = 9;
+    m.close().unwrap();
+    let e = private!(
+        mmarray_std::Options::<u16, Ix2>::new()
+            .shape(&dims[..1])
+            .create(dir.path().join("c"))
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::Layout { .. }), "{e:?}");
+    assert!(!dir.path().join("c").exists());
+    let out = numpy::run(
+        &py,
+        &format!(
+            "import numpy as np\n\
+             a = np.memmap({:?}, dtype='<u2', mode='r', shape=12)\n\
+             b = np.memmap({:?}, dtype='<u2', mode='r', shape=[2, 3])\n\
+             print(a.shape, a[11], b.shape, b[1, 2])",
+            a.to_str().unwrap(),
+            b.to_str().unwrap()
+        ),
+    );
+    assert_eq!(out.trim(), "(12,) 7 (2, 3) 9");
+}
