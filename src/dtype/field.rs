@@ -3,7 +3,9 @@
 
 use core::fmt::{self, Write};
 
-use super::{Bool, ByteStr, Complex, Datetime64, Dtype, Timedelta64, TypeDescr, Unicode, unit};
+use super::{
+    Bool, ByteStr, Complex, Datetime64, Dtype, TimeUnit, Timedelta64, TypeDescr, Unicode, unit,
+};
 use crate::element::Element;
 use crate::layout::MAX_DIMS;
 use crate::view::{NumpyFormat, ScalarValue};
@@ -379,9 +381,15 @@ impl<U: unit::Unit + Copy + 'static> FieldType for Datetime64<U> {
     const DESCR: TypeDescr = <Self as Dtype>::DESCR;
     const SHAPE: &'static [usize] = &[];
 
-    /// The count of units (numpy prints a calendar date here; this crate has no calendar).
+    /// numpy's ISO 8601 text to the unit's precision, quoted: `'2023-11-14T22:13:20'`,
+    /// `'1971-02'`, `'NaT'`.
     fn fmt_field(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.value)
+        if self.value == i64::MIN {
+            return f.write_str("'NaT'");
+        }
+        f.write_char('\'')?;
+        write_datetime(f, i128::from(self.value), U::UNIT)?;
+        f.write_char('\'')
     }
 }
 
@@ -389,10 +397,87 @@ impl<U: unit::Unit + Copy + 'static> FieldType for Timedelta64<U> {
     const DESCR: TypeDescr = <Self as Dtype>::DESCR;
     const SHAPE: &'static [usize] = &[];
 
-    /// numpy's `str` of a timedelta in a record is its count and unit name; this writes the count.
+    /// The count of units, as numpy's `str` of a record shows a timedelta (`'NaT'` for NaT).
     fn fmt_field(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.value == i64::MIN {
+            return f.write_str("'NaT'");
+        }
         write!(f, "{}", self.value)
     }
+
+    /// numpy aligns timedeltas in a sub-array as it aligns integers.
+    fn __pad_width(&self) -> usize {
+        shown_width(self)
+    }
+
+    fn __fmt_padded(&self, f: &mut fmt::Formatter<'_>, width: usize) -> fmt::Result {
+        fmt_right(self, f, width)
+    }
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i128) -> (i128, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i128::from(m <= 2);
+    (y, m, d)
+}
+
+/// numpy's text of a datetime64 `v` in `unit` (its `datetime_as_string` with the unit's
+/// precision): the date, then as many time parts as the unit has.
+fn write_datetime(f: &mut fmt::Formatter<'_>, v: i128, unit: TimeUnit) -> fmt::Result {
+    // Per-day counts and fraction digits of the units finer than a day.
+    let (per_day, level, frac) = match unit {
+        TimeUnit::Generic => return write!(f, "{v}"),
+        TimeUnit::Years => return write!(f, "{:04}", 1970 + v),
+        TimeUnit::Months => {
+            let (y, m) = (1970 + v.div_euclid(12), v.rem_euclid(12) + 1);
+            return write!(f, "{y:04}-{m:02}");
+        }
+        TimeUnit::Weeks | TimeUnit::Days => {
+            let days = if unit == TimeUnit::Weeks { v * 7 } else { v };
+            let (y, m, d) = civil_from_days(days);
+            return write!(f, "{y:04}-{m:02}-{d:02}");
+        }
+        TimeUnit::Hours => (24, 0, 0),
+        TimeUnit::Minutes => (1440, 1, 0),
+        TimeUnit::Seconds => (86_400, 2, 0),
+        TimeUnit::Millis => (86_400_000, 2, 3),
+        TimeUnit::Micros => (86_400_000_000, 2, 6),
+        TimeUnit::Nanos => (86_400_000_000_000, 2, 9),
+        TimeUnit::Picos => (86_400_000_000_000_000, 2, 12),
+        TimeUnit::Femtos => (86_400_000_000_000_000_000, 2, 15),
+        TimeUnit::Attos => (86_400_000_000_000_000_000_000, 2, 18),
+    };
+    let (days, tod) = (v.div_euclid(per_day), v.rem_euclid(per_day));
+    let (y, m, d) = civil_from_days(days);
+    write!(f, "{y:04}-{m:02}-{d:02}T")?;
+    // Units per hour of this unit, then split the time of day.
+    let per_hour = per_day / 24;
+    let (h, rest) = (tod / per_hour, tod % per_hour);
+    write!(f, "{h:02}")?;
+    if level == 0 {
+        return Ok(());
+    }
+    let per_minute = per_hour / 60;
+    let (mi, rest) = (rest / per_minute, rest % per_minute);
+    write!(f, ":{mi:02}")?;
+    if level == 1 {
+        return Ok(());
+    }
+    let per_second = per_minute / 60;
+    let (s, sub) = (rest / per_second, rest % per_second);
+    write!(f, ":{s:02}")?;
+    if frac > 0 {
+        write!(f, ".{sub:0frac$}")?;
+    }
+    Ok(())
 }
 
 /// Checks at compile time that a field type's descr and shape cover exactly its bytes.

@@ -8,7 +8,7 @@ use crate::support::numpy;
 use crate::support::private;
 
 use mmarray_std::mmarray::npy::Descr;
-use mmarray_std::mmarray::{ByteStr, Datetime64, Unicode, unit};
+use mmarray_std::mmarray::{ByteStr, Datetime64, Timedelta64, Unicode, unit};
 use mmarray_std::zerocopy::byteorder::{big_endian, little_endian};
 use mmarray_std::{Bool, Complex, Dtype, Ix1, npy};
 
@@ -268,13 +268,14 @@ fn kinds_round_trip_through_numpy_by_field() {
         &py,
         &format!(
             "import numpy as np\nr = np.load({:?})[0]\n\
-             print(r['ok'], r['z'], r['s'], r['u'], r['t'])",
+             print(r['ok'], r['z'], r['s'], r['u'], r['t'])\nprint(r)",
             path.to_str().unwrap()
         ),
     );
-    assert_eq!(out.trim(), "True (1.5-2j) b'ab' hé 1970-01-02T00:00:05");
-    // numpy's `str` of the record prints the datetime as a date; mmarray prints its count.
-    assert_eq!(v.to_string(), "(True, 1.5-2.j, b'ab', 'hé', 86405)");
+    let (fields, record) = out.split_once('\n').unwrap();
+    assert_eq!(fields, "True (1.5-2j) b'ab' hé 1970-01-02T00:00:05");
+    assert_eq!(record.trim_end(), v.to_string());
+    assert_eq!(v.to_string(), "(True, 1.5-2.j, b'ab', 'hé', '1970-01-02T00:00:05')");
 }
 
 #[test]
@@ -300,4 +301,78 @@ fn numpy_written_records_map_with_numpys_values() {
     assert_eq!(lines(m.as_slice()), out);
     assert_eq!({ m[[3]].grid }[1][2], 23.0 / 4.0);
     assert_eq!({ m[[2]].xy }, [2, -2]);
+}
+
+mmarray_std::record! {
+    /// A datetime in every unit, and timedeltas.
+    struct Times {
+        y: Datetime64<unit::Y>,
+        mo: Datetime64<unit::M>,
+        w: Datetime64<unit::W>,
+        d: Datetime64<unit::D>,
+        h: Datetime64<unit::H>,
+        mi: Datetime64<unit::Min>,
+        s: Datetime64<unit::S>,
+        ms: Datetime64<unit::Ms>,
+        us: Datetime64<unit::Us>,
+        ns: Datetime64<unit::Ns>,
+        ps: Datetime64<unit::Ps>,
+        fs: Datetime64<unit::Fs>,
+        at: Datetime64<unit::As>,
+        td: Timedelta64<unit::S>,
+        tds: [Timedelta64<unit::D>; 2],
+    }
+}
+
+#[test]
+fn datetime_fields_print_as_numpy_prints_them() {
+    let Some(py) = numpy::python() else { return };
+    // Before and after the epoch, leap days, centuries, and NaT.
+    let counts: [i64; 6] = [
+        0,
+        -1,
+        1_700_000_000_123,
+        951_782_400_789,
+        -2_208_988_801_001,
+        i64::MIN,
+    ];
+    let values: Vec<Times> = counts
+        .iter()
+        .map(|&c| {
+            let k = if c == i64::MIN { c } else { c / 1000 };
+            Times {
+                y: Datetime64::new(if c == i64::MIN { c } else { k / 31_557_600 }),
+                mo: Datetime64::new(if c == i64::MIN { c } else { k / 2_629_800 }),
+                w: Datetime64::new(if c == i64::MIN { c } else { k / 604_800 }),
+                d: Datetime64::new(if c == i64::MIN { c } else { k / 86_400 }),
+                h: Datetime64::new(if c == i64::MIN { c } else { k / 3600 }),
+                mi: Datetime64::new(if c == i64::MIN { c } else { k / 60 }),
+                s: Datetime64::new(k),
+                ms: Datetime64::new(c),
+                us: Datetime64::new(if c == i64::MIN { c } else { c * 1000 }),
+                ns: Datetime64::new(if c == i64::MIN { c } else { c * 1_000_000 + 7 }),
+                ps: Datetime64::new(if c == i64::MIN {
+                    c
+                } else {
+                    (c % 1_000_000) * 1_000_000_000 + 5
+                }),
+                fs: Datetime64::new(if c == i64::MIN {
+                    c
+                } else {
+                    (c % 1000) * 1_000_000_000_000 - 3
+                }),
+                at: Datetime64::new(if c == i64::MIN {
+                    c
+                } else {
+                    (c % 1000) * 1_000_000_000_000_000 + 1
+                }),
+                td: Timedelta64::new(k),
+                tds: [
+                    Timedelta64::new(-3),
+                    Timedelta64::new(if c == i64::MIN { c } else { 4 }),
+                ],
+            }
+        })
+        .collect();
+    assert_eq!(numpy_strs(&py, &values, "times"), lines(&values));
 }
