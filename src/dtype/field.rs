@@ -44,20 +44,30 @@ pub trait FieldType: Element {
     /// Those of the formatter.
     fn fmt_field(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
 
-    /// The width numpy pads this value to inside a sub-array: the widest formatted
-    /// integer or bool in it (numpy aligns those), 0 for floats and records (not padded).
+    /// How many independently aligned columns the value has inside a sub-array: 1 for a
+    /// scalar, the element's for an array, the sum of the fields' for a record (numpy
+    /// aligns each field of the records in a sub-array on its own).
     #[doc(hidden)]
-    fn __pad_width(&self) -> usize {
-        0
+    const __COLUMNS: usize = 1;
+
+    /// Widens `widths` (one per column) to this value's: the formatted width of integers,
+    /// bools and timedeltas, which numpy right-aligns; floats and text are not aligned.
+    #[doc(hidden)]
+    fn __widen(&self, widths: &mut [usize]) {
+        let _ = widths;
     }
 
-    /// [`fmt_field`](FieldType::fmt_field) right-aligned to `width` (see `__pad_width`).
+    /// [`fmt_field`](FieldType::fmt_field) with each column right-aligned to `widths`.
     #[doc(hidden)]
-    fn __fmt_padded(&self, f: &mut fmt::Formatter<'_>, width: usize) -> fmt::Result {
-        let _ = width;
+    fn __fmt_padded(&self, f: &mut fmt::Formatter<'_>, widths: &[usize]) -> fmt::Result {
+        let _ = widths;
         self.fmt_field(f)
     }
 }
+
+/// The most columns a sub-array's elements may have for numpy's alignment; beyond it
+/// (records of more than 64 scalar fields in a sub-array) values are printed unaligned.
+const MAX_COLUMNS: usize = 64;
 
 /// Displays a field value with [`FieldType::fmt_field`].
 struct Shown<'a, T>(&'a T);
@@ -131,24 +141,47 @@ impl<T: FieldType, const N: usize> FieldType for [T; N] {
         .split_at(ArrayShape::<T, N>::SHAPE.len)
         .0;
 
+    const __COLUMNS: usize = T::__COLUMNS;
+
     fn fmt_field(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.__fmt_padded(f, self.__pad_width())
+        let mut widths = [0; MAX_COLUMNS];
+        match widths.get_mut(..T::__COLUMNS) {
+            Some(w) => {
+                self.__widen(w);
+                self.__fmt_padded(f, w)
+            }
+            None => self.__fmt_padded(f, &[]),
+        }
     }
 
-    fn __pad_width(&self) -> usize {
-        self.iter().map(FieldType::__pad_width).max().unwrap_or(0)
+    fn __widen(&self, widths: &mut [usize]) {
+        for x in self {
+            x.__widen(widths);
+        }
     }
 
-    fn __fmt_padded(&self, f: &mut fmt::Formatter<'_>, width: usize) -> fmt::Result {
+    fn __fmt_padded(&self, f: &mut fmt::Formatter<'_>, widths: &[usize]) -> fmt::Result {
         f.write_char('[')?;
         for (i, x) in self.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            x.__fmt_padded(f, width)?;
+            x.__fmt_padded(f, widths)?;
         }
         f.write_char(']')
     }
+}
+
+/// Widens column 0 to `v`'s formatted width.
+fn widen_one<T: FieldType>(v: &T, widths: &mut [usize]) {
+    if let Some(w) = widths.first_mut() {
+        *w = (*w).max(shown_width(v));
+    }
+}
+
+/// `v` right-aligned to column 0's width (unaligned when there is none).
+fn fmt_column<T: FieldType>(v: &T, f: &mut fmt::Formatter<'_>, widths: &[usize]) -> fmt::Result {
+    fmt_right(v, f, widths.first().copied().unwrap_or(0))
 }
 
 /// numpy's `str` of a float scalar from its shortest round-trip digits in scientific form
@@ -260,16 +293,15 @@ macro_rules! scalar_field {
             fn fmt_field(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 fmt_scalar(NumpyFormat::scalar(self), f)
             }
-            fn __pad_width(&self) -> usize {
-                match NumpyFormat::scalar(self) {
-                    ScalarValue::Bool(_) | ScalarValue::Int(_) | ScalarValue::UInt(_) => {
-                        shown_width(self)
-                    }
-                    _ => 0,
+            fn __widen(&self, widths: &mut [usize]) {
+                if let ScalarValue::Bool(_) | ScalarValue::Int(_) | ScalarValue::UInt(_) =
+                    NumpyFormat::scalar(self)
+                {
+                    widen_one(self, widths);
                 }
             }
-            fn __fmt_padded(&self, f: &mut fmt::Formatter<'_>, width: usize) -> fmt::Result {
-                fmt_right(self, f, width)
+            fn __fmt_padded(&self, f: &mut fmt::Formatter<'_>, widths: &[usize]) -> fmt::Result {
+                fmt_column(self, f, widths)
             }
         }
     )*};
@@ -406,12 +438,12 @@ impl<U: unit::Unit + Copy + 'static> FieldType for Timedelta64<U> {
     }
 
     /// numpy aligns timedeltas in a sub-array as it aligns integers.
-    fn __pad_width(&self) -> usize {
-        shown_width(self)
+    fn __widen(&self, widths: &mut [usize]) {
+        widen_one(self, widths);
     }
 
-    fn __fmt_padded(&self, f: &mut fmt::Formatter<'_>, width: usize) -> fmt::Result {
-        fmt_right(self, f, width)
+    fn __fmt_padded(&self, f: &mut fmt::Formatter<'_>, widths: &[usize]) -> fmt::Result {
+        fmt_column(self, f, widths)
     }
 }
 

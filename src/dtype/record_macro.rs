@@ -159,6 +159,8 @@ macro_rules! __record {
             const DESCR: $crate::TypeDescr = <$name as $crate::Dtype>::DESCR;
             const SHAPE: &'static [usize] = &[];
 
+            const __COLUMNS: usize = 0 $(+ <$et as $crate::FieldType>::__COLUMNS)*;
+
             fn fmt_field(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str("(")?;
                 let mut _first = true;
@@ -170,6 +172,40 @@ macro_rules! __record {
                     // A copy, so that packed fields are never referenced in place.
                     let value: $et = self.$ef;
                     $crate::FieldType::fmt_field(&value, f)?;
+                )*
+                f.write_str(")")
+            }
+
+            fn __widen(&self, widths: &mut [usize]) {
+                let mut _at = 0;
+                $(
+                    let n = <$et as $crate::FieldType>::__COLUMNS;
+                    let value: $et = self.$ef;
+                    if let ::core::option::Option::Some(w) = widths.get_mut(_at..(_at + n)) {
+                        $crate::FieldType::__widen(&value, w);
+                    }
+                    _at += n;
+                )*
+            }
+
+            fn __fmt_padded(
+                &self,
+                f: &mut ::core::fmt::Formatter<'_>,
+                widths: &[usize],
+            ) -> ::core::fmt::Result {
+                f.write_str("(")?;
+                let mut _first = true;
+                let mut _at = 0;
+                $(
+                    if !_first {
+                        f.write_str(", ")?;
+                    }
+                    _first = false;
+                    let n = <$et as $crate::FieldType>::__COLUMNS;
+                    let value: $et = self.$ef;
+                    let w = widths.get(_at..(_at + n)).unwrap_or(&[]);
+                    $crate::FieldType::__fmt_padded(&value, f, w)?;
+                    _at += n;
                 )*
                 f.write_str(")")
             }

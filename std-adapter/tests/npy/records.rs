@@ -175,9 +175,9 @@ fn endian(k: i32) -> Endian {
     Endian {
         le: little_endian::I32::new(k - 5),
         be: big_endian::F64::new(f64::from(k) / 8.0),
-        // Three digits for every k a test uses: numpy pads a field across the records of a
-        // sub-array to one width, which mmarray's printing does not do.
-        beu: big_endian::U16::new(100 + k as u16 * 200),
+        // 0, then three and four digits: numpy pads each field across the records of a
+        // sub-array to one width.
+        beu: big_endian::U16::new(k as u16 * 450),
     }
 }
 
@@ -240,7 +240,7 @@ fn records_written_by_mmarray_load_in_numpy_and_print_alike() {
     assert_eq!(numpy_strs(&py, &n, "nested"), lines(&n));
     assert_eq!(
         n[1].to_string(),
-        "((1, -1000, 1e+20), [(-4, 0.125, 300), (-3, 0.25, 500)], 9)"
+        "((1, -1000, 1e+20), [(-4, 0.125, 450), (-3, 0.25, 900)], 9)"
     );
 }
 
@@ -275,7 +275,10 @@ fn kinds_round_trip_through_numpy_by_field() {
     let (fields, record) = out.split_once('\n').unwrap();
     assert_eq!(fields, "True (1.5-2j) b'ab' hé 1970-01-02T00:00:05");
     assert_eq!(record.trim_end(), v.to_string());
-    assert_eq!(v.to_string(), "(True, 1.5-2.j, b'ab', 'hé', '1970-01-02T00:00:05')");
+    assert_eq!(
+        v.to_string(),
+        "(True, 1.5-2.j, b'ab', 'hé', '1970-01-02T00:00:05')"
+    );
 }
 
 #[test]
