@@ -17,7 +17,9 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use mmarray::npy::{self, DEFAULT_MAX_HEADER_LEN, Descr, Header, HeaderBytes, Part, Version};
+use mmarray::npy::{self, DEFAULT_MAX_HEADER_LEN, Header, HeaderBytes, Part};
+/// The core's descr type and format versions, named where `.npy` files are opened and created.
+pub use mmarray::npy::{Descr, Version};
 use mmarray::{Dimension, Dtype, IntoShape, IxDyn, Order};
 
 use crate::error::{Error, Result};
@@ -380,7 +382,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     ///
     /// ```
     /// use mmarray_std::{Ix1, npy};
-    /// use mmarray_std::mmarray::npy::Version;
+    /// use mmarray_std::npy::Version;
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("a.npy");
     /// // SAFETY: nothing else writes or truncates the file while it is mapped.

@@ -140,7 +140,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     ///
     /// ```
     /// use mmarray_std::{Ix1, npy};
-    /// use mmarray_std::mmarray::npy::Version;
+    /// use mmarray_std::npy::Version;
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("a.npy");
     /// // SAFETY: nothing else writes or truncates the file while it is mapped.
