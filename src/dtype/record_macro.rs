@@ -25,6 +25,11 @@
 /// `core::mem::offset_of!`, so the descr cannot disagree with the fields. `[T; N]` fields
 /// are sub-arrays (`('pos', '<f4', (3,))`); a nested record is a field of a record type.
 ///
+/// The macro implements `Clone`, `Copy`, `Display` and `Debug` (both numpy's `str` of the
+/// record, `(1, [0.5, 2.0])`), so a `#[derive]` among the struct's attributes names other
+/// traits (`PartialEq`, `Default`...). Structs with generics, lifetimes or tuple fields are
+/// not accepted; records nest instead.
+///
 /// Field attributes:
 /// - `#[npy(name = "x y")]`: the field's numpy name, for names that are not Rust identifiers;
 /// - `#[npy(skip)]`: not a numpy field; its bytes are padding (`('', '|V3')`).
