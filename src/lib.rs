@@ -51,14 +51,19 @@ pub mod npy;
 mod sync;
 mod view;
 
+#[doc(hidden)]
+pub use dtype::__field_size_matches;
+#[cfg(feature = "half")]
+pub use dtype::F16;
 pub use dtype::{
-    Bool, ByteOrder, ByteStr, Complex, Datetime64, Dtype, Kind, Record, RecordField, Scalar,
-    TimeUnit, Timedelta64, TypeDescr, Unicode, unit,
+    Bool, ByteOrder, ByteStr, Complex, Datetime64, Dtype, FieldType, Kind, Record, RecordField,
+    Scalar, TimeUnit, Timedelta64, TypeDescr, Unicode, unit,
 };
 pub use element::Element;
 pub use error::Error;
 pub use layout::{
-    Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, Layout, MAX_DIMS, Order, RemoveAxis, Slice,
+    Dimension, IntoShape, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, Layout, MAX_DIMS, Order,
+    ParseOrderError, RemoveAxis, Slice,
 };
 pub use view::{
     ArrayBase, ArrayView, ArrayViewMut, Iter, NumpyFormat, Repr, ScalarValue, Storage, StorageMut,
@@ -71,3 +76,7 @@ pub use view::{FromNdarrayDim, NdarrayDim};
 pub use ndarray;
 /// Re-exported so element types and casts need no separate dependency.
 pub use zerocopy;
+
+/// Re-exported (feature `half`): [`half::f16`] is numpy's `float16` in native byte order.
+#[cfg(feature = "half")]
+pub use half;

@@ -9,13 +9,23 @@
 
 mod bool;
 mod complex;
+mod field;
+mod float16;
 mod record;
+mod record_macro;
 mod strings;
 mod time;
 
 pub use bool::Bool;
 pub use complex::Complex;
+pub use field::FieldType;
+#[doc(hidden)]
+pub use field::field_size_matches as __field_size_matches;
+#[cfg(feature = "half")]
+pub use float16::F16;
+pub(crate) use float16::shortest_f16;
 pub use record::{Record, RecordField};
+
 pub use strings::{ByteStr, Unicode};
 pub use time::{Datetime64, Timedelta64, unit};
 
@@ -343,7 +353,7 @@ impl TypeDescr {
 /// Implemented for the native numbers (`i8`..`i64`, `u8`..`u64`, `f32`, `f64`, in the
 /// machine's byte order), [`Bool`], [`Complex`], zerocopy's explicit-endian numbers
 /// (`big_endian::F32` is `>f4`), `[u8; N]` (`|VN`), [`ByteStr`] (`|SN`), [`Unicode`]
-/// (`<UN`), [`Datetime64`] / [`Timedelta64`], and records via [`npy_record!`](crate::npy_record).
+/// (`<UN`), [`Datetime64`] / [`Timedelta64`], and records declared with [`record!`](crate::record).
 ///
 /// # Examples
 ///

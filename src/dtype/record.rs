@@ -46,8 +46,8 @@ impl RecordField {
 
 impl Record {
     /// Checks the record is well formed: non-empty distinct names, fields in increasing
-    /// offset order without overlap, all inside `size`. Used by [`npy_record!`](crate::npy_record)
-    /// at compile time.
+    /// offset order without overlap, all inside `size`. Used by [`record!`](crate::record)
+    /// and [`npy_record!`](crate::npy_record) at compile time.
     ///
     /// # Examples
     ///
@@ -115,8 +115,14 @@ const fn const_str_eq(a: &str, b: &str) -> bool {
 /// Implements [`Dtype`](crate::Dtype) for a `#[repr(C)]` struct, listing the fields
 /// that numpy should see.
 ///
+/// Prefer [`record!`](crate::record), which declares the struct, its zerocopy traits and its
+/// descr at once (and gives sub-arrays, renamed fields and numpy-style printing); this older
+/// form stays for structs declared elsewhere. Its field types must be [`Dtype`](crate::Dtype)s
+/// (no sub-arrays).
+///
 /// Fields are given as `name: Type` in declaration order; offsets come from
-/// `core::mem::offset_of!`, the size from `size_of`. Struct fields left out of the list (such as
+/// `core::mem::offset_of!`, the size from `size_of`; each listed type must be the field's type
+/// (a mismatch does not compile). Struct fields left out of the list (such as
 /// explicit `_pad: [u8; 3]` bytes, which zerocopy's `IntoBytes` requires instead of implicit
 /// padding) become padding, written as numpy does (`('', '|V3')`). The record is checked at
 /// compile time (distinct names, increasing non-overlapping offsets, each field type's descr
@@ -153,6 +159,12 @@ macro_rules! npy_record {
             });
         }
         const _: () = {
+            // Each listed type is the field's own type: a mismatch (`value: i32` for an
+            // `f32` field) is a type error here, not a file numpy reads as garbage.
+            #[allow(dead_code)]
+            fn listed_types_are_the_fields(record: $ty) {
+                $(let _: $fty = record.$field;)*
+            }
             $(::core::assert!(
                 <$fty as $crate::Dtype>::DESCR.itemsize() == ::core::mem::size_of::<$fty>(),
                 "a field type's numpy descr size differs from its size_of"

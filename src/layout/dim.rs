@@ -237,3 +237,73 @@ impl RemoveAxis for IxDyn {
         v
     }
 }
+
+/// Anything that names a shape of rank `D`: the shape itself, a `usize` for one axis
+/// (numpy's `shape=12`), or axis lengths in a slice, array or `Vec` (by reference) for
+/// [`IxDyn`] or, checked, a fixed rank.
+///
+/// # Examples
+///
+/// ```
+/// use mmarray::{Ix1, Ix2, IntoShape, IxDyn};
+/// let one: Ix1 = 12.into_shape()?;
+/// assert_eq!(one, [12]);
+/// let dims = vec![3, 4];
+/// let dynamic: IxDyn = (&dims).into_shape()?;
+/// assert_eq!(dynamic.as_slice(), &[3, 4]);
+/// let fixed: Ix2 = dims[..].into_shape()?;
+/// assert_eq!(fixed, [3, 4]);
+/// assert!(IntoShape::<Ix2>::into_shape(&[1, 2, 3][..]).is_err());
+/// # Ok::<(), mmarray::Error>(())
+/// ```
+pub trait IntoShape<D: Dimension> {
+    /// The shape.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RankMismatch`] for axis lengths of another rank than a fixed `D`;
+    /// [`Error::TooManyDims`] past [`MAX_DIMS`].
+    fn into_shape(self) -> Result<D, Error>;
+}
+
+impl IntoShape<IxDyn> for IxDyn {
+    fn into_shape(self) -> Result<IxDyn, Error> {
+        Ok(self)
+    }
+}
+
+impl<const N: usize> IntoShape<[usize; N]> for [usize; N] {
+    fn into_shape(self) -> Result<[usize; N], Error> {
+        Ok(self)
+    }
+}
+
+impl IntoShape<[usize; 1]> for usize {
+    fn into_shape(self) -> Result<[usize; 1], Error> {
+        Ok([self])
+    }
+}
+
+impl IntoShape<IxDyn> for usize {
+    fn into_shape(self) -> Result<IxDyn, Error> {
+        IxDyn::new(&[self])
+    }
+}
+
+impl<const N: usize> IntoShape<IxDyn> for [usize; N] {
+    fn into_shape(self) -> Result<IxDyn, Error> {
+        IxDyn::new(&self)
+    }
+}
+
+impl<S: AsRef<[usize]> + ?Sized> IntoShape<IxDyn> for &S {
+    fn into_shape(self) -> Result<IxDyn, Error> {
+        IxDyn::new(self.as_ref())
+    }
+}
+
+impl<S: AsRef<[usize]> + ?Sized, const N: usize> IntoShape<[usize; N]> for &S {
+    fn into_shape(self) -> Result<[usize; N], Error> {
+        <[usize; N]>::from_dims(self.as_ref())
+    }
+}

@@ -14,7 +14,9 @@
 mod dim;
 mod slice;
 
-pub use dim::{Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, MAX_DIMS, RemoveAxis};
+pub use dim::{
+    Dimension, IntoShape, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, MAX_DIMS, RemoveAxis,
+};
 pub(crate) use dim::{element_count, nonzero_product};
 pub use slice::Slice;
 
@@ -29,6 +31,53 @@ pub enum Order {
     /// Column-major (Fortran): the first axis varies fastest.
     F,
 }
+
+impl core::str::FromStr for Order {
+    type Err = ParseOrderError;
+
+    /// Parses numpy's order names: `"C"` and `"F"`, in either case as numpy accepts them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::Order;
+    /// assert_eq!("F".parse::<Order>(), Ok(Order::F));
+    /// assert_eq!("c".parse::<Order>(), Ok(Order::C));
+    /// assert!("K".parse::<Order>().is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ParseOrderError`] for any other text, including numpy's `'A'` and `'K'`, which
+    /// name the order of an existing array.
+    fn from_str(s: &str) -> Result<Order, ParseOrderError> {
+        match s {
+            "C" | "c" => Ok(Order::C),
+            "F" | "f" => Ok(Order::F),
+            _ => Err(ParseOrderError {
+                keeps_source: matches!(s, "A" | "a" | "K" | "k"),
+            }),
+        }
+    }
+}
+
+/// Text that is not an [`Order`] name (see `Order`'s `FromStr`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ParseOrderError {
+    keeps_source: bool,
+}
+
+impl core::fmt::Display for ParseOrderError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.keeps_source {
+            f.write_str("order 'A' and 'K' keep the order of an existing array, which a new layout has not; use 'C' (row-major) or 'F' (column-major)")
+        } else {
+            f.write_str("order is not 'C' (row-major) or 'F' (column-major)")
+        }
+    }
+}
+
+impl core::error::Error for ParseOrderError {}
 
 /// `base + index * stride`: the position `index` steps along an axis from `base`. `None` on
 /// overflow or below zero, neither of which happens for an in-bounds index of a non-empty

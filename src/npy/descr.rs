@@ -10,7 +10,7 @@
 mod parse;
 
 pub(crate) use parse::parse_descr;
-use parse::parse_field;
+use parse::{parse_field, parse_typestr};
 
 use core::fmt::{self, Write};
 
@@ -60,6 +60,45 @@ impl<'a> Descr<'a> {
             TypeDescr::Scalar(s) => Descr(Repr::Scalar(*s)),
             TypeDescr::Record(r) => Descr(Repr::Static(r)),
         }
+    }
+
+    /// Parses a descr from its text as numpy writes it: a type string, bare (`<f8`) or
+    /// quoted (`'<f8'`), or a list of fields (`[('a', '<i4'), ('b', '>f8', (3,))]`),
+    /// with the `.npy` header parser's rules (see [the module docs](super#what-the-parser-accepts))
+    /// and surrounding whitespace allowed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::npy::Descr;
+    /// assert_eq!(Descr::parse("<f8")?, Descr::of::<f64>());
+    /// let d = Descr::parse("[('a', '<i4'), ('b', '>f8', (3,))]")?;
+    /// assert_eq!((d.itemsize(), d.fields().unwrap().count()), (28, 2));
+    /// assert!(Descr::parse("<f3").is_err());
+    /// # Ok::<(), mmarray::npy::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The parser's: [`Error::InvalidDescr`] or [`Error::Syntax`] with the byte offset in
+    /// `text`, [`Error::ObjectDescr`] for `'O'`, and [`Error::Syntax`] for text after the descr.
+    pub fn parse(text: &'a str) -> Result<Descr<'a>, Error> {
+        let bytes = text.as_bytes();
+        let start = bytes.len() - text.trim_start().len();
+        let trimmed = text.trim();
+        if !trimmed.is_empty() && !trimmed.starts_with(['\'', '"', '[']) {
+            return parse_typestr(Name::from_str(trimmed), start).map(Descr::scalar_type);
+        }
+        let mut cur = Cursor::new(bytes, Encoding::Utf8, false);
+        let d = parse_descr(&mut cur, 0)?;
+        cur.skip_ws();
+        if !cur.at_end() {
+            return Err(Error::Syntax {
+                at: cur.pos,
+                expected: "the end of the descr",
+            });
+        }
+        Ok(d)
     }
 
     /// A scalar descr.

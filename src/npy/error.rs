@@ -265,6 +265,14 @@ pub enum Error {
     },
     /// The header would be longer than any format version can record (about 4 GiB).
     HeaderTooLarge,
+    /// The format version asked for cannot hold this header: its text is not latin-1
+    /// (only 3.0 is UTF-8) or it is longer than 65535 bytes (1.0's limit).
+    VersionTooSmall {
+        /// The version asked for.
+        version: super::Version,
+        /// The smallest version that holds the header.
+        needed: super::Version,
+    },
     /// A rewritten shape does not fit in the existing header.
     ShapeDoesNotFit {
         /// Header text bytes the new shape needs (including the final newline).
@@ -372,6 +380,10 @@ impl fmt::Display for Error {
             Error::BufferTooSmall { needed, got } => {
                 write!(f, "buffer too small for the header: needs {needed} bytes, got {got}")
             }
+            Error::VersionTooSmall { version, needed } => write!(
+                f,
+                "the header does not fit .npy format version {version}; use version {needed} or let the version be chosen"
+            ),
             Error::HeaderTooLarge => {
                 f.write_str("header is too large for any .npy version (its length must fit in 32 bits)")
             }

@@ -184,7 +184,16 @@ impl<'a> Header<'a> {
     ///
     /// [`Error::HeaderTooLarge`] if no version can hold the header.
     pub fn version(&self) -> Result<Version, Error> {
-        self.layout().map(|l| l.version)
+        self.layout(None).map(|l| l.version)
+    }
+
+    /// [`emitted_len`](Header::emitted_len) in format `version` (`None`: chosen as numpy does).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::VersionTooSmall`] if `version` cannot hold the header; [`Error::HeaderTooLarge`].
+    pub fn emitted_len_as(&self, version: Option<Version>) -> Result<usize, Error> {
+        self.layout(version).map(|l| l.total)
     }
 
     /// Total length of the emitted header in bytes, which is also the data offset (a multiple of [`ALIGN`]).
@@ -193,7 +202,7 @@ impl<'a> Header<'a> {
     ///
     /// [`Error::HeaderTooLarge`] if no version can hold the header.
     pub fn emitted_len(&self) -> Result<usize, Error> {
-        self.layout().map(|l| l.total)
+        self.emitted_len_as(None)
     }
 
     /// Writes the header exactly as numpy does into the start of `buf`; returns its length.
@@ -206,7 +215,31 @@ impl<'a> Header<'a> {
     ///
     /// [`Error::BufferTooSmall`], [`Error::HeaderTooLarge`].
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Error> {
-        let l = self.layout()?;
+        self.emit_as(buf, None)
+    }
+
+    /// [`emit`](Header::emit) in format `version`, as numpy's
+    /// `write_array(version=...)`; `None` chooses as numpy does (see [`version`](Header::version)).
+    /// A latin-1 header may be written as 3.0 (UTF-8) and a short one as 2.0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::Order;
+    /// use mmarray::npy::{Descr, Error, Header, Version};
+    /// let h = Header::new(Descr::of::<f32>(), Order::C, &[3])?;
+    /// let mut buf = [0u8; 128];
+    /// let n = h.emit_as(&mut buf, Some(Version::V2_0))?;
+    /// assert_eq!((&buf[6..8], n), (&[2, 0][..], 128));
+    /// # Ok::<(), Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::VersionTooSmall`] if `version` cannot hold the header (nothing is written);
+    /// as [`emit`](Header::emit) otherwise.
+    pub fn emit_as(&self, buf: &mut [u8], version: Option<Version>) -> Result<usize, Error> {
+        let l = self.layout(version)?;
         let got = buf.len();
         let out = buf.get_mut(..l.total).ok_or(Error::BufferTooSmall {
             needed: l.total,
@@ -233,17 +266,33 @@ impl<'a> Header<'a> {
         Ok(l.total)
     }
 
-    fn layout(&self) -> Result<Layout, Error> {
+    fn layout(&self, want: Option<Version>) -> Result<Layout, Error> {
         let mut m = Measure {
             latin1: true,
             chars: 0,
             utf8_len: 0,
         };
         write!(m, "{}", HeaderText(self)).map_err(|_| Error::HeaderTooLarge)?;
-        let candidates: &[(Version, usize)] = if m.latin1 {
-            &[(Version::V1_0, m.chars), (Version::V2_0, m.chars)]
-        } else {
-            &[(Version::V3_0, m.utf8_len)]
+        let too_small = |version| match self.layout(None) {
+            Ok(auto) => Error::VersionTooSmall {
+                version,
+                needed: auto.version,
+            },
+            Err(e) => e,
+        };
+        let one: [(Version, usize); 1];
+        let candidates: &[(Version, usize)] = match want {
+            Some(v) if v.is_utf8() => {
+                one = [(v, m.utf8_len)];
+                &one
+            }
+            Some(v) if !m.latin1 => return Err(too_small(v)),
+            Some(v) => {
+                one = [(v, m.chars)];
+                &one
+            }
+            None if m.latin1 => &[(Version::V1_0, m.chars), (Version::V2_0, m.chars)],
+            None => &[(Version::V3_0, m.utf8_len)],
         };
         for &(version, text_len) in candidates {
             let pre = version.preamble_len();
@@ -267,7 +316,10 @@ impl<'a> Header<'a> {
                 });
             }
         }
-        Err(Error::HeaderTooLarge)
+        match want {
+            Some(v) => Err(too_small(v)),
+            None => Err(Error::HeaderTooLarge),
+        }
     }
 }
 

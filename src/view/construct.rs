@@ -1,8 +1,6 @@
 //! Building views: from a typed slice, from bytes (zerocopy checks size and
 //! alignment), from a kept [`Layout`]; and a mutable view turned shared.
 
-use zerocopy::FromBytes;
-
 use super::{ArrayBase, ArrayView, ArrayViewMut};
 use crate::element::Element;
 use crate::error::Error;
@@ -43,6 +41,10 @@ fn layout_for_bytes<T, D: Dimension>(
     order: Order,
     actual: usize,
 ) -> Result<(Layout<D>, usize), Error> {
+    // A zero-sized element occupies no bytes: the region cannot say how many there are.
+    if core::mem::size_of::<T>() == 0 {
+        return Err(Error::ZeroSizedElement);
+    }
     let (layout, len) = Layout::contiguous(shape, order)?;
     let expected = byte_len::<T>(len)?;
     if actual != expected {
@@ -118,7 +120,7 @@ impl<'a, T, D: Dimension> ArrayView<'a, T, D> {
         let data: &'a [T] = if expected == 0 {
             &[]
         } else {
-            <[T]>::ref_from_bytes(bytes).map_err(|_| cast_error::<T>(bytes, expected))?
+            T::slice_from_bytes(bytes).ok_or_else(|| cast_error::<T>(bytes, expected))?
         };
         Ok(ArrayBase { data, layout })
     }
@@ -193,7 +195,7 @@ impl<'a, T, D: Dimension> ArrayViewMut<'a, T, D> {
             &mut []
         } else {
             let err = cast_error::<T>(bytes, expected);
-            <[T]>::mut_from_bytes(bytes).map_err(|_| err)?
+            T::slice_from_bytes_mut(bytes).ok_or(err)?
         };
         Ok(ArrayBase { data, layout })
     }

@@ -99,9 +99,10 @@ fn spec_for<T: NumpyFormat, D: Dimension>(v: &ArrayView<'_, T, D>, summarise: bo
             });
             Spec::Int { width }
         }
-        ScalarValue::F32(_) | ScalarValue::F64(_) => {
+        ScalarValue::F16(_) | ScalarValue::F32(_) | ScalarValue::F64(_) => {
             let mut each = |g: &mut dyn FnMut(Fl)| {
                 for_each_shown(v, summarise, &mut |x| match x.scalar() {
+                    ScalarValue::F16(a) => g(Fl::H(a)),
                     ScalarValue::F32(a) => g(Fl::S(a)),
                     ScalarValue::F64(a) => g(Fl::D(a)),
                     _ => {}

@@ -8,7 +8,7 @@ use core::fmt::Write;
 
 use zerocopy::byteorder::{self, ByteOrder};
 
-use crate::dtype::{Bool, Complex};
+use crate::dtype::{Bool, Complex, shortest_f16};
 
 /// numpy's default `precision` (digits after the point, at most).
 const PRECISION: usize = 8;
@@ -27,6 +27,9 @@ pub enum ScalarValue {
     F32(f32),
     /// A double-precision float.
     F64(f64),
+    /// A half-precision float (numpy's `float16`), widened exactly; printed with float16's
+    /// shortest digits.
+    F16(f32),
     /// A single-precision complex number (real, imaginary).
     C64(f32, f32),
     /// A double-precision complex number (real, imaginary).
@@ -88,6 +91,8 @@ numpy_format_endian! {
 /// A float of either width, formatted with its own shortest digits.
 #[derive(Clone, Copy)]
 pub(super) enum Fl {
+    /// float16, widened exactly to f32.
+    H(f32),
     S(f32),
     D(f64),
 }
@@ -95,7 +100,7 @@ pub(super) enum Fl {
 impl Fl {
     fn wide(self) -> f64 {
         match self {
-            Fl::S(x) => f64::from(x),
+            Fl::H(x) | Fl::S(x) => f64::from(x),
             Fl::D(x) => x,
         }
     }
@@ -133,6 +138,7 @@ fn trim_zeros(w: &mut Word) {
 fn positional(x: Fl, plus: bool) -> Word {
     let mut shortest = Word::new();
     let _ = match x {
+        Fl::H(v) => write!(shortest, "{}", shortest_f16(v)),
         Fl::S(v) => write!(shortest, "{v}"),
         Fl::D(v) => write!(shortest, "{v}"),
     };
@@ -142,7 +148,7 @@ fn positional(x: Fl, plus: bool) -> Word {
         push(&mut w, "+");
     }
     let _ = match x {
-        Fl::S(v) => write!(w, "{v:.k$}"),
+        Fl::H(v) | Fl::S(v) => write!(w, "{v:.k$}"),
         Fl::D(v) => write!(w, "{v:.k$}"),
     };
     trim_zeros(&mut w);
@@ -159,6 +165,7 @@ fn scientific(x: Fl, prec: Option<usize>, exp_digits: usize, plus: bool) -> Word
     let p = prec.unwrap_or_else(|| {
         let mut shortest = Word::new();
         let _ = match x {
+            Fl::H(v) => write!(shortest, "{:e}", shortest_f16(v)),
             Fl::S(v) => write!(shortest, "{v:e}"),
             Fl::D(v) => write!(shortest, "{v:e}"),
         };
@@ -167,7 +174,7 @@ fn scientific(x: Fl, prec: Option<usize>, exp_digits: usize, plus: bool) -> Word
     });
     let mut raw = Word::new();
     let _ = match x {
-        Fl::S(v) => write!(raw, "{v:.p$e}"),
+        Fl::H(v) | Fl::S(v) => write!(raw, "{v:.p$e}"),
         Fl::D(v) => write!(raw, "{v:.p$e}"),
     };
     let (mant, exp) = raw.split_once('e').unwrap_or((&raw, "0"));
@@ -340,6 +347,7 @@ impl Spec {
             (Spec::Int { width }, ScalarValue::UInt(v)) => {
                 let _ = write!(out, "{v:>width$}");
             }
+            (Spec::Float(f), ScalarValue::F16(v)) => f.write(Fl::H(v), out),
             (Spec::Float(f), ScalarValue::F32(v)) => f.write(Fl::S(v), out),
             (Spec::Float(f), ScalarValue::F64(v)) => f.write(Fl::D(v), out),
             (Spec::Complex { re, im }, ScalarValue::C64(r, i)) => {

@@ -166,7 +166,7 @@ impl<T: Dtype, D: Dimension> npy::Options<T, D> {
     /// [`MAX_DIMS`](mmarray::MAX_DIMS) axes (a dynamic-rank ndarray array can).
     pub fn like<E: FromNdarrayDim<Dim = D>>(arr: &ArrayRef<T, E>) -> Result<Self> {
         let mut o = Self::new();
-        o.shape(dim_of(arr)?).order(numpy_order(arr));
+        o.set_shape(dim_of(arr)?).order(numpy_order(arr));
         Ok(o)
     }
 }
@@ -197,7 +197,7 @@ impl<T: Element, D: Dimension> memmap::Options<T, D> {
     /// As [`npy::Options::like`].
     pub fn like<E: FromNdarrayDim<Dim = D>>(arr: &ArrayRef<T, E>) -> Result<Self> {
         let mut o = Self::new();
-        o.shape(dim_of(arr)?).order(numpy_order(arr));
+        o.set_shape(dim_of(arr)?).order(numpy_order(arr));
         Ok(o)
     }
 }

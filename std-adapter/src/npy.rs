@@ -18,7 +18,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use mmarray::npy::{self, HeaderBytes, Part};
-use mmarray::{Dimension, Dtype, IxDyn, Order};
+use mmarray::{Dimension, Dtype, IntoShape, IxDyn, Order};
 
 use crate::error::{Error, Result};
 use crate::fs::{empty_for, errno, io_err, open_file, open_or_create};
@@ -156,6 +156,7 @@ fn read_full_at(file: &File, buf: &mut [u8], mut at: u64) -> std::io::Result<usi
 /// a member's start in an `.npz` archive) for mapping as `T` with a `D` shape:
 /// the descr, the rank, and that the `avail` bytes from `at` hold all the data.
 /// Returns the shape, the order and the header's length.
+#[cfg(feature = "npz")]
 pub(crate) fn check_header<T: Dtype, D: Dimension>(
     file: &File,
     path: &Path,
@@ -163,7 +164,9 @@ pub(crate) fn check_header<T: Dtype, D: Dimension>(
     avail: u64,
     max_len: usize,
 ) -> Result<(D, Order, u64)> {
-    check_header_impl::<T, D>(file, path, at, avail, max_len).map_err(|e| e.at_path(Some(path)))
+    check_header_impl::<T, D>(file, path, at, avail, max_len)
+        .map(|(shape, order, hlen, _)| (shape, order, hlen))
+        .map_err(|e| e.at_path(Some(path)))
 }
 
 fn check_header_impl<T: Dtype, D: Dimension>(
@@ -172,9 +175,10 @@ fn check_header_impl<T: Dtype, D: Dimension>(
     at: u64,
     avail: u64,
     max_len: usize,
-) -> Result<(D, Order, u64)> {
+) -> Result<(D, Order, u64, Version)> {
     let bytes = read_header(file, path, at, avail, max_len)?;
     let (header, hlen) = Header::parse_with_max_len(&bytes, max_len)?;
+    let version = HeaderBytes::new_checked(&bytes[..])?.version();
     header.check::<T>()?;
     let shape = D::from_dims(header.shape()).map_err(|e| match e {
         mmarray::Error::RankMismatch { expected, actual } => {
@@ -198,7 +202,7 @@ fn check_header_impl<T: Dtype, D: Dimension>(
         .checked_add(hlen as u64)
         .ok_or(mmarray::Error::Overflow)?;
     check_data_alignment::<T>(data_at)?;
-    Ok((shape, header.order(), hlen as u64))
+    Ok((shape, header.order(), hlen as u64, version))
 }
 
 /// Refuses data at `offset` in the file that `T` cannot be mapped at, suggesting the
@@ -221,10 +225,11 @@ fn check_file<T: Dtype, D: Dimension>(
     file: &File,
     path: &Path,
     max_len: usize,
-) -> Result<(D, Order, u64, sys::FileStat)> {
+) -> Result<(D, Order, u64, Version, sys::FileStat)> {
     let st = sys::stat(file).map_err(errno("fstat", Some(path)))?;
-    let (shape, order, offset) = check_header::<T, D>(file, path, 0, st.len, max_len)?;
-    Ok((shape, order, offset, st))
+    let (shape, order, offset, version) = check_header_impl::<T, D>(file, path, 0, st.len, max_len)
+        .map_err(|e| e.at_path(Some(path)))?;
+    Ok((shape, order, offset, version, st))
 }
 
 /// Reads a `.npy` file's header without mapping anything.
@@ -232,8 +237,32 @@ fn check_file<T: Dtype, D: Dimension>(
 /// # Errors
 ///
 /// [`Error::Io`] when the file cannot be read; [`Error::Header`] for a
-/// malformed header (with numpy's default text limit of 10 000 characters).
+/// malformed header (with numpy's default text limit of 10 000 characters; see
+/// [`info_with_max_header_len`] for another).
 pub fn info(path: impl AsRef<Path>) -> Result<Info> {
+    info_with_max_header_len(path, DEFAULT_MAX_HEADER_LEN)
+}
+
+/// [`info`] accepting header texts of up to `max_len` characters, the limit
+/// [`Options::max_header_len`] sets for opening (numpy's `max_header_size`).
+///
+/// # Examples
+///
+/// ```
+/// use mmarray_std::{Ix1, npy};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("a.npy");
+/// // SAFETY: nothing else writes or truncates the file while it is mapped.
+/// drop(unsafe { npy::create::<u8, Ix1>(&path, [3]) }?);
+/// assert_eq!(npy::info_with_max_header_len(&path, 200)?.shape, [3]);
+/// assert!(npy::info_with_max_header_len(&path, 50).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`info`]; a longer header text is [`HeaderTooLong`](mmarray::npy::Error::HeaderTooLong).
+pub fn info_with_max_header_len(path: impl AsRef<Path>, max_len: usize) -> Result<Info> {
     let path = path.as_ref();
     let file = open_file(path, false)?;
     if !sys::stat(&file)
@@ -244,8 +273,8 @@ pub fn info(path: impl AsRef<Path>) -> Result<Info> {
             path: Some(path.to_path_buf()),
         });
     }
-    read_header(&file, path, 0, u64::MAX, DEFAULT_MAX_HEADER_LEN)
-        .and_then(|bytes| parse_info(&bytes, DEFAULT_MAX_HEADER_LEN))
+    read_header(&file, path, 0, u64::MAX, max_len)
+        .and_then(|bytes| parse_info(&bytes, max_len))
         .map_err(|e| e.at_path(Some(path)))
 }
 
@@ -292,7 +321,8 @@ pub(crate) fn parse_info(bytes: &[u8], max_len: usize) -> Result<Info> {
 #[derive(Clone, Debug)]
 pub struct Options<T, D: Dimension = IxDyn> {
     max_header_len: usize,
-    shape: Option<D>,
+    version: Option<Version>,
+    shape: Option<core::result::Result<D, mmarray::Error>>,
     order: Order,
     _marker: PhantomData<fn() -> T>,
 }
@@ -301,6 +331,7 @@ impl<T, D: Dimension> Default for Options<T, D> {
     fn default() -> Self {
         Options {
             max_header_len: DEFAULT_MAX_HEADER_LEN,
+            version: None,
             shape: None,
             order: Order::C,
             _marker: PhantomData,
@@ -321,15 +352,63 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
         self
     }
 
-    /// The shape of an array to [`create`](Options::create).
-    pub fn shape(&mut self, shape: D) -> &mut Self {
-        self.shape = Some(shape);
+    /// The shape of an array to [`create`](Options::create): a `D`, a `usize` for one axis
+    /// (numpy's `shape=12`) or axis lengths by reference (`&[3, 4][..]`, `&vec`), see
+    /// [`IntoShape`]. Axis lengths of the wrong rank for `D` are an error
+    /// of `create`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::{Ix1, IxDyn, npy};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let (a, b) = (dir.path().join("a.npy"), dir.path().join("b.npy"));
+    /// // SAFETY: nothing else writes or truncates the files while they are mapped.
+    /// let m = unsafe { npy::Options::<u8, Ix1>::new().shape(12).create(&a) }?;
+    /// assert_eq!(m.shape(), &[12]);
+    /// let dims: Vec<usize> = vec![2, 3, 4];
+    /// let m = unsafe { npy::Options::<u8, IxDyn>::new().shape(&dims).create(&b) }?;
+    /// assert_eq!(m.shape(), &[2, 3, 4]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn shape(&mut self, shape: impl IntoShape<D>) -> &mut Self {
+        self.shape = Some(shape.into_shape());
+        self
+    }
+
+    /// [`shape`](Self::shape) from a shape value of the type itself, for generic `D`.
+    #[cfg(feature = "ndarray")]
+    pub(crate) fn set_shape(&mut self, shape: D) -> &mut Self {
+        self.shape = Some(Ok(shape));
         self
     }
 
     /// The order of an array to [`create`](Options::create) (numpy's `fortran_order`).
     pub fn order(&mut self, order: Order) -> &mut Self {
         self.order = order;
+        self
+    }
+
+    /// The format version to [`create`](Options::create) the file in, as numpy's
+    /// `write_array(version=(2, 0))`; by default (or `None`) 1.0 unless the header needs 2.0
+    /// (longer than 65535 bytes) or 3.0 (not latin-1), as numpy chooses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::{Ix1, npy};
+    /// use mmarray_std::npy::Version;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("a.npy");
+    /// // SAFETY: nothing else writes or truncates the file while it is mapped.
+    /// let m = unsafe {
+    ///     npy::Options::<f64, Ix1>::new().shape([4]).version(Version::V2_0).create(&path)
+    /// }?;
+    /// assert_eq!(m.npy_version(), Some(Version::V2_0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn version(&mut self, version: impl Into<Option<Version>>) -> &mut Self {
+        self.version = version.into();
         self
     }
 
@@ -433,7 +512,8 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     /// admit).
     unsafe fn open_impl<A: Access>(&self, path: &Path, mode: Mode) -> Result<Memmap<T, D, A>> {
         let file = open_file(path, mode.writes_file())?;
-        let (shape, order, offset, st) = check_file::<T, D>(&file, path, self.max_header_len)?;
+        let (shape, order, offset, version, st) =
+            check_file::<T, D>(&file, path, self.max_header_len)?;
         // SAFETY: the caller upholds the file-map contract, which is this function's.
         let mut m = unsafe {
             Memmap::from_source(
@@ -444,7 +524,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
                 order,
             )
         }?;
-        m.set_npy();
+        m.set_npy(version);
         Ok(m)
     }
 
@@ -453,11 +533,14 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     /// The file-map contract (`A` is `ReadWrite` or `Dynamic`: `from_source` refuses any
     /// other for mode `'r+'`).
     unsafe fn create_impl<A: Access>(&self, path: &Path) -> Result<Memmap<T, D, A>> {
-        let shape = self.shape.as_ref().ok_or(Error::ShapeRequired)?;
+        let shape = self.shape.clone().ok_or(Error::ShapeRequired)??;
+        let shape = &shape;
         let header = Header::new(Descr::of::<T>(), self.order, shape.as_slice())?;
         let data_len = header.data_len()?;
-        let mut bytes = vec![0u8; header.emitted_len()?];
-        let hlen = header.emit(&mut bytes)?;
+        // Before the file is touched: a version too small for the header is an error here.
+        let mut bytes = vec![0u8; header.emitted_len_as(self.version)?];
+        let hlen = header.emit_as(&mut bytes, self.version)?;
+        let version = HeaderBytes::new_checked(&bytes[..])?.version();
         bytes.truncate(hlen);
         check_data_alignment::<T>(hlen as u64)?;
         let end = (hlen as u64)
@@ -488,7 +571,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
                 self.order,
             )
         }?;
-        m.set_npy();
+        m.set_npy(version);
         created.keep();
         Ok(m)
     }
@@ -537,7 +620,7 @@ pub unsafe fn open_read_write<T: Dtype, D: Dimension>(
 /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
 pub unsafe fn create<T: Dtype, D: Dimension>(
     path: impl AsRef<Path>,
-    shape: D,
+    shape: impl IntoShape<D>,
 ) -> Result<Memmap<T, D, ReadWrite>> {
     // SAFETY: the caller upholds the contract, which is this function's.
     unsafe { Options::new().shape(shape).create(path) }

@@ -258,7 +258,7 @@ fn field_name<'a>(cur: &mut Cursor<'a>) -> Result<Name<'a>, Error> {
 }
 
 /// Parses a scalar type string (already decoded from its literal).
-fn parse_typestr(value: Name<'_>, at: usize) -> Result<Scalar, Error> {
+pub(super) fn parse_typestr(value: Name<'_>, at: usize) -> Result<Scalar, Error> {
     let invalid = |reason| Error::InvalidDescr { at, reason };
     let not_understood = "not a numpy type string such as '<f8', '|u1', '<M8[ns]' or 'float64'";
     // Type strings are short ASCII; 'μs' is the one non-ASCII spelling (of 'us').

@@ -91,7 +91,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         let path = self.filename.as_deref();
 
         // The new header first, in memory: if the shape does not fit, nothing changed.
-        let header = if self.npy {
+        let header = if self.npy.is_some() {
             let mut h =
                 vec![0u8; usize::try_from(self.offset).map_err(|_| mmarray::Error::Overflow)?];
             std::os::unix::fs::FileExt::read_exact_at(file, &mut h, 0)

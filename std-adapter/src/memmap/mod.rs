@@ -120,8 +120,9 @@ pub struct Memmap<T, D: Dimension = IxDyn, A: Access = Dynamic> {
     /// maps, and after [`Memmap::close`] has flushed.
     file: Option<File>,
     filename: Option<PathBuf>,
-    /// Whether the file is a `.npy` whose header (before `offset`) holds the shape.
-    npy: bool,
+    /// The format version of the `.npy` whose header (before `offset`) holds the shape;
+    /// `None` when the file is not a `.npy`.
+    npy: Option<mmarray::npy::Version>,
     _marker: PhantomData<(T, A)>,
 }
 
@@ -141,9 +142,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         if self.map.is_empty() {
             return &[];
         }
-        match <[T] as mmarray::zerocopy::FromBytes>::ref_from_bytes(self.map.as_bytes()) {
-            Ok(s) => s,
-            Err(_) => unreachable!("a validated map failed to cast"),
+        match T::slice_from_bytes(self.map.as_bytes()) {
+            Some(s) => s,
+            None => unreachable!("a validated map failed to cast"),
         }
     }
 
@@ -221,9 +222,9 @@ impl<T, D: Dimension, A: Access> Memmap<T, D, A> {
         if bytes.is_empty() {
             return &mut [];
         }
-        match <[T] as mmarray::zerocopy::FromBytes>::mut_from_bytes(bytes) {
-            Ok(s) => s,
-            Err(_) => unreachable!("a validated map failed to cast"),
+        match T::slice_from_bytes_mut(bytes) {
+            Some(s) => s,
+            None => unreachable!("a validated map failed to cast"),
         }
     }
 }

@@ -102,7 +102,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             mode,
             file: opened.file,
             filename: opened.filename,
-            npy: false,
+            npy: None,
             _marker: PhantomData,
         };
         m.check_cast().map_err(named)?;
@@ -116,9 +116,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         if self.map.is_empty() {
             return Ok(());
         }
-        <[T] as mmarray::zerocopy::FromBytes>::ref_from_bytes(self.map.as_bytes())
+        T::slice_from_bytes(self.map.as_bytes())
             .map(drop)
-            .map_err(|_| {
+            .ok_or_else(|| {
                 let align = core::mem::align_of::<T>();
                 mmarray::Error::Misaligned {
                     offset: self.offset,
@@ -129,9 +129,27 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             })
     }
 
-    /// Marks the map as the data of a `.npy` file whose header ends at `offset`.
-    pub(crate) fn set_npy(&mut self) {
-        self.npy = true;
+    /// Marks the map as the data of a `.npy` file of format `version` whose header ends at `offset`.
+    pub(crate) fn set_npy(&mut self, version: mmarray::npy::Version) {
+        self.npy = Some(version);
+    }
+
+    /// The format version of the `.npy` file this map holds the data of (`None` for other maps).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::{Ix1, npy};
+    /// use mmarray_std::npy::Version;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("a.npy");
+    /// // SAFETY: nothing else writes or truncates the file while it is mapped.
+    /// let m = unsafe { npy::create::<f32, Ix1>(&path, [2]) }?;
+    /// assert_eq!(m.npy_version(), Some(Version::V1_0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn npy_version(&self) -> Option<mmarray::npy::Version> {
+        self.npy
     }
 }
 
@@ -151,10 +169,13 @@ impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
     ///
     /// # Errors
     ///
-    /// [`Error::Layout`] for a shape too large to address; [`Error::Io`] when
-    /// the kernel refuses the memory.
+    /// [`Error::Layout`] for a shape too large to address or a zero-sized `T`;
+    /// [`Error::Io`] when the kernel refuses the memory.
     #[doc(alias = "mmap", alias = "anon", alias = "MAP_ANONYMOUS")]
     pub fn anonymous(shape: D) -> Result<Self> {
+        if core::mem::size_of::<T>() == 0 {
+            return Err(mmarray::Error::ZeroSizedElement.into());
+        }
         let (layout, n) = Layout::contiguous(shape, Order::C)?;
         let bytes = n
             .checked_mul(core::mem::size_of::<T>())
@@ -169,7 +190,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
             mode: Mode::ReadWrite,
             file: None,
             filename: None,
-            npy: false,
+            npy: None,
             _marker: PhantomData,
         };
         m.check_cast()?;

@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 use std::os::fd::AsFd;
 use std::path::Path;
 
-use mmarray::{Dimension, Element, IxDyn, Order};
+use mmarray::{Dimension, Element, IntoShape, IxDyn, Order};
 
 use super::{Memmap, Source};
 #[cfg(doc)]
@@ -40,7 +40,7 @@ use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite};
 #[derive(Clone, Debug)]
 pub struct Options<T, D: Dimension = IxDyn> {
     offset: u64,
-    shape: Option<D>,
+    shape: Option<core::result::Result<D, mmarray::Error>>,
     order: Order,
     _marker: PhantomData<fn() -> T>,
 }
@@ -70,10 +70,19 @@ impl<T: Element, D: Dimension> Options<T, D> {
         self
     }
 
-    /// The array's shape. Without one, the array is 1-D over the rest of the
-    /// file (and the rest must be a whole number of elements).
-    pub fn shape(&mut self, shape: D) -> &mut Self {
-        self.shape = Some(shape);
+    /// The array's shape: a `D`, a `usize` for one axis (numpy's `shape=12`) or axis
+    /// lengths by reference (`&dims`), see [`IntoShape`]; lengths of the wrong rank for `D`
+    /// are an error of the finishing call. Without one, the array is 1-D over the rest of
+    /// the file (and the rest must be a whole number of elements).
+    pub fn shape(&mut self, shape: impl IntoShape<D>) -> &mut Self {
+        self.shape = Some(shape.into_shape());
+        self
+    }
+
+    /// [`shape`](Self::shape) from a shape value of the type itself, for generic `D`.
+    #[cfg(feature = "ndarray")]
+    pub(crate) fn set_shape(&mut self, shape: D) -> &mut Self {
+        self.shape = Some(Ok(shape));
         self
     }
 
@@ -242,8 +251,9 @@ impl<T: Element, D: Dimension> Options<T, D> {
     ///
     /// The file-map contract (`from_source` refuses a `mode` that `A` does not admit).
     unsafe fn finish<A: Access>(&self, src: Source<'_>, mode: Mode) -> Result<Memmap<T, D, A>> {
+        let shape = self.shape.clone().transpose()?;
         // SAFETY: the caller upholds the file-map contract, which is this function's.
-        unsafe { Memmap::from_source(src, mode, self.offset, self.shape.as_ref(), self.order) }
+        unsafe { Memmap::from_source(src, mode, self.offset, shape.as_ref(), self.order) }
     }
 }
 
@@ -307,7 +317,7 @@ pub unsafe fn open_read_write<T: Element>(
 #[doc(alias = "ftruncate")]
 pub unsafe fn create<T: Element, D: Dimension>(
     path: impl AsRef<Path>,
-    shape: D,
+    shape: impl IntoShape<D>,
 ) -> Result<Memmap<T, D, ReadWrite>> {
     // SAFETY: the caller upholds the contract, which is this function's.
     unsafe { Options::new().shape(shape).create(path) }

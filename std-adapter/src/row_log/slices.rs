@@ -43,7 +43,6 @@ use mmarray::Element;
 #[cfg(doc)]
 use mmarray::claim::Claims;
 use mmarray::claim::{Claim, Mapped};
-use mmarray::zerocopy::FromBytes;
 
 #[cfg(doc)]
 use super::Writer;
@@ -78,7 +77,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
             Ok(Some(bytes)) => bytes,
             _ => unreachable!("the claimed rows lie inside the writable map"),
         };
-        let Ok(rows) = <[T]>::mut_from_bytes(bytes) else {
+        let Some(rows) = T::slice_from_bytes_mut(bytes) else {
             unreachable!("row bytes are aligned (checked at setup) and whole rows");
         };
         RowsMut {
@@ -109,9 +108,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
             Ok(bytes) => bytes,
             Err(_) => unreachable!("committed rows lie inside the map"),
         };
-        match <[T]>::ref_from_bytes(bytes) {
-            Ok(rows) => rows,
-            Err(_) => unreachable!("row bytes are aligned (checked at setup) and whole rows"),
+        match T::slice_from_bytes(bytes) {
+            Some(rows) => rows,
+            None => unreachable!("row bytes are aligned (checked at setup) and whole rows"),
         }
     }
 }

@@ -68,24 +68,24 @@ fn unicode<const N: usize>(s: &str) -> Unicode<N> {
     Unicode(u)
 }
 
-/// A record: `[('x', '<f4'), ('y', '<i4')]`.
-#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Point {
-    x: f32,
-    y: i32,
+mmarray_std::mmarray::record! {
+    /// A record: `[('x', '<f4'), ('y', '<i4')]`.
+    #[derive(PartialEq)]
+    struct Point {
+        x: f32,
+        y: i32,
+    }
 }
-mmarray_std::mmarray::npy_record!(Point { x: f32, y: i32 });
 
-/// numpy's aligned struct: `[('a', '|u1'), ('', '|V3'), ('b', '<i4')]`.
-#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug)]
-#[repr(C)]
-struct Padded {
-    a: u8,
-    _pad: [u8; 3],
-    b: i32,
+mmarray_std::mmarray::record! {
+    /// numpy's aligned struct: `[('a', '|u1'), ('', '|V3'), ('b', '<i4')]`.
+    struct Padded {
+        a: u8,
+        #[npy(skip)]
+        _pad: [u8; 3],
+        b: i32,
+    }
 }
-mmarray_std::mmarray::npy_record!(Padded { a: u8, b: i32 });
 
 /// Padding is not part of the value (numpy copies whatever it holds).
 impl PartialEq for Padded {
@@ -94,19 +94,16 @@ impl PartialEq for Padded {
     }
 }
 
-/// A nested record with a big-endian field and trailing padding:
-/// `[('p', [('x', '<f4'), ('y', '<i4')]), ('t', '>u2'), ('', '|V2')]`.
-#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug)]
-#[repr(C)]
-struct Outer {
-    p: Point,
-    t: big_endian::U16,
-    _pad: [u8; 2],
+mmarray_std::mmarray::record! {
+    /// A nested record with a big-endian field and trailing padding:
+    /// `[('p', [('x', '<f4'), ('y', '<i4')]), ('t', '>u2'), ('', '|V2')]`.
+    struct Outer {
+        p: Point,
+        t: big_endian::U16,
+        #[npy(skip)]
+        _pad: [u8; 2],
+    }
 }
-mmarray_std::mmarray::npy_record!(Outer {
-    p: Point,
-    t: big_endian::U16
-});
 
 impl PartialEq for Outer {
     fn eq(&self, o: &Self) -> bool {
@@ -114,17 +111,14 @@ impl PartialEq for Outer {
     }
 }
 
-/// Field names that are not latin-1: numpy writes a version 3.0 (UTF-8) header.
-#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, PartialEq)]
-#[repr(C)]
-struct Messung {
-    温度: f64,
-    時間: i64,
+mmarray_std::mmarray::record! {
+    /// Field names that are not latin-1: numpy writes a version 3.0 (UTF-8) header.
+    #[derive(PartialEq)]
+    struct Messung {
+        温度: f64,
+        時間: i64,
+    }
 }
-mmarray_std::mmarray::npy_record!(Messung {
-    温度: f64,
-    時間: i64
-});
 
 sample! {
     i8 => "(k*3-20).astype('|i1')", |k| (ki(k) * 3 - 20) as i8;

@@ -6,6 +6,10 @@ mod support;
 
 mod append;
 mod bad_input;
+#[cfg(feature = "half")]
+mod float16;
 mod interop;
+mod knobs;
 #[cfg(feature = "ndarray")]
 mod ndarray;
+mod records;
