@@ -56,8 +56,8 @@ pub use dtype::__field_size_matches;
 #[cfg(feature = "half")]
 pub use dtype::F16;
 pub use dtype::{
-    Bool, ByteOrder, ByteStr, Complex, Datetime64, Dtype, FieldType, Kind, Record, RecordField,
-    Scalar, TimeUnit, Timedelta64, TypeDescr, Unicode, unit,
+    Bool, ByteOrder, ByteStr, Complex, Datetime64, Dtype, FieldType, Kind, NumpyFormat, Record,
+    RecordField, Scalar, ScalarValue, TimeUnit, Timedelta64, TypeDescr, Unicode, unit,
 };
 pub use element::Element;
 pub use error::Error;
@@ -65,9 +65,7 @@ pub use layout::{
     Dimension, IntoShape, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, Layout, MAX_DIMS, Order,
     ParseOrderError, RemoveAxis, Slice,
 };
-pub use view::{
-    ArrayBase, ArrayView, ArrayViewMut, Iter, NumpyFormat, Repr, ScalarValue, Storage, StorageMut,
-};
+pub use view::{ArrayBase, ArrayView, ArrayViewMut, Iter, Repr, Storage, StorageMut};
 #[cfg(feature = "ndarray")]
 pub use view::{FromNdarrayDim, NdarrayDim};
 

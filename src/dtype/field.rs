@@ -6,9 +6,9 @@ use core::fmt::{self, Write};
 use super::{
     Bool, ByteStr, Complex, Datetime64, Dtype, TimeUnit, Timedelta64, TypeDescr, Unicode, unit,
 };
+use crate::dtype::{NumpyFormat, ScalarValue};
 use crate::element::Element;
 use crate::layout::MAX_DIMS;
-use crate::view::{NumpyFormat, ScalarValue};
 
 /// A type that can be a field of a [`record!`](crate::record): a numpy element type
 /// ([`DESCR`](FieldType::DESCR)) repeated over a sub-array [`SHAPE`](FieldType::SHAPE).
@@ -405,7 +405,7 @@ impl<const N: usize> FieldType for Unicode<N> {
         let chars = self.0[..end]
             .iter()
             .map(|&c| char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
-        crate::npy::write_py_str(f, chars)
+        crate::dtype::write_py_str(f, chars)
     }
 }
 

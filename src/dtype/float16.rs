@@ -70,7 +70,7 @@ mod types {
     use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
     use crate::dtype::{ByteOrder, Dtype, Kind, Scalar, TypeDescr};
-    use crate::view::{NumpyFormat, ScalarValue};
+    use crate::dtype::{NumpyFormat, ScalarValue};
 
     impl Dtype for f16 {
         const DESCR: TypeDescr =

@@ -11,6 +11,8 @@ mod bool;
 mod complex;
 mod field;
 mod float16;
+mod format;
+mod pystr;
 mod record;
 mod record_macro;
 mod strings;
@@ -24,6 +26,9 @@ pub use field::field_size_matches as __field_size_matches;
 #[cfg(feature = "half")]
 pub use float16::F16;
 pub(crate) use float16::shortest_f16;
+pub(crate) use format::{Fl, FloatSpec, Spec, Word, split_complex};
+pub use format::{NumpyFormat, ScalarValue};
+pub(crate) use pystr::write_py_str;
 pub use record::{Record, RecordField};
 
 pub use strings::{ByteStr, Unicode};

@@ -30,7 +30,6 @@ mod lex;
 mod name;
 
 pub use bytes::{HeaderBytes, MAGIC, Version};
-pub(crate) use descr::write_py_str;
 pub use descr::{Descr, Field, Fields};
 pub use error::{Error, Key, Part, ShapeProblem, Snippet};
 pub use header::{ALIGN, DEFAULT_MAX_HEADER_LEN, GROWTH_AXIS_MAX_DIGITS, Header, rewrite_shape};

@@ -119,7 +119,7 @@ impl fmt::Display for Name<'_> {
 
 impl fmt::Debug for Name<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        super::descr::write_py_str(f, self.chars())
+        crate::dtype::write_py_str(f, self.chars())
     }
 }
 

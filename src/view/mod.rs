@@ -11,7 +11,8 @@
 //! (attributes, element access, indexing, contiguous slices), `transform.rs`
 //! (slicing and axis transformations), `split.rs` (disjoint mutable parts),
 //! `write.rs` (filling and copying into a view), `iter.rs` (iteration),
-//! `scalar_format.rs` and `print.rs` (numpy's printing), `ndarray_view.rs` (zero-copy
+//! `print.rs` (numpy's array printing; the scalars' formatting is the dtype layer's
+//! `NumpyFormat`), `ndarray_view.rs` (zero-copy
 //! conversions to ndarray's views, feature `ndarray`).
 
 mod access;
@@ -20,7 +21,6 @@ mod iter;
 #[cfg(feature = "ndarray")]
 mod ndarray_view;
 mod print;
-mod scalar_format;
 mod split;
 mod transform;
 mod write;
@@ -30,7 +30,6 @@ pub(crate) use iter::Positions;
 #[cfg(feature = "ndarray")]
 pub use ndarray_view::{FromNdarrayDim, NdarrayDim};
 pub use print::Repr;
-pub use scalar_format::{NumpyFormat, ScalarValue};
 
 use crate::layout::{Dimension, IxDyn, Layout};
 

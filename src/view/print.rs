@@ -10,8 +10,8 @@
 
 use core::fmt::{self, Write};
 
-use super::scalar_format::{Fl, FloatSpec, NumpyFormat, ScalarValue, Spec, Word, split_complex};
 use super::{ArrayBase, ArrayView, Storage};
+use crate::dtype::{Fl, FloatSpec, NumpyFormat, ScalarValue, Spec, Word, split_complex};
 use crate::layout::Dimension;
 
 /// numpy's default `threshold`: arrays with more elements are summarised.

@@ -992,7 +992,11 @@ mod tests {
             call: "mmap(2)",
             errno: Errno::ACCESS,
         };
-        assert_eq!(sys.to_string(), "mmap(2) failed", "the errno is the source, not the text");
+        assert_eq!(
+            sys.to_string(),
+            "mmap(2) failed",
+            "the errno is the source, not the text"
+        );
         assert!(core::error::Error::source(&sys).is_some());
         assert!(core::error::Error::source(&Error::Anonymous).is_none());
     }

@@ -8,7 +8,7 @@ use core::fmt::Write;
 
 use zerocopy::byteorder::{self, ByteOrder};
 
-use crate::dtype::{Bool, Complex, shortest_f16};
+use super::{Bool, Complex, shortest_f16};
 
 /// numpy's default `precision` (digits after the point, at most).
 const PRECISION: usize = 8;
@@ -90,7 +90,7 @@ numpy_format_endian! {
 
 /// A float of either width, formatted with its own shortest digits.
 #[derive(Clone, Copy)]
-pub(super) enum Fl {
+pub(crate) enum Fl {
     /// float16, widened exactly to f32.
     H(f32),
     S(f32),
@@ -107,7 +107,7 @@ impl Fl {
 }
 
 /// A small stack buffer for one formatted word.
-pub(super) type Word = heapless::String<384>;
+pub(crate) type Word = heapless::String<384>;
 
 fn push(w: &mut Word, s: &str) {
     // Words are bounded (a positional float below 1e8 with 8 decimals, an
@@ -200,11 +200,11 @@ fn scientific(x: Fl, prec: Option<usize>, exp_digits: usize, plus: bool) -> Word
 }
 
 /// Visits every shown float: numpy's format functions look at the data first.
-pub(super) type EachFloat<'a> = &'a mut dyn FnMut(&mut dyn FnMut(Fl));
+pub(crate) type EachFloat<'a> = &'a mut dyn FnMut(&mut dyn FnMut(Fl));
 
 /// numpy's `FloatingFormat` after `fillFormat` has seen the data.
 #[derive(Clone, Copy, Debug, Default)]
-pub(super) struct FloatSpec {
+pub(crate) struct FloatSpec {
     exp: bool,
     pad_left: usize,
     pad_right: usize,
@@ -214,7 +214,7 @@ pub(super) struct FloatSpec {
 }
 
 impl FloatSpec {
-    pub(super) fn new(values: EachFloat<'_>, plus: bool) -> Self {
+    pub(crate) fn new(values: EachFloat<'_>, plus: bool) -> Self {
         let mut spec = FloatSpec {
             plus,
             ..FloatSpec::default()
@@ -291,7 +291,7 @@ impl FloatSpec {
         self.pad_left + 1 + self.pad_right
     }
 
-    pub(super) fn write(&self, x: Fl, out: &mut Word) {
+    pub(crate) fn write(&self, x: Fl, out: &mut Word) {
         let v = x.wide();
         if !v.is_finite() {
             let s = match (v.is_nan(), v < 0.0, self.plus) {
@@ -322,7 +322,7 @@ impl FloatSpec {
 
 /// How every element of one array is formatted (numpy's format function).
 #[derive(Clone, Copy, Debug)]
-pub(super) enum Spec {
+pub(crate) enum Spec {
     Bool { zero_d: bool },
     Int { width: usize },
     Float(FloatSpec),
@@ -331,7 +331,7 @@ pub(super) enum Spec {
 }
 
 impl Spec {
-    pub(super) fn write(&self, s: ScalarValue, out: &mut Word) {
+    pub(crate) fn write(&self, s: ScalarValue, out: &mut Word) {
         match (*self, s) {
             (Spec::Bool { zero_d }, ScalarValue::Bool(b)) => {
                 let t = match (b, zero_d) {
@@ -376,7 +376,7 @@ fn complex(re: FloatSpec, im: FloatSpec, r: Fl, i: Fl, out: &mut Word) {
     }
 }
 
-pub(super) fn split_complex(s: ScalarValue) -> Option<(Fl, Fl)> {
+pub(crate) fn split_complex(s: ScalarValue) -> Option<(Fl, Fl)> {
     match s {
         ScalarValue::C64(r, i) => Some((Fl::S(r), Fl::S(i))),
         ScalarValue::C128(r, i) => Some((Fl::D(r), Fl::D(i))),
