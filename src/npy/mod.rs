@@ -24,6 +24,7 @@
 
 mod bytes;
 mod descr;
+mod emit;
 mod error;
 mod header;
 mod lex;
@@ -31,6 +32,7 @@ mod name;
 
 pub use bytes::{HeaderBytes, MAGIC, Version};
 pub use descr::{Descr, Field, Fields};
+pub use emit::rewrite_shape;
 pub use error::{Error, Key, Part, ShapeProblem, Snippet};
-pub use header::{ALIGN, DEFAULT_MAX_HEADER_LEN, GROWTH_AXIS_MAX_DIGITS, Header, rewrite_shape};
+pub use header::{ALIGN, DEFAULT_MAX_HEADER_LEN, GROWTH_AXIS_MAX_DIGITS, Header};
 pub use name::{Name, NameChars};
