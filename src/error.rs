@@ -18,8 +18,8 @@ pub enum Error {
         offset: u64,
         /// The alignment the element type needs.
         align: usize,
-        /// The element type's size in bytes: picks the unaligned type the message suggests
-        /// (8 → `little_endian::F64` on a little-endian host).
+        /// The element type's size in bytes: picks the unaligned types the message suggests
+        /// (8 → `little_endian::U64, I64 or F64` on a little-endian host).
         size: usize,
     },
     /// The region holds a different number of bytes than the shape needs.
@@ -114,9 +114,16 @@ impl fmt::Display for Error {
                     "offset {offset} is not a multiple of the element alignment {align}; \
                      use an offset that is, or an unaligned element type of the same size"
                 )?;
-                match Unaligned::of_size(size) {
-                    Some(u) => write!(f, " such as {u}"),
-                    None => write!(f, " such as [u8; {size}]"),
+                // The element's kind is not known here: name each type of that size.
+                let module = match ByteOrder::NATIVE {
+                    ByteOrder::Big => "big_endian",
+                    _ => "little_endian",
+                };
+                let bits = size * 8;
+                match size {
+                    2 => write!(f, " such as {module}::U{bits} or I{bits}"),
+                    4 | 8 => write!(f, " such as {module}::U{bits}, I{bits} or F{bits}"),
+                    _ => write!(f, " such as [u8; {size}]"),
                 }
             }
             Error::SizeMismatch { expected, actual } => write!(
@@ -206,18 +213,6 @@ impl Unaligned {
         let ordered = matches!(order, ByteOrder::Little | ByteOrder::Big);
         (known && ordered).then_some(Unaligned { order, kind, size })
     }
-
-    /// A native-order type of `size` bytes (a float where there is one), for an element
-    /// whose kind is not known.
-    fn of_size(size: usize) -> Option<Unaligned> {
-        let kind = match size {
-            2 => Kind::Uint,
-            4 | 8 => Kind::Float,
-            16 => Kind::Complex,
-            _ => return None,
-        };
-        Unaligned::new(ByteOrder::NATIVE, kind, size)
-    }
 }
 
 impl fmt::Display for Unaligned {
@@ -260,7 +255,7 @@ mod tests {
             e.to_string(),
             format!(
                 "offset 3 is not a multiple of the element alignment 4; use an offset that is, \
-                 or an unaligned element type of the same size such as {order}::F32"
+                 or an unaligned element type of the same size such as {order}::U32, I32 or F32"
             )
         );
         let e = Error::Misaligned {
@@ -269,7 +264,8 @@ mod tests {
             size: 8,
         };
         assert!(
-            e.to_string().ends_with(&format!("such as {order}::F64")),
+            e.to_string()
+                .ends_with(&format!("such as {order}::U64, I64 or F64")),
             "{e}"
         );
         let e = Error::Misaligned {
