@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use mmarray::{Dimension, Element, IxDyn, Layout, Order};
 
-use super::Memmap;
+use super::{Memmap, Pending};
 use crate::error::{Error, Result};
 use crate::fs::{NewFile, empty_for, errno, io_err, open_file, open_or_create, raw_err};
 use crate::mode::{Access, Mode, ReadWrite, admits};
@@ -103,6 +103,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             file: opened.file,
             filename: opened.filename,
             npy: false,
+            pending: Pending::default(),
             _marker: PhantomData,
         };
         m.check_cast().map_err(named)?;
@@ -170,6 +171,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
             file: None,
             filename: None,
             npy: false,
+            pending: Pending::default(),
             _marker: PhantomData,
         };
         m.check_cast()?;

@@ -16,3 +16,4 @@ mod shape;
 mod split;
 mod tour_numpy;
 mod views;
+mod writes;
