@@ -197,7 +197,9 @@ pub(crate) fn set_len<Fd: AsFd>(file: Fd, len: u64) -> Result<()> {
 ///
 /// `offset` must be a multiple of [`page_size`] (the kernel rejects others with
 /// [`Errno::INVAL`]). The kernel picks the address; the returned pointer is page-aligned.
-/// The mapping stays until [`unmap`]; it keeps the file open by itself.
+/// The mapping stays until [`unmap`]; it keeps the file open by itself. `populate` asks for
+/// `MAP_POPULATE` (Linux; ignored elsewhere): every page is read in and mapped before the
+/// call returns.
 ///
 /// # Errors
 ///
@@ -210,8 +212,17 @@ pub(crate) fn map_file<Fd: AsFd>(
     offset: u64,
     len: NonZeroUsize,
     access: Access,
+    populate: bool,
 ) -> Result<NonNull<u8>> {
-    let (prot, flags) = access.flags();
+    let (prot, mut flags) = access.flags();
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if populate {
+        // `MAP_POPULATE`: read the pages in and map them now (a private writable mapping is
+        // write-faulted, so it gets its private copies of every page).
+        flags |= MapFlags::POPULATE;
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = populate;
     // SAFETY: `mmap`'s contract (rustix `mm::mmap`) has two parts. (1) A non-null address
     // must be page-aligned and valid to mutate: we pass null, and without `MAP_FIXED` the
     // kernel chooses a range that overlaps no existing mapping, so no existing memory is
@@ -535,16 +546,16 @@ mod tests {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         file.write_all(&[1; 8192]).unwrap();
         assert_eq!(
-            map_file(file.as_file(), 1, nz(10), Access::ReadOnly),
+            map_file(file.as_file(), 1, nz(10), Access::ReadOnly, false),
             Err(Errno::INVAL)
         );
         let read_only = std::fs::File::open(file.path()).unwrap();
         assert_eq!(
-            map_file(&read_only, 0, nz(10), Access::ReadWrite),
+            map_file(&read_only, 0, nz(10), Access::ReadWrite, false),
             Err(Errno::ACCESS)
         );
         // Copy-on-write needs only read access to the file.
-        let base = map_file(&read_only, 0, nz(10), Access::CopyOnWrite).unwrap();
+        let base = map_file(&read_only, 0, nz(10), Access::CopyOnWrite, true).unwrap();
         // SAFETY: the whole mapping is ours and nothing refers to it.
         unsafe { unmap(base, nz(10)) }.unwrap();
     }
