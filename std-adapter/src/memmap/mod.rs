@@ -44,6 +44,16 @@ pub use options::{Options, create, open_copy_on_write, open_read, open_read_writ
 /// Build one with [`Options`] (numpy's `offset`, `shape`, `order`, `mode`),
 /// or [`Memmap::anonymous`] for anonymous memory.
 ///
+/// # Making changes durable
+///
+/// Stores through views, slices or indexing cost no system call; [`flush`](Memmap::flush)
+/// (`msync(2)`) or [`flush_range`](Memmap::flush_range) then writes back every page they
+/// touched, whole (on kernels that cache files in large folios, up to 2 MiB per store). For
+/// a few scattered updates that must be durable, [`write_at`](Memmap::write_at) and
+/// [`write_many`](Memmap::write_many) write through the file (`pwrite(2)`), dirtying only the
+/// blocks they change, and the following `flush` is an `fdatasync(2)` of just those. A map
+/// that was only read drops and closes without flushing.
+///
 /// # What does not compile
 ///
 /// Writing to a map opened read-only (numpy raises at run time):

@@ -248,3 +248,80 @@ fn a_second_process_sees_flushed_writes() {
     assert_eq!(elems(&out.stdout, 0), model);
     drop(m);
 }
+
+/// The variable that makes [`a_failed_write_names_the_written_prefix`] run its child part:
+/// the path of the file to write.
+const FSIZE_CHILD: &str = "MMARRAY_TEST_FSIZE_CHILD";
+
+/// A write cut short by the file-size limit (`RLIMIT_FSIZE`): `pwrite` writes up to the
+/// limit, then fails with `EFBIG`. The test makes a 256 KiB file, then runs itself again
+/// under `sh` with `ulimit -f 64` (32 or 64 KiB, by the shell's unit) and `SIGXFSZ` ignored
+/// (an ignored signal stays ignored across `exec`), so the limit binds only that child,
+/// which writes 128 KiB from position 0 of the existing file.
+#[test]
+fn a_failed_write_names_the_written_prefix() {
+    let Some(path) = std::env::var_os(FSIZE_CHILD) else {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("limited.u32");
+        let bytes = pattern(256 << 10);
+        std::fs::write(&path, &bytes).unwrap();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -f 64 && trap '' XFSZ && exec \"$0\" \"$@\"")
+            .arg(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "writes::a_failed_write_names_the_written_prefix",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(FSIZE_CHILD, &path)
+            .output()
+            .expect("sh runs");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "child failed:\n{text}");
+        assert!(text.contains("1 passed"), "the child ran the test:\n{text}");
+        // What the child saw is what the file holds: the prefix, then the old bytes.
+        let after = std::fs::read(&path).unwrap();
+        let limit = [32 << 10, 64 << 10]
+            .into_iter()
+            .find(|&l| {
+                elems(&after[..l], 0)
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &v)| v == u32::try_from(i).unwrap() + 1)
+            })
+            .expect("a prefix of the new values");
+        assert_eq!(after[limit..], bytes[limit..]);
+        return;
+    };
+    let old = std::fs::read(&path).unwrap();
+    let mut m = private!(Options::<u32, Ix1>::new().open_read_write(&path)).unwrap();
+    let data: Vec<u32> = (1..=32 << 10).collect();
+    let err = m.write_at(0, &data).unwrap_err();
+    let Error::WriteFailed {
+        start: 0,
+        written_to,
+        end,
+        ref source,
+        ..
+    } = err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(end, 32 << 10);
+    assert!(
+        written_to == 8 << 10 || written_to == 16 << 10,
+        "{written_to}"
+    );
+    assert_eq!(source.kind(), std::io::ErrorKind::FileTooLarge, "{source}");
+    assert!(
+        err.to_string()
+            .contains(&format!("positions 0..{written_to} were written")),
+        "{err}"
+    );
+    // The map shows the prefix and the old values after it.
+    assert_eq!(&m.as_slice()[..written_to], &data[..written_to]);
+    assert_eq!(&m.as_slice()[written_to..], &elems(&old, 0)[written_to..]);
+}
