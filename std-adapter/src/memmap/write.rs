@@ -214,6 +214,16 @@ impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
+    /// A map opened read-only has no `write_at` (the run-time-mode map's returns
+    /// [`Error::ReadOnly`]):
+    ///
+    /// ```compile_fail
+    /// # fn f(path: &std::path::Path) -> mmarray_std::Result<()> {
+    /// let mut m = unsafe { mmarray_std::open_read::<f32>(path) }?;
+    /// m.write_at(0, &[1.0])?;
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::OutOfRange`] when `start..start + data.len()` is not within `0..len()`
