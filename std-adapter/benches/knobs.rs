@@ -224,25 +224,58 @@ fn main() {
         ],
         &["memmap2's MmapMut does not flush on drop; a clean mmarray r+ map no longer does"],
     );
+    // The cold scans again, interleaved round by round (uncaching included in each call):
+    // on a loaded machine their ratios are steadier than criterion's runs one after another.
+    let cold: [&dyn Fn() -> u32; 3] = [
+        &|| {
+            uncache(&path);
+            mmarray_scan(&path, true)
+        },
+        &|| {
+            uncache(&path);
+            mmarray_scan(&path, false)
+        },
+        &|| {
+            uncache(&path);
+            memmap2_scan(&path)
+        },
+    ];
+    let mut first_touch = rows(
+        "first_touch",
+        &[
+            "mmarray_populate",
+            "mmarray",
+            "memmap2_populate",
+            "vec_in_memory",
+        ],
+    );
+    for (name, t) in ["mmarray_populate", "mmarray", "memmap2_populate"]
+        .iter()
+        .zip(common::interleaved(&cold, 8, 1))
+    {
+        first_touch.push(Row::external(&format!("interleaved/{name}"), Some(t)));
+    }
     common::report(
         "knobs-first-touch",
         "first-touch sequential scan, 1 GiB f32 file dropped from the page cache before each run",
         "first_touch/memmap2_populate",
-        &rows(
-            "first_touch",
-            &[
-                "mmarray_populate",
-                "mmarray",
-                "memmap2_populate",
-                "vec_in_memory",
-            ],
-        ),
-        &[Target::new(
-            "first_touch/mmarray_populate",
-            "first_touch/memmap2_populate",
-            1.0,
-        )],
-        &["uncached with posix_fadvise(POSIX_FADV_DONTNEED) in criterion's untimed setup"],
+        &first_touch,
+        &[
+            Target::new(
+                "first_touch/mmarray_populate",
+                "first_touch/memmap2_populate",
+                1.0,
+            ),
+            Target::new(
+                "interleaved/mmarray_populate",
+                "interleaved/memmap2_populate",
+                1.0,
+            ),
+        ],
+        &[
+            "uncached with posix_fadvise(POSIX_FADV_DONTNEED) in criterion's untimed setup",
+            "interleaved/*: 8 rounds of one call each, in turn, the fadvise included: median and quartiles",
+        ],
     );
     common::report(
         "knobs-gather",
