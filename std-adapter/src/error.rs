@@ -77,7 +77,7 @@ pub enum Error {
         /// The file, when known.
         path: Option<PathBuf>,
     },
-    /// A mutable view was asked of a map opened read-only.
+    /// A mutable view, or a write, was asked of a map opened read-only.
     ReadOnly,
     /// A map's mode is not the one its access type asks for (converting a
     /// [`Dynamic`](crate::Dynamic) map to the type of another mode).
@@ -144,6 +144,29 @@ pub enum Error {
         /// One past the last stalled row (equal to `committed` if nothing is stalled).
         stalled_end: u64,
     },
+    /// Writing elements through the file (`pwrite(2)`) failed part-way. The updates at
+    /// positions `start..written_to` reached the file (and the map); those from `written_to`
+    /// to `end` did not, except that the element at `written_to` may be partly written.
+    /// [`source`](std::error::Error::source) gives the OS error.
+    WriteFailed {
+        /// The file, when known.
+        path: Option<PathBuf>,
+        /// The first position of the write (the smallest one of a batch).
+        start: usize,
+        /// The position up to which (exclusive) every update was written.
+        written_to: usize,
+        /// One past the last position of the write (the largest one of a batch).
+        end: usize,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The running kernel does not offer a feature the call needs.
+    Unsupported {
+        /// The feature, e.g. `"madvise(2) MADV_POPULATE_READ"`.
+        feature: &'static str,
+        /// What offers it, e.g. `"Linux 5.14"`.
+        since: &'static str,
+    },
     /// An `.npz` archive has no member of this name.
     #[cfg(feature = "npz")]
     NoSuchMember {
@@ -181,6 +204,7 @@ impl Error {
             | Error::PastEnd { path, .. }
             | Error::DataTruncated { path, .. }
             | Error::ClaimHeader { path, .. }
+            | Error::WriteFailed { path, .. }
             | Error::NotAFile { path }
             | Error::Io { path, .. },
             Some(p),
@@ -364,6 +388,29 @@ impl fmt::Display for Error {
                  watermark (those are {committed}..{stalled_end}); force-complete only rows \
                  within them, once their writer is known to be dead"
             ),
+            Error::WriteFailed {
+                path,
+                start,
+                written_to,
+                end,
+                source: _,
+            } => {
+                write!(f, "{}pwrite(2) failed: ", In(path))?;
+                if written_to == start {
+                    write!(f, "nothing of positions {start}..{end} was written")
+                } else {
+                    write!(
+                        f,
+                        "positions {start}..{written_to} were written, \
+                         {written_to}..{end} were not (position {written_to} may be partly \
+                         written); write {written_to}..{end} again once the cause is fixed"
+                    )
+                }
+            }
+            Error::Unsupported { feature, since } => write!(
+                f,
+                "the running kernel does not support {feature}, which needs {since} or later"
+            ),
             #[cfg(feature = "npz")]
             Error::NoSuchMember { name } => write!(
                 f,
@@ -398,7 +445,7 @@ impl std::error::Error for Error {
     /// message already, and have no source of their own.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io { source, .. } => Some(source),
+            Error::Io { source, .. } | Error::WriteFailed { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -440,7 +487,8 @@ impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
         use io::ErrorKind as K;
         let kind = match &e {
-            Error::Io { source, .. } => source.kind(),
+            Error::Io { source, .. } | Error::WriteFailed { source, .. } => source.kind(),
+            Error::Unsupported { .. } => K::Unsupported,
             Error::ReadOnly => K::PermissionDenied,
             // The file is fine; the type asked for does not fit it.
             Error::Header {

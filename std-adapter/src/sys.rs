@@ -15,8 +15,16 @@
 //!   `MS_INVALIDATE`) and only the non-destructive advice of [`Advice`] (never
 //!   `MADV_DONTNEED`, `MADV_FREE`, `MADV_REMOVE`). Those calls change neither the bytes of
 //!   any mapping nor the address space; the kernel rejects bad addresses with an error.
+//! - [`write_at`], [`sync_data`] and [`populate`] are safe: `pwrite(2)` and `fdatasync(2)`
+//!   take no address, and `MADV_POPULATE_READ`/`WRITE` only fault pages in (a write fault
+//!   of a page shows the same bytes as before). `pwrite` does change file bytes that a
+//!   shared mapping shows; the callers (`Memmap::write_at`) call it only while holding
+//!   `&mut` to the one map, so no Rust reference to those bytes is alive.
 //! - [`unmap`] and [`remap`] are `unsafe`: they remove (or may move) memory that references
 //!   might still point to.
+//!
+//! Under `cfg(test)`, [`calls`] counts the `msync(2)` and `fdatasync(2)` calls made by the
+//! current thread, so unit tests can check that a clean map makes none (see its docs).
 #![allow(
     unsafe_code,
     reason = "the one file that calls rustix's unsafe mmap/munmap/mremap/msync/madvise wrappers"
@@ -83,6 +91,14 @@ pub enum Advice {
     Random,
     /// Pages will be needed soon: start reading them in now (`MADV_WILLNEED`).
     WillNeed,
+    /// Back the range with transparent huge pages where possible (`MADV_HUGEPAGE`; Linux).
+    /// Fewer TLB misses for random access over large anonymous or tmpfs-backed maps; file
+    /// maps on most file systems ignore it.
+    #[cfg(target_os = "linux")]
+    HugePage,
+    /// Do not back the range with transparent huge pages (`MADV_NOHUGEPAGE`; Linux).
+    #[cfg(target_os = "linux")]
+    NoHugePage,
 }
 
 impl Advice {
@@ -93,6 +109,10 @@ impl Advice {
             Self::Sequential => rustix::mm::Advice::Sequential,
             Self::Random => rustix::mm::Advice::Random,
             Self::WillNeed => rustix::mm::Advice::WillNeed,
+            #[cfg(target_os = "linux")]
+            Self::HugePage => rustix::mm::Advice::LinuxHugepage,
+            #[cfg(target_os = "linux")]
+            Self::NoHugePage => rustix::mm::Advice::LinuxNoHugepage,
         }
     }
 }
@@ -177,7 +197,9 @@ pub(crate) fn set_len<Fd: AsFd>(file: Fd, len: u64) -> Result<()> {
 ///
 /// `offset` must be a multiple of [`page_size`] (the kernel rejects others with
 /// [`Errno::INVAL`]). The kernel picks the address; the returned pointer is page-aligned.
-/// The mapping stays until [`unmap`]; it keeps the file open by itself.
+/// The mapping stays until [`unmap`]; it keeps the file open by itself. `populate` asks for
+/// `MAP_POPULATE` (Linux; ignored elsewhere): every page is read in and mapped before the
+/// call returns.
 ///
 /// # Errors
 ///
@@ -190,8 +212,17 @@ pub(crate) fn map_file<Fd: AsFd>(
     offset: u64,
     len: NonZeroUsize,
     access: Access,
+    populate: bool,
 ) -> Result<NonNull<u8>> {
-    let (prot, flags) = access.flags();
+    let (prot, mut flags) = access.flags();
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if populate {
+        // `MAP_POPULATE`: read the pages in and map them now (a private writable mapping is
+        // write-faulted, so it gets its private copies of every page).
+        flags |= MapFlags::POPULATE;
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = populate;
     // SAFETY: `mmap`'s contract (rustix `mm::mmap`) has two parts. (1) A non-null address
     // must be page-aligned and valid to mutate: we pass null, and without `MAP_FIXED` the
     // kernel chooses a range that overlaps no existing mapping, so no existing memory is
@@ -255,6 +286,8 @@ pub(crate) unsafe fn unmap(addr: NonNull<u8>, len: NonZeroUsize) -> Result<()> {
 /// The `msync` error: [`Errno::INVAL`] if `addr` is not page-aligned, [`Errno::NOMEM`] if the
 /// range is not entirely mapped, [`Errno::IO`] if writing back failed.
 pub(crate) fn sync(addr: *mut u8, len: usize, wait: bool) -> Result<()> {
+    #[cfg(test)]
+    calls::count(&calls::MSYNC);
     let flags = if wait {
         MsyncFlags::SYNC
     } else {
@@ -278,10 +311,118 @@ pub(crate) fn sync(addr: *mut u8, len: usize, wait: bool) -> Result<()> {
 /// the range is not entirely mapped.
 pub(crate) fn advise(addr: *mut u8, len: usize, advice: Advice) -> Result<()> {
     // SAFETY: rustix warns that some advice mutates memory. `Advice` offers only
-    // `NORMAL`, `SEQUENTIAL`, `RANDOM` and `WILLNEED`, which tune read-ahead and caching and
-    // never change the bytes a mapping shows or the address space. The kernel validates
+    // `NORMAL`, `SEQUENTIAL`, `RANDOM`, `WILLNEED`, `HUGEPAGE` and `NOHUGEPAGE`, which tune
+    // read-ahead, caching and page sizes and never change the bytes a mapping shows or the
+    // address space (a huge page is filled from the same file or zero-fill source). The kernel validates
     // `addr` and `len`, so no argument can break the memory model.
     unsafe { rustix::mm::madvise(addr.cast::<c_void>(), len, advice.to_rustix()) }
+}
+
+/// Which pages [`populate`] faults in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Populate {
+    /// Read faults (`MADV_POPULATE_READ`): pages are read in and mapped, nothing is dirtied.
+    Read,
+    /// Write faults (`MADV_POPULATE_WRITE`): pages are mapped writable (a copy-on-write map
+    /// gets its private copies); the bytes stay as they were.
+    Write,
+}
+
+/// Faults in the pages of `[addr, addr + len)` now, so later accesses take no page fault
+/// (`madvise(2)` with `MADV_POPULATE_READ` or `MADV_POPULATE_WRITE`, Linux 5.14+).
+///
+/// # Errors
+///
+/// The `madvise` error: [`Errno::INVAL`] if `addr` is not page-aligned or the kernel is
+/// older than 5.14 (it does not know the advice), [`Errno::NOMEM`] if the range is not
+/// entirely mapped, [`Errno::FAULT`] if populating failed (e.g. past the end of the file),
+/// [`Errno::HWPOISON`] for a poisoned page.
+#[cfg(target_os = "linux")]
+pub(crate) fn populate(addr: *mut u8, len: usize, how: Populate) -> Result<()> {
+    let advice = match how {
+        Populate::Read => rustix::mm::Advice::LinuxPopulateRead,
+        Populate::Write => rustix::mm::Advice::LinuxPopulateWrite,
+    };
+    // SAFETY: populate advice faults pages in as a read or write access would, without
+    // storing anything: the bytes every mapping shows stay the same, and the address space
+    // does not change. The kernel validates `addr` and `len`.
+    unsafe { rustix::mm::madvise(addr.cast::<c_void>(), len, advice) }
+}
+
+/// Writes all of `buf` to `file` at byte `offset` (`pwrite(2)`), retrying short writes and
+/// `EINTR`; the file position is neither used nor moved.
+///
+/// Only the file-system blocks holding the bytes become dirty in the page cache, and every
+/// shared mapping of the file shows the new bytes when this returns: Linux (like the BSDs
+/// and macOS) has one page cache, whose pages both `pwrite(2)` and `MAP_SHARED` mappings
+/// use, so there is no second copy to bring up to date.
+///
+/// # Errors
+///
+/// `(written, errno)`: the bytes of `buf` written before the call failed (a prefix), and
+/// the error, e.g. [`Errno::NOSPC`], [`Errno::IO`], [`Errno::BADF`] if the file is not open
+/// for writing; [`Errno::IO`] also stands for a write that kept returning 0.
+pub(crate) fn write_at<Fd: AsFd>(
+    file: Fd,
+    buf: &[u8],
+    offset: u64,
+) -> core::result::Result<(), (usize, Errno)> {
+    let mut done = 0;
+    while done < buf.len() {
+        let at = u64::try_from(done)
+            .ok()
+            .and_then(|d| offset.checked_add(d))
+            .ok_or((done, Errno::FBIG))?;
+        match rustix::io::pwrite(file.as_fd(), &buf[done..], at) {
+            Ok(0) => return Err((done, Errno::IO)),
+            Ok(n) => done += n,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err((done, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Waits until the file's written data (not metadata that reading does not need) is on the
+/// storage device (`fdatasync(2)`; `fsync(2)` where there is no `fdatasync`).
+///
+/// # Errors
+///
+/// The `fdatasync` error, e.g. [`Errno::IO`] when writing back failed.
+pub(crate) fn sync_data<Fd: AsFd>(file: Fd) -> Result<()> {
+    #[cfg(test)]
+    calls::count(&calls::FDATASYNC);
+    #[cfg(any(target_vendor = "apple", target_os = "dragonfly"))]
+    return rustix::fs::fsync(file);
+    #[cfg(not(any(target_vendor = "apple", target_os = "dragonfly")))]
+    rustix::fs::fdatasync(file)
+}
+
+/// Test-only counters of the flushing system calls made by the current thread.
+///
+/// Counting per thread keeps tests that run in parallel from seeing each other's calls;
+/// a counter in the code under test (rather than a feature-gated hook) adds nothing to the
+/// public API or to release builds, and counts the calls themselves, not their timing.
+#[cfg(test)]
+pub(crate) mod calls {
+    use core::cell::Cell;
+    use std::thread::LocalKey;
+
+    std::thread_local! {
+        /// `msync(2)` calls.
+        pub(crate) static MSYNC: Cell<u64> = const { Cell::new(0) };
+        /// `fdatasync(2)` calls.
+        pub(crate) static FDATASYNC: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(super) fn count(which: &'static LocalKey<Cell<u64>>) {
+        which.with(|c| c.set(c.get() + 1));
+    }
+
+    /// `(msync, fdatasync)` calls made by this thread so far.
+    pub(crate) fn get() -> (u64, u64) {
+        (MSYNC.with(Cell::get), FDATASYNC.with(Cell::get))
+    }
 }
 
 /// Resizes the mapping `[addr, addr + old_len)` to `new_len` bytes, moving it if needed
@@ -405,18 +546,42 @@ mod tests {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         file.write_all(&[1; 8192]).unwrap();
         assert_eq!(
-            map_file(file.as_file(), 1, nz(10), Access::ReadOnly),
+            map_file(file.as_file(), 1, nz(10), Access::ReadOnly, false),
             Err(Errno::INVAL)
         );
         let read_only = std::fs::File::open(file.path()).unwrap();
         assert_eq!(
-            map_file(&read_only, 0, nz(10), Access::ReadWrite),
+            map_file(&read_only, 0, nz(10), Access::ReadWrite, false),
             Err(Errno::ACCESS)
         );
         // Copy-on-write needs only read access to the file.
-        let base = map_file(&read_only, 0, nz(10), Access::CopyOnWrite).unwrap();
+        let base = map_file(&read_only, 0, nz(10), Access::CopyOnWrite, true).unwrap();
         // SAFETY: the whole mapping is ours and nothing refers to it.
         unsafe { unmap(base, nz(10)) }.unwrap();
+    }
+
+    #[test]
+    fn write_at_writes_at_the_offset_without_moving_the_position_and_reports_the_prefix() {
+        use std::io::{Read, Seek};
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&[0; 10]).unwrap();
+        file.rewind().unwrap();
+        assert_eq!(write_at(&file, b"abc", 6), Ok(()));
+        assert_eq!(write_at(&file, b"", 3), Ok(()));
+        let mut back = Vec::new();
+        file.read_to_end(&mut back).unwrap();
+        assert_eq!(
+            back, b"\0\0\0\0\0\0abc\0",
+            "read from position 0: not moved"
+        );
+        // Past the end extends, as pwrite does.
+        assert_eq!(write_at(&file, b"z", 12), Ok(()));
+        assert_eq!(stat(&file).unwrap().len, 13);
+        // A descriptor not open for writing: nothing written, the error reported.
+        let path = tempfile::NamedTempFile::new().unwrap();
+        let read_only = std::fs::File::open(path.path()).unwrap();
+        assert_eq!(write_at(&read_only, b"abc", 0), Err((0, Errno::BADF)));
+        assert_eq!(sync_data(&file), Ok(()));
     }
 
     #[cfg(target_os = "linux")]

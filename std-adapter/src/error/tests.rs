@@ -215,6 +215,20 @@ fn adapter_errors() -> Vec<Error> {
                 needed: 800,
                 len: 403,
             },
+            Error::WriteFailed {
+                path: path.clone(),
+                start: 4,
+                written_to: 6,
+                end: 9,
+                source: io::ErrorKind::StorageFull.into(),
+            },
+            Error::WriteFailed {
+                path: path.clone(),
+                start: 4,
+                written_to: 4,
+                end: 9,
+                source: io::ErrorKind::StorageFull.into(),
+            },
         ]);
         #[cfg(feature = "npz")]
         all.push(Error::BadArchive {
@@ -236,6 +250,10 @@ fn adapter_errors() -> Vec<Error> {
             len: 4,
         },
         Error::Ragged { len: 7, slice: 3 },
+        Error::Unsupported {
+            feature: "madvise(2) MADV_POPULATE_READ",
+            since: "Linux 5.14",
+        },
         Error::CannotGrow {
             reason: "an anonymous map has no file",
         },
@@ -278,6 +296,8 @@ fn variant(e: &Error) -> &'static str {
         Error::ClaimHeader { .. } => "ClaimHeader",
         Error::Recover(_) => "Recover",
         Error::NotStalled { .. } => "NotStalled",
+        Error::WriteFailed { .. } => "WriteFailed",
+        Error::Unsupported { .. } => "Unsupported",
         #[cfg(feature = "npz")]
         Error::NoSuchMember { .. } => "NoSuchMember",
         #[cfg(feature = "npz")]
@@ -293,7 +313,7 @@ fn every_chain_prints_each_message_once() {
     let mut seen: Vec<&str> = all.iter().map(variant).collect();
     seen.sort_unstable();
     seen.dedup();
-    let expected = if cfg!(feature = "npz") { 21 } else { 18 };
+    let expected = if cfg!(feature = "npz") { 23 } else { 20 };
     assert_eq!(seen.len(), expected, "every variant is built: {seen:?}");
     for e in &all {
         let mut chain = vec![e.to_string()];

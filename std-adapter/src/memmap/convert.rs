@@ -91,6 +91,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
             file: self.file.take(),
             filename: self.filename.take(),
             npy: self.npy,
+            pending: self.pending.take(),
             _marker: PhantomData,
         })
     }

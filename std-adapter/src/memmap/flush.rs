@@ -1,14 +1,100 @@
-//! Writing changes back (`msync(2)`), advice to the kernel (`madvise(2)`), closing.
+//! Writing changes back (`msync(2)`, `fdatasync(2)`), advice to the kernel (`madvise(2)`),
+//! closing, and the record of what is pending that lets a clean map drop for free.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use mmarray::{Dimension, Element};
 
 use super::Memmap;
 use crate::error::{Error, Result};
-use crate::fs::raw_err;
-use crate::mode::Access;
+use crate::fs::{errno, raw_err};
+use crate::mode::{Access, Writable};
 use crate::raw::Advice;
+use crate::sys;
+
+/// What a map has changed since it was last flushed in full.
+///
+/// Marking takes `&mut` (every change of the bytes does), so it costs no atomic operation;
+/// [`Memmap::flush`] clears through `&self`, hence the atomics. No ordering is needed: a
+/// flag set under `&mut` is seen by any thread that later gets `&self`, through whatever
+/// handed the reference over.
+#[derive(Debug, Default)]
+pub(super) struct Pending {
+    /// Mutable access to the mapped memory was handed out (`view_mut`, `as_mut_slice`,
+    /// `IndexMut`, `append`, ...): its pages may be dirty, and only `msync(2)` finds them.
+    stored: AtomicBool,
+    /// Bytes were written through the file (`write_at`, `write_many`): `fdatasync(2)` makes
+    /// them durable.
+    written: AtomicBool,
+}
+
+impl Pending {
+    /// Notes that mutable access to the memory was handed out.
+    #[inline]
+    pub(super) fn mark_stored(&mut self) {
+        *self.stored.get_mut() = true;
+    }
+
+    /// Notes that bytes were written through the file.
+    #[inline]
+    pub(super) fn mark_written(&mut self) {
+        *self.written.get_mut() = true;
+    }
+
+    /// Moves the record out (for a map changing its type), leaving a clean one.
+    pub(super) fn take(&mut self) -> Pending {
+        std::mem::take(self)
+    }
+
+    /// `(stored, written)`.
+    fn get(&self) -> (bool, bool) {
+        (
+            self.stored.load(Ordering::Relaxed),
+            self.written.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Forgets everything after a successful full flush.
+    fn clear(&self) {
+        self.stored.store(false, Ordering::Relaxed);
+        self.written.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Whether `msync(2)` with `MS_SYNC` also makes durable what `pwrite(2)` wrote into the
+/// mapped range. On Linux it does: it calls `vfs_fsync_range` over the file range of each
+/// shared mapping, which writes back every dirty page-cache page there, however it got
+/// dirty. Elsewhere `fdatasync(2)` follows the `msync`.
+const MSYNC_COVERS_WRITES: bool = cfg!(target_os = "linux");
+
+impl<T, D: Dimension, A: Access> Memmap<T, D, A> {
+    /// Makes this map's changes durable and forgets them: `msync(2)` when stores are
+    /// pending (or when `always`, for an explicit [`flush`](Memmap::flush) of a clean map,
+    /// which syncs as it always did), `fdatasync(2)` when only writes through the file are.
+    /// Does nothing for maps that do not write a file.
+    fn sync_pending(&self, always: bool) -> Result<()> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let path = self.filename.as_deref();
+        let (stored, written) = self.pending.get();
+        if stored || (always && !written) {
+            self.map.flush(true).map_err(raw_err(self.mode, path))?;
+        }
+        if written && !(stored && MSYNC_COVERS_WRITES) {
+            sys::sync_data(file).map_err(errno("fdatasync(2)", path))?;
+        }
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Whether this map has changes that flushing would make durable.
+    fn has_pending(&self) -> bool {
+        let (stored, written) = self.pending.get();
+        self.file.is_some() && (stored || written)
+    }
+}
 
 impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// Whether flushing does anything: the map writes its (still open) file.
@@ -16,22 +102,23 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         self.file.is_some()
     }
 
-    /// Writes changes to the file and waits for the disk (`msync(2)` with
-    /// `MS_SYNC` over the whole map). A no-op in modes `'r'` and `'c'` and for
-    /// anonymous maps. Other processes see writes before any flush; flushing
-    /// is about durability.
+    /// Writes changes to the file and waits for the disk. A no-op in modes
+    /// `'r'` and `'c'` and for anonymous maps. Other processes see writes
+    /// before any flush; flushing is about durability.
+    ///
+    /// After mutable access to the memory (views, slices, indexing) this is
+    /// `msync(2)` with `MS_SYNC` over the whole map; when the only changes since
+    /// the last flush came through [`write_at`](Memmap::write_at) or
+    /// [`write_many`](Memmap::write_many), it is `fdatasync(2)`, which writes
+    /// just the blocks those calls dirtied.
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when `msync` fails (e.g. an I/O error writing back).
-    #[doc(alias = "msync")]
+    /// [`Error::Io`] when `msync` or `fdatasync` fails (e.g. an I/O error
+    /// writing back).
+    #[doc(alias = "msync", alias = "fdatasync")]
     pub fn flush(&self) -> Result<()> {
-        if !self.flushes() {
-            return Ok(());
-        }
-        self.map
-            .flush(true)
-            .map_err(raw_err(self.mode, self.filename()))
+        self.sync_pending(true)
     }
 
     /// Starts writing changes to the file without waiting (`MS_ASYNC`).
@@ -124,28 +211,96 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             .map_err(raw_err(self.mode, self.filename()))
     }
 
-    /// Flushes (as [`flush`](Memmap::flush)) and unmaps, reporting a flush
-    /// error that dropping would have to ignore. numpy has no such call.
+    /// Reads every page of the map in now and maps it (`madvise(2)` with
+    /// `MADV_POPULATE_READ`, Linux 5.14+), so a following scan takes no page
+    /// fault. The contents do not change.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::{Ix1, Memmap, ReadWrite};
+    /// let m: Memmap<u8, Ix1, ReadWrite> = Memmap::anonymous([1 << 16])?;
+    /// match m.populate_read() {
+    ///     Ok(()) | Err(mmarray_std::Error::Unsupported { .. }) => {}
+    ///     Err(e) => return Err(e),
+    /// }
+    /// assert!(m.as_slice().iter().all(|&b| b == 0));
+    /// # Ok::<(), mmarray_std::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] on kernels before 5.14; [`Error::Io`] when
+    /// `madvise` fails otherwise (e.g. `EFAULT` when a page cannot be read).
+    #[cfg(target_os = "linux")]
+    #[doc(alias = "madvise", alias = "MADV_POPULATE_READ")]
+    pub fn populate_read(&self) -> Result<()> {
+        self.populate(crate::raw::Populate::Read, "madvise(2) MADV_POPULATE_READ")
+    }
+
+    /// `madvise` with `how`; `EINVAL` from a writable-enough map means the kernel does not
+    /// know the advice.
+    #[cfg(target_os = "linux")]
+    fn populate(&self, how: crate::raw::Populate, feature: &'static str) -> Result<()> {
+        self.map.populate(how).map_err(|e| match e {
+            crate::raw::Error::Sys {
+                errno: sys::Errno::INVAL,
+                ..
+            } => Error::Unsupported {
+                feature,
+                since: "Linux 5.14",
+            },
+            e => raw_err(self.mode, self.filename())(e),
+        })
+    }
+
+    /// Flushes (as [`flush`](Memmap::flush)) if this map changed anything since
+    /// its last flush, and unmaps, reporting a flush error that dropping would
+    /// have to ignore. A map that never handed out mutable access nor wrote
+    /// closes without a system call beyond `munmap`. numpy has no such call.
     ///
     /// # Errors
     ///
     /// [`Error::Io`] when the flush fails; the map is unmapped either way.
     #[doc(alias = "msync")]
     pub fn close(mut self) -> Result<()> {
-        let r = self.flush();
+        let r = self.sync_pending(false);
         // Flushed: dropping the file tells `drop` not to flush again.
         self.file = None;
         r
     }
 }
 
+impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
+    /// Faults every page of the map in for writing now (`madvise(2)` with
+    /// `MADV_POPULATE_WRITE`, Linux 5.14+), so later stores take no page fault:
+    /// a copy-on-write map gets its private copies, a shared one its writable
+    /// page-table entries. The contents do not change, and nothing becomes
+    /// pending for [`flush`](Memmap::flush).
+    ///
+    /// # Errors
+    ///
+    /// As [`populate_read`](Memmap::populate_read).
+    #[cfg(target_os = "linux")]
+    #[doc(alias = "madvise", alias = "MADV_POPULATE_WRITE")]
+    pub fn populate_write(&self) -> Result<()> {
+        self.populate(
+            crate::raw::Populate::Write,
+            "madvise(2) MADV_POPULATE_WRITE",
+        )
+    }
+}
+
 impl<T, D: Dimension, A: Access> Drop for Memmap<T, D, A> {
-    /// Flushes (best effort: errors are ignored; use [`Memmap::close`] to see
-    /// them) and unmaps.
+    /// Flushes if this map changed anything since its last flush (best effort:
+    /// errors are ignored; use [`Memmap::close`] to see them) and unmaps. A map
+    /// that was only read drops without flushing.
     fn drop(&mut self) {
-        // As `flushes`: only a map that still holds its file writes it.
-        if self.file.is_some() {
-            let _ = self.map.flush(true);
+        if self.has_pending() {
+            let _ = self.sync_pending(false);
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

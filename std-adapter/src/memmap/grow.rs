@@ -163,6 +163,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             .checked_add(rows)
             .ok_or(mmarray::Error::Overflow)?;
         self.grow(new_len)?;
+        self.pending.mark_stored();
         let bytes = match self.map.as_bytes_mut() {
             Some(b) => b,
             None => unreachable!("a map that writes its file is writable"),

@@ -3,7 +3,7 @@
 //! This file holds the type, its accessors and its mutable views; the rest of its methods
 //! are split by concern: [`Options`] and numpy's one-line functions (`options.rs`), opening
 //! as a sequence of named steps (`open.rs`), flushing and advice (`flush.rs`), growth
-//! (`grow.rs`), the conversions of a run-time mode to its type (`convert.rs`) and numpy's
+//! (`grow.rs`), writing through the file (`write.rs`), the conversions of a run-time mode to its type (`convert.rs`) and numpy's
 //! `repr` (`repr.rs`). No file of this module touches a pointer: the `unsafe` in `options.rs`
 //! and `open.rs` only passes the file-map contract on to `raw`.
 
@@ -14,6 +14,7 @@ mod grow;
 mod open;
 mod options;
 mod repr;
+mod write;
 
 use std::fs::File;
 use std::marker::PhantomData;
@@ -26,6 +27,7 @@ use crate::error::{Error, Result};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite, Writable};
 use crate::raw::RawMap;
 
+use flush::Pending;
 pub(crate) use open::Source;
 pub use options::{Options, create, open_copy_on_write, open_read, open_read_write};
 
@@ -42,6 +44,16 @@ pub use options::{Options, create, open_copy_on_write, open_read, open_read_writ
 ///
 /// Build one with [`Options`] (numpy's `offset`, `shape`, `order`, `mode`),
 /// or [`Memmap::anonymous`] for anonymous memory.
+///
+/// # Making changes durable
+///
+/// Stores through views, slices or indexing cost no system call; [`flush`](Memmap::flush)
+/// (`msync(2)`) or [`flush_range`](Memmap::flush_range) then writes back every page they
+/// touched, whole (on kernels that cache files in large folios, up to 2 MiB per store). For
+/// a few scattered updates that must be durable, [`write_at`](Memmap::write_at) and
+/// [`write_many`](Memmap::write_many) write through the file (`pwrite(2)`), dirtying only the
+/// blocks they change, and the following `flush` is an `fdatasync(2)` of just those. A map
+/// that was only read drops and closes without flushing.
 ///
 /// # What does not compile
 ///
@@ -123,6 +135,9 @@ pub struct Memmap<T, D: Dimension = IxDyn, A: Access = Dynamic> {
     /// The format version of the `.npy` whose header (before `offset`) holds the shape;
     /// `None` when the file is not a `.npy`.
     npy: Option<mmarray::npy::Version>,
+    /// What this map changed since it was last flushed: mutable memory handed out, bytes
+    /// written through the file. Dropping and closing flush only when something is pending.
+    pending: Pending,
     _marker: PhantomData<(T, A)>,
 }
 
@@ -211,11 +226,15 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
 impl<T, D: Dimension, A: Access> Memmap<T, D, A> {
     /// The mapped elements, mutably: every map but a read-only one is writable, and
     /// read-only ones never get here (their types or modes refuse first).
+    ///
+    /// Every mutable access to the mapped memory goes through here (or through `append`,
+    /// which marks it too), so this is where the map notes that it has stores to flush.
     #[inline]
     fn elems_mut(&mut self) -> &mut [T]
     where
         T: Element,
     {
+        self.pending.mark_stored();
         let Some(bytes) = self.map.as_bytes_mut() else {
             unreachable!("a mutable view was asked of a read-only map");
         };

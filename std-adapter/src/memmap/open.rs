@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use mmarray::{Dimension, Element, IxDyn, Layout, Order};
 
-use super::Memmap;
+use super::{Memmap, Pending};
 use crate::error::{Error, Result};
 use crate::fs::{NewFile, empty_for, errno, io_err, open_file, open_or_create, raw_err};
 use crate::mode::{Access, Mode, ReadWrite, admits};
@@ -69,6 +69,28 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         shape: Option<&D>,
         order: Order,
     ) -> Result<Self> {
+        // SAFETY: the caller upholds the file-map contract, which is this function's.
+        unsafe { Self::from_source_with(src, mode, offset, shape, order, false) }
+    }
+
+    /// [`Memmap::from_source`], reading every page in while mapping when `populate`
+    /// (`MAP_POPULATE`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Memmap::from_source`].
+    ///
+    /// # Safety
+    ///
+    /// The file-map contract of [`Memmap`].
+    pub(crate) unsafe fn from_source_with(
+        src: Source<'_>,
+        mode: Mode,
+        offset: u64,
+        shape: Option<&D>,
+        order: Order,
+        populate: bool,
+    ) -> Result<Self> {
         if let Some(expected) = A::MODE.filter(|_| !admits(A::MODE, mode)) {
             return Err(Error::ModeMismatch { mode, expected });
         }
@@ -90,7 +112,8 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             align: core::mem::align_of::<T>(),
         };
         // SAFETY: the caller upholds the file-map contract, which is this function's.
-        let opened = unsafe { open_impl(src, mode, offset, dims, layout) }.map_err(named)?;
+        let opened =
+            unsafe { open_impl(src, mode, offset, dims, layout, populate) }.map_err(named)?;
         let (layout, _) = D::from_dims(opened.dims.as_slice())
             .and_then(|d| Layout::contiguous(d, order))
             .map_err(|e| named(e.into()))?;
@@ -103,6 +126,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             file: opened.file,
             filename: opened.filename,
             npy: None,
+            pending: Pending::default(),
             _marker: PhantomData,
         };
         m.check_cast().map_err(named)?;
@@ -191,6 +215,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
             file: None,
             filename: None,
             npy: None,
+            pending: Pending::default(),
             _marker: PhantomData,
         };
         m.check_cast()?;
@@ -210,6 +235,7 @@ unsafe fn open_impl(
     offset: u64,
     shape: Option<&[usize]>,
     elem: ElemLayout,
+    populate: bool,
 ) -> Result<Opened> {
     let given = check_params(mode, offset, shape, elem)?;
     let file = open_source(src, mode)?;
@@ -218,7 +244,16 @@ unsafe fn open_impl(
     let now = resize(file.fd(), &plan, &facts.st, file.path)?;
     // SAFETY: the caller upholds the file-map contract; `now` is the file's status after
     // `resize`, which made the file hold the planned bytes.
-    let map = unsafe { map_planned(file.fd(), &plan, mode, offset, &facts.st, &now, file.path) }?;
+    let map = unsafe {
+        map_planned(
+            file.fd(),
+            &plan,
+            (mode, populate),
+            offset,
+            (&facts.st, &now),
+            file.path,
+        )
+    }?;
     file.keep(map, plan.dims, mode)
 }
 
@@ -488,10 +523,9 @@ fn resize(fd: BorrowedFd<'_>, plan: &Plan, st: &FileStat, path: Option<&Path>) -
 unsafe fn map_planned(
     fd: BorrowedFd<'_>,
     plan: &Plan,
-    mode: Mode,
+    (mode, populate): (Mode, bool),
     offset: u64,
-    old: &FileStat,
-    now: &FileStat,
+    (old, now): (&FileStat, &FileStat),
     path: Option<&Path>,
 ) -> Result<RawMap> {
     let access = match mode {
@@ -506,7 +540,7 @@ unsafe fn map_planned(
     } else {
         // SAFETY: the caller upholds the file-map contract; offset..end lies within the
         // file (checked by `plan`, or extended by `resize`), and `now` is its status.
-        unsafe { RawMap::map_file_with_stat(fd, offset, plan.bytes, access, now) }
+        unsafe { RawMap::map_file_with_stat(fd, offset, plan.bytes, access, now, populate) }
     };
     mapped.map_err(|e| {
         if plan.grow && !plan.truncate {

@@ -42,6 +42,7 @@ pub struct Options<T, D: Dimension = IxDyn> {
     offset: u64,
     shape: Option<core::result::Result<D, mmarray::Error>>,
     order: Order,
+    populate: bool,
     _marker: PhantomData<fn() -> T>,
 }
 
@@ -51,6 +52,7 @@ impl<T, D: Dimension> Default for Options<T, D> {
             offset: 0,
             shape: None,
             order: Order::C,
+            populate: false,
             _marker: PhantomData,
         }
     }
@@ -89,6 +91,16 @@ impl<T: Element, D: Dimension> Options<T, D> {
     /// C (row-major, the default) or Fortran (column-major) order of the file's bytes.
     pub fn order(&mut self, order: Order) -> &mut Self {
         self.order = order;
+        self
+    }
+
+    /// Reads every page of the array in and maps it while opening (`MAP_POPULATE`; Linux,
+    /// ignored elsewhere), so that a first scan takes no page fault per page. Off by default.
+    /// A copy-on-write map made this way gets a private copy of every page at once.
+    /// For a map that is already open, see [`Memmap::populate_read`].
+    #[doc(alias = "MAP_POPULATE")]
+    pub fn populate(&mut self, populate: bool) -> &mut Self {
+        self.populate = populate;
         self
     }
 
@@ -253,7 +265,16 @@ impl<T: Element, D: Dimension> Options<T, D> {
     unsafe fn finish<A: Access>(&self, src: Source<'_>, mode: Mode) -> Result<Memmap<T, D, A>> {
         let shape = self.shape.clone().transpose()?;
         // SAFETY: the caller upholds the file-map contract, which is this function's.
-        unsafe { Memmap::from_source(src, mode, self.offset, shape.as_ref(), self.order) }
+        unsafe {
+            Memmap::from_source_with(
+                src,
+                mode,
+                self.offset,
+                shape.as_ref(),
+                self.order,
+                self.populate,
+            )
+        }
     }
 }
 

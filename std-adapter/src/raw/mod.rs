@@ -31,6 +31,8 @@ use core::slice;
 use rustix::fd::{AsFd, BorrowedFd};
 use rustix::io::Errno;
 
+#[cfg(target_os = "linux")]
+pub(crate) use crate::sys::Populate;
 use crate::sys::{self, FileId, FileStat};
 pub(crate) use crate::sys::{Access, Advice};
 
@@ -335,11 +337,12 @@ impl RawMap {
         let st = sys::stat(file).map_err(sys_error("fstat(2)"))?;
         // SAFETY: the caller upholds this function's contract, which is the same;
         // `st` was just read from `file`.
-        unsafe { Self::map_file_with_stat(file, offset, len, access, &st) }
+        unsafe { Self::map_file_with_stat(file, offset, len, access, &st, false) }
     }
 
     /// [`RawMap::map_file`] for a caller that has just `fstat`ed the file:
-    /// saves the second `fstat(2)` on the open path.
+    /// saves the second `fstat(2)` on the open path. `populate` reads every page in and
+    /// maps it before returning (`MAP_POPULATE`, Linux).
     ///
     /// # Safety
     ///
@@ -350,6 +353,7 @@ impl RawMap {
         len: usize,
         access: Access,
         st: &FileStat,
+        populate: bool,
     ) -> Result<Self, Error> {
         let span = span(offset, len, sys::page_size())?;
         check_inside(offset, len, st)?;
@@ -360,7 +364,7 @@ impl RawMap {
         let (base, map_len) = match NonZeroUsize::new(span.map_len) {
             None => (NonNull::dangling(), 0),
             Some(map_len) => (
-                sys::map_file(file, span.map_offset, map_len, access)
+                sys::map_file(file, span.map_offset, map_len, access, populate)
                     .map_err(sys_error("mmap(2)"))?,
                 map_len.get(),
             ),
@@ -662,6 +666,22 @@ impl RawMap {
         }
     }
 
+    /// Faults in every page of the map now (`madvise(2)` with `MADV_POPULATE_READ` or
+    /// `MADV_POPULATE_WRITE`; Linux 5.14+). The bytes do not change. A no-op for empty
+    /// regions.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Sys`] if `madvise(2)` fails; `EINVAL` when the kernel does not know the
+    /// advice (or, for [`Populate::Write`], when the map is read-only).
+    #[cfg(target_os = "linux")]
+    pub(crate) fn populate(&self, how: Populate) -> Result<(), Error> {
+        if self.map_len == 0 {
+            return Ok(());
+        }
+        sys::populate(self.base.as_ptr(), self.map_len, how).map_err(sys_error("madvise(2)"))
+    }
+
     /// Changes the region's length to `new_len` bytes, keeping its file offset.
     ///
     /// Typically used to grow after the file was extended. The first
@@ -714,9 +734,8 @@ impl RawMap {
         let new = NonZeroUsize::new(span.map_len);
         let base = match (old, new) {
             (None, None) => NonNull::dangling(),
-            (None, Some(new)) => {
-                sys::map_file(file, map_offset, new, self.access).map_err(sys_error("mmap(2)"))?
-            }
+            (None, Some(new)) => sys::map_file(file, map_offset, new, self.access, false)
+                .map_err(sys_error("mmap(2)"))?,
             (Some(old), None) => {
                 // SAFETY: `[base, base + old)` is the whole mapping this map owns
                 // (invariant 2), page-aligned; `&mut self` proves no slice into it is alive,
@@ -753,8 +772,8 @@ impl RawMap {
         }
         #[cfg(not(target_os = "linux"))]
         let _ = use_mremap;
-        let fresh =
-            sys::map_file(file, map_offset, new, self.access).map_err(sys_error("mmap(2)"))?;
+        let fresh = sys::map_file(file, map_offset, new, self.access, false)
+            .map_err(sys_error("mmap(2)"))?;
         if self.access == Access::CopyOnWrite {
             // SAFETY: `copy_nonoverlapping(src, dst, n)` needs:
             // - `src = base` valid for reads of `n <= old` bytes: the old mapping is readable

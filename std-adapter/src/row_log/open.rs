@@ -117,7 +117,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         // contract of `map_file`; the file was just sized to `layout.len` bytes, and `st`
         // is its status.
         let map = unsafe {
-            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st)
+            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st, false)
         }
         .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
         let log = Self::build(map, layout, capacity, Setup::Create, Some(path))?;
@@ -227,7 +227,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         // contract of `map_file`; the file holds at least `layout.len` bytes (checked above,
         // and the contract forbids truncating it), and `st` is its status.
         let map = unsafe {
-            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st)
+            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st, false)
         }
         .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
         Self::build(map, layout, capacity, setup, Some(path))

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod advice;
 mod bad_input;
 mod fd;
 mod flush;
@@ -18,3 +19,4 @@ mod shape;
 mod split;
 mod tour_numpy;
 mod views;
+mod writes;

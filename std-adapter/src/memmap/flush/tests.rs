@@ -1,0 +1,159 @@
+//! What dropping, closing and flushing cost, counted in `msync(2)` and `fdatasync(2)` calls
+//! (the per-thread counters of `sys::calls`), never timed: a map that was only read drops
+//! and closes without either, every way of handing out mutable access makes the next drop
+//! flush, writes through the file flush with `fdatasync` alone, and a full flush leaves
+//! nothing for the drop.
+#![allow(unsafe_code, reason = "the tests open file maps, an unsafe fn")]
+
+use mmarray::Order;
+
+use crate::memmap::{Memmap, Source};
+use crate::mode::{Dynamic, Mode, ReadWrite};
+use crate::sys::calls;
+
+/// A map of a fresh 64 KiB file `x.u32` in `dir`, in `mode`, through the `Dynamic` opener.
+fn open(dir: &std::path::Path, mode: Mode) -> Memmap<u32, [usize; 1], Dynamic> {
+    let path = dir.join("x.u32");
+    std::fs::write(&path, vec![1u8; 1 << 16]).unwrap();
+    // SAFETY: the file is private to this test and changed only through its maps.
+    unsafe { Memmap::from_source(Source::Path(&path), mode, 0, Some(&[1 << 14]), Order::C) }
+        .unwrap()
+}
+
+/// `open` in `'r+'`, as the read/write type.
+fn open_rw(dir: &std::path::Path) -> Memmap<u32, [usize; 1], ReadWrite> {
+    open(dir, Mode::ReadWrite).into_read_write().unwrap()
+}
+
+/// The `(msync, fdatasync)` calls that `f` makes on this thread.
+fn counted(f: impl FnOnce()) -> (u64, u64) {
+    let (m0, d0) = calls::get();
+    f();
+    let (m1, d1) = calls::get();
+    (m1 - m0, d1 - d0)
+}
+
+#[test]
+fn a_map_that_was_only_read_drops_and_closes_without_syncing() {
+    let dir = tempfile::tempdir().unwrap();
+    for mode in [Mode::Read, Mode::ReadWrite, Mode::Write, Mode::CopyOnWrite] {
+        let m = open(dir.path(), mode);
+        let n = counted(|| {
+            let expected = if mode == Mode::Write {
+                0
+            } else {
+                u32::from_ne_bytes([1; 4])
+            };
+            assert_eq!(m[[5]], expected);
+            assert_eq!(m.view().len(), 1 << 14);
+            drop(m);
+        });
+        assert_eq!(n, (0, 0), "drop in mode {mode}");
+        let m = open(dir.path(), mode);
+        assert_eq!(
+            counted(|| m.close().unwrap()),
+            (0, 0),
+            "close in mode {mode}"
+        );
+    }
+}
+
+#[test]
+fn every_mutable_access_makes_the_drop_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    type Touch = fn(&mut Memmap<u32, [usize; 1], ReadWrite>);
+    let touches: [(&str, Touch); 5] = [
+        ("view_mut", |m| {
+            let _ = m.view_mut();
+        }),
+        ("as_mut_slice", |m| m.as_mut_slice()[0] = 7),
+        ("IndexMut", |m| m[[3]] = 7),
+        ("append", |m| m.append(&[1, 2]).unwrap()),
+        ("split view", |m| {
+            let _ = m.view_mut().split_at(0, 10).unwrap();
+        }),
+    ];
+    for (name, touch) in touches {
+        let mut m = open_rw(dir.path());
+        touch(&mut m);
+        assert_eq!(counted(|| drop(m)), (1, 0), "{name}");
+        let mut m = open_rw(dir.path());
+        touch(&mut m);
+        assert_eq!(counted(|| m.close().unwrap()), (1, 0), "{name}, closed");
+    }
+    // The run-time-mode map's own accessors, and its conversion, keep the record.
+    let mut d = open(dir.path(), Mode::ReadWrite);
+    d.try_as_mut_slice().unwrap()[1] = 9;
+    let m = d.into_read_write().unwrap();
+    assert_eq!(counted(|| drop(m)), (1, 0), "try_as_mut_slice, converted");
+    let mut d = open(dir.path(), Mode::Write);
+    let _ = d.try_view_mut().unwrap();
+    assert_eq!(counted(|| drop(d)), (1, 0), "try_view_mut");
+}
+
+#[test]
+fn writes_through_the_file_flush_with_fdatasync_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = open_rw(dir.path());
+    m.write_at(10, &[1, 2, 3]).unwrap();
+    assert_eq!(counted(|| drop(m)), (0, 1));
+
+    let mut m = open_rw(dir.path());
+    m.write_many([(9, 1), (4000, 2)]).unwrap();
+    assert_eq!(counted(|| m.flush().unwrap()), (0, 1));
+    assert_eq!(
+        counted(|| drop(m)),
+        (0, 0),
+        "flushed: nothing left for the drop"
+    );
+
+    // Stores and writes: on Linux `msync` covers both.
+    let mut m = open_rw(dir.path());
+    m.write_at(10, &[1]).unwrap();
+    m[[11]] = 2;
+    let expected = if cfg!(target_os = "linux") {
+        (1, 0)
+    } else {
+        (1, 1)
+    };
+    assert_eq!(counted(|| m.close().unwrap()), expected);
+
+    // Out-of-range input writes nothing, so nothing is pending.
+    let mut m = open_rw(dir.path());
+    assert!(m.write_at(1 << 14, &[1]).is_err());
+    assert!(m.write_many([(1 << 14, 1)]).is_err());
+    assert_eq!(counted(|| drop(m)), (0, 0));
+}
+
+#[test]
+fn a_full_flush_clears_the_record_and_a_clean_flush_still_syncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = open_rw(dir.path());
+    m[[0]] = 5;
+    assert_eq!(counted(|| m.flush().unwrap()), (1, 0));
+    assert_eq!(counted(|| drop(m)), (0, 0));
+
+    // An explicit flush of a clean map syncs as it always did.
+    let m = open_rw(dir.path());
+    assert_eq!(counted(|| m.flush().unwrap()), (1, 0));
+    assert_eq!(counted(|| drop(m)), (0, 0));
+
+    // Partial and asynchronous flushes do not promise durability of everything: the drop
+    // still syncs.
+    let mut m = open_rw(dir.path());
+    m[[0]] = 5;
+    m.flush_range(0..1).unwrap();
+    m.flush_async().unwrap();
+    assert_eq!(counted(|| drop(m)), (1, 0));
+
+    // Maps that write no file never sync, however they were changed.
+    let mut c = open(dir.path(), Mode::CopyOnWrite);
+    c.try_as_mut_slice().unwrap()[0] = 1;
+    c.write_at(1, &[2]).unwrap();
+    assert_eq!(counted(|| c.close().unwrap()), (0, 0));
+    let mut a = Memmap::<u32, [usize; 1], ReadWrite>::anonymous([8]).unwrap();
+    a[[0]] = 1;
+    a.write_at(1, &[2]).unwrap();
+    assert_eq!(counted(|| a.flush().unwrap()), (0, 0));
+    assert_eq!(counted(|| drop(a)), (0, 0));
+}
