@@ -90,6 +90,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
             file: self.file.take(),
             filename: self.filename.take(),
             npy: self.npy,
+            growth: self.growth,
             _marker: PhantomData,
         })
     }

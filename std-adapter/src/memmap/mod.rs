@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite, Writable};
 use crate::raw::RawMap;
 
+pub(crate) use grow::Growth;
 pub(crate) use open::Source;
 pub use options::{Options, create, open_copy_on_write, open_read, open_read_write};
 
@@ -121,6 +122,8 @@ pub struct Memmap<T, D: Dimension = IxDyn, A: Access = Dynamic> {
     filename: Option<PathBuf>,
     /// Whether the file is a `.npy` whose header (before `offset`) holds the shape.
     npy: bool,
+    /// How growth extends and syncs the file.
+    growth: grow::Growth,
     _marker: PhantomData<(T, A)>,
 }
 

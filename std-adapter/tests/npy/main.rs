@@ -7,5 +7,6 @@ mod support;
 mod append;
 mod bad_input;
 mod interop;
+mod killed_append;
 #[cfg(feature = "ndarray")]
 mod ndarray;
