@@ -64,6 +64,13 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// # Safety
     ///
     /// The file-map contract of [`Memmap`].
+    #[cfg_attr(
+        not(any(test, feature = "npz")),
+        allow(
+            dead_code,
+            reason = "the openers that take no growth choices: npz members"
+        )
+    )]
     pub(crate) unsafe fn from_source(
         src: Source<'_>,
         mode: Mode,

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod align;
 mod bad_input;
 mod fd;
 mod flush;
@@ -14,6 +15,7 @@ mod ndarray;
 mod numpy_print;
 mod offsets;
 mod order;
+mod preallocate;
 mod shape;
 mod split;
 mod tour_numpy;

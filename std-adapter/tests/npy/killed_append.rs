@@ -34,7 +34,11 @@ fn value(i: u64, j: u64) -> u64 {
 /// rows, rows longer than a page (so a row straddles pages), one row per append or many.
 fn plan(seed: u64) -> (u64, u64) {
     let width = [1, 3, 1025][usize::try_from(mix(seed) % 3).unwrap()];
-    let batch = if mix(seed ^ 0xBA7C).is_multiple_of(2) { 1 } else { 64 };
+    let batch = if mix(seed ^ 0xBA7C).is_multiple_of(2) {
+        1
+    } else {
+        64
+    };
     (width, batch)
 }
 

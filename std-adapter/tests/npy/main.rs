@@ -6,6 +6,7 @@ mod support;
 
 mod append;
 mod bad_input;
+mod durable;
 mod interop;
 mod killed_append;
 #[cfg(feature = "ndarray")]
