@@ -254,6 +254,6 @@ fn a_killed_append_never_leaves_a_header_naming_unwritten_rows() {
     }
     assert!(kills >= 100, "only {kills} kills in the time allowed");
     // The kills landed while appending, not all before the first append.
-    assert!(grown * 2 >= kills, "only {grown} of {kills} files grew");
+    assert!(grown * 4 >= kills, "only {grown} of {kills} files grew");
     eprintln!("{kills} kills, {grown} files grew, {:?}", started.elapsed());
 }
