@@ -228,7 +228,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// new bytes) or zeros, in the order of the module docs.
     fn extend_to(&mut self, axis: usize, new_len: usize, rows: Option<&[u8]>) -> Result<()> {
         let Some(file) = self.file.as_ref() else {
-            unreachable!("checked by `growable`");
+            return Err(Error::CannotGrow {
+                reason: "only maps that write their file ('r+', 'w+') can grow it",
+            });
         };
         let path = self.filename.as_deref();
         let mut shape = self.dim().clone();
