@@ -180,9 +180,14 @@ impl<D: Dimension> Layout<D> {
         self.dim.ndim()
     }
 
-    /// The number of elements (cannot overflow: invariant 1).
+    /// The number of elements: 0 for an empty array whatever its other axes, else the
+    /// product of the axes (at most `isize::MAX` by invariant 1, so it never saturates).
     pub fn len(&self) -> usize {
-        self.dim.as_slice().iter().product()
+        let dims = self.dim.as_slice();
+        if dims.contains(&0) {
+            return 0;
+        }
+        dims.iter().fold(1usize, |n, &d| n.saturating_mul(d))
     }
 
     /// Whether the array has no elements.
@@ -532,6 +537,28 @@ mod tests {
             Layout::contiguous([1 << 32, 0, 1 << 32], Order::F).unwrap_err(),
             Error::Overflow
         );
+    }
+
+    /// Regression (debug builds): `len` of an empty array with huge other axes once
+    /// multiplied them first and overflowed; it is 0 however the axes are ordered, and so
+    /// is the length of every view taken from it.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn an_empty_array_has_length_0_whatever_its_other_axes() {
+        let big = 1usize << 31;
+        for shape in [[big, big, 0], [0, big, big], [big, 0, big]] {
+            for order in [Order::C, Order::F] {
+                let (l, n) = Layout::contiguous(shape, order).unwrap();
+                assert_eq!((n, l.len(), l.is_empty()), (0, 0, true), "{shape:?}");
+                let mut t = l.clone();
+                t.reverse_axes();
+                assert_eq!(t.len(), 0);
+                let m = l.index_axis(2, 0).map(|m| m.len());
+                assert!(matches!(m, Ok(0) | Err(Error::IndexOutOfBounds { .. })));
+            }
+        }
+        let (l, _) = Layout::contiguous([isize::MAX as usize, 0], Order::C).unwrap();
+        assert_eq!(l.len(), 0);
     }
 
     #[test]

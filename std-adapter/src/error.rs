@@ -120,6 +120,15 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+    /// The element type is aligned to more than a page: a mapping starts only at a page
+    /// boundary (and may move there when it grows), so its bytes cannot be cast to such
+    /// elements. Refused by every constructor, before anything is opened.
+    AlignBeyondPage {
+        /// The element type's alignment in bytes.
+        align: usize,
+        /// The page size in bytes, the largest alignment a mapping guarantees.
+        page: usize,
+    },
     /// A claim on a shared row log could not be granted (too few rows are left).
     Claim(mmarray::claim::ClaimError),
     /// The claims header of a shared row log is missing, damaged or for other rows, or its
@@ -364,6 +373,12 @@ impl fmt::Display for Error {
                  give a multiple of {slice}"
             ),
             Error::CannotGrow { reason } => write!(f, "cannot grow the array: {reason}"),
+            Error::AlignBeyondPage { align, page } => write!(
+                f,
+                "the element type is aligned to {align} bytes, more than a page ({page} bytes), \
+                 and a mapping is only page-aligned; use an element type aligned to at most \
+                 {page} bytes"
+            ),
             Error::Claim(e) => e.fmt(f),
             // The core speaks of regions; a row log's file is shorter than the header.
             Error::ClaimHeader {
@@ -511,6 +526,7 @@ impl From<Error> for io::Error {
             | Error::OutOfRange { .. }
             | Error::Ragged { .. }
             | Error::CannotGrow { .. }
+            | Error::AlignBeyondPage { .. }
             | Error::Recover(_)
             | Error::NotStalled { .. } => K::InvalidInput,
             #[cfg(feature = "npz")]

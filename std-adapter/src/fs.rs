@@ -81,6 +81,11 @@ impl NewFile<'_> {
     pub(crate) fn keep(mut self) {
         self.0 = None;
     }
+
+    /// Whether the file was created by this call (and is removed unless kept).
+    pub(crate) fn is_new(&self) -> bool {
+        self.0.is_some()
+    }
 }
 
 impl Drop for NewFile<'_> {
@@ -103,4 +108,49 @@ pub(crate) fn open_or_create(path: &Path) -> Result<(File, NewFile<'_>)> {
         }
         Err(e) => Err(open_err(path)(e)),
     }
+}
+
+/// Makes room in a file of `len` bytes for the bytes `[from, end)`: preallocates them
+/// (`fallocate(2)`, which extends the file when `end` is past its end), so that a lack of
+/// space is an error now (`ENOSPC`, `EDQUOT`, `EFBIG`) and not a `SIGBUS` when a page of
+/// the map is first written; or, with `sparse` or where the file system cannot preallocate
+/// (`EOPNOTSUPP`), extends the file sparsely (`ftruncate(2)`). Never shrinks the file. On
+/// error the file's length is `len` again.
+pub(crate) fn extend(
+    fd: BorrowedFd<'_>,
+    len: u64,
+    from: u64,
+    end: u64,
+    sparse: bool,
+    path: Option<&Path>,
+) -> Result<()> {
+    if !sparse && end > from {
+        match sys::preallocate(fd, from, end - from) {
+            Ok(()) => return Ok(()),
+            Err(e) if e == sys::Errno::OPNOTSUPP || e == sys::Errno::NOSYS => {}
+            Err(e) => {
+                // A failed preallocation may have extended the file part of the way.
+                if end > len {
+                    let _ = sys::set_len(fd, len);
+                }
+                return Err(errno("fallocate", path)(e));
+            }
+        }
+    }
+    if end > len {
+        sys::set_len(fd, end).map_err(errno("ftruncate", path))?;
+    }
+    Ok(())
+}
+
+/// Syncs the directory that holds `path` (`fsync(2)` on it), so that a file just created
+/// there survives a power loss: syncing the file itself does not write its name.
+pub(crate) fn sync_dir(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err("fsync directory", Some(dir)))
 }

@@ -463,6 +463,49 @@ pub(crate) unsafe fn remap(
     NonNull::new(new.cast::<u8>()).ok_or(Errno::NOMEM)
 }
 
+// ---------------------------------------------------------------------------------------
+// Preallocation and syncing a file (issue 11: growth that fails for lack of space fails as
+// an error, not as a SIGBUS; durable creation and growth).
+
+/// Allocates the blocks of bytes `[offset, offset + len)` of a file, extending it when the
+/// range ends past its end (`fallocate(2)` with mode 0). The new bytes read as zeros; bytes
+/// already there are kept. Afterwards, writing those bytes through a mapping needs no more
+/// space (on file systems that overwrite in place), so a full disk or quota is reported
+/// here and not by a `SIGBUS` on a later store.
+///
+/// # Errors
+///
+/// The `fallocate` error: [`Errno::NOSPC`] or [`Errno::DQUOT`] when there is no room,
+/// [`Errno::FBIG`] past the file system's (or `RLIMIT_FSIZE`'s) size limit,
+/// [`Errno::OPNOTSUPP`] where the file system cannot preallocate (and, on targets without
+/// `fallocate(2)`, always).
+pub(crate) fn preallocate<Fd: AsFd>(file: Fd, offset: u64, len: u64) -> Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        rustix::fs::fallocate(file, rustix::fs::FallocateFlags::empty(), offset, len)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = (file.as_fd(), offset, len);
+        Err(Errno::OPNOTSUPP)
+    }
+}
+
+/// Writes a file's data (and, when `all`, all of its metadata) to the disk and waits
+/// (`fdatasync(2)`, or `fsync(2)` when `all`). `fdatasync` also writes the metadata needed
+/// to read the data back, such as a changed length.
+///
+/// # Errors
+///
+/// The `fsync`/`fdatasync` error, e.g. [`Errno::IO`].
+pub(crate) fn sync_file<Fd: AsFd>(file: Fd, all: bool) -> Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if !all {
+        return rustix::fs::fdatasync(file);
+    }
+    rustix::fs::fsync(file)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

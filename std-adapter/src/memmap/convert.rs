@@ -92,6 +92,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
             filename: self.filename.take(),
             npy: self.npy,
             pending: self.pending.take(),
+            growth: self.growth,
             _marker: PhantomData,
         })
     }

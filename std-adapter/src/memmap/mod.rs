@@ -28,6 +28,7 @@ use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite, Writa
 use crate::raw::RawMap;
 
 use flush::Pending;
+pub(crate) use grow::Growth;
 pub(crate) use open::Source;
 pub use options::{Options, create, open_copy_on_write, open_read, open_read_write};
 
@@ -120,6 +121,21 @@ pub use options::{Options, create, open_copy_on_write, open_read, open_read_writ
 /// map from later writes to the file either. The caller promises it — e.g. the
 /// file is private to the program, or every writer is this map. Anonymous maps
 /// ([`Memmap::anonymous`]) have no such hazard and are safe to create.
+///
+/// **A full disk on the sparse path.** A store through a map cannot return an
+/// error: when it needs a block that the file system has no room for (the disk
+/// or the quota is full), the kernel raises `SIGBUS`, which kills the process.
+/// By default the bytes that [`Options::create`], an `'r+'` open past the end,
+/// [`grow`](Memmap::grow) and [`append`](Memmap::append) add to the file are
+/// preallocated (`fallocate(2)`), so a lack of space is an error of those calls
+/// (`ENOSPC`, `EDQUOT`) and no store can meet it. With
+/// [`Options::sparse`]`(true)`, where the file system cannot preallocate
+/// (`EOPNOTSUPP`, the file is then extended sparsely), in the holes of a file
+/// that was sparse before it was opened (numpy makes such files), and on
+/// copy-on-write file systems (btrfs, ZFS), which need new blocks for a rewrite,
+/// the caller also promises that the file system has room for every page the
+/// program writes — or accepts that the process dies with `SIGBUS`, which is not
+/// undefined behaviour but ends the program without unwinding.
 pub struct Memmap<T, D: Dimension = IxDyn, A: Access = Dynamic> {
     map: RawMap,
     /// The array's contiguous layout over the mapped elements, validated once.
@@ -138,6 +154,8 @@ pub struct Memmap<T, D: Dimension = IxDyn, A: Access = Dynamic> {
     /// What this map changed since it was last flushed: mutable memory handed out, bytes
     /// written through the file. Dropping and closing flush only when something is pending.
     pending: Pending,
+    /// How growth extends and syncs the file.
+    growth: grow::Growth,
     _marker: PhantomData<(T, A)>,
 }
 

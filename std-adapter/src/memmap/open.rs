@@ -17,9 +17,11 @@ use std::path::{Path, PathBuf};
 
 use mmarray::{Dimension, Element, IxDyn, Layout, Order};
 
-use super::{Memmap, Pending};
+use super::{Growth, Memmap, Pending};
 use crate::error::{Error, Result};
-use crate::fs::{NewFile, empty_for, errno, io_err, open_file, open_or_create, raw_err};
+use crate::fs::{
+    NewFile, empty_for, errno, extend, io_err, open_file, open_or_create, raw_err, sync_dir,
+};
 use crate::mode::{Access, Mode, ReadWrite, admits};
 use crate::raw::{Access as MapAccess, RawMap};
 use crate::sys::{self, FileStat};
@@ -62,6 +64,13 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// # Safety
     ///
     /// The file-map contract of [`Memmap`].
+    #[cfg_attr(
+        not(any(test, feature = "npz")),
+        allow(
+            dead_code,
+            reason = "the openers that take no growth choices: npz members"
+        )
+    )]
     pub(crate) unsafe fn from_source(
         src: Source<'_>,
         mode: Mode,
@@ -70,15 +79,17 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         order: Order,
     ) -> Result<Self> {
         // SAFETY: the caller upholds the file-map contract, which is this function's.
-        unsafe { Self::from_source_with(src, mode, offset, shape, order, false) }
+        unsafe { Self::from_source_with(src, mode, offset, shape, order, Growth::default(), false) }
     }
 
-    /// [`Memmap::from_source`], reading every page in while mapping when `populate`
+    /// [`from_source`](Memmap::from_source) with the choices of how the file is extended
+    /// and synced (preallocated or sparse; durable or not), which the map keeps for
+    /// [`grow`](Memmap::grow), and whether every page is read in while mapping
     /// (`MAP_POPULATE`).
     ///
     /// # Errors
     ///
-    /// As [`Memmap::from_source`].
+    /// As [`from_source`](Memmap::from_source).
     ///
     /// # Safety
     ///
@@ -89,6 +100,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         offset: u64,
         shape: Option<&D>,
         order: Order,
+        growth: Growth,
         populate: bool,
     ) -> Result<Self> {
         if let Some(expected) = A::MODE.filter(|_| !admits(A::MODE, mode)) {
@@ -112,8 +124,8 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             align: core::mem::align_of::<T>(),
         };
         // SAFETY: the caller upholds the file-map contract, which is this function's.
-        let opened =
-            unsafe { open_impl(src, mode, offset, dims, layout, populate) }.map_err(named)?;
+        let opened = unsafe { open_impl(src, mode, offset, dims, layout, growth, populate) }
+            .map_err(named)?;
         let (layout, _) = D::from_dims(opened.dims.as_slice())
             .and_then(|d| Layout::contiguous(d, order))
             .map_err(|e| named(e.into()))?;
@@ -127,6 +139,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             filename: opened.filename,
             npy: None,
             pending: Pending::default(),
+            growth,
             _marker: PhantomData,
         };
         m.check_cast().map_err(named)?;
@@ -194,12 +207,14 @@ impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
     /// # Errors
     ///
     /// [`Error::Layout`] for a shape too large to address or a zero-sized `T`;
+    /// [`Error::AlignBeyondPage`] for an element type aligned to more than a page;
     /// [`Error::Io`] when the kernel refuses the memory.
     #[doc(alias = "mmap", alias = "anon", alias = "MAP_ANONYMOUS")]
     pub fn anonymous(shape: D) -> Result<Self> {
         if core::mem::size_of::<T>() == 0 {
             return Err(mmarray::Error::ZeroSizedElement.into());
         }
+        check_align(core::mem::align_of::<T>())?;
         let (layout, n) = Layout::contiguous(shape, Order::C)?;
         let bytes = n
             .checked_mul(core::mem::size_of::<T>())
@@ -216,6 +231,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
             filename: None,
             npy: None,
             pending: Pending::default(),
+            growth: Growth::default(),
             _marker: PhantomData,
         };
         m.check_cast()?;
@@ -235,13 +251,14 @@ unsafe fn open_impl(
     offset: u64,
     shape: Option<&[usize]>,
     elem: ElemLayout,
+    growth: Growth,
     populate: bool,
 ) -> Result<Opened> {
     let given = check_params(mode, offset, shape, elem)?;
     let file = open_source(src, mode)?;
     let facts = inspect(file.fd(), file.known, file.path, mode)?;
     let plan = plan(given, &facts, mode, offset, elem, file.by_path, file.path)?;
-    let now = resize(file.fd(), &plan, &facts.st, file.path)?;
+    let now = resize(file.fd(), &plan, &facts.st, growth.sparse, file.path)?;
     // SAFETY: the caller upholds the file-map contract; `now` is the file's status after
     // `resize`, which made the file hold the planned bytes.
     let map = unsafe {
@@ -254,7 +271,34 @@ unsafe fn open_impl(
             file.path,
         )
     }?;
+    if growth.durable && (plan.grow || plan.truncate) {
+        make_durable(
+            file.fd(),
+            file.created.as_ref().is_some_and(NewFile::is_new),
+            file.path,
+        )?;
+    }
     file.keep(map, plan.dims, mode)
+}
+
+/// Syncs a file that this open created or changed the length of, and the directory of one
+/// it created (its name lives there): [`Options::durable`](crate::Options::durable).
+fn make_durable(fd: BorrowedFd<'_>, created: bool, path: Option<&Path>) -> Result<()> {
+    sys::sync_file(fd, true).map_err(errno("fsync", path))?;
+    match path {
+        Some(p) if created => sync_dir(p),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses an element type aligned to more than a page: a mapping is only page-aligned, so
+/// its bytes could not be cast to such elements once `grow` or `mremap(2)` moves it.
+fn check_align(align: usize) -> Result<()> {
+    let page = sys::page_size();
+    if align > page {
+        return Err(Error::AlignBeyondPage { align, page });
+    }
+    Ok(())
 }
 
 /// Step 1, no file: what the parameters alone decide. Returns the given shape and its size
@@ -268,6 +312,7 @@ fn check_params(
     if elem.size == 0 {
         return Err(mmarray::Error::ZeroSizedElement.into());
     }
+    check_align(elem.align)?;
     if mode == Mode::Write && shape.is_none() {
         return Err(Error::ShapeRequired);
     }
@@ -495,14 +540,25 @@ fn plan(
 }
 
 /// Step 5: changes the file as planned — empties it (`'w+'` by path; a too-short file is
-/// grown first, see [`empty_for`]) and extends it (`ftruncate(2)`, sparse). A zero-size
-/// array never changes the file beyond `'w+'` emptying it. Returns the file's status now.
-fn resize(fd: BorrowedFd<'_>, plan: &Plan, st: &FileStat, path: Option<&Path>) -> Result<FileStat> {
+/// grown first, see [`empty_for`]) and extends it: preallocated (`fallocate(2)`), so that a
+/// lack of space is an error here and not a `SIGBUS` later, or with `sparse` only sized
+/// (`ftruncate(2)`; see [`extend`]). A zero-size array never changes the file beyond `'w+'`
+/// emptying it. Returns the file's status now.
+fn resize(
+    fd: BorrowedFd<'_>,
+    plan: &Plan,
+    st: &FileStat,
+    sparse: bool,
+    path: Option<&Path>,
+) -> Result<FileStat> {
     if plan.truncate {
         empty_for(fd, st, plan.end, path)?;
     }
     if plan.grow || (plan.truncate && plan.end > 0) {
-        sys::set_len(fd, plan.end).map_err(errno("ftruncate", path))?;
+        let len = if plan.truncate { 0 } else { st.len };
+        // Only the bytes past the old end are new (the array's part of them).
+        let from = len.max(plan.end - plan.bytes as u64);
+        extend(fd, len, from, plan.end, sparse, path)?;
     }
     Ok(FileStat {
         len: if plan.grow || plan.truncate {

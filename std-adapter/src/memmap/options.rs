@@ -11,7 +11,7 @@ use std::path::Path;
 
 use mmarray::{Dimension, Element, IntoShape, IxDyn, Order};
 
-use super::{Memmap, Source};
+use super::{Growth, Memmap, Source};
 #[cfg(doc)]
 use crate::error::Error;
 use crate::error::Result;
@@ -43,6 +43,7 @@ pub struct Options<T, D: Dimension = IxDyn> {
     shape: Option<core::result::Result<D, mmarray::Error>>,
     order: Order,
     populate: bool,
+    growth: Growth,
     _marker: PhantomData<fn() -> T>,
 }
 
@@ -53,6 +54,7 @@ impl<T, D: Dimension> Default for Options<T, D> {
             shape: None,
             order: Order::C,
             populate: false,
+            growth: Growth::default(),
             _marker: PhantomData,
         }
     }
@@ -104,6 +106,41 @@ impl<T: Element, D: Dimension> Options<T, D> {
         self
     }
 
+    /// Whether to extend the file sparsely (`ftruncate(2)` only), as numpy does, when
+    /// creating (`'w+'`), opening `'r+'` past the end, [`grow`](Memmap::grow)ing and
+    /// [`append`](Memmap::append)ing. Default `false`: the new bytes are preallocated
+    /// (`fallocate(2)`), so that a full disk or quota is an error of the call that extends
+    /// the file (`ENOSPC`, `EDQUOT`) — every write through the map then has its space.
+    ///
+    /// Sparse extension is instant and takes no space until pages are written: for huge
+    /// arrays that are mostly never written. Its hazard is in the
+    /// [safety contract](Memmap#safety-contract-of-file-backed-maps): a store to a page
+    /// the file system has no room for raises `SIGBUS` and kills the process. Where the
+    /// file system cannot preallocate (`EOPNOTSUPP`), the file is extended sparsely either
+    /// way. Appended rows are written through the file and take their space then, sparse
+    /// or not.
+    #[doc(alias = "fallocate", alias = "posix_fallocate")]
+    pub fn sparse(&mut self, sparse: bool) -> &mut Self {
+        self.growth.sparse = sparse;
+        self
+    }
+
+    /// Whether calls that create or extend the file wait until the change is on the disk,
+    /// so that it survives a power loss. Default `false`: changes are in the page cache at
+    /// once, where every process sees them and a killed process cannot lose them, and reach
+    /// the disk later.
+    ///
+    /// When `true`: creating a file (`'w+'`) or extending it at open syncs the file
+    /// (`fsync(2)`), and a file this call created also its directory, which holds its name;
+    /// [`grow`](Memmap::grow) and [`append`](Memmap::append) sync the new rows before the
+    /// header names them, then the header (`fdatasync(2)`). Writes through the map itself
+    /// are made durable by [`flush`](Memmap::flush), as before.
+    #[doc(alias = "fsync", alias = "fdatasync")]
+    pub fn durable(&mut self, durable: bool) -> &mut Self {
+        self.growth.durable = durable;
+        self
+    }
+
     /// Opens `path` in a mode chosen at run time.
     ///
     /// # Errors
@@ -137,7 +174,7 @@ impl<T: Element, D: Dimension> Options<T, D> {
     }
 
     /// Opens an existing file for reading and writing (`'r+'`), extending it
-    /// (sparsely, with zeros) when the array ends past its end. Never shrinks it.
+    /// (with zeros, preallocated unless [`sparse`](Options::sparse)) when the array ends past its end. Never shrinks it.
     ///
     /// # Errors
     ///
@@ -272,6 +309,7 @@ impl<T: Element, D: Dimension> Options<T, D> {
                 self.offset,
                 shape.as_ref(),
                 self.order,
+                self.growth,
                 self.populate,
             )
         }

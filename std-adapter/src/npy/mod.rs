@@ -21,7 +21,7 @@ use mmarray::{Dimension, Dtype, IntoShape, IxDyn, Order};
 
 use crate::error::{Error, Result};
 use crate::fs::{empty_for, errno, io_err, open_file, open_or_create};
-use crate::memmap::{Memmap, Source};
+use crate::memmap::{Growth, Memmap, Source};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite};
 use crate::sys;
 
@@ -72,6 +72,7 @@ pub struct Options<T, D: Dimension = IxDyn> {
     version: Option<Version>,
     shape: Option<core::result::Result<D, mmarray::Error>>,
     order: Order,
+    growth: Growth,
     _marker: PhantomData<fn() -> T>,
 }
 
@@ -82,6 +83,7 @@ impl<T, D: Dimension> Default for Options<T, D> {
             version: None,
             shape: None,
             order: Order::C,
+            growth: Growth::default(),
             _marker: PhantomData,
         }
     }
@@ -157,6 +159,26 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     /// ```
     pub fn version(&mut self, version: impl Into<Option<Version>>) -> &mut Self {
         self.version = version.into();
+        self
+    }
+
+    /// Whether [`create`](Options::create) and [`grow`](Memmap::grow) extend the file
+    /// sparsely, as numpy's `open_memmap` does; default `false` (preallocated, so a full
+    /// disk is an error and not a `SIGBUS`). See
+    /// [`memmap::Options::sparse`](crate::Options::sparse).
+    #[doc(alias = "fallocate", alias = "posix_fallocate")]
+    pub fn sparse(&mut self, sparse: bool) -> &mut Self {
+        self.growth.sparse = sparse;
+        self
+    }
+
+    /// Whether [`create`](Options::create) syncs the new file and its directory, and
+    /// [`grow`](Memmap::grow)/[`append`](Memmap::append) sync the rows before the header
+    /// names them and then the header, so that they survive a power loss; default
+    /// `false`. See [`memmap::Options::durable`](crate::Options::durable).
+    #[doc(alias = "fsync", alias = "fdatasync")]
+    pub fn durable(&mut self, durable: bool) -> &mut Self {
+        self.growth.durable = durable;
         self
     }
 
@@ -236,7 +258,8 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
 
     /// Creates or overwrites `path` as a `.npy` of the shape and order given,
     /// all zeros: the header is exactly what `np.save` writes for such an
-    /// array, and the data is extended sparsely. Like numpy's `open_memmap`,
+    /// array, and the data is preallocated (or extended sparsely, with
+    /// [`sparse`](Options::sparse)). Like numpy's `open_memmap`,
     /// the map's mode is then `'r+'`.
     ///
     /// # Errors
@@ -264,12 +287,14 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
             check_file::<T, D>(&file, path, self.max_header_len)?;
         // SAFETY: the caller upholds the file-map contract, which is this function's.
         let mut m = unsafe {
-            Memmap::from_source(
+            Memmap::from_source_with(
                 Source::Opened(file, path, Some(st)),
                 mode,
                 offset,
                 Some(&shape),
                 order,
+                self.growth,
+                false,
             )
         }?;
         m.set_npy(version);
@@ -304,6 +329,10 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
         empty_for(file.as_fd(), &st, end, Some(path))?;
         file.write_all_at(&bytes, 0)
             .map_err(io_err("write header", Some(path)))?;
+        if self.growth.durable && data_len == 0 {
+            // No data to extend by, so the map will not sync the header: sync it here.
+            file.sync_all().map_err(io_err("fsync", Some(path)))?;
+        }
         // The file now holds exactly the header; mapping extends it to `end`.
         let st = sys::FileStat {
             len: hlen as u64,
@@ -311,15 +340,21 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
         };
         // SAFETY: the caller upholds the file-map contract, which is this function's.
         let mut m = unsafe {
-            Memmap::from_source(
+            Memmap::from_source_with(
                 Source::Opened(file, path, Some(st)),
                 Mode::ReadWrite,
                 hlen as u64,
                 Some(shape),
                 self.order,
+                self.growth,
+                false,
             )
         }?;
         m.set_npy(version);
+        if self.growth.durable && created.is_new() {
+            // The map synced the file; its name lives in the directory.
+            crate::fs::sync_dir(path)?;
+        }
         created.keep();
         Ok(m)
     }

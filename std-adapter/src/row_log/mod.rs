@@ -138,6 +138,10 @@ impl Layout {
 /// the protocol: no `write(2)`, no [`Memmap`](crate::Memmap) of it, no other program writing
 /// it, no second [`RowLog::create`] or [`RowLog::recover`] of it while another process has it
 /// open, and [`RowLog::force_complete`] only under its own contract.
+///
+/// The file is extended sparsely: as on the sparse path of a
+/// [`Memmap`](crate::Memmap#safety-contract-of-file-backed-maps), a row written when the
+/// file system has no room for its page raises `SIGBUS` and kills the process.
 pub struct RowLog<T> {
     /// The protocol over the header inside `map`. Declared before `map` so that it is
     /// dropped first: its `'static` is really "as long as `map`" (see `build`).

@@ -45,11 +45,13 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Errors
     ///
+    /// [`Error::AlignBeyondPage`] if `T` is aligned to more than a page;
     /// [`Error::Layout`] with [`mmarray::Error::Overflow`] if the log does not fit in memory
     /// (or `T` has size zero); [`Error::Io`] if the kernel refuses the memory.
     #[doc(alias = "mmap")]
     pub fn anonymous(capacity: u64) -> Result<Self> {
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
+        check_align::<T>()?;
         let map = RawMap::anonymous(layout.len).map_err(raw_err(Mode::ReadWrite, None))?;
         Self::build(map, layout, capacity, Setup::Create, None)
     }
@@ -76,8 +78,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Layout`] if the log does not fit in memory (or `T` has size zero or an
-    /// alignment above the page size), before the file is touched; [`Error::Io`] if opening,
+    /// [`Error::Layout`] if the log does not fit in memory (or `T` has size zero),
+    /// [`Error::AlignBeyondPage`] if `T` is aligned to more than a page, both before the
+    /// file is touched; [`Error::Io`] if opening,
     /// sizing or mapping the file fails.
     ///
     /// # Safety
@@ -98,7 +101,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// The contract of file-backed logs; no other process has the file open as a log.
     unsafe fn create_at(path: &Path, capacity: u64) -> Result<Self> {
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
-        check_align::<T>(layout)?;
+        check_align::<T>()?;
         let len = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
         // Like numpy's 'w+', through the same steps as `Memmap`: a new file is removed
         // again on failure; an old one is grown before it is emptied, so that a size the
@@ -241,7 +244,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         setup: Setup,
         path: Option<&Path>,
     ) -> Result<Self> {
-        check_align::<T>(layout)?;
+        check_align::<T>()?;
         let row_size = u64::try_from(layout.row_size).map_err(|_| mmarray::Error::Overflow)?;
         // SAFETY: `slice_mut_unchecked` needs, for the chosen lifetime `'static`:
         // 1. The map is neither dropped nor remapped while the slice (and the `Mapped` store
@@ -283,16 +286,12 @@ impl<T: Element + Send + Sync> RowLog<T> {
     }
 }
 
-/// Refuses a layout whose rows cannot be aligned in a mapping (aligned to a page).
-fn check_align<T>(layout: Layout) -> Result<()> {
-    let align = core::mem::align_of::<T>();
-    if align > crate::raw::page_size() {
-        return Err(mmarray::Error::Misaligned {
-            offset: u64::try_from(layout.rows).unwrap_or(u64::MAX),
-            align,
-            size: core::mem::size_of::<T>(),
-        }
-        .into());
+/// Refuses an element type aligned beyond a page: the rows of a mapping (aligned to a page)
+/// could not be aligned for it.
+fn check_align<T>() -> Result<()> {
+    let (align, page) = (core::mem::align_of::<T>(), crate::raw::page_size());
+    if align > page {
+        return Err(Error::AlignBeyondPage { align, page });
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 mod support;
 
 mod advice;
+mod align;
 mod bad_input;
 mod fd;
 mod flush;
@@ -15,6 +16,7 @@ mod ndarray;
 mod numpy_print;
 mod offsets;
 mod order;
+mod preallocate;
 mod shape;
 mod split;
 mod tour_numpy;

@@ -430,9 +430,11 @@ fn read_write_extends_a_file_to_1_gib_sparsely_and_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = file_with(dir.path(), "big.dat", &pattern(10));
     let started = std::time::Instant::now();
+    // Sparse on request (numpy's way); the default preallocates (see `preallocate.rs`).
     let mut m = private!(
         Options::<u8, Ix1>::new()
             .shape([GIB])
+            .sparse(true)
             .open_read_write(&path)
     )
     .unwrap();

@@ -224,7 +224,8 @@ fn a_length_the_os_refuses_publishes_nothing() {
         matches!(
             e,
             Error::Io {
-                op: "ftruncate",
+                // Preallocated by default: `fallocate(2)` refuses the length.
+                op: "fallocate",
                 ..
             }
         ),
@@ -238,4 +239,34 @@ fn a_length_the_os_refuses_publishes_nothing() {
     assert_eq!((m.shape(), m.as_slice()), (&[3][..], &[1u8, 2, 3][..]));
     m.append(&[4]).unwrap();
     assert_eq!(npy::info(&path).unwrap().shape, [4]);
+}
+
+/// An interrupted append leaves rows past the data that the header does not name (numpy
+/// ignores them). Growing with zeros must not reveal them: the new rows are zeros.
+#[test]
+fn growing_after_an_interrupted_append_gives_zeros_not_the_leftover_rows() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.npy");
+    let mut m = private!(npy::create::<u8, Ix2>(&path, [2, 3])).unwrap();
+    m.as_mut_slice().copy_from_slice(&[1, 2, 3, 4, 5, 6]);
+    m.close().unwrap();
+    // What a killed append leaves behind: two rows written, the header not yet rewritten.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all(&[9; 6])
+        .unwrap();
+    let mut m = private!(npy::open_read_write::<u8, Ix2>(&path)).unwrap();
+    assert_eq!(m.shape(), &[2, 3]);
+    m.grow(4).unwrap();
+    assert_eq!(m.as_slice(), &[1, 2, 3, 4, 5, 6, 0, 0, 0, 0, 0, 0]);
+    // And appending overwrites the leftovers with the rows given.
+    m.append(&[7, 7, 7]).unwrap();
+    m.close().unwrap();
+    let r = private!(npy::open_read::<u8, Ix2>(&path)).unwrap();
+    assert_eq!(r.shape(), &[5, 3]);
+    assert_eq!(&r.as_slice()[6..], &[0, 0, 0, 0, 0, 0, 7, 7, 7]);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 128 + 15);
 }

@@ -6,9 +6,11 @@ mod support;
 
 mod append;
 mod bad_input;
+mod durable;
 #[cfg(feature = "half")]
 mod float16;
 mod interop;
+mod killed_append;
 mod knobs;
 #[cfg(feature = "ndarray")]
 mod ndarray;

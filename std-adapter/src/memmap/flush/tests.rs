@@ -62,24 +62,34 @@ fn a_map_that_was_only_read_drops_and_closes_without_syncing() {
 fn every_mutable_access_makes_the_drop_flush() {
     let dir = tempfile::tempdir().unwrap();
     type Touch = fn(&mut Memmap<u32, [usize; 1], ReadWrite>);
-    let touches: [(&str, Touch); 5] = [
-        ("view_mut", |m| {
-            let _ = m.view_mut();
-        }),
-        ("as_mut_slice", |m| m.as_mut_slice()[0] = 7),
-        ("IndexMut", |m| m[[3]] = 7),
-        ("append", |m| m.append(&[1, 2]).unwrap()),
-        ("split view", |m| {
-            let _ = m.view_mut().split_at(0, 10).unwrap();
-        }),
+    // (msync, fdatasync) on drop: stores through the map need msync; `append` writes its
+    // rows through the file (pwrite, before the header names them), so fdatasync is enough.
+    let touches: [(&str, Touch, (u64, u64)); 5] = [
+        (
+            "view_mut",
+            |m| {
+                let _ = m.view_mut();
+            },
+            (1, 0),
+        ),
+        ("as_mut_slice", |m| m.as_mut_slice()[0] = 7, (1, 0)),
+        ("IndexMut", |m| m[[3]] = 7, (1, 0)),
+        ("append", |m| m.append(&[1, 2]).unwrap(), (0, 1)),
+        (
+            "split view",
+            |m| {
+                let _ = m.view_mut().split_at(0, 10).unwrap();
+            },
+            (1, 0),
+        ),
     ];
-    for (name, touch) in touches {
+    for (name, touch, syncs) in touches {
         let mut m = open_rw(dir.path());
         touch(&mut m);
-        assert_eq!(counted(|| drop(m)), (1, 0), "{name}");
+        assert_eq!(counted(|| drop(m)), syncs, "{name}");
         let mut m = open_rw(dir.path());
         touch(&mut m);
-        assert_eq!(counted(|| m.close().unwrap()), (1, 0), "{name}, closed");
+        assert_eq!(counted(|| m.close().unwrap()), syncs, "{name}, closed");
     }
     // The run-time-mode map's own accessors, and its conversion, keep the record.
     let mut d = open(dir.path(), Mode::ReadWrite);
