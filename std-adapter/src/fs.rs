@@ -110,6 +110,23 @@ pub(crate) fn open_or_create(path: &Path) -> Result<(File, NewFile<'_>)> {
     }
 }
 
+/// Opens `path` to be overwritten with `end` bytes of new contents, as numpy's `'w+'`:
+/// creates it if missing (removed again unless the guard is kept), refuses anything but a
+/// regular file, and empties it with [`empty_for`] (grown first, so that a size the file
+/// system refuses fails before the old contents are gone). Returns the emptied file, the
+/// guard and its status before emptying.
+pub(crate) fn create_emptied(path: &Path, end: u64) -> Result<(File, NewFile<'_>, sys::FileStat)> {
+    let (file, created) = open_or_create(path)?;
+    let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
+    if !st.is_regular {
+        return Err(Error::NotAFile {
+            path: Some(path.to_path_buf()),
+        });
+    }
+    empty_for(std::os::fd::AsFd::as_fd(&file), &st, end, Some(path))?;
+    Ok((file, created, st))
+}
+
 /// Makes room in a file of `len` bytes for the bytes `[from, end)`: preallocates them
 /// (`fallocate(2)`, which extends the file when `end` is past its end), so that a lack of
 /// space is an error now (`ENOSPC`, `EDQUOT`, `EFBIG`) and not a `SIGBUS` when a page of

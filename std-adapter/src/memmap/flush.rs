@@ -146,20 +146,12 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// [`Error::Io`] when `msync` fails.
     #[doc(alias = "msync")]
     pub fn flush_range(&self, range: Range<usize>) -> Result<()> {
-        let len = self.len();
-        if range.start > range.end || range.end > len {
-            return Err(Error::OutOfRange {
-                start: range.start,
-                end: range.end,
-                len,
-            });
-        }
-        if !self.flushes() || range.is_empty() {
+        let (start, len) = self.byte_span(&range)?;
+        if !self.flushes() || len == 0 {
             return Ok(());
         }
-        let size = core::mem::size_of::<T>();
         self.map
-            .flush_range(range.start * size, (range.end - range.start) * size, true)
+            .flush_range(start, len, true)
             .map_err(raw_err(self.mode, self.filename()))
     }
 
@@ -197,6 +189,16 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// [`Error::Io`] when `madvise` fails.
     #[doc(alias = "madvise")]
     pub fn advise_range(&self, range: Range<usize>, advice: Advice) -> Result<()> {
+        let (start, len) = self.byte_span(&range)?;
+        self.map
+            .advise_range(start, len, advice)
+            .map_err(raw_err(self.mode, self.filename()))
+    }
+
+    /// The bytes (start, length) of the elements `range`, positions in memory order, or
+    /// [`Error::OutOfRange`] when the range is not within `0..len()`. Cannot overflow: the
+    /// map holds `len() * size_of::<T>()` bytes.
+    fn byte_span(&self, range: &Range<usize>) -> Result<(usize, usize)> {
         let len = self.len();
         if range.start > range.end || range.end > len {
             return Err(Error::OutOfRange {
@@ -206,9 +208,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             });
         }
         let size = core::mem::size_of::<T>();
-        self.map
-            .advise_range(range.start * size, (range.end - range.start) * size, advice)
-            .map_err(raw_err(self.mode, self.filename()))
+        Ok((range.start * size, (range.end - range.start) * size))
     }
 
     /// Reads every page of the map in now and maps it (`madvise(2)` with

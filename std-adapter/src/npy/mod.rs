@@ -12,7 +12,6 @@
 )]
 
 use std::marker::PhantomData;
-use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
@@ -20,7 +19,7 @@ use mmarray::npy::HeaderBytes;
 use mmarray::{Dimension, Dtype, IntoShape, IxDyn, Order};
 
 use crate::error::{Error, Result};
-use crate::fs::{empty_for, errno, io_err, open_file, open_or_create};
+use crate::fs::{create_emptied, io_err, open_file};
 use crate::memmap::{Growth, Memmap, Source};
 use crate::mode::{Access, CopyOnWrite, Dynamic, Mode, ReadOnly, ReadWrite};
 use crate::sys;
@@ -319,14 +318,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
         let end = (hlen as u64)
             .checked_add(data_len as u64)
             .ok_or(mmarray::Error::Overflow)?;
-        let (file, created) = open_or_create(path)?;
-        let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
-        if !st.is_regular {
-            return Err(Error::NotAFile {
-                path: Some(path.to_path_buf()),
-            });
-        }
-        empty_for(file.as_fd(), &st, end, Some(path))?;
+        let (file, created, st) = create_emptied(path, end)?;
         file.write_all_at(&bytes, 0)
             .map_err(io_err("write header", Some(path)))?;
         if self.growth.durable && data_len == 0 {

@@ -17,7 +17,7 @@ use mmarray::claim::{ClaimHeader, Claims, Mapped};
 
 use super::{Layout, RowLog};
 use crate::error::{Error, Result};
-use crate::fs::{empty_for, errno, io_err, open_file, open_or_create, raw_err};
+use crate::fs::{create_emptied, errno, io_err, open_file, raw_err};
 use crate::mode::Mode;
 use crate::raw::{Access, RawMap};
 use crate::sys;
@@ -106,14 +106,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         // Like numpy's 'w+', through the same steps as `Memmap`: a new file is removed
         // again on failure; an old one is grown before it is emptied, so that a size the
         // file system refuses fails before its contents are gone.
-        let (file, created) = open_or_create(path)?;
-        let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
-        if !st.is_regular {
-            return Err(Error::NotAFile {
-                path: Some(path.to_path_buf()),
-            });
-        }
-        empty_for(file.as_fd(), &st, len, Some(path))?;
+        let (file, created, st) = create_emptied(path, len)?;
         sys::set_len(&file, len).map_err(errno("ftruncate", Some(path)))?;
         let st = sys::FileStat { len, ..st };
         // SAFETY: the caller upholds the contract of file-backed logs, which includes the
