@@ -169,14 +169,17 @@ pub(crate) fn stat<Fd: AsFd>(file: Fd) -> Result<FileStat> {
 
 /// Whether an open file description can back a shared writable mapping: it must be open
 /// for reading and writing (`O_RDWR`, via `fcntl(2)` `F_GETFL`). A write-only descriptor
-/// is refused too, since `mmap(2)` needs read access (`EACCES` otherwise).
+/// is refused too, since `mmap(2)` needs read access (`EACCES` otherwise). The second
+/// value is whether it is in append mode (`O_APPEND`), where `pwrite(2)` ignores its offset
+/// on Linux and writes at the end of the file.
 ///
 /// # Errors
 ///
 /// The `fcntl` error, e.g. [`Errno::BADF`].
-pub(crate) fn is_writable<Fd: AsFd>(file: Fd) -> Result<bool> {
-    let mode = rustix::fs::fcntl_getfl(file)? & rustix::fs::OFlags::RWMODE;
-    Ok(mode == rustix::fs::OFlags::RDWR)
+pub(crate) fn is_writable<Fd: AsFd>(file: Fd) -> Result<(bool, bool)> {
+    let flags = rustix::fs::fcntl_getfl(file)?;
+    let rdwr = flags & rustix::fs::OFlags::RWMODE == rustix::fs::OFlags::RDWR;
+    Ok((rdwr, flags.contains(rustix::fs::OFlags::APPEND)))
 }
 
 /// Sets the length of an open file (`ftruncate(2)`).

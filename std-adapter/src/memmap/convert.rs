@@ -93,6 +93,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
             npy: self.npy,
             pending: self.pending.take(),
             growth: self.growth,
+            positional: self.positional,
             _marker: PhantomData,
         })
     }

@@ -24,8 +24,9 @@ pub(super) struct Pending {
     /// Mutable access to the mapped memory was handed out (`view_mut`, `as_mut_slice`,
     /// `IndexMut`, `append`, ...): its pages may be dirty, and only `msync(2)` finds them.
     stored: AtomicBool,
-    /// Bytes were written through the file (`write_at`, `write_many`): `fdatasync(2)` makes
-    /// them durable.
+    /// The file was changed other than through the map — bytes written through it
+    /// (`write_at`, `write_many`, `append`'s rows, a `.npy` header), or created, emptied or
+    /// extended (opening, `grow`): `fdatasync(2)` makes that durable.
     written: AtomicBool,
 }
 
@@ -62,12 +63,6 @@ impl Pending {
     }
 }
 
-/// Whether `msync(2)` with `MS_SYNC` also makes durable what `pwrite(2)` wrote into the
-/// mapped range. On Linux it does: it calls `vfs_fsync_range` over the file range of each
-/// shared mapping, which writes back every dirty page-cache page there, however it got
-/// dirty. Elsewhere `fdatasync(2)` follows the `msync`.
-const MSYNC_COVERS_WRITES: bool = cfg!(target_os = "linux");
-
 impl<T, D: Dimension, A: Access> Memmap<T, D, A> {
     /// Makes this map's changes durable and forgets them: `msync(2)` when stores are
     /// pending (or when `always`, for an explicit [`flush`](Memmap::flush) of a clean map,
@@ -82,7 +77,9 @@ impl<T, D: Dimension, A: Access> Memmap<T, D, A> {
         if stored || (always && !written) {
             self.map.flush(true).map_err(raw_err(self.mode, path))?;
         }
-        if written && !(stored && MSYNC_COVERS_WRITES) {
+        // Not skipped after an msync: writes through the file may lie outside the mapped
+        // range (a `.npy` header, the file's new length), which only fdatasync covers.
+        if written {
             sys::sync_data(file).map_err(errno("fdatasync(2)", path))?;
         }
         self.pending.clear();

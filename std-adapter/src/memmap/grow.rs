@@ -166,7 +166,13 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
                 reason: "shrinking would cut pages other maps of the file may use; give a larger length",
             });
         }
-        self.extend_to(axis, new_len, None)
+        self.extend_to(axis, new_len, None)?;
+        if !self.growth.durable {
+            // The file grew (and a `.npy` header changed): a drop or close makes it durable
+            // (a durable map synced both already).
+            self.pending.mark_written();
+        }
+        Ok(())
     }
 
     /// Appends `data` along the [growth axis](Memmap::growth_axis): it must
@@ -207,8 +213,11 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             .checked_add(rows)
             .ok_or(mmarray::Error::Overflow)?;
         self.extend_to(axis, new_len, Some(data.as_bytes()))?;
-        // The rows went through the file: a drop or close makes them durable if nothing else does.
-        self.pending.mark_written();
+        if !self.growth.durable {
+            // The rows went through the file: a drop or close makes them durable (a
+            // durable map synced them, and the header, already).
+            self.pending.mark_written();
+        }
         Ok(())
     }
 
@@ -222,6 +231,13 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         if self.file.is_none() {
             return Err(Error::CannotGrow {
                 reason: "only maps that write their file ('r+', 'w+') can grow it",
+            });
+        }
+        if !self.positional {
+            return Err(Error::CannotGrow {
+                reason: "writes at an offset of this descriptor do not reach the mapped pages (it \
+                         is in append mode, O_APPEND, or not a regular file); map a regular file \
+                         opened without O_APPEND to grow it",
             });
         }
         Ok(axis)

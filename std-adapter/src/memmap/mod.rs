@@ -156,6 +156,10 @@ pub struct Memmap<T, D: Dimension = IxDyn, A: Access = Dynamic> {
     pending: Pending,
     /// How growth extends and syncs the file.
     growth: grow::Growth,
+    /// Whether a write at a file offset (`pwrite(2)`) lands in the mapped pages: the file
+    /// is regular and its descriptor not in append mode (`O_APPEND`). When not,
+    /// [`write_at`](Memmap::write_at) stores through the map and `grow` is refused.
+    positional: bool,
     _marker: PhantomData<(T, A)>,
 }
 

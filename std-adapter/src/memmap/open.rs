@@ -51,6 +51,11 @@ struct Opened {
     /// Kept for maps that write their file: to grow it, and to pin it while mapped.
     file: Option<File>,
     filename: Option<PathBuf>,
+    /// Whether a write at a file offset lands in the mapped pages: the file is regular and
+    /// its descriptor not in append mode.
+    positional: bool,
+    /// Whether opening created, emptied or extended the file: a change to make durable.
+    changed: bool,
 }
 
 impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
@@ -129,7 +134,7 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         let (layout, _) = D::from_dims(opened.dims.as_slice())
             .and_then(|d| Layout::contiguous(d, order))
             .map_err(|e| named(e.into()))?;
-        let m = Memmap {
+        let mut m = Memmap {
             map: opened.map,
             layout,
             order,
@@ -140,9 +145,15 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             npy: None,
             pending: Pending::default(),
             growth,
+            positional: opened.positional,
             _marker: PhantomData,
         };
         m.check_cast().map_err(named)?;
+        if opened.changed && m.file.is_some() && !growth.durable {
+            // Created, emptied or extended (and not synced already, as a durable open
+            // does): a drop or close makes that durable too.
+            m.pending.mark_written();
+        }
         Ok(m)
     }
 
@@ -232,6 +243,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, ReadWrite> {
             npy: None,
             pending: Pending::default(),
             growth: Growth::default(),
+            positional: false,
             _marker: PhantomData,
         };
         m.check_cast()?;
@@ -278,7 +290,8 @@ unsafe fn open_impl(
             file.path,
         )?;
     }
-    file.keep(map, plan.dims, mode)
+    let positional = facts.st.is_regular && !facts.append;
+    file.keep(map, plan.dims, mode, positional, plan.grow || plan.truncate)
 }
 
 /// Syncs a file that this open created or changed the length of, and the directory of one
@@ -396,7 +409,14 @@ impl OpenFile<'_> {
 
     /// Step 7: the map succeeded. Keeps the descriptor for maps that write their file
     /// (duplicating a borrowed one), makes the path absolute, and keeps a created file.
-    fn keep(self, map: RawMap, dims: IxDyn, mode: Mode) -> Result<Opened> {
+    fn keep(
+        self,
+        map: RawMap,
+        dims: IxDyn,
+        mode: Mode,
+        positional: bool,
+        changed: bool,
+    ) -> Result<Opened> {
         let file = match (mode.writes_file(), self.owned, self.borrowed) {
             (false, _, _) => None,
             (true, Some(f), _) => Some(f),
@@ -417,6 +437,8 @@ impl OpenFile<'_> {
             dims,
             file,
             filename,
+            positional,
+            changed,
         })
     }
 }
@@ -426,6 +448,9 @@ struct Facts {
     st: FileStat,
     /// Whether the descriptor allows writing (only asked in modes that write the file).
     writable: bool,
+    /// Whether the descriptor is in append mode (`O_APPEND`; only asked in modes that write
+    /// the file): positional writes then land at the end, not in the mapped pages.
+    append: bool,
 }
 
 /// Step 3: looks at the file (`fstat(2)`, unless the caller just did; `fcntl(2)` in modes
@@ -440,12 +465,16 @@ fn inspect(
         Some(st) => st,
         None => sys::stat(fd).map_err(errno("fstat", path))?,
     };
-    let writable = if mode.writes_file() && !st.is_dir {
+    let (writable, append) = if mode.writes_file() && !st.is_dir {
         sys::is_writable(fd).map_err(errno("fcntl", path))?
     } else {
-        true
+        (true, false)
     };
-    Ok(Facts { st, writable })
+    Ok(Facts {
+        st,
+        writable,
+        append,
+    })
 }
 
 /// What step 4 decides: the array's shape and size, where it ends, and how the file must

@@ -65,8 +65,10 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         if data.is_empty() || size == 0 {
             return Ok(());
         }
-        if self.file.is_none() {
-            // Copy-on-write and anonymous maps have no file to write: store.
+        if self.file.is_none() || !self.positional {
+            // Copy-on-write and anonymous maps have no file to write, and a descriptor in
+            // append mode (or a file that is not regular) would not put the bytes under the
+            // map: store.
             self.elems_mut()[start..end]
                 .as_mut_bytes()
                 .copy_from_slice(data.as_bytes());
@@ -98,8 +100,8 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         if updates.is_empty() || size == 0 {
             return Ok(());
         }
-        if self.file.is_none() {
-            // No file to write: store, in the order given (a repeated position keeps the
+        if self.file.is_none() || !self.positional {
+            // No file to write (or none that positional writes reach): store, in the order given (a repeated position keeps the
             // last value, as with `write_at` calls one after another).
             let elems = self.elems_mut();
             for (p, v) in updates {

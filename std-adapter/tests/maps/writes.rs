@@ -325,3 +325,38 @@ fn a_failed_write_names_the_written_prefix() {
     assert_eq!(&m.as_slice()[..written_to], &data[..written_to]);
     assert_eq!(&m.as_slice()[written_to..], &elems(&old, 0)[written_to..]);
 }
+
+/// On a descriptor in append mode, `pwrite(2)` ignores its offset (Linux) and would write at
+/// the end of the file: `write_at`/`write_many` then store through the map, and growing
+/// (whose header and rows are positional writes) is refused with the file unchanged.
+#[test]
+fn an_append_mode_descriptor_gets_stores_not_misplaced_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.u64");
+    let before: Vec<u8> = (0..64u64).flat_map(u64::to_ne_bytes).collect();
+    std::fs::write(&path, &before).unwrap();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(&path)
+        .unwrap();
+    let mut m = private!(Options::<u64, Ix1>::new().map_read_write(&file)).unwrap();
+    m.write_at(3, &[700, 701]).unwrap();
+    m.write_many([(10, 1000), (63, 6300)]).unwrap();
+    assert_eq!(
+        (m[[3]], m[[4]], m[[10]], m[[63]], m[[5]]),
+        (700, 701, 1000, 6300, 5)
+    );
+    let err = m.grow(65).unwrap_err();
+    assert!(matches!(err, Error::CannotGrow { .. }), "{err}");
+    m.close().unwrap();
+    let mut expected = before.clone();
+    for (p, v) in [(3usize, 700u64), (4, 701), (10, 1000), (63, 6300)] {
+        expected[p * 8..p * 8 + 8].copy_from_slice(&v.to_ne_bytes());
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        expected,
+        "the values at their places, the file not grown"
+    );
+}
