@@ -229,6 +229,34 @@ mod tests {
     }
 
     #[test]
+    fn six_axes_map_to_ix6_with_negative_strides_and_writes() {
+        let mut data: [u16; 720] = core::array::from_fn(|i| i as u16);
+        let a = ArrayView::from_slice(&data, [2, 3, 4, 5, 1, 6], Order::C).unwrap();
+        let a = a
+            .slice(&[
+                Slice::full().step_by(-1),
+                Slice::full(),
+                Slice::from(1..).step_by(2),
+                Slice::full().step_by(-2),
+                Slice::full(),
+                Slice::from(..5),
+            ])
+            .unwrap()
+            .permuted_axes(&[5, 3, 1, 0, 4, 2])
+            .unwrap();
+        let nd: ndarray::ArrayView6<'_, u16> = a.as_ndarray();
+        assert_eq!((nd.shape(), nd.strides()), (a.shape(), a.strides()));
+        assert!(nd.iter().eq(a.iter()));
+        let layout = a.layout().clone();
+        let mut m = ArrayViewMut::with_layout(&mut data[..], layout).unwrap();
+        let mut nd: ndarray::ArrayViewMut6<'_, u16> = m.as_ndarray_mut();
+        nd.fill(9999);
+        assert!(m.iter().all(|&x| x == 9999));
+        let n = m.len();
+        assert_eq!(data.iter().filter(|&&x| x == 9999).count(), n);
+    }
+
+    #[test]
     fn zero_d_and_empty() {
         let x = [7u8];
         let a = ArrayView::from_slice(&x, [], Order::C).unwrap();

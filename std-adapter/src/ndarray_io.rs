@@ -5,7 +5,6 @@
 //! mmarray::ArrayView::into_ndarray)), in safe code; this module adds the map's shortcuts
 //! and the way back to files.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -60,6 +59,24 @@ impl<T: Element, D: NdarrayDim> Memmap<T, D, Dynamic> {
     }
 }
 
+/// [`Memmap::as_ndarray`].
+impl<'a, T: Element, D: NdarrayDim, A: Access> From<&'a Memmap<T, D, A>>
+    for nd::ArrayView<'a, T, D::Nd>
+{
+    fn from(m: &'a Memmap<T, D, A>) -> Self {
+        m.as_ndarray()
+    }
+}
+
+/// [`Memmap::as_ndarray_mut`].
+impl<'a, T: Element, D: NdarrayDim, A: Writable> From<&'a mut Memmap<T, D, A>>
+    for nd::ArrayViewMut<'a, T, D::Nd>
+{
+    fn from(m: &'a mut Memmap<T, D, A>) -> Self {
+        m.as_ndarray_mut()
+    }
+}
+
 /// The order `np.save` writes `arr` in: Fortran when the array is F-contiguous and not
 /// C-contiguous (numpy's `a.flags.f_contiguous and not a.flags.c_contiguous`), else C.
 fn numpy_order<T, E: nd::Dimension>(arr: &ArrayRef<T, E>) -> Order {
@@ -97,6 +114,10 @@ fn dim_of<T, E: FromNdarrayDim>(arr: &ArrayRef<T, E>) -> Result<E::Dim> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
+/// The file is written beside `path` and renamed over it: `path` is replaced whole (a new
+/// file, so hard links to the old one keep the old contents) or, on error, not at all; a
+/// map of the old file, even the one `arr` views, keeps its data.
+///
 /// # Errors
 ///
 /// [`Error::Header`](crate::Error::Header) for a shape the format cannot hold (more than
@@ -117,9 +138,17 @@ fn save_impl<T: Dtype, E: nd::Dimension>(path: &Path, arr: &ArrayRef<T, E>) -> R
     let hlen = header.emit(&mut head)?;
     head.truncate(hlen);
 
-    let file = File::create(path).map_err(io_err("create", Some(path)))?;
+    // Written beside the target and renamed over it: the target is replaced whole or not
+    // at all, and a map of the old file (even the one `arr` views) keeps its pages — a
+    // truncation in place would make its pages raise SIGBUS.
+    let tmp = temp_beside(path);
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(io_err("create", Some(&tmp)))?;
     let mut out = BufWriter::new(file);
-    let write = io_err("write", Some(path));
+    let write = io_err("write", Some(&tmp));
     let result = (|| {
         out.write_all(&head)?;
         // Memory order for the file is C order of the array, or of its transpose for F.
@@ -137,7 +166,22 @@ fn save_impl<T: Dtype, E: nd::Dimension>(path: &Path, arr: &ArrayRef<T, E>) -> R
         }
         out.flush()
     })();
-    result.map_err(write)
+    let result = result
+        .map_err(write)
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(io_err("rename", Some(path))));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A name beside `path` for the file that replaces it: hidden, and unique to this process
+/// and call.
+fn temp_beside(path: &Path) -> std::path::PathBuf {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
 }
 
 impl<T: Dtype, D: Dimension> npy::Options<T, D> {

@@ -37,6 +37,12 @@ impl Pending {
         *self.stored.get_mut() = true;
     }
 
+    /// [`mark_stored`](Self::mark_stored) through a shared reference, for a call that
+    /// dirties pages without handing out mutable access (`populate_write`).
+    fn mark_stored_shared(&self) {
+        self.stored.store(true, Ordering::Relaxed);
+    }
+
     /// Notes that bytes were written through the file.
     #[inline]
     pub(super) fn mark_written(&mut self) {
@@ -272,8 +278,15 @@ impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
     /// Faults every page of the map in for writing now (`madvise(2)` with
     /// `MADV_POPULATE_WRITE`, Linux 5.14+), so later stores take no page fault:
     /// a copy-on-write map gets its private copies, a shared one its writable
-    /// page-table entries. The contents do not change, and nothing becomes
-    /// pending for [`flush`](Memmap::flush).
+    /// page-table entries. The contents do not change.
+    ///
+    /// On a map that writes its file (`'r+'`, `'w+'`) this marks **every** page dirty in
+    /// the kernel, as a write fault does: the next writeback (a [`flush`](Memmap::flush),
+    /// or the kernel's own) writes the whole mapped range, and holes of a sparse file get
+    /// their blocks allocated. Use it before rewriting most of the array; for scattered
+    /// updates prefer [`write_at`](Memmap::write_at), and for reading
+    /// [`populate_read`](Memmap::populate_read). The map itself records the call as a
+    /// change, so a drop or close makes it durable.
     ///
     /// # Errors
     ///
@@ -281,6 +294,8 @@ impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
     #[cfg(target_os = "linux")]
     #[doc(alias = "madvise", alias = "MADV_POPULATE_WRITE")]
     pub fn populate_write(&self) -> Result<()> {
+        // Marked first: a call that fails part-way has dirtied pages too.
+        self.pending.mark_stored_shared();
         self.populate(
             crate::raw::Populate::Write,
             "madvise(2) MADV_POPULATE_WRITE",

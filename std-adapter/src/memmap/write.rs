@@ -33,9 +33,11 @@ struct Span {
     first: usize,
     /// One past the last element position it covers.
     end: usize,
-    /// Where its bytes start in the staging buffer.
-    staged: usize,
 }
+
+/// The most bytes [`Memmap::write_many`] stages for one `pwrite(2)`: ranges are joined
+/// across small gaps to save calls, never into a buffer this large.
+const MAX_SPAN: usize = 64 * 1024;
 
 impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// Checks that `start..start + n` lies in the array; returns its end.
@@ -111,68 +113,74 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         }
         // Stable: of equal positions, the one given last stays last.
         updates.sort_by_key(|u| u.0);
-        let (staging, spans) = self.stage(&updates);
         self.pending.mark_written();
         let (first, last) = (updates[0].0, updates[updates.len() - 1].0);
-        let Some(file) = &self.file else {
-            unreachable!("checked above")
-        };
-        for (i, span) in spans.iter().enumerate() {
-            let stop = spans.get(i + 1).map_or(staging.len(), |s| s.staged);
-            let at = self.file_offset(span.first);
-            sys::write_at(file, &staging[span.staged..stop], at).map_err(|(n, errno)| {
-                Error::WriteFailed {
-                    path: self.filename.clone(),
-                    start: first,
-                    written_to: span.first + n / size,
-                    end: last + 1,
-                    source: errno.into(),
+        // One range at a time, at most MAX_SPAN bytes: memory stays bounded however many
+        // updates there are, and each range is one pwrite.
+        let mut staged: Vec<u8> = Vec::with_capacity(MAX_SPAN.min(updates.len() * size));
+        let mut span: Option<Span> = None;
+        for (p, v) in &updates {
+            let (p, bytes) = (*p, v.as_bytes());
+            match &mut span {
+                // A repeated position: the later value replaces the staged one.
+                Some(s) if p < s.end => {
+                    let at = staged.len() - size;
+                    staged[at..].copy_from_slice(bytes);
                 }
-            })?;
-            debug_assert_eq!(stop - span.staged, (span.end - span.first) * size);
+                Some(s) if self.joins(s, p, staged.len()) => {
+                    staged.extend_from_slice(&self.map.as_bytes()[s.end * size..p * size]);
+                    staged.extend_from_slice(bytes);
+                    s.end = p + 1;
+                }
+                _ => {
+                    if let Some(s) = span.take() {
+                        self.write_span(&s, &staged, (first, last))?;
+                    }
+                    staged.clear();
+                    staged.extend_from_slice(bytes);
+                    span = Some(Span {
+                        first: p,
+                        end: p + 1,
+                    });
+                }
+            }
+        }
+        if let Some(s) = span {
+            self.write_span(&s, &staged, (first, last))?;
         }
         Ok(())
     }
 
-    /// Lays sorted `updates` out as the bytes of as few contiguous file ranges as dirty no
-    /// more pages than the updates themselves: adjacent positions share a range, and so do
-    /// two runs when the bytes between them lie in pages the runs touch anyway (the page of
-    /// the first run's end, or the next one, holds the second run's start). Those bytes are
-    /// copied from the map, so writing them back changes nothing. A repeated position keeps
-    /// its last value.
-    fn stage(&self, updates: &[(usize, T)]) -> (Vec<u8>, Vec<Span>) {
+    /// Whether the update at `p` joins the range `s` (whose staged bytes number `staged`)
+    /// rather than starting a new one: the bytes between them lie in pages the range and
+    /// the update touch anyway (the page of the range's end, or the next one, holds `p`),
+    /// and the joined range stays within [`MAX_SPAN`]. The bytes between are copied from
+    /// the map and written back unchanged: nothing else writes the mapped range while the
+    /// map lives (the file-map contract), so no other update can be lost that way.
+    fn joins(&self, s: &Span, p: usize, staged: usize) -> bool {
         let size = core::mem::size_of::<T>();
         let page = crate::raw::page_size() as u64;
-        let shown = self.map.as_bytes();
-        let mut staging: Vec<u8> = Vec::with_capacity(updates.len() * size);
-        let mut spans: Vec<Span> = Vec::new();
-        for (p, v) in updates {
-            let p = *p;
-            let bytes = v.as_bytes();
-            match spans.last_mut() {
-                // A repeated position: the later value replaces the staged one.
-                Some(s) if p < s.end => {
-                    let at = staging.len() - size;
-                    staging[at..].copy_from_slice(bytes);
-                }
-                Some(s)
-                    if self.file_offset(p) / page <= (self.file_offset(s.end) - 1) / page + 1 =>
-                {
-                    staging.extend_from_slice(&shown[s.end * size..p * size]);
-                    staging.extend_from_slice(bytes);
-                    s.end = p + 1;
-                }
-                _ => {
-                    spans.push(Span {
-                        first: p,
-                        end: p + 1,
-                        staged: staging.len(),
-                    });
-                    staging.extend_from_slice(bytes);
-                }
+        let near = self.file_offset(p) / page <= (self.file_offset(s.end) - 1) / page + 1;
+        near && staged + (p + 1 - s.end) * size <= MAX_SPAN
+    }
+
+    /// Writes the staged bytes of one range with `pwrite(2)`; `(first, last)` are the
+    /// lowest and highest positions of the whole call, for the error.
+    fn write_span(&self, s: &Span, staged: &[u8], (first, last): (usize, usize)) -> Result<()> {
+        let size = core::mem::size_of::<T>();
+        debug_assert_eq!(staged.len(), (s.end - s.first) * size);
+        let Some(file) = &self.file else {
+            unreachable!("write_many writes only maps that keep their file")
+        };
+        sys::write_at(file, staged, self.file_offset(s.first)).map_err(|(n, errno)| {
+            Error::WriteFailed {
+                path: self.filename.clone(),
+                start: first,
+                written_to: s.first + n / size,
+                end: last + 1,
+                source: errno.into(),
             }
-        }
-        (staging, spans)
+        })
     }
 }
 

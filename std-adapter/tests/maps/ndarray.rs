@@ -97,6 +97,9 @@ where
     nd.iter().map(|x| x as *const u32).collect()
 }
 
+/// The first value a mutable ndarray view writes, above every initial element.
+const WRITTEN: u32 = 1 << 31;
+
 proptest! {
     #![proptest_config(ProptestConfig {
         failure_persistence: Some(Box::new(
@@ -143,6 +146,8 @@ proptest! {
     }
 
     #[test]
+    // Values the ndarray view writes: above every initial value `0..n` (a lower base
+    // collided with large shapes' own data).
     fn mutable_ndarray_views_write_exactly_the_view((shape, order, ops) in case()) {
         let n: usize = shape.iter().product();
         let mut data: Vec<u32> = (0..n as u32).collect();
@@ -155,18 +160,18 @@ proptest! {
             let mut nd = m.as_ndarray_mut();
             prop_assert_eq!(nd.strides().len(), nd.ndim());
             for (k, x) in nd.iter_mut().enumerate() {
-                *x = 1000 + k as u32;
+                *x = WRITTEN + k as u32;
             }
         }
         // mmarray's own iteration sees the writes in the same order ...
-        let want: Vec<u32> = (0..m.len() as u32).map(|k| 1000 + k).collect();
+        let want: Vec<u32> = (0..m.len() as u32).map(|k| WRITTEN + k).collect();
         let got: Vec<u32> = m.iter().copied().collect();
         prop_assert_eq!(&got, &want);
         let len = m.len();
         // ... and nothing outside the view changed.
-        let written = data.iter().filter(|&&x| x >= 1000).count();
+        let written = data.iter().filter(|&&x| x >= WRITTEN).count();
         prop_assert_eq!(written, len);
-        prop_assert!(data.iter().enumerate().all(|(p, &x)| x >= 1000 || x == p as u32));
+        prop_assert!(data.iter().enumerate().all(|(p, &x)| x >= WRITTEN || x == p as u32));
     }
 
     #[test]

@@ -210,3 +210,28 @@ for r in (b @ b.T, b.T @ b):
     assert_eq!(bbt.iter().copied().collect::<Vec<_>>(), want[0]);
     assert_eq!(btb.iter().copied().collect::<Vec<_>>(), want[1]);
 }
+
+/// Saving a map's own view over its own file replaces the file (written beside it and
+/// renamed): the map keeps its pages — an in-place truncation would make them raise
+/// SIGBUS — and the new file holds the view's values.
+#[test]
+fn save_ndarray_over_the_file_a_map_views_leaves_the_map_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("self.npy");
+    let a = nd::Array2::from_shape_fn((3, 4), |(i, j)| (10 * i + j) as u32);
+    npy::save_ndarray(&path, &a).unwrap();
+    let m = private!(npy::open_read::<u32, mmarray_std::Ix2>(&path)).unwrap();
+    // The transpose, saved over the file the map holds.
+    npy::save_ndarray(&path, &m.as_ndarray().t()).unwrap();
+    assert_eq!(m.as_ndarray(), a, "the map still reads its old pages");
+    let back = private!(npy::open_read::<u32, mmarray_std::Ix2>(&path)).unwrap();
+    assert_eq!(back.as_ndarray(), a.t());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["self.npy"], "no temporary file left");
+    // `From` for maps too.
+    let v: nd::ArrayView2<'_, u32> = (&back).into();
+    assert_eq!(v, a.t());
+}

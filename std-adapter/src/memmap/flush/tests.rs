@@ -183,3 +183,16 @@ fn growing_is_made_durable_by_the_drop() {
     m.flush().unwrap();
     assert_eq!(counted(|| m.close().unwrap()), (0, 0), "flushed already");
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn populate_write_dirties_the_map_so_the_drop_flushes() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = open_rw(dir.path());
+    match m.populate_write() {
+        Ok(()) => assert_eq!(counted(|| drop(m)), (1, 0)),
+        // Kernels before 5.14 have no MADV_POPULATE_WRITE: nothing to check there.
+        Err(crate::Error::Unsupported { .. }) => {}
+        Err(e) => panic!("{e}"),
+    }
+}
