@@ -217,13 +217,15 @@ pub(crate) fn map_file<Fd: AsFd>(
     access: Access,
     populate: bool,
 ) -> Result<NonNull<u8>> {
-    let (prot, mut flags) = access.flags();
+    let (prot, flags) = access.flags();
+    // `MAP_POPULATE`: read the pages in and map them now (a private writable mapping is
+    // write-faulted, so it gets its private copies of every page). Linux only.
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    if populate {
-        // `MAP_POPULATE`: read the pages in and map them now (a private writable mapping is
-        // write-faulted, so it gets its private copies of every page).
-        flags |= MapFlags::POPULATE;
-    }
+    let flags = if populate {
+        flags | MapFlags::POPULATE
+    } else {
+        flags
+    };
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     let _ = populate;
     // SAFETY: `mmap`'s contract (rustix `mm::mmap`) has two parts. (1) A non-null address
@@ -322,6 +324,7 @@ pub(crate) fn advise(addr: *mut u8, len: usize, advice: Advice) -> Result<()> {
 }
 
 /// Which pages [`populate`] faults in.
+#[cfg(target_os = "linux")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Populate {
     /// Read faults (`MADV_POPULATE_READ`): pages are read in and mapped, nothing is dirtied.
@@ -506,6 +509,9 @@ pub(crate) fn sync_file<Fd: AsFd>(file: Fd, all: bool) -> Result<()> {
     if !all {
         return rustix::fs::fdatasync(file);
     }
+    // Elsewhere `fsync` serves for both.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = all;
     rustix::fs::fsync(file)
 }
 

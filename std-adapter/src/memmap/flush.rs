@@ -39,6 +39,10 @@ impl Pending {
 
     /// [`mark_stored`](Self::mark_stored) through a shared reference, for a call that
     /// dirties pages without handing out mutable access (`populate_write`).
+    #[cfg_attr(
+        not(target_os = "linux"),
+        allow(dead_code, reason = "populate_write is Linux-only")
+    )]
     fn mark_stored_shared(&self) {
         self.stored.store(true, Ordering::Relaxed);
     }
@@ -233,11 +237,16 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     ///
     /// # Errors
     ///
-    /// [`Error::Unsupported`] on kernels before 5.14; [`Error::Io`] when
+    /// [`Error::Unsupported`] on kernels before 5.14 and on other platforms; [`Error::Io`] when
     /// `madvise` fails otherwise (e.g. `EFAULT` when a page cannot be read).
-    #[cfg(target_os = "linux")]
     #[doc(alias = "madvise", alias = "MADV_POPULATE_READ")]
     pub fn populate_read(&self) -> Result<()> {
+        #[cfg(not(target_os = "linux"))]
+        return Err(Error::Unsupported {
+            feature: "madvise(2) MADV_POPULATE_READ",
+            since: "Linux 5.14; this platform has no such advice",
+        });
+        #[cfg(target_os = "linux")]
         self.populate(crate::raw::Populate::Read, "madvise(2) MADV_POPULATE_READ")
     }
 
@@ -291,11 +300,17 @@ impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
     /// # Errors
     ///
     /// As [`populate_read`](Memmap::populate_read).
-    #[cfg(target_os = "linux")]
     #[doc(alias = "madvise", alias = "MADV_POPULATE_WRITE")]
     pub fn populate_write(&self) -> Result<()> {
+        #[cfg(not(target_os = "linux"))]
+        return Err(Error::Unsupported {
+            feature: "madvise(2) MADV_POPULATE_WRITE",
+            since: "Linux 5.14; this platform has no such advice",
+        });
         // Marked first: a call that fails part-way has dirtied pages too.
+        #[cfg(target_os = "linux")]
         self.pending.mark_stored_shared();
+        #[cfg(target_os = "linux")]
         self.populate(
             crate::raw::Populate::Write,
             "madvise(2) MADV_POPULATE_WRITE",

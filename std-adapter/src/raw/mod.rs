@@ -31,6 +31,7 @@ use rustix::fd::{AsFd, BorrowedFd};
 use rustix::io::Errno;
 
 #[cfg(target_os = "linux")]
+#[cfg(target_os = "linux")]
 pub(crate) use crate::sys::Populate;
 use crate::sys::{self, FileId, FileStat};
 pub(crate) use crate::sys::{Access, Advice};
