@@ -318,6 +318,34 @@ impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
     }
 }
 
+impl<T: Element, D: Dimension> Memmap<T, D, crate::mode::Dynamic> {
+    /// [`populate_write`](Memmap::populate_write) for a mode chosen at run time.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadOnly`] in mode `'r'`; otherwise as
+    /// [`populate_write`](Memmap::populate_write).
+    #[doc(alias = "madvise", alias = "MADV_POPULATE_WRITE")]
+    pub fn try_populate_write(&self) -> Result<()> {
+        if !self.mode.is_writable() {
+            return Err(Error::ReadOnly);
+        }
+        #[cfg(not(target_os = "linux"))]
+        return Err(Error::Unsupported {
+            feature: "madvise(2) MADV_POPULATE_WRITE",
+            since: "Linux 5.14; this platform has no such advice",
+        });
+        #[cfg(target_os = "linux")]
+        {
+            self.pending.mark_stored_shared();
+            self.populate(
+                crate::raw::Populate::Write,
+                "madvise(2) MADV_POPULATE_WRITE",
+            )
+        }
+    }
+}
+
 impl<T, D: Dimension, A: Access> Drop for Memmap<T, D, A> {
     /// Flushes if this map changed anything since its last flush (best effort:
     /// errors are ignored; use [`Memmap::close`] to see them) and unmaps. A map

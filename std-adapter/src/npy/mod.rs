@@ -72,6 +72,7 @@ pub struct Options<T, D: Dimension = IxDyn> {
     shape: Option<core::result::Result<D, mmarray::Error>>,
     order: Order,
     growth: Growth,
+    populate: bool,
     _marker: PhantomData<fn() -> T>,
 }
 
@@ -83,6 +84,7 @@ impl<T, D: Dimension> Default for Options<T, D> {
             shape: None,
             order: Order::C,
             growth: Growth::default(),
+            populate: false,
             _marker: PhantomData,
         }
     }
@@ -158,6 +160,15 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     /// ```
     pub fn version(&mut self, version: impl Into<Option<Version>>) -> &mut Self {
         self.version = version.into();
+        self
+    }
+
+    /// Reads every page of the array in and maps it while opening or creating
+    /// (`MAP_POPULATE`; Linux, ignored elsewhere). See
+    /// [`memmap::Options::populate`](crate::Options::populate).
+    #[doc(alias = "MAP_POPULATE")]
+    pub fn populate(&mut self, populate: bool) -> &mut Self {
+        self.populate = populate;
         self
     }
 
@@ -293,7 +304,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
                 Some(&shape),
                 order,
                 self.growth,
-                false,
+                self.populate,
             )
         }?;
         m.set_npy(version);
@@ -339,7 +350,7 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
                 Some(shape),
                 self.order,
                 self.growth,
-                false,
+                self.populate,
             )
         }?;
         m.set_npy(version);

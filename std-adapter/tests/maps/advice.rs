@@ -153,3 +153,46 @@ fn advice_outside_the_array_is_a_typed_error() {
         }
     }
 }
+
+/// The same knobs on `.npy` maps and on maps of a mode chosen at run time.
+#[test]
+fn npy_populate_and_run_time_mode_populate_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.npy");
+    let mut m = private!(
+        mmarray_std::npy::Options::<u32, mmarray_std::Ix1>::new()
+            .shape([5000])
+            .populate(true)
+            .create(&path)
+    )
+    .unwrap();
+    m.as_mut_slice()[4999] = 7;
+    drop(m);
+    let m = private!(
+        mmarray_std::npy::Options::<u32, mmarray_std::Ix1>::new()
+            .populate(true)
+            .open_read(&path)
+    )
+    .unwrap();
+    assert_eq!((m.len(), m[[4999]], m[[0]]), (5000, 7, 0));
+    drop(m);
+    let r = private!(
+        mmarray_std::npy::Options::<u32, mmarray_std::Ix1>::new()
+            .open(&path, mmarray_std::Mode::Read)
+    )
+    .unwrap();
+    assert!(matches!(
+        r.try_populate_write(),
+        Err(mmarray_std::Error::ReadOnly)
+    ));
+    let w = private!(
+        mmarray_std::npy::Options::<u32, mmarray_std::Ix1>::new()
+            .open(&path, mmarray_std::Mode::ReadWrite)
+    )
+    .unwrap();
+    match w.try_populate_write() {
+        Ok(()) | Err(mmarray_std::Error::Unsupported { .. }) => {}
+        Err(e) => panic!("{e}"),
+    }
+    assert_eq!(w[[4999]], 7);
+}
