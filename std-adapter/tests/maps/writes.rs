@@ -5,8 +5,6 @@
 
 use std::path::Path;
 
-use proptest::prelude::*;
-
 use crate::support::{npy_file, page, pattern, private, snapshot, u64_of};
 use mmarray_std::{Error, Ix1, Memmap, Mode, Options, ReadWrite};
 
@@ -29,36 +27,61 @@ fn model_file(dir: &Path, offset: usize) -> (std::path::PathBuf, Vec<u32>) {
     (path, elems(&bytes, offset))
 }
 
-/// Positions near the places where runs cross pages and folios, and anywhere.
-fn position() -> impl Strategy<Value = usize> {
-    let page = page() / 4;
-    let folio = (2 << 20) / 4;
-    prop_oneof![
-        0..LEN,
-        (0..8usize).prop_map(|k| k),
-        (0..8usize).prop_map(|k| LEN - 1 - k),
-        (0..16usize).prop_map(move |k| page + k - 8),
-        (0..16usize).prop_map(move |k| 3 * page + k - 8),
-        (0..16usize).prop_map(move |k| folio + k - 8),
-    ]
+/// A small deterministic generator (SplitMix64): the cases are random but the same on
+/// every run, and the adapter's tests need no property-testing crate.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % u64_of(n)).unwrap()
+    }
+
+    /// Positions near the places where runs cross pages and folios, and anywhere.
+    fn position(&mut self) -> usize {
+        let page = page() / 4;
+        let folio = (2 << 20) / 4;
+        match self.below(6) {
+            0 => self.below(LEN),
+            1 => self.below(8),
+            2 => LEN - 1 - self.below(8),
+            3 => page + self.below(16) - 8,
+            4 => 3 * page + self.below(16) - 8,
+            _ => folio + self.below(16) - 8,
+        }
+    }
+
+    /// One update: a run written with `write_at`, or scattered pairs for `write_many`.
+    fn op(&mut self) -> Op {
+        if self.below(2) == 0 {
+            let p = self.position();
+            // Clipped to the array, so that every generated run is in range.
+            let n = self.below(3000).min(LEN - p);
+            Op::At(p, (0..n).map(|_| self.next() as u32).collect())
+        } else {
+            let n = self.below(200);
+            Op::Many(
+                (0..n)
+                    .map(|_| (self.position(), self.next() as u32))
+                    .collect(),
+            )
+        }
+    }
 }
 
-/// One update: a run written with `write_at`, or scattered pairs for `write_many`.
+/// One update of the model test.
 #[derive(Clone, Debug)]
 enum Op {
     At(usize, Vec<u32>),
     Many(Vec<(usize, u32)>),
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        (position(), prop::collection::vec(any::<u32>(), 0..3000)).prop_map(|(p, data)| {
-            // Clipped to the array, so that every generated run is in range.
-            let n = data.len().min(LEN - p);
-            Op::At(p, data[..n].to_vec())
-        }),
-        prop::collection::vec((position(), any::<u32>()), 0..200).prop_map(Op::Many),
-    ]
 }
 
 /// Applies `op` to the model by hand.
@@ -77,39 +100,56 @@ fn apply(model: &mut [u32], op: &Op) {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
-
-    #[test]
-    fn writes_match_a_model_in_the_map_the_file_and_a_fresh_open(
-        offset in prop_oneof![Just(0usize), Just(28), Just(4096 - 8)],
-        ops in prop::collection::vec(op(), 1..6),
-    ) {
-        let dir = tempfile::tempdir().unwrap();
+/// 36 random sequences of up to five updates, at offsets 0, 28 and a page minus 8: after
+/// every update the map and `read(2)` show the model, and after `flush` a fresh open does.
+#[test]
+fn writes_match_a_model_in_the_map_the_file_and_a_fresh_open() {
+    let dir = tempfile::tempdir().unwrap();
+    for case in 0..36u64 {
+        let mut rng = Rng(case);
+        let offset = [0usize, 28, 4096 - 8][usize::try_from(case % 3).unwrap()];
+        let ops: Vec<Op> = (0..1 + rng.below(5)).map(|_| rng.op()).collect();
         let (path, mut model) = model_file(dir.path(), offset);
         let mut m = private!(
-            Options::<u32, Ix1>::new().offset(u64_of(offset)).open_read_write(&path)
+            Options::<u32, Ix1>::new()
+                .offset(u64_of(offset))
+                .open_read_write(&path)
         )
         .unwrap();
-        for op in &ops {
+        for (k, op) in ops.iter().enumerate() {
             match op {
                 Op::At(p, data) => m.write_at(*p, data).unwrap(),
                 Op::Many(pairs) => m.write_many(pairs.iter().copied()).unwrap(),
             }
             apply(&mut model, op);
             // The map shows the bytes on return, and so does read(2).
-            prop_assert!(m.as_slice() == model.as_slice());
+            assert!(
+                m.as_slice() == model.as_slice(),
+                "case {case}, op {k}: the map"
+            );
             let on_disk = std::fs::read(&path).unwrap();
-            prop_assert!(elems(&on_disk, offset) == model);
-            prop_assert_eq!(&on_disk[..offset], &pattern(offset)[..]);
+            assert!(
+                elems(&on_disk, offset) == model,
+                "case {case}, op {k}: read(2)"
+            );
+            assert_eq!(
+                &on_disk[..offset],
+                &pattern(offset)[..],
+                "case {case}: the head"
+            );
         }
         m.flush().unwrap();
         drop(m);
         let fresh = private!(
-            Options::<u32, Ix1>::new().offset(u64_of(offset)).open_read(&path)
+            Options::<u32, Ix1>::new()
+                .offset(u64_of(offset))
+                .open_read(&path)
         )
         .unwrap();
-        prop_assert!(fresh.as_slice() == model.as_slice());
+        assert!(
+            fresh.as_slice() == model.as_slice(),
+            "case {case}: a fresh open"
+        );
     }
 }
 
