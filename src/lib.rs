@@ -105,3 +105,8 @@ pub use view::{FromNdarrayDim, NdarrayDim};
 pub use ndarray;
 /// Re-exported so element types and casts need no separate dependency.
 pub use zerocopy;
+
+/// This crate's crates.io page (`docs/mmarray-crate.md`): its example is a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/mmarray-crate.md")]
+struct CrateReadme;
