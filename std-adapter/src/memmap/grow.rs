@@ -29,7 +29,9 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// Grows the array in place along its [growth axis](Memmap::growth_axis)
     /// to `new_len`, filling the new part with zeros: the file is extended
     /// (sparsely), a `.npy` header gets the new shape, and the mapping is
-    /// moved if it must be (`mremap` on Linux). numpy has no API for this.
+    /// moved if it must be (`mremap` on Linux; on other platforms a fresh
+    /// `mmap` of the longer range replaces the old one: same result, same
+    /// errors). numpy has no API for this.
     ///
     /// Readers of the file always see a valid array: the file is extended
     /// before the header names the new shape, never the other way round,
