@@ -93,6 +93,9 @@
 #![deny(unsafe_code)]
 // docs.rs (`--cfg docsrs`, Cargo.toml): feature-gated items show the feature they need.
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Not on every item: `unix` (the whole crate is Unix-only, as the first page says) and the
+// loom test configuration.
+#![cfg_attr(docsrs, doc(auto_cfg(hide(unix, mmarray_loom))))]
 
 // Memory maps need rustix's `mm` module, which exists on Unix only. Everything below is
 // `cfg(unix)`, so another target gets this one error instead of dozens from inside.
