@@ -26,7 +26,8 @@ pub(crate) fn run(path: &Path) -> Fallible<String> {
 fn single(path: &Path, size: u64) -> Fallible<String> {
     let info = npy::info(path)?;
     let mut out = header_text(&path.display().to_string(), &info, "file size   ", size);
-    let values = with_type(&info.descr, Source::Npy(path));
+    let values = with_type(&info.descr, Source::Npy(path))
+        .or_else(|| truncated(Some(path), &info, size).map(Err));
     match finish(&mut out, &info, size, values) {
         None => Ok(out),
         Some(error) => Err(Failure { shown: out, error }),
@@ -58,7 +59,8 @@ fn archive(path: &Path, size: u64) -> Fallible<String> {
             m.offset()
         );
         out.push_str(&header_text(&title, &info, "member size ", m.len()));
-        let values = with_type(&info.descr, Source::Member(&a, m.name()));
+        let values = with_type(&info.descr, Source::Member(&a, m.name()))
+            .or_else(|| truncated(Some(path), &info, m.len()).map(Err));
         if let Some(e) = finish(&mut out, &info, m.len(), values) {
             first_error.get_or_insert(e);
         }
@@ -67,6 +69,17 @@ fn archive(path: &Path, size: u64) -> Fallible<String> {
         None => Ok(out),
         Some(error) => Err(Failure { shown: out, error }),
     }
+}
+
+/// The library's error for data cut short, when no element type was tried (a record
+/// descr, say): a truncated file is an error whatever its type.
+fn truncated(path: Option<&Path>, info: &npy::Info, size: u64) -> Option<mmarray_std::Error> {
+    let len = size.saturating_sub(info.data_offset);
+    (len < info.data_len).then(|| mmarray_std::Error::DataTruncated {
+        path: path.map(Path::to_path_buf),
+        needed: info.data_len,
+        len,
+    })
 }
 
 fn header_text(title: &str, info: &npy::Info, size_label: &str, size: u64) -> String {

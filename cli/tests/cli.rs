@@ -109,7 +109,8 @@ fn truncated_files_a_directory_and_other_files_exit_1_with_the_librarys_message(
     let dir = tempfile::tempdir().unwrap();
     numpy(
         dir.path(),
-        "np.save(d + '/big.npy', np.arange(2000, dtype='<f8'))",
+        "np.save(d + '/big.npy', np.arange(2000, dtype='<f8'))\n\
+         np.save(d + '/rec.npy', np.zeros(10, dtype=[('x', '<f4'), ('y', '<i4')]))",
     );
     let bytes = std::fs::read(dir.path().join("big.npy")).unwrap();
     let cut = dir.path().join("cut.npy");
@@ -122,6 +123,25 @@ fn truncated_files_a_directory_and_other_files_exit_1_with_the_librarys_message(
         text(&o)
             .0
             .contains("complete     no: the data needs 16128 bytes, there are 1000")
+    );
+
+    // A type the tool does not print (a record) is still checked for completeness.
+    let rec = std::fs::read(dir.path().join("rec.npy")).unwrap();
+    std::fs::write(&cut, &rec[..rec.len() - 1]).unwrap();
+    let o = mmarray(&["info", cut.to_str().unwrap()]);
+    assert_refused(&o, "holds 79 bytes of data but its header says 80");
+    assert!(
+        text(&o)
+            .0
+            .contains("descr        [('x', '<f4'), ('y', '<i4')]")
+    );
+    std::fs::write(&cut, &rec).unwrap();
+    let o = mmarray(&["info", cut.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    assert!(
+        text(&o)
+            .0
+            .contains("values       not shown: no element type for descr")
     );
 
     // The header cut short, and an empty file.
