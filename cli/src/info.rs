@@ -16,11 +16,11 @@ pub(crate) fn run(path: &Path) -> Fallible<String> {
     let is_zip =
         std::io::Read::read_exact(&mut &file, &mut magic).is_ok() && magic == *b"PK\x03\x04";
     drop(file);
-    Ok(if is_zip {
-        archive(path, size)?
+    if is_zip {
+        archive(path, size)
     } else {
-        single(path, size)?
-    })
+        single(path, size)
+    }
 }
 
 fn single(path: &Path, size: u64) -> Fallible<String> {
