@@ -36,8 +36,42 @@
 //! m[[1, 2]] = 5;
 //! assert_eq!(buf, [0, 0, 0, 0, 0, 5]);
 //! ```
+//!
+//! # The main types
+//!
+//! | | |
+//! |---|---|
+//! | [`ArrayView`], [`ArrayViewMut`] ([`ArrayBase`]) | typed views over a region: indexing, numpy slicing ([`Slice`]), axes, iteration, numpy's printing |
+//! | [`Layout`], [`Dimension`], [`Ix2`], [`IxDyn`], [`Order`] | shapes, strides and orders, with checked arithmetic |
+//! | [`Element`], [`Dtype`] | what a view may hold (zerocopy's traits) and its numpy data type |
+//! | [`npy`] | the `.npy` header: read, check, write byte for byte as numpy does, grow in place |
+//! | [`claim`] | lock-free row claims and watermarks for concurrent writers |
+//! | [`Error`] | every failure, as a small `Copy` enum |
+//!
+//! # Safety
+//!
+//! The crate is `#![forbid(unsafe_code)]`: it only borrows bytes (`&[u8]`, `&mut [u8]`)
+//! and casts them with zerocopy, which checks alignment and size. Whoever maps the bytes
+//! owns the contract that they stay valid and unchanged while borrowed — for files,
+//! `mmarray-std` states it on its `Memmap`.
+//!
+//! # Platforms
+//!
+//! Any target with `core`: `#![no_std]`, no `alloc` (the optional `ndarray` feature needs
+//! `alloc`). Checked on Linux x86_64 (tested), `thumbv7em-none-eabihf` and
+//! `thumbv6m-none-eabi` (built as a `no_std` `panic = "abort"` staticlib); it builds on
+//! Windows, where the file-mapping adapter `mmarray-std` does not. The [`claim`] module
+//! needs 64-bit atomics.
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `ndarray` | zero-copy conversions of views to ndarray 0.17's `ArrayView` / `ArrayViewMut` (`as_ndarray()`), re-exports `ndarray` |
 #![no_std]
 #![forbid(unsafe_code)]
+// docs.rs (`--cfg docsrs`, Cargo.toml): feature-gated items show the feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Here rather than in [workspace.lints]: the adapter's test and bench helper modules
 // (`tests/common`, `benches/common`) hold many `pub` items a crate root cannot reach.
 #![warn(unreachable_pub, missing_debug_implementations)]
@@ -78,3 +112,7 @@ pub use zerocopy;
 /// Re-exported (feature `half`): [`half::f16`] is numpy's `float16` in native byte order.
 #[cfg(feature = "half")]
 pub use half;
+/// This crate's crates.io page (`docs/mmarray-crate.md`): its example is a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/mmarray-crate.md")]
+struct CrateReadme;

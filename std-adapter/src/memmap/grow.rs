@@ -120,7 +120,8 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// to `new_len`, filling the new part with zeros: the file is extended
     /// (preallocated, or sparsely with [`sparse`](crate::Options::sparse)), a
     /// `.npy` header gets the new shape, and the mapping is moved if it must be
-    /// (`mremap` on Linux). numpy has no API for this.
+    /// (`mremap` on Linux; on other platforms a fresh `mmap` of the longer range
+    /// replaces the old one: same result, same errors). numpy has no API for this.
     ///
     /// Readers of the file always see a valid array, even if the process is
     /// killed half-way: the file is extended before the header names the new

@@ -4,7 +4,7 @@
 //! `fdatasync(2)`; also the bytes each scenario makes the kernel write (`write_bytes` of
 //! `/proc/self/io`, counted when pages are dirtied).
 //!
-//! Run: `cargo bench -p mmarray-std --bench writes`. The ratio table is printed at the end
+//! Run: `cargo bench -p mmarray-bench --bench writes`. The ratio table is printed at the end
 //! and saved as `target/criterion/mmarray-writes.md`.
 
 use std::fs::{File, OpenOptions};

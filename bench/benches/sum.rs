@@ -8,7 +8,7 @@
 //! eight accumulators to show that the gap to numpy is the algorithm, not the
 //! mapping.
 //!
-//! Run: `cargo bench -p mmarray-std --bench sum`. The table of ratios is
+//! Run: `cargo bench -p mmarray-bench --bench sum`. The table of ratios is
 //! printed at the end and saved as `target/criterion/mmarray-sum.md`.
 
 use std::fs::File;

@@ -6,7 +6,7 @@
 //!
 //! The messages are the current stable compiler's. After a deliberate change (an API rename, a
 //! new compiler), regenerate them with
-//! `TRYBUILD=overwrite cargo test -p mmarray-std --test ui` and review the diff.
+//! `TRYBUILD=overwrite cargo test -p mmarray-ui-tests --test ui` and review the diff.
 
 #[test]
 fn ui_cases_fail_with_the_pinned_messages() {

@@ -3,7 +3,7 @@
 //! file raw with a zerocopy cast of its data, and numpy's
 //! `np.load(path, mmap_mode='r')`, in the same run.
 //!
-//! Run: `cargo bench -p mmarray-std --bench npy_open`. The table of ratios is
+//! Run: `cargo bench -p mmarray-bench --bench npy_open`. The table of ratios is
 //! printed at the end and saved as `target/criterion/mmarray-npy_open.md`.
 
 use std::fs::File;

@@ -8,7 +8,7 @@
 //!   of a `Vec` already in memory;
 //! - random 4-byte gathers over a warm 4 GiB map (the file of the `writes` bench).
 //!
-//! Run: `cargo bench -p mmarray-std --bench knobs`. The tables are printed at the end and
+//! Run: `cargo bench -p mmarray-bench --bench knobs`. The tables are printed at the end and
 //! saved as `target/criterion/mmarray-knobs-*.md`.
 
 use std::fs::{File, OpenOptions};

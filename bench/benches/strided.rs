@@ -8,7 +8,7 @@
 //! (`index_2d`) times one index expression in a loop: `m[[i, j]]` on the map,
 //! `v[[i, j]]` on a view, `d[i * cols + j]` on the slice.
 //!
-//! Run: `cargo bench -p mmarray-std --bench strided`. The tables of ratios
+//! Run: `cargo bench -p mmarray-bench --bench strided`. The tables of ratios
 //! are printed at the end and saved as `target/criterion/mmarray-strided.md`
 //! and `target/criterion/mmarray-index.md`.
 

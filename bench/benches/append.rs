@@ -6,7 +6,7 @@
 //! Each iteration appends `ROWS` rows to a freshly sized file, so both sides pay the same
 //! page faults; creating and mapping the file is outside the timed part.
 //!
-//! Run with `cargo bench -p mmarray-std --bench append`.
+//! Run with `cargo bench -p mmarray-bench --bench append`.
 #![allow(
     missing_docs,
     reason = "criterion's macros generate undocumented items"

@@ -2,7 +2,7 @@
 //! mmarray beside memmap2 with a zerocopy cast, and numpy.memmap timed by a
 //! python subprocess in the same run.
 //!
-//! Run: `cargo bench -p mmarray-std --bench open`. The table of ratios is
+//! Run: `cargo bench -p mmarray-bench --bench open`. The table of ratios is
 //! printed at the end and saved as `target/criterion/mmarray-open.md`.
 
 use std::fs::File;

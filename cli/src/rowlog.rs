@@ -1,0 +1,83 @@
+//! `mmarray rowlog FILE`: a row log's counters, read from its header.
+
+use std::io::Read as _;
+use std::path::Path;
+
+use mmarray_std::Error;
+use mmarray_std::mmarray::claim::{ClaimHeader, Claims, Mapped};
+use mmarray_std::mmarray::zerocopy::IntoBytes as _;
+
+use crate::{Fallible, io_error};
+
+/// Reads the header and the completion bitmap (not the rows) into memory and reports the
+/// counters as `Claims` sees them: a snapshot, consistent by the header's own checks.
+pub(crate) fn run(path: &Path) -> Fallible<String> {
+    let mut file = std::fs::File::open(path).map_err(io_error(path))?;
+    let size = file.metadata().map_err(io_error(path))?.len();
+    let mut head = [0u8; ClaimHeader::LEN];
+    read_up_to(path, &mut file, &mut head)?;
+    let header = ClaimHeader::peek(&head).map_err(|e| at(path, Error::from(e)))?;
+    let region = Mapped::region_len(header.capacity).ok_or(Error::from(
+        mmarray_std::mmarray::claim::SetupError::RegionTooLarge {
+            capacity: header.capacity,
+        },
+    ))?;
+    // u64 words: the region must be 8-byte aligned.
+    let mut words = vec![0u64; region.div_ceil(8)];
+    let bytes = &mut words.as_mut_bytes()[..region];
+    bytes[..head.len()].copy_from_slice(&head);
+    read_up_to(path, &mut file, &mut bytes[head.len()..])?;
+    let (mapped, _) = Mapped::open(bytes, header.capacity, header.row_size)
+        .map_err(|e| at(path, Error::from(e)))?;
+    let claims = Claims::new(mapped);
+    let rows_at = Mapped::rows_offset(header.capacity, 1);
+    let expected = rows_at
+        .and_then(|r| u64::try_from(r).ok())
+        .and_then(|r| header.capacity.checked_mul(header.row_size)?.checked_add(r));
+    let stalled = match claims.stalled() {
+        Some(r) => format!(
+            "rows {}..{} ({} rows claimed, not complete)",
+            r.start,
+            r.end,
+            r.end - r.start
+        ),
+        None => "none".to_string(),
+    };
+    Ok(format!(
+        "{}: row log\n  capacity     {} rows of {} bytes\n  claimed      {}\n  committed    {}\n  durable      {}\n  in flight    {} (claimed, not yet committed)\n  stalled      {stalled}\n  rows start   byte {} (for rows aligned to at most 64 bytes)\n  file size    {size}{}\n",
+        path.display(),
+        claims.capacity(),
+        header.row_size,
+        claims.claimed(),
+        claims.committed(),
+        claims.durable(),
+        claims.claimed() - claims.committed(),
+        rows_at.map_or("?".to_string(), |r| r.to_string()),
+        match expected {
+            Some(e) if e == size => String::new(),
+            Some(e) => format!(" (a log of this capacity is {e} bytes)"),
+            None => String::new(),
+        }
+    ))
+}
+
+/// Fills `buf` from `file`; a file that ends first is a truncated header.
+fn read_up_to(path: &Path, file: &mut std::fs::File, buf: &mut [u8]) -> Fallible<()> {
+    file.read_exact(buf).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            format!(
+                "{}: the row log's header is truncated: the file has {} bytes, the header and bitmap need more",
+                path.display(),
+                file.metadata().map_or(0, |m| m.len())
+            )
+            .into()
+        } else {
+            io_error(path)(e)
+        }
+    })
+}
+
+/// A core error with the file's name in front.
+fn at(path: &Path, e: Error) -> Box<dyn std::error::Error> {
+    format!("{}: {e}", path.display()).into()
+}

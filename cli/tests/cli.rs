@@ -1,0 +1,220 @@
+//! The `mmarray` binary on files numpy made, truncated files, a directory and row logs:
+//! what it prints, and exit status 1 with the library's message (never a panic) for bad
+//! files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use mmarray_std::RowLog;
+
+fn mmarray(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mmarray"))
+        .args(args)
+        .output()
+        .expect("run the mmarray binary")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// `$MMARRAY_PYTHON`, else the venv ci/test makes, else `python3`; it must have numpy.
+fn python() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/venv/bin/python");
+    std::env::var_os("MMARRAY_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| venv.exists().then_some(venv))
+        .unwrap_or_else(|| "python3".into())
+}
+
+/// Runs numpy code with `sys.argv[1]` = `dir`.
+fn numpy(dir: &Path, code: &str) {
+    let status = Command::new(python())
+        .args([
+            "-c",
+            &format!("import sys, numpy as np\nd = sys.argv[1]\n{code}"),
+        ])
+        .arg(dir)
+        .status()
+        .expect("python with numpy (set MMARRAY_PYTHON)");
+    assert!(status.success(), "numpy failed: {code}");
+}
+
+/// A bad file: exit status 1, the message on stderr, no panic.
+fn assert_refused(o: &Output, message: &str) {
+    let (_, err) = text(o);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert!(err.contains(message), "{message:?} not in {err:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn info_prints_the_header_and_numpys_summary_of_a_numpy_file() {
+    let dir = tempfile::tempdir().unwrap();
+    numpy(
+        dir.path(),
+        "np.save(d + '/big.npy', np.arange(2000, dtype='<f8').reshape(40, 50))\n\
+         np.save(d + '/f.npy', np.asfortranarray(np.arange(6, dtype='>i4').reshape(2, 3)))",
+    );
+    let o = mmarray(&["info", dir.path().join("big.npy").to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    for line in [
+        "  version      1.0\n",
+        "  descr        '<f8'\n",
+        "  shape        [40, 50]\n",
+        "  order        C\n",
+        "  data offset  128\n",
+        "  data length  16000\n",
+        "  file size    16128\n",
+        "  complete     yes (0 bytes after the data)\n",
+        "    [[0.000e+00, 1.000e+00, 2.000e+00, ..., 4.700e+01, 4.800e+01, 4.900e+01],\n",
+        "     ...,\n",
+        "     [1.950e+03, 1.951e+03, 1.952e+03, ..., 1.997e+03, 1.998e+03, 1.999e+03]]\n",
+    ] {
+        assert!(out.contains(line), "{line:?} not in\n{out}");
+    }
+
+    let o = mmarray(&["info", dir.path().join("f.npy").to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("  descr        '>i4'\n"), "{out}");
+    assert!(out.contains("  order        F (fortran_order)\n"), "{out}");
+    assert!(out.contains("    [[0, 1, 2],\n     [3, 4, 5]]\n"), "{out}");
+}
+
+#[test]
+fn info_describes_every_member_of_a_numpy_npz() {
+    let dir = tempfile::tempdir().unwrap();
+    numpy(
+        dir.path(),
+        "np.savez(d + '/a.npz', x=np.arange(5, dtype='<i8'), y=np.ones((2, 2), dtype='<f4'))",
+    );
+    let o = mmarray(&["info", dir.path().join("a.npz").to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains(".npz archive, "), "{out}");
+    assert!(out.contains(", 2 members\n"), "{out}");
+    assert!(out.contains("\nmember x (at byte "), "{out}");
+    assert!(out.contains("    [0, 1, 2, 3, 4]\n"), "{out}");
+    assert!(out.contains("\nmember y (at byte "), "{out}");
+    assert!(out.contains("    [[1., 1.],\n     [1., 1.]]\n"), "{out}");
+}
+
+#[test]
+fn truncated_files_a_directory_and_other_files_exit_1_with_the_librarys_message() {
+    let dir = tempfile::tempdir().unwrap();
+    numpy(
+        dir.path(),
+        "np.save(d + '/big.npy', np.arange(2000, dtype='<f8'))\n\
+         np.save(d + '/rec.npy', np.zeros(10, dtype=[('x', '<f4'), ('y', '<i4')]))",
+    );
+    let bytes = std::fs::read(dir.path().join("big.npy")).unwrap();
+    let cut = dir.path().join("cut.npy");
+
+    // The data cut short: the header is shown, then the error.
+    std::fs::write(&cut, &bytes[..1000]).unwrap();
+    let o = mmarray(&["info", cut.to_str().unwrap()]);
+    assert_refused(&o, "holds 872 bytes of data but its header says 16000");
+    assert!(
+        text(&o)
+            .0
+            .contains("complete     no: the data needs 16128 bytes, there are 1000")
+    );
+
+    // A type the tool does not print (a record) is still checked for completeness.
+    let rec = std::fs::read(dir.path().join("rec.npy")).unwrap();
+    std::fs::write(&cut, &rec[..rec.len() - 1]).unwrap();
+    let o = mmarray(&["info", cut.to_str().unwrap()]);
+    assert_refused(&o, "holds 79 bytes of data but its header says 80");
+    assert!(
+        text(&o)
+            .0
+            .contains("descr        [('x', '<f4'), ('y', '<i4')]")
+    );
+    std::fs::write(&cut, &rec).unwrap();
+    let o = mmarray(&["info", cut.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    assert!(
+        text(&o)
+            .0
+            .contains("values       not shown: no element type for descr")
+    );
+
+    // The header cut short, and an empty file.
+    for len in [40, 0] {
+        std::fs::write(&cut, &bytes[..len]).unwrap();
+        assert_refused(&mmarray(&["info", cut.to_str().unwrap()]), "cut.npy");
+    }
+
+    assert_refused(
+        &mmarray(&["info", dir.path().to_str().unwrap()]),
+        "is not a regular file",
+    );
+    assert_refused(
+        &mmarray(&["info", dir.path().join("missing.npy").to_str().unwrap()]),
+        "No such file or directory",
+    );
+    let text_file = dir.path().join("notes.txt");
+    std::fs::write(&text_file, "not numpy").unwrap();
+    assert_refused(
+        &mmarray(&["info", text_file.to_str().unwrap()]),
+        "not a .npy file",
+    );
+    // A row log is not a .npy, and a .npy is not a row log.
+    assert_refused(
+        &mmarray(&["rowlog", dir.path().join("big.npy").to_str().unwrap()]),
+        "big.npy",
+    );
+    assert_refused(
+        &mmarray(&["rowlog", dir.path().to_str().unwrap()]),
+        "Is a directory",
+    );
+    // Usage errors: status 2.
+    assert_eq!(mmarray(&["frobnicate", "x"]).status.code(), Some(2));
+    assert_eq!(mmarray(&[]).status.code(), Some(2));
+}
+
+#[test]
+fn rowlog_prints_the_counters_of_a_live_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.rowlog");
+    // SAFETY: the test's own file; only this log (and the tool, reading) touches it.
+    let log = unsafe { RowLog::<[u64; 2]>::create(&path, 10) }.unwrap();
+    for i in 0..3 {
+        log.push([i, i]).unwrap();
+    }
+    log.flush().unwrap();
+    log.push([3, 3]).unwrap();
+    let held = log.claim(2).unwrap(); // claimed, not committed: the watermark stalls at 4
+    log.push([6, 6]).unwrap();
+
+    let o = mmarray(&["rowlog", path.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    for line in [
+        "  capacity     10 rows of 16 bytes\n",
+        "  claimed      7\n",
+        "  committed    4\n",
+        "  durable      3\n",
+        "  in flight    3 (claimed, not yet committed)\n",
+        "  stalled      rows 4..6 (2 rows claimed, not complete)\n",
+        "  rows start   byte 64 (for rows aligned to at most 64 bytes)\n",
+    ] {
+        assert!(out.contains(line), "{line:?} not in\n{out}");
+    }
+    assert!(
+        out.contains(&format!("  file size    {}\n", 64 + 10 * 16)),
+        "{out}"
+    );
+    drop(held);
+    drop(log);
+
+    // A log cut inside its header.
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..30]).unwrap();
+    assert_refused(&mmarray(&["rowlog", path.to_str().unwrap()]), "truncated");
+}

@@ -1,0 +1,138 @@
+//! Several writer processes append to one row log file at once, without a lock; numpy
+//! then reads the committed rows straight from the file.
+//!
+//! Run with `cargo run --release -p mmarray-std --example row_log_processes`. The
+//! example starts itself again as the writer processes. numpy is taken from
+//! `$MMARRAY_PYTHON` (a python with numpy), else `python3`; without numpy the reader
+//! step is skipped, with a note.
+
+use std::path::Path;
+use std::process::Command;
+
+use mmarray_std::RowLog;
+
+/// A row: which writer wrote it, its sequence number there, and a payload.
+type Row = [u64; 3];
+
+const WRITERS: u64 = 4;
+const ROWS_PER_WRITER: u64 = 1000;
+/// Room for every row plus the unused ends of the writers' last chunks.
+const CAPACITY: u64 = WRITERS * ROWS_PER_WRITER + WRITERS * CHUNK;
+/// Rows a buffered writer claims at once.
+const CHUNK: u64 = 64;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, role, id, path] = &args[..]
+        && role == "writer"
+    {
+        return write_rows(id.parse()?, Path::new(path));
+    }
+
+    let dir = std::env::temp_dir().join(format!("mmarray-row-log-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("events.rowlog");
+    let result = run(&path);
+    std::fs::remove_dir_all(&dir)?;
+    result
+}
+
+fn run(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    // SAFETY: the file is this example's; it changes only through row logs of `Row`
+    // and this capacity (here and in the writer processes), and nothing truncates it.
+    let log = unsafe { RowLog::<Row>::create(path, CAPACITY) }?;
+    println!(
+        "created {} ({} rows of {} bytes; rows start at byte {})",
+        path.display(),
+        log.capacity(),
+        size_of::<Row>(),
+        RowLog::<Row>::rows_offset(CAPACITY).ok_or("capacity too large")?
+    );
+
+    let exe = std::env::current_exe()?;
+    let children = (1..=WRITERS)
+        .map(|id| {
+            Command::new(&exe)
+                .args(["writer", &id.to_string()])
+                .arg(path)
+                .spawn()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for mut child in children {
+        let status = child.wait()?;
+        if !status.success() {
+            return Err(format!("a writer process failed: {status}").into());
+        }
+    }
+
+    let durable = log.flush()?;
+    let w = log.watermarks();
+    println!(
+        "{WRITERS} processes wrote {ROWS_PER_WRITER} rows each: claimed {}, committed {}, durable {durable}",
+        log.claimed(),
+        w.committed
+    );
+    // Unused ends of chunks that could not be given back are zero rows; every real
+    // row has a writer id from 1.
+    let rows = log.committed_rows();
+    let real = rows.iter().filter(|r| r[0] != 0).count();
+    assert_eq!(real as u64, WRITERS * ROWS_PER_WRITER);
+    println!(
+        "in this process: {real} rows with a writer id, first {:?}",
+        rows[0]
+    );
+    drop(log);
+
+    read_with_numpy(path)
+}
+
+/// One writer process: opens the log and appends its rows through a buffered writer.
+fn write_rows(id: u64, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    // SAFETY: as in `run`: the log's bytes change only through row logs of `Row` and
+    // this capacity; the parent created it before starting the writers.
+    let log = unsafe { RowLog::<Row>::open(path) }?;
+    let mut w = log.writer(CHUNK);
+    for seq in 0..ROWS_PER_WRITER {
+        w.push([id, seq, id * 1_000_000 + seq * seq])?;
+    }
+    w.publish();
+    Ok(())
+}
+
+/// numpy reads the committed prefix: the watermark is the u64 at byte 40 of the
+/// header, the rows start at `RowLog::rows_offset`.
+fn read_with_numpy(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let python = std::env::var("MMARRAY_PYTHON").unwrap_or_else(|_| "python3".into());
+    let has_numpy = Command::new(&python)
+        .args(["-c", "import numpy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_numpy {
+        println!("numpy reader skipped: {python} has no numpy (set MMARRAY_PYTHON)");
+        return Ok(());
+    }
+    let offset = RowLog::<Row>::rows_offset(CAPACITY).ok_or("capacity too large")?;
+    let script = format!(
+        r#"
+import sys, numpy as np
+path = sys.argv[1]
+committed = int(np.fromfile(path, dtype=np.uint64, count=1, offset=40)[0])
+rows = np.memmap(path, dtype=np.uint64, mode="r", offset={offset}, shape=(committed, 3))
+real = rows[rows[:, 0] != 0]
+print("numpy: committed", committed, "rows; per writer:", np.bincount(real[:, 0])[1:].tolist())
+for w in range(1, {WRITERS} + 1):
+    mine = real[real[:, 0] == w]
+    assert np.array_equal(np.sort(mine[:, 1]), np.arange({ROWS_PER_WRITER})), w
+    assert np.array_equal(mine[:, 2], w * 1_000_000 + mine[:, 1] ** 2), w
+print("numpy: every writer's rows are all there, each once, with its payload")
+"#
+    );
+    let status = Command::new(&python)
+        .args(["-c", &script])
+        .arg(path)
+        .status()?;
+    if !status.success() {
+        return Err(format!("the numpy reader failed: {status}").into());
+    }
+    Ok(())
+}
