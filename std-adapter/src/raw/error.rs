@@ -44,7 +44,7 @@ pub(crate) enum Error {
     },
     /// Remapping was asked of an anonymous map, which has no file to map more of.
     Anonymous,
-    /// The file passed to [`RawMap::remap`] is not the file the map was made from.
+    /// The file passed to [`RawMap::remap`](super::RawMap::remap) is not the file the map was made from.
     OtherFile,
 }
 
