@@ -218,3 +218,36 @@ fn rowlog_prints_the_counters_of_a_live_log() {
     std::fs::write(&path, &bytes[..30]).unwrap();
     assert_refused(&mmarray(&["rowlog", path.to_str().unwrap()]), "truncated");
 }
+
+// This crate depends on `mmarray-std` alone (no zerocopy, no mmarray): the one place in the
+// workspace that shows a record declared with nothing else in Cargo.toml compiles and works.
+mmarray_std::record! {
+    /// A reading, as a user of `mmarray-std` alone declares it.
+    #[derive(PartialEq)]
+    struct Reading {
+        id: u64,
+        #[npy(name = "temp K")]
+        temp: f64,
+    }
+}
+
+#[test]
+fn a_record_needs_mmarray_std_alone() {
+    use mmarray_std::mmarray::npy::Descr;
+    let r = Reading { id: 7, temp: 293.5 };
+    assert_eq!(r.to_string(), "(7, 293.5)");
+    assert_eq!(
+        Descr::of::<Reading>().to_string(),
+        "[('id', '<u8'), ('temp K', '<f8')]"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.npy");
+    // SAFETY: the file is private to this test.
+    let mut m =
+        unsafe { mmarray_std::npy::create::<Reading, mmarray_std::Ix1>(&path, [2]) }.unwrap();
+    m[[1]] = Reading { id: 9, temp: 1.5 };
+    drop(m);
+    // SAFETY: as above.
+    let m = unsafe { mmarray_std::npy::open_read::<Reading, mmarray_std::Ix1>(&path) }.unwrap();
+    assert!(m[[1]] == Reading { id: 9, temp: 1.5 }, "{:?}", m[[1]]);
+}
