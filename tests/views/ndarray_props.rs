@@ -7,48 +7,10 @@
 
 use mmarray::Layout;
 use mmarray::ndarray as nd;
-use mmarray::{ArrayView, ArrayViewMut, IxDyn, Order, Slice};
+use mmarray::{ArrayView, ArrayViewMut, IxDyn, Order};
 use proptest::prelude::*;
 
-#[derive(Clone, Debug)]
-enum Op {
-    Slice(Vec<Slice>),
-    Reverse,
-    Permute(Vec<usize>),
-    IndexAxis(usize, usize),
-    Invert(usize),
-}
-
-fn slice_strategy() -> impl Strategy<Value = Slice> {
-    (
-        proptest::option::of(-7isize..8),
-        proptest::option::of(-7isize..8),
-        prop_oneof![-4isize..0, 1isize..5],
-    )
-        .prop_map(|(a, b, s)| Slice::new(a, b, s))
-}
-
-fn op_strategy(ndim: usize) -> BoxedStrategy<Op> {
-    let mut ops = vec![
-        proptest::collection::vec(slice_strategy(), ndim)
-            .prop_map(Op::Slice)
-            .boxed(),
-        Just(Op::Reverse).boxed(),
-        Just((0..ndim).collect::<Vec<_>>())
-            .prop_shuffle()
-            .prop_map(Op::Permute)
-            .boxed(),
-    ];
-    if ndim > 0 {
-        ops.push(
-            (0..ndim, 0usize..6)
-                .prop_map(|(a, i)| Op::IndexAxis(a, i))
-                .boxed(),
-        );
-        ops.push((0..ndim).prop_map(Op::Invert).boxed());
-    }
-    proptest::strategy::Union::new(ops).boxed()
-}
+use super::view_props::{Op, op_strategy};
 
 /// A shape of up to 5 axes of up to 5 elements, an order, and up to 4 transformations.
 fn case() -> impl Strategy<Value = (Vec<usize>, Order, Vec<Op>)> {

@@ -109,8 +109,9 @@ impl Model {
     }
 }
 
+/// One view transformation of the property tests (shared with `ndarray_props`).
 #[derive(Clone, Debug)]
-enum Op {
+pub(crate) enum Op {
     Slice(Vec<Slice>),
     Reverse,
     Permute(Vec<usize>),
@@ -127,7 +128,8 @@ fn slice_strategy() -> impl Strategy<Value = Slice> {
         .prop_map(|(a, b, s)| Slice::new(a, b, s))
 }
 
-fn op_strategy(ndim: usize) -> BoxedStrategy<Op> {
+/// Any transformation of a view of `ndim` axes.
+pub(crate) fn op_strategy(ndim: usize) -> BoxedStrategy<Op> {
     let mut ops = vec![
         proptest::collection::vec(slice_strategy(), ndim)
             .prop_map(Op::Slice)
