@@ -241,29 +241,43 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// `madvise` fails otherwise (e.g. `EFAULT` when a page cannot be read).
     #[doc(alias = "madvise", alias = "MADV_POPULATE_READ")]
     pub fn populate_read(&self) -> Result<()> {
+        self.populate(false)
+    }
+
+    /// Faults every page in for reading or, when `write`, for writing (`madvise(2)` with
+    /// `MADV_POPULATE_READ`/`WRITE`); a write populate is recorded as a change first (a call
+    /// that fails part-way has dirtied pages too). `EINVAL` from a map writable enough for
+    /// the advice means the kernel does not know it; other platforms have no such advice.
+    fn populate(&self, write: bool) -> Result<()> {
+        let feature = if write {
+            "madvise(2) MADV_POPULATE_WRITE"
+        } else {
+            "madvise(2) MADV_POPULATE_READ"
+        };
         #[cfg(not(target_os = "linux"))]
         return Err(Error::Unsupported {
-            feature: "madvise(2) MADV_POPULATE_READ",
+            feature,
             since: "Linux 5.14; this platform has no such advice",
         });
         #[cfg(target_os = "linux")]
-        self.populate(crate::raw::Populate::Read, "madvise(2) MADV_POPULATE_READ")
-    }
-
-    /// `madvise` with `how`; `EINVAL` from a writable-enough map means the kernel does not
-    /// know the advice.
-    #[cfg(target_os = "linux")]
-    fn populate(&self, how: crate::raw::Populate, feature: &'static str) -> Result<()> {
-        self.map.populate(how).map_err(|e| match e {
-            crate::raw::Error::Sys {
-                errno: sys::Errno::INVAL,
-                ..
-            } => Error::Unsupported {
-                feature,
-                since: "Linux 5.14",
-            },
-            e => raw_err(self.mode, self.filename())(e),
-        })
+        {
+            let how = if write {
+                self.pending.mark_stored_shared();
+                crate::raw::Populate::Write
+            } else {
+                crate::raw::Populate::Read
+            };
+            self.map.populate(how).map_err(|e| match e {
+                crate::raw::Error::Sys {
+                    errno: sys::Errno::INVAL,
+                    ..
+                } => Error::Unsupported {
+                    feature,
+                    since: "Linux 5.14",
+                },
+                e => raw_err(self.mode, self.filename())(e),
+            })
+        }
     }
 
     /// Flushes (as [`flush`](Memmap::flush)) if this map changed anything since
@@ -302,19 +316,7 @@ impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
     /// As [`populate_read`](Memmap::populate_read).
     #[doc(alias = "madvise", alias = "MADV_POPULATE_WRITE")]
     pub fn populate_write(&self) -> Result<()> {
-        #[cfg(not(target_os = "linux"))]
-        return Err(Error::Unsupported {
-            feature: "madvise(2) MADV_POPULATE_WRITE",
-            since: "Linux 5.14; this platform has no such advice",
-        });
-        // Marked first: a call that fails part-way has dirtied pages too.
-        #[cfg(target_os = "linux")]
-        self.pending.mark_stored_shared();
-        #[cfg(target_os = "linux")]
-        self.populate(
-            crate::raw::Populate::Write,
-            "madvise(2) MADV_POPULATE_WRITE",
-        )
+        self.populate(true)
     }
 }
 
@@ -330,19 +332,7 @@ impl<T: Element, D: Dimension> Memmap<T, D, crate::mode::Dynamic> {
         if !self.mode.is_writable() {
             return Err(Error::ReadOnly);
         }
-        #[cfg(not(target_os = "linux"))]
-        return Err(Error::Unsupported {
-            feature: "madvise(2) MADV_POPULATE_WRITE",
-            since: "Linux 5.14; this platform has no such advice",
-        });
-        #[cfg(target_os = "linux")]
-        {
-            self.pending.mark_stored_shared();
-            self.populate(
-                crate::raw::Populate::Write,
-                "madvise(2) MADV_POPULATE_WRITE",
-            )
-        }
+        self.populate(true)
     }
 }
 
