@@ -288,4 +288,40 @@ fn main() {
             &notes,
         );
     }
+
+    // The close targets again, in interleaved rounds: criterion runs one scenario after
+    // another, so writeback that one leaves behind lands in the next; rounds that run
+    // each scenario once in turn spread that over all three alike. Median and quartiles.
+    let cell = std::cell::RefCell::new(t);
+    let targets = &cell;
+    const CLOSE: [&str; 3] = [
+        "pwrite_fdatasync",
+        "mmarray_write_at_flush",
+        "mmarray_write_many_flush",
+    ];
+    for &k in ks {
+        let rounds = if k >= 10_000 { 9 } else { 21 };
+        let run = |s: &'static str| move || targets.borrow_mut().run(s, k);
+        let (f0, f1, f2) = (run(CLOSE[0]), run(CLOSE[1]), run(CLOSE[2]));
+        let est = common::interleaved(&[&f0, &f1, &f2], rounds, 1);
+        let label = |s: &str| format!("interleaved_{k}/{s}");
+        let rows: Vec<Row> = CLOSE
+            .iter()
+            .zip(&est)
+            .map(|(s, e)| Row::external(&label(s), Some(*e)))
+            .collect();
+        common::report(
+            &format!("writes-interleaved-{k}"),
+            &format!(
+                "{k} scattered f32 updates made durable, {rounds} interleaved rounds (median, quartiles)"
+            ),
+            &label(CLOSE[0]),
+            &rows,
+            &[
+                Target::new(&label(CLOSE[1]), &label(CLOSE[0]), 1.3),
+                Target::new(&label(CLOSE[2]), &label(CLOSE[0]), 1.0),
+            ],
+            &[],
+        );
+    }
 }
