@@ -32,6 +32,8 @@
 //! An identity cannot be reused while its entry exists: until the mapping is made, the
 //! constructor's open descriptor keeps the file alive, and afterwards the mapping does
 //! (a mapping holds a reference to its file), also when the file's last name is removed.
+//! A log that is leaked (`std::mem::forget`) keeps its mapping and so, rightly, its entry:
+//! the file stays refused to this process.
 //!
 //! Anonymous logs do not register: no path or descriptor reaches their memory. Nor do
 //! [`Memmap`](crate::Memmap)s: several read-only maps of one file are legitimate, and a map of
