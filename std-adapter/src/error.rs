@@ -153,6 +153,19 @@ pub enum Error {
         /// One past the last stalled row (equal to `committed` if nothing is stalled).
         stalled_end: u64,
     },
+    /// The file is already open as a row log in this process — through this path or another
+    /// one (a hard or symbolic link, `/proc/self/fd/N`: the file's device and inode decide).
+    /// A second handle could change rows under the references the first one has handed out,
+    /// so [`RowLog::create`](crate::RowLog::create), [`open`](crate::RowLog::open) and
+    /// [`recover`](crate::RowLog::recover) refuse it before anything changes the file.
+    /// Share the first handle instead (by reference, or in an [`Arc`](std::sync::Arc)), or
+    /// drop it first.
+    AlreadyOpen {
+        /// The path the refused call was given.
+        path: Option<PathBuf>,
+        /// The path the handle that holds the file was opened by.
+        first: PathBuf,
+    },
     /// Writing elements through the file (`pwrite(2)`) failed part-way. The updates at
     /// positions `start..written_to` reached the file (and the map); those from `written_to`
     /// to `end` did not, except that the element at `written_to` may be partly written.
@@ -214,6 +227,7 @@ impl Error {
             | Error::DataTruncated { path, .. }
             | Error::ClaimHeader { path, .. }
             | Error::WriteFailed { path, .. }
+            | Error::AlreadyOpen { path, .. }
             | Error::NotAFile { path }
             | Error::Io { path, .. },
             Some(p),
@@ -403,6 +417,17 @@ impl fmt::Display for Error {
                  watermark (those are {committed}..{stalled_end}); force-complete only rows \
                  within them, once their writer is known to be dead"
             ),
+            Error::AlreadyOpen { path, first } => {
+                write!(f, "{} is already open as a row log in this process", Named(path))?;
+                if path.as_ref() != Some(first) {
+                    write!(f, " (opened as {})", first.display())?;
+                }
+                f.write_str(
+                    ", and a second handle could change rows under the first one's \
+                     references; share the first handle (by reference, or in an Arc), or drop \
+                     it first",
+                )
+            }
             Error::WriteFailed {
                 path,
                 start,
@@ -516,6 +541,7 @@ impl From<Error> for io::Error {
                 K::InvalidData
             }
             Error::Claim(_) => K::StorageFull,
+            Error::AlreadyOpen { .. } => K::ResourceBusy,
             Error::NotAFile { .. } => K::Unsupported,
             Error::Layout { .. }
             | Error::InvalidMode(_)

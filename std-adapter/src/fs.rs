@@ -116,6 +116,16 @@ pub(crate) fn open_or_create(path: &Path) -> Result<(File, NewFile<'_>)> {
 /// system refuses fails before the old contents are gone). Returns the emptied file, the
 /// guard and its status before emptying.
 pub(crate) fn create_emptied(path: &Path, end: u64) -> Result<(File, NewFile<'_>, sys::FileStat)> {
+    let (file, created, st) = open_to_overwrite(path)?;
+    empty_for(std::os::fd::AsFd::as_fd(&file), &st, end, Some(path))?;
+    Ok((file, created, st))
+}
+
+/// The first half of [`create_emptied`], for callers that check the file between opening and
+/// emptying it (a row log refuses a file this process holds already): opens or creates
+/// `path` without changing an existing file, and refuses anything but a regular file.
+/// Returns the file, the guard and its status.
+pub(crate) fn open_to_overwrite(path: &Path) -> Result<(File, NewFile<'_>, sys::FileStat)> {
     let (file, created) = open_or_create(path)?;
     let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
     if !st.is_regular {
@@ -123,7 +133,6 @@ pub(crate) fn create_emptied(path: &Path, end: u64) -> Result<(File, NewFile<'_>
             path: Some(path.to_path_buf()),
         });
     }
-    empty_for(std::os::fd::AsFd::as_fd(&file), &st, end, Some(path))?;
     Ok((file, created, st))
 }
 

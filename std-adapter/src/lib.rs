@@ -56,12 +56,17 @@
 //! # Safety contract
 //!
 //! Mapping a file is `unsafe`, as in memmap2: while a map or a view of it is
-//! alive, **no other process, thread or mapping may write the mapped range of
-//! the file, and nothing may truncate it**. A concurrent write is a data race
-//! on memory Rust believes immutable (or exclusively borrowed); a truncation
-//! makes later reads fault with `SIGBUS`. The full contract is written once, on
-//! [`Memmap`] ("Safety contract of file-backed maps"), and every constructor
-//! links to it; [`RowLog`] states its own for shared logs. Anonymous maps
+//! alive, **no other handle of the file — in this or any other process — may
+//! write the mapped range, and nothing may truncate the file**; a writable map
+//! is also the only map of its range in this process. A concurrent write is a
+//! data race on memory Rust believes immutable (or exclusively borrowed); a
+//! truncation makes later reads fault with `SIGBUS`. The full contract is
+//! written once, on [`Memmap`] ("Safety contract of file-backed maps"), and
+//! every constructor's `# Safety` section says what it excludes. [`RowLog`]
+//! states its own for shared logs, and enforces its in-process part: a file is
+//! held by at most one row log per process (a second one is
+//! [`Error::AlreadyOpen`]), so the caller's promise is about other processes
+//! and about access that is not through a row log. Anonymous maps
 //! ([`Memmap::anonymous`], [`RowLog::anonymous`]) are safe. The core has no
 //! `unsafe` at all.
 //!

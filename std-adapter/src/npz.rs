@@ -278,8 +278,11 @@ impl Archive {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps):
-    /// it covers the whole archive file.
+    /// While the map lives, nothing changes the archive's file where the member lies or
+    /// truncates the file, in this or any other process: no writable map or row log of it,
+    /// no `write(2)` (rewriting the archive, e.g. `np.savez` to the same path, included), no
+    /// other program. Other `'r'` and `'c'` maps of it may coexist. mmarray checks none of
+    /// this; see the [safety contract](Memmap#safety-contract-of-file-backed-maps).
     pub unsafe fn map_read<T: Dtype, D: Dimension>(
         &self,
         name: &str,
@@ -297,8 +300,9 @@ impl Archive {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps):
-    /// it covers the whole archive file.
+    /// As [`map_read`](Archive::map_read): while the map lives, nothing changes the
+    /// archive's file where the member lies or truncates the file, in this or any other
+    /// process (this map's own writes are private and do not count).
     pub unsafe fn map_copy_on_write<T: Dtype, D: Dimension>(
         &self,
         name: &str,

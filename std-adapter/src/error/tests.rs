@@ -222,6 +222,10 @@ fn adapter_errors() -> Vec<Error> {
                 end: 9,
                 source: io::ErrorKind::StorageFull.into(),
             },
+            Error::AlreadyOpen {
+                path: path.clone(),
+                first: PathBuf::from("/data/first.log"),
+            },
             Error::WriteFailed {
                 path: path.clone(),
                 start: 4,
@@ -301,6 +305,7 @@ fn variant(e: &Error) -> &'static str {
         Error::ClaimHeader { .. } => "ClaimHeader",
         Error::Recover(_) => "Recover",
         Error::NotStalled { .. } => "NotStalled",
+        Error::AlreadyOpen { .. } => "AlreadyOpen",
         Error::WriteFailed { .. } => "WriteFailed",
         Error::Unsupported { .. } => "Unsupported",
         #[cfg(feature = "npz")]
@@ -318,7 +323,7 @@ fn every_chain_prints_each_message_once() {
     let mut seen: Vec<&str> = all.iter().map(variant).collect();
     seen.sort_unstable();
     seen.dedup();
-    let expected = if cfg!(feature = "npz") { 24 } else { 21 };
+    let expected = if cfg!(feature = "npz") { 25 } else { 22 };
     assert_eq!(seen.len(), expected, "every variant is built: {seen:?}");
     for e in &all {
         let mut chain = vec![e.to_string()];

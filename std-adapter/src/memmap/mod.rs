@@ -111,16 +111,37 @@ pub use options::{Options, create, open_copy_on_write, open_read, open_read_writ
 ///
 /// Every constructor that maps a file is `unsafe`, as in memmap2, because the
 /// compiler's promises about `&[T]` and `&mut [T]` can be broken from outside
-/// the program: while the map (or any view of it) is alive, **no other process,
-/// thread or mapping may write to the mapped range of the file, and nothing
-/// may truncate the file** below the mapped range. A concurrent write is a data
-/// race on memory that Rust believes immutable (or exclusively borrowed), which
-/// is undefined behaviour; a truncation makes later accesses fault with
-/// `SIGBUS`. The kernel cannot enforce this for ordinary files, advisory locks
-/// do not bind other processes, and copy-on-write (`'c'`) does not isolate the
-/// map from later writes to the file either. The caller promises it — e.g. the
-/// file is private to the program, or every writer is this map. Anonymous maps
-/// ([`Memmap::anonymous`]) have no such hazard and are safe to create.
+/// the map. While the map (or any view of it) is alive, the caller promises:
+///
+/// 1. **Nothing but this map changes the mapped range of the file** — no other
+///    handle of the file writes it, in this or any other process: no second
+///    writable map (a `Memmap` in `'r+'` or `'w+'`, a
+///    [`RowLog`](crate::RowLog)), no `write(2)` through a
+///    [`File`] or another descriptor (the one a map was made from
+///    included; this map's own [`write_at`](Memmap::write_at),
+///    [`grow`](Memmap::grow) and [`append`](Memmap::append) are the map's), no
+///    other program. A concurrent write is a data race on memory that Rust
+///    believes immutable (or exclusively borrowed): undefined behaviour.
+/// 2. **A writable map (`'r+'`, `'w+'`) is the only map of its range in this
+///    process**: no other `Memmap` of it, of any mode, and no `RowLog` of the
+///    file, whose `&[T]` would alias this map's `&mut [T]`. Maps that never write
+///    the file (`'r'`, and `'c'`, whose writes are private) may coexist with each
+///    other, in this and in other processes.
+/// 3. **Nothing truncates the file** below the mapped range, in this or any
+///    other process: a later access would fault with `SIGBUS`.
+///
+/// mmarray checks none of this for maps. The kernel cannot enforce it for
+/// ordinary files, advisory locks do not bind other processes, and
+/// copy-on-write (`'c'`) does not isolate the map from later writes to the file
+/// either. Unlike [`RowLog`](crate::RowLog), whose constructors refuse a file
+/// this process already holds as a row log (see its
+/// [contract](crate::RowLog#safety-contract-of-file-backed-logs)), `Memmap`
+/// keeps no registry: `'r'` and `'c'` maps of one file coexist legitimately,
+/// and the row logs' registry does not see maps — so a map of a file that this
+/// process also holds as a row log is excluded by the contracts of both, not
+/// refused. The caller promises it — e.g. the file is private to the program,
+/// or every writer is this map. Anonymous maps ([`Memmap::anonymous`]) have no
+/// such hazard and are safe to create.
 ///
 /// **A full disk on the sparse path.** A store through a map cannot return an
 /// error: when it needs a block that the file system has no room for (the disk

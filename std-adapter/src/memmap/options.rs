@@ -150,7 +150,11 @@ impl<T: Element, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// What the [safety contract](Memmap#safety-contract-of-file-backed-maps) asks in `mode`,
+    /// while the map lives: in every mode, nothing else changes the mapped range of the file or
+    /// truncates the file, in this or any other process (no other writable map or row log of
+    /// it, no `write(2)`, no other program); in `'r+'` and `'w+'`, also no other map or row log
+    /// of that range is alive in this process. mmarray checks none of this.
     #[doc(alias = "mmap")]
     pub unsafe fn open(&self, path: impl AsRef<Path>, mode: Mode) -> Result<Memmap<T, D, Dynamic>> {
         // SAFETY: the caller upholds the contract, which is this function's.
@@ -166,7 +170,10 @@ impl<T: Element, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// While the map lives, nothing changes the mapped range of the file or truncates the file,
+    /// in this or any other process: no writable map or row log of it, no `write(2)`, no other
+    /// program. Other `'r'` and `'c'` maps of it may coexist. mmarray checks none of this; see
+    /// the [safety contract](Memmap#safety-contract-of-file-backed-maps).
     #[doc(alias = "mmap")]
     pub unsafe fn open_read(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadOnly>> {
         // SAFETY: the caller upholds the contract, which is this function's.
@@ -182,7 +189,12 @@ impl<T: Element, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// While the map lives, it is the only handle that writes the mapped range of the file and
+    /// the only map of that range in this process: no other handle writes it, in this or any
+    /// other process (no other writable map or row log, no `write(2)`, no other program), no
+    /// other map or row log of it is alive in this process, and nothing truncates the file.
+    /// mmarray checks none of this; see the
+    /// [safety contract](Memmap#safety-contract-of-file-backed-maps).
     #[doc(alias = "mmap")]
     #[doc(alias = "ftruncate")]
     pub unsafe fn open_read_write(
@@ -203,7 +215,12 @@ impl<T: Element, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// While the map lives, it is the only handle that writes the mapped range of the file and
+    /// the only map of that range in this process: no other handle writes it, in this or any
+    /// other process (no other writable map or row log, no `write(2)`, no other program), no
+    /// other map or row log of it is alive in this process, and nothing truncates the file.
+    /// mmarray checks none of this; see the
+    /// [safety contract](Memmap#safety-contract-of-file-backed-maps).
     #[doc(alias = "mmap")]
     #[doc(alias = "ftruncate")]
     pub unsafe fn create(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadWrite>> {
@@ -220,7 +237,11 @@ impl<T: Element, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// While the map lives, nothing changes the mapped range of the file or truncates the file,
+    /// in this or any other process: no writable map or row log of it, no `write(2)`, no other
+    /// program (this map's own writes are private and do not count). Other `'r'` and `'c'` maps
+    /// of it may coexist. mmarray checks none of this; see the
+    /// [safety contract](Memmap#safety-contract-of-file-backed-maps).
     #[doc(alias = "mmap")]
     pub unsafe fn open_copy_on_write(
         &self,
@@ -243,7 +264,13 @@ impl<T: Element, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// What the [safety contract](Memmap#safety-contract-of-file-backed-maps) asks in `mode`,
+    /// while the map lives: in every mode, nothing else changes the mapped range of the file or
+    /// truncates the file, in this or any other process (no other writable map or row log of
+    /// it, no `write(2)`, no other program); in `'r+'` and `'w+'`, also no other map or row log
+    /// of that range is alive in this process. mmarray checks none of this.
+    /// The descriptor given here counts as another handle: write the file through the map, not
+    /// through it.
     #[doc(alias = "mmap")]
     pub unsafe fn map(&self, file: impl AsFd, mode: Mode) -> Result<Memmap<T, D, Dynamic>> {
         // SAFETY: the caller upholds the contract, which is this function's.
@@ -258,7 +285,10 @@ impl<T: Element, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// While the map lives, nothing changes the mapped range of the file or truncates the file,
+    /// in this or any other process: no writable map or row log of it, no `write(2)`, no other
+    /// program. Other `'r'` and `'c'` maps of it may coexist. mmarray checks none of this; see
+    /// the [safety contract](Memmap#safety-contract-of-file-backed-maps).
     #[doc(alias = "mmap")]
     pub unsafe fn map_read(&self, file: impl AsFd) -> Result<Memmap<T, D, ReadOnly>> {
         // SAFETY: the caller upholds the contract, which is this function's.
@@ -273,7 +303,14 @@ impl<T: Element, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// While the map lives, it is the only handle that writes the mapped range of the file and
+    /// the only map of that range in this process: no other handle writes it, in this or any
+    /// other process (no other writable map or row log, no `write(2)`, no other program), no
+    /// other map or row log of it is alive in this process, and nothing truncates the file.
+    /// mmarray checks none of this; see the
+    /// [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// The descriptor given here counts as another handle: write the file through the map, not
+    /// through it.
     #[doc(alias = "mmap")]
     #[doc(alias = "ftruncate")]
     pub unsafe fn map_read_write(&self, file: impl AsFd) -> Result<Memmap<T, D, ReadWrite>> {
@@ -289,7 +326,11 @@ impl<T: Element, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// While the map lives, nothing changes the mapped range of the file or truncates the file,
+    /// in this or any other process: no writable map or row log of it, no `write(2)`, no other
+    /// program (this map's own writes are private and do not count). Other `'r'` and `'c'` maps
+    /// of it may coexist. mmarray checks none of this; see the
+    /// [safety contract](Memmap#safety-contract-of-file-backed-maps).
     #[doc(alias = "mmap")]
     pub unsafe fn map_copy_on_write(&self, file: impl AsFd) -> Result<Memmap<T, D, CopyOnWrite>> {
         // SAFETY: the caller upholds the contract, which is this function's.
@@ -336,7 +377,10 @@ impl<T: Element, D: Dimension> Options<T, D> {
 ///
 /// # Safety
 ///
-/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+/// While the map lives, nothing changes the mapped range of the file or truncates the file,
+/// in this or any other process: no writable map or row log of it, no `write(2)`, no other
+/// program. Other `'r'` and `'c'` maps of it may coexist. mmarray checks none of this; see
+/// the [safety contract](Memmap#safety-contract-of-file-backed-maps).
 #[doc(alias = "mmap")]
 pub unsafe fn open_read<T: Element>(
     path: impl AsRef<Path>,
@@ -353,7 +397,12 @@ pub unsafe fn open_read<T: Element>(
 ///
 /// # Safety
 ///
-/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+/// While the map lives, it is the only handle that writes the mapped range of the file and
+/// the only map of that range in this process: no other handle writes it, in this or any
+/// other process (no other writable map or row log, no `write(2)`, no other program), no
+/// other map or row log of it is alive in this process, and nothing truncates the file.
+/// mmarray checks none of this; see the
+/// [safety contract](Memmap#safety-contract-of-file-backed-maps).
 #[doc(alias = "mmap")]
 #[doc(alias = "ftruncate")]
 pub unsafe fn open_read_write<T: Element>(
@@ -371,7 +420,12 @@ pub unsafe fn open_read_write<T: Element>(
 ///
 /// # Safety
 ///
-/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+/// While the map lives, it is the only handle that writes the mapped range of the file and
+/// the only map of that range in this process: no other handle writes it, in this or any
+/// other process (no other writable map or row log, no `write(2)`, no other program), no
+/// other map or row log of it is alive in this process, and nothing truncates the file.
+/// mmarray checks none of this; see the
+/// [safety contract](Memmap#safety-contract-of-file-backed-maps).
 #[doc(alias = "mmap")]
 #[doc(alias = "ftruncate")]
 pub unsafe fn create<T: Element, D: Dimension>(
@@ -390,7 +444,11 @@ pub unsafe fn create<T: Element, D: Dimension>(
 ///
 /// # Safety
 ///
-/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+/// While the map lives, nothing changes the mapped range of the file or truncates the file,
+/// in this or any other process: no writable map or row log of it, no `write(2)`, no other
+/// program (this map's own writes are private and do not count). Other `'r'` and `'c'` maps
+/// of it may coexist. mmarray checks none of this; see the
+/// [safety contract](Memmap#safety-contract-of-file-backed-maps).
 #[doc(alias = "mmap")]
 pub unsafe fn open_copy_on_write<T: Element>(
     path: impl AsRef<Path>,

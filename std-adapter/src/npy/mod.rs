@@ -205,7 +205,11 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// What the [safety contract](Memmap#safety-contract-of-file-backed-maps) asks in `mode`,
+    /// while the map lives: in every mode, nothing else changes the mapped range of the file or
+    /// truncates the file, in this or any other process (no other writable map or row log of
+    /// it, no `write(2)`, no other program); in `'r+'` and `'w+'`, also no other map or row log
+    /// of that range is alive in this process. mmarray checks none of this.
     pub unsafe fn open(&self, path: impl AsRef<Path>, mode: Mode) -> Result<Memmap<T, D, Dynamic>> {
         if mode == Mode::Write {
             let path = path.as_ref();
@@ -226,7 +230,10 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// While the map lives, nothing changes the mapped range of the file or truncates the file,
+    /// in this or any other process: no writable map or row log of it, no `write(2)`, no other
+    /// program. Other `'r'` and `'c'` maps of it may coexist. mmarray checks none of this; see
+    /// the [safety contract](Memmap#safety-contract-of-file-backed-maps).
     pub unsafe fn open_read(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadOnly>> {
         // SAFETY: the caller upholds the contract, which is this function's.
         unsafe { self.open_impl(path.as_ref(), Mode::Read) }
@@ -240,7 +247,12 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// While the map lives, it is the only handle that writes the mapped range of the file and
+    /// the only map of that range in this process: no other handle writes it, in this or any
+    /// other process (no other writable map or row log, no `write(2)`, no other program), no
+    /// other map or row log of it is alive in this process, and nothing truncates the file.
+    /// mmarray checks none of this; see the
+    /// [safety contract](Memmap#safety-contract-of-file-backed-maps).
     pub unsafe fn open_read_write(
         &self,
         path: impl AsRef<Path>,
@@ -257,7 +269,11 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// While the map lives, nothing changes the mapped range of the file or truncates the file,
+    /// in this or any other process: no writable map or row log of it, no `write(2)`, no other
+    /// program (this map's own writes are private and do not count). Other `'r'` and `'c'` maps
+    /// of it may coexist. mmarray checks none of this; see the
+    /// [safety contract](Memmap#safety-contract-of-file-backed-maps).
     pub unsafe fn open_copy_on_write(
         &self,
         path: impl AsRef<Path>,
@@ -280,7 +296,12 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
     ///
     /// # Safety
     ///
-    /// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+    /// While the map lives, it is the only handle that writes the mapped range of the file and
+    /// the only map of that range in this process: no other handle writes it, in this or any
+    /// other process (no other writable map or row log, no `write(2)`, no other program), no
+    /// other map or row log of it is alive in this process, and nothing truncates the file.
+    /// mmarray checks none of this; see the
+    /// [safety contract](Memmap#safety-contract-of-file-backed-maps).
     pub unsafe fn create(&self, path: impl AsRef<Path>) -> Result<Memmap<T, D, ReadWrite>> {
         let path = path.as_ref();
         // SAFETY: the caller upholds the contract, which is this function's.
@@ -371,7 +392,10 @@ impl<T: Dtype, D: Dimension> Options<T, D> {
 ///
 /// # Safety
 ///
-/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+/// While the map lives, nothing changes the mapped range of the file or truncates the file,
+/// in this or any other process: no writable map or row log of it, no `write(2)`, no other
+/// program. Other `'r'` and `'c'` maps of it may coexist. mmarray checks none of this; see
+/// the [safety contract](Memmap#safety-contract-of-file-backed-maps).
 pub unsafe fn open_read<T: Dtype, D: Dimension>(
     path: impl AsRef<Path>,
 ) -> Result<Memmap<T, D, ReadOnly>> {
@@ -387,7 +411,12 @@ pub unsafe fn open_read<T: Dtype, D: Dimension>(
 ///
 /// # Safety
 ///
-/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+/// While the map lives, it is the only handle that writes the mapped range of the file and
+/// the only map of that range in this process: no other handle writes it, in this or any
+/// other process (no other writable map or row log, no `write(2)`, no other program), no
+/// other map or row log of it is alive in this process, and nothing truncates the file.
+/// mmarray checks none of this; see the
+/// [safety contract](Memmap#safety-contract-of-file-backed-maps).
 pub unsafe fn open_read_write<T: Dtype, D: Dimension>(
     path: impl AsRef<Path>,
 ) -> Result<Memmap<T, D, ReadWrite>> {
@@ -403,7 +432,12 @@ pub unsafe fn open_read_write<T: Dtype, D: Dimension>(
 ///
 /// # Safety
 ///
-/// See the [safety contract](Memmap#safety-contract-of-file-backed-maps).
+/// While the map lives, it is the only handle that writes the mapped range of the file and
+/// the only map of that range in this process: no other handle writes it, in this or any
+/// other process (no other writable map or row log, no `write(2)`, no other program), no
+/// other map or row log of it is alive in this process, and nothing truncates the file.
+/// mmarray checks none of this; see the
+/// [safety contract](Memmap#safety-contract-of-file-backed-maps).
 pub unsafe fn create<T: Dtype, D: Dimension>(
     path: impl AsRef<Path>,
     shape: impl IntoShape<D>,

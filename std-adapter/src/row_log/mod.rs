@@ -14,6 +14,7 @@
 //! slices, with the argument why that is sound (`slices.rs`).
 
 mod open;
+mod registry;
 mod rows;
 mod slices;
 mod writer;
@@ -132,12 +133,39 @@ impl Layout {
 /// # Safety contract of file-backed logs
 ///
 /// As for every file map ([`Memmap`](crate::Memmap#safety-contract-of-file-backed-maps)), the
-/// constructors that map a file are `unsafe`: the caller promises that, while the log is alive,
-/// **the file is not truncated** below [`RowLog::file_len`], and **its bytes change only
-/// through row logs of the same `T` and capacity** (in this or other processes) that follow
-/// the protocol: no `write(2)`, no [`Memmap`](crate::Memmap) of it, no other program writing
-/// it, no second [`RowLog::create`] or [`RowLog::recover`] of it while another process has it
-/// open, and [`RowLog::force_complete`] only under its own contract.
+/// constructors that map a file ([`create`](RowLog::create), [`open`](RowLog::open),
+/// [`recover`](RowLog::recover)) are `unsafe`: the `&[T]` of committed rows and the `&mut [T]`
+/// of a [`RowsMut`] are sound only while every change to the file follows the claim protocol.
+/// Of that, mmarray enforces what one process can see, and the caller promises the rest.
+///
+/// **Enforced: one handle per file in this process.** While a `RowLog` of a file lives, the
+/// constructors refuse that file to every other call in this process — whatever path reaches
+/// it (the same path, another spelling, a hard or symbolic link, `/proc/self/fd/N`: the
+/// file's device and inode decide) and whatever the row type — with [`Error::AlreadyOpen`],
+/// before they change anything. Threads share the one handle (by reference, e.g. with
+/// [`std::thread::scope`], or in an [`Arc`](std::sync::Arc)). So the borrows of that handle
+/// account for every row-log reference of this process into the file: `&mut self` (as
+/// [`force_complete`](RowLog::force_complete) takes it) proves that none is alive.
+///
+/// **Promised by the caller, while the log is alive:**
+///
+/// 1. **The file is not truncated** below [`RowLog::file_len`], by anything in this or any
+///    other process.
+/// 2. **The file is written only through row logs of the same `T` and capacity that follow
+///    the protocol** — in this process only through this handle, in every other process
+///    through its own. No other handle of the file writes it, in this or any other process:
+///    no `write(2)` through a [`File`](std::fs::File), no writable
+///    [`Memmap`](crate::Memmap), no other program. And no [`Memmap`](crate::Memmap) of any
+///    mode maps it in this process (its `&[T]` would see rows change, and this log's
+///    `&mut [T]` would alias it): the registry knows row logs only, so these are the
+///    caller's to exclude. Reading the file's bytes (`read(2)`, numpy's `np.fromfile`, a
+///    read-only map in another process, as numpy's `np.memmap` of the committed rows in the
+///    [file layout](RowLog#file-layout)) does not disturb the log.
+/// 3. **No other process runs [`create`](RowLog::create) or [`recover`](RowLog::recover)** on
+///    the file: both rewrite the header and the rows under every other handle (in this
+///    process the registry refuses them).
+/// 4. **[`force_complete`](RowLog::force_complete) only under its own contract**: the rows'
+///    writers, in other processes, are dead.
 ///
 /// The file is extended sparsely: as on the sparse path of a
 /// [`Memmap`](crate::Memmap#safety-contract-of-file-backed-maps), a row written when the
@@ -152,6 +180,10 @@ pub struct RowLog<T> {
     /// The file (for error messages, and the sign that `flush` writes something back);
     /// `None` for anonymous logs.
     path: Option<PathBuf>,
+    /// This process's hold on the file: no second row log of it opens while this one lives
+    /// (`registry.rs`). `None` for anonymous logs. Declared after `map`, so the file is
+    /// unmapped before another handle may register it.
+    registration: Option<registry::Registration>,
     _rows: PhantomData<T>,
 }
 
@@ -404,7 +436,10 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// committed above them). Returns the new committed watermark.
     ///
     /// `rows` must lie within [`stalled`](Self::stalled): claimed, incomplete, and at the
-    /// committed watermark. `&mut self` proves that no guard of this process is alive.
+    /// committed watermark. `&mut self` proves that no guard of this process is alive: this
+    /// log is the only row-log handle of its file in this process (the constructors refuse a
+    /// second one, see the [contract](RowLog#safety-contract-of-file-backed-logs)), and an
+    /// anonymous log has no file another handle could reach.
     ///
     /// # Examples
     ///
@@ -426,9 +461,13 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Safety
     ///
-    /// No other process holds a claim on any of `rows` (its writer is known to be dead, e.g.
-    /// its process exited), and no other process force-completes them at the same time.
-    /// Always true for a log made by [`anonymous`](Self::anonymous).
+    /// Nobody may hold a claim on any of `rows`, or force-complete them at the same time, in
+    /// this or any other process. In this process that is enforced: no guard of this handle is
+    /// alive (`&mut self`), and no other row-log handle of the file exists here (the
+    /// constructors refuse one). The caller promises it for other processes: the rows'
+    /// writers are dead (e.g. their processes exited), and no other process force-completes
+    /// the same rows meanwhile. Always true for a log made by [`anonymous`](Self::anonymous),
+    /// which no other process can reach.
     #[allow(
         unsafe_code,
         reason = "the caller promises what no handle of this process can see: that the \
@@ -457,7 +496,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
             // SAFETY: `slice_mut_unchecked` needs, for this statement:
             // 1. The map lives and is not remapped: `&mut self` holds it.
             // 2. Nothing else accesses these bytes meanwhile. `&mut self` proves that no
-            //    guard and no reader slice of this process is alive. The rows lie within
+            //    guard and no reader slice of this handle is alive, and this handle is the
+            //    only row log of its file in this process (`registry.rs`; an anonymous log
+            //    has no file), so none of this process is alive. The rows lie within
             //    `stalled()`: claimed, incomplete and at or above the committed watermark,
             //    so no reader in any process reads them; their claims are held by nobody in
             //    this process (no guard is alive) and, by this function's contract, by no

@@ -15,9 +15,10 @@ use std::path::Path;
 use mmarray::Element;
 use mmarray::claim::{ClaimHeader, Claims, Mapped};
 
+use super::registry::Registration;
 use super::{Layout, RowLog};
 use crate::error::{Error, Result};
-use crate::fs::{create_emptied, errno, io_err, open_file, raw_err};
+use crate::fs::{empty_for, errno, io_err, open_file, open_to_overwrite, raw_err};
 use crate::mode::Mode;
 use crate::raw::{Access, RawMap};
 use crate::sys;
@@ -80,13 +81,20 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// [`Error::Layout`] if the log does not fit in memory (or `T` has size zero),
     /// [`Error::AlignBeyondPage`] if `T` is aligned to more than a page, both before the
-    /// file is touched; [`Error::Io`] if opening,
-    /// sizing or mapping the file fails.
+    /// file is touched; [`Error::NotAFile`] if `path` is not a regular file;
+    /// [`Error::AlreadyOpen`] if this process holds the file as a row log already (through
+    /// any path), before the file is changed; [`Error::Io`] if opening, sizing or mapping
+    /// the file fails.
     ///
     /// # Safety
     ///
-    /// See the [safety contract](RowLog#safety-contract-of-file-backed-logs). In particular no
-    /// other process may have the file open as a log while it is created.
+    /// No other handle of the file may be alive while `create` runs, in this or any other
+    /// process: it empties the file and writes a fresh header and zero rows under all of
+    /// them. In this process, a row log of the file is refused ([`Error::AlreadyOpen`], the
+    /// file unchanged); the caller promises that no other process has the file open (as a row
+    /// log or otherwise) and that no [`Memmap`](crate::Memmap) of this process maps it. While
+    /// the log lives, the [contract of file-backed logs](RowLog#safety-contract-of-file-backed-logs)
+    /// holds.
     #[doc(alias = "mmap", alias = "ftruncate")]
     pub unsafe fn create(path: impl AsRef<Path>, capacity: u64) -> Result<Self> {
         let path = path.as_ref();
@@ -98,7 +106,8 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Safety
     ///
-    /// The contract of file-backed logs; no other process has the file open as a log.
+    /// As [`create`](Self::create): no other process has the file open, no `Memmap` of this
+    /// process maps it, and the contract of file-backed logs holds while the log lives.
     unsafe fn create_at(path: &Path, capacity: u64) -> Result<Self> {
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
         check_align::<T>()?;
@@ -106,7 +115,19 @@ impl<T: Element + Send + Sync> RowLog<T> {
         // Like numpy's 'w+', through the same steps as `Memmap`: a new file is removed
         // again on failure; an old one is grown before it is emptied, so that a size the
         // file system refuses fails before its contents are gone.
-        let (file, created, st) = create_emptied(path, len)?;
+        let (file, created, st) = open_to_overwrite(path)?;
+        // One row log per file per process (`registry.rs`), checked before anything changes
+        // the file: a refused call must not empty a log that a handle of ours is using.
+        let registration = match Registration::register(st.id, path) {
+            Ok(registration) => registration,
+            Err(e) => {
+                // The file is that handle's, even if our open created it (another thread
+                // opened the new file and registered it first): its name stays.
+                created.keep();
+                return Err(e);
+            }
+        };
+        empty_for(file.as_fd(), &st, len, Some(path))?;
         sys::set_len(&file, len).map_err(errno("ftruncate", Some(path)))?;
         let st = sys::FileStat { len, ..st };
         // SAFETY: the caller upholds the contract of file-backed logs, which includes the
@@ -116,7 +137,8 @@ impl<T: Element + Send + Sync> RowLog<T> {
             RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st, false)
         }
         .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
-        let log = Self::build(map, layout, capacity, Setup::Create, Some(path))?;
+        let mut log = Self::build(map, layout, capacity, Setup::Create, Some(path))?;
+        log.registration = Some(registration);
         created.keep();
         Ok(log)
     }
@@ -124,32 +146,57 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// Joins the log in the file at `path`, which other processes may be writing right now;
     /// the capacity is read from its header. Changes nothing in the file.
     ///
+    /// Each process holds a file through one handle: a file this process holds as a row log
+    /// already is refused ([`Error::AlreadyOpen`]), whatever path reaches it. Threads share
+    /// that handle, by reference or in an [`Arc`](std::sync::Arc).
+    ///
     /// # Examples
     ///
     /// ```
-    /// use mmarray_std::RowLog;
+    /// use std::sync::Arc;
+    /// use mmarray_std::{Error, RowLog};
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("samples.log");
     /// // SAFETY: the file is private to this example; only row logs of this type use it.
     /// let writer = unsafe { RowLog::<u64>::create(&path, 100) }?;
     /// writer.push(7)?;
-    /// // Another process would do this; a second handle in this one works the same.
+    /// // Another process joins the file with `open`; in this one, a second handle is refused
+    /// // (its `force_complete` or `recover` could change rows under the first one's guards).
     /// // SAFETY: as above.
-    /// let reader = unsafe { RowLog::<u64>::open(&path) }?;
-    /// assert_eq!((reader.capacity(), reader.committed_rows()), (100, &[7][..]));
+    /// let second = unsafe { RowLog::<u64>::open(&path) };
+    /// assert!(matches!(second, Err(Error::AlreadyOpen { .. })));
+    ///
+    /// // Threads share the one handle instead.
+    /// let log = Arc::new(writer);
+    /// let reader = Arc::clone(&log);
+    /// std::thread::spawn(move || assert_eq!(reader.committed_rows(), &[7])).join().unwrap();
+    ///
+    /// // Once it is dropped, the file opens again.
+    /// drop(log);
+    /// // SAFETY: as above.
+    /// let log = unsafe { RowLog::<u64>::open(&path) }?;
+    /// assert_eq!((log.capacity(), log.committed_rows()), (100, &[7][..]));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// [`Error::ClaimHeader`] if the file holds no claims header, one for another row size, or one
-    /// whose counters are inconsistent (after a crash, use [`recover`](Self::recover));
-    /// [`Error::DataTruncated`] if the file is shorter than the header's capacity needs;
-    /// [`Error::Layout`] and [`Error::Io`] as for [`create`](Self::create).
+    /// [`Error::AlreadyOpen`] if this process holds the file as a row log already (through
+    /// any path); [`Error::ClaimHeader`] if the file holds no claims header, one for another
+    /// row size, or one whose counters are inconsistent (after a crash, use
+    /// [`recover`](Self::recover)); [`Error::DataTruncated`] if the file is shorter than the
+    /// header's capacity needs; [`Error::Layout`] and [`Error::Io`] as for
+    /// [`create`](Self::create).
     ///
     /// # Safety
     ///
-    /// See the [safety contract](RowLog#safety-contract-of-file-backed-logs).
+    /// The [contract of file-backed logs](RowLog#safety-contract-of-file-backed-logs), while
+    /// the log lives: other processes use the file only through row logs of `T` that follow
+    /// the protocol (joining it with `open` at any time is what it is for), and none of them
+    /// runs `create` or `recover` on it meanwhile; nothing in this or any other process
+    /// truncates the file or writes it otherwise, and no [`Memmap`](crate::Memmap) of this
+    /// process maps it. A second row log of the file in this process is refused, so the
+    /// caller need not promise anything about those.
     #[doc(alias = "mmap")]
     pub unsafe fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
@@ -184,13 +231,18 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// # Errors
     ///
     /// As [`open`](Self::open), except that inconsistent counters above the durable
-    /// watermark are repaired rather than refused.
+    /// watermark are repaired rather than refused. [`Error::AlreadyOpen`] comes before
+    /// anything is read or repaired.
     ///
     /// # Safety
     ///
-    /// See the [safety contract](RowLog#safety-contract-of-file-backed-logs); in addition no
-    /// other process may have the file open as a log (recovering moves the watermarks
-    /// backwards and hands rows out again).
+    /// No other handle of the file may be alive, in this or any other process: recovering
+    /// moves the watermarks backwards and hands rows out again under all of them. In this
+    /// process, a row log of the file is refused ([`Error::AlreadyOpen`], the file
+    /// unchanged); the caller promises that no other process has the file open (its writers
+    /// have exited or were killed) and that no [`Memmap`](crate::Memmap) of this process maps
+    /// it. While the log lives, the
+    /// [contract of file-backed logs](RowLog#safety-contract-of-file-backed-logs) holds.
     #[doc(alias = "mmap")]
     pub unsafe fn recover(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
@@ -202,10 +254,14 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Safety
     ///
-    /// The contract of file-backed logs (and for `Setup::Recover`, no other user).
+    /// As [`open`](Self::open), and for `Setup::Recover` as [`recover`](Self::recover): no
+    /// other process has the file open.
     unsafe fn join(path: &Path, setup: Setup) -> Result<Self> {
         let file = open_file(path, true)?;
         let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
+        // One row log per file per process (`registry.rs`), before the header is read or
+        // `recover` rewrites it.
+        let registration = Registration::register(st.id, path)?;
         let capacity = peek_capacity(&file, st.len, path)?;
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
         let needed = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
@@ -226,7 +282,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
             RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st, false)
         }
         .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
-        Self::build(map, layout, capacity, setup, Some(path))
+        let mut log = Self::build(map, layout, capacity, setup, Some(path))?;
+        log.registration = Some(registration);
+        Ok(log)
     }
 
     /// Sets up the claims header at the start of `map` and wraps both.
@@ -274,6 +332,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
             map,
             layout,
             path: path.map(Path::to_path_buf),
+            registration: None,
             _rows: PhantomData,
         })
     }

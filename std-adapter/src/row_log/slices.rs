@@ -27,8 +27,9 @@
 //! 3. **Committed rows are never written again.** Rows are claimed once and the log never
 //!    wraps. The calls that rewind or write rows for someone else — [`RowLog::recover`] and
 //!    [`RowLog::force_complete`] — either run before any other handle exists in this process
-//!    or take `&mut self`, so no slice of this process is alive; towards other processes their
-//!    `unsafe` contracts carry the obligation.
+//!    (the constructors refuse a file this process holds as a row log already: `registry.rs`)
+//!    or take `&mut self` of the one handle, so no slice of this process is alive; towards
+//!    other processes their `unsafe` contracts carry the obligation.
 //!
 //! Across processes, the header's counters and bitmap words are shared memory that every
 //! process changes only with atomic operations; 64-bit atomics are lock-free and address-free

@@ -10,7 +10,7 @@ use rustix::io::{Errno, Result};
 /// The identity of a file: its device and inode numbers from `fstat(2)`.
 ///
 /// Two open file descriptions with equal identities refer to the same file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct FileId {
     /// `st_dev`, widened losslessly (its C type differs between platforms).
     dev: i128,

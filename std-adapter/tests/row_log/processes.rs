@@ -196,12 +196,22 @@ fn processes_append_and_survive_a_killed_writer() {
     assert_eq!(log.stalled(), Some(hole.clone()));
     assert_eq!(log.flush().unwrap(), hole.start);
 
-    // A fresh open reads the file up to the watermark.
-    {
-        // SAFETY: as above.
-        let fresh = unsafe { RowLog::<Row>::open(&path) }.unwrap();
-        assert_eq!(fresh.committed_rows().len() as u64, hole.start);
-        assert_readable(&fresh);
+    // A second handle in this process is refused (the children, other processes, joined);
+    // the file's own bytes hold every committed row.
+    // SAFETY: as above.
+    let second = unsafe { RowLog::<Row>::open(&path) };
+    assert!(matches!(
+        second,
+        Err(mmarray_std::Error::AlreadyOpen { .. })
+    ));
+    let bytes = std::fs::read(&path).unwrap();
+    let offset = RowLog::<Row>::rows_offset(capacity).unwrap();
+    let file_rows = <[Row]>::ref_from_bytes(&bytes[offset..]).unwrap();
+    for (position, row) in file_rows[..hole.start as usize].iter().enumerate() {
+        assert!(
+            row.is_complete_at(position as u64),
+            "row {position}: {row:?}"
+        );
     }
 
     // The supervisor closes the hole: zeros, and the watermark runs to the end.
