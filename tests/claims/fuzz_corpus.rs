@@ -213,6 +213,11 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     );
     add("frozen_truncate", input(0, &[op(RECOVERY, 3)], &frozen));
     add("frozen_recover", input(RECOVER, &[op(STALLED, 0)], &frozen));
+    // An empty claim ended on a frozen watermark returns it without advancing.
+    add(
+        "frozen_empty_commit",
+        input(0, &[op(CLAIM, 0), op(COMMIT, 0), op(STALLED, 0)], &frozen),
+    );
     // Stray bits below the committed watermark carry no meaning and are accepted.
     add(
         "bits_below_committed",
@@ -284,4 +289,36 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         add(&format!("{name}_recover"), input(RECOVER, &MIX, &bytes));
     }
     seeds
+}
+
+mod mutated {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Between fuzzing runs: seeds with a few bytes overwritten (header, counters, bits,
+        /// flags or operations alike), through the same checks (`PROPTEST_CASES` sets how
+        /// many; 256 by default).
+        #[test]
+        fn mutated_seeds_pass_the_fuzz_checks(
+            pick in any::<prop::sample::Index>(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+            ops in prop::collection::vec(any::<u8>(), 0..48),
+        ) {
+            let seeds = super::seeds();
+            let (_, mut data) = seeds[pick.index(seeds.len())].clone();
+            if !data.is_empty() {
+                for (at, byte) in edits {
+                    let at = at.index(data.len());
+                    data[at] = byte;
+                }
+            }
+            if data.len() >= 2 && ops.len() % 3 == 0 {
+                // Replace the operations with random ones.
+                let old = usize::from(data[1]).min(data.len() - 2);
+                data.splice(2..2 + old, ops.iter().copied());
+                data[1] = u8::try_from(ops.len()).unwrap();
+            }
+            super::check_claim_join(&data);
+        }
+    }
 }
