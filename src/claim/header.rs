@@ -16,8 +16,8 @@ use super::SetupError;
 /// completion bitmap starts.
 #[allow(
     dead_code,
-    reason = "most are read only by the compile-time layout assertions below (not built under \
-              loom for the counters), which rustc 1.88 (the MSRV) does not count as uses"
+    reason = "most are read only by the compile-time layout assertions below, which rustc \
+              1.88 (the MSRV) does not count as uses"
 )]
 pub(crate) mod field {
     use core::ops::Range;

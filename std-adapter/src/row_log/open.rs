@@ -122,7 +122,10 @@ impl<T: Element + Send + Sync> RowLog<T> {
     }
 
     /// Joins the log in the file at `path`, which other processes may be writing right now;
-    /// the capacity is read from its header. Changes nothing in the file.
+    /// the capacity is read from its header. Changes nothing in the file, except that it
+    /// advances the committed watermark over rows already complete, which a writer killed
+    /// between marking its rows complete and advancing may have left behind
+    /// ([`Claims::advance_committed`]).
     ///
     /// # Examples
     ///
