@@ -150,7 +150,8 @@
 //! * **Anyone finishes a half-done commit.** A writer that died after setting its completion
 //!   bits but before advancing the watermark left no hole, only a watermark on a complete row:
 //!   [`Claims::advance_committed`] (run by [`Claims::stalled`], by joining processes, and by
-//!   every commit of at least one row) carries it on, from any participant, with nobody's death to establish.
+//!   every commit of at least one row) carries it on, from any participant, with nobody's
+//!   death to establish.
 //! * **A supervisor closes the hole.** [`Claims::stalled`] shows the incomplete rows at the
 //!   watermark. Once the writer that owns them is known to be dead (process exit, a lease —
 //!   that knowledge is the caller's, the protocol cannot tell slow from dead), the supervisor
