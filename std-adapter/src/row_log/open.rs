@@ -260,8 +260,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
         //    (`msync` of the header page is a syscall, no access). In other processes: the
         //    contract of file-backed logs lets only row logs of this crate use the file, and
         //    they reach these bytes the same way (this very function), so every access in
-        //    every process is an `AtomicU64` operation; numpy-style readers only copy them
-        //    with `read(2)`, outside any process's Rust memory model. Bounds and the 8-byte
+        //    every process is an `AtomicU64` operation. (Readers in other programs, such as
+        //    numpy reading the committed watermark, only read; what they do in their own
+        //    address space is no access of this program.) Bounds and the 8-byte
         //    alignment are checked by `atomics_unchecked` (the region starts the page-aligned
         //    mapping).
         let region = unsafe { map.atomics_unchecked(0, words) }
