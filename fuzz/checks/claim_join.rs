@@ -65,6 +65,10 @@ pub fn check_claim_join(data: &[u8]) -> bool {
     let ops = data.get(2..).unwrap_or(&[]);
     let (ops, bytes) = ops.split_at(n.min(ops.len()));
     let region = region_words(bytes);
+    // The same bytes, padded like the words (a file reads as zeros past its end).
+    let mut padded = bytes.to_vec();
+    padded.resize(region.len() * 8, 0);
+    let bytes = &padded[..];
 
     let (mut capacity, mut row_size) = (word_at(bytes, 16), word_at(bytes, 24));
     // `peek` reads the same fields from plain bytes: it agrees with the raw words.
@@ -91,7 +95,10 @@ pub fn check_claim_join(data: &[u8]) -> bool {
         }
     };
     // Whatever joined has this crate's identity.
-    assert!(ClaimHeader::peek(bytes).is_ok(), "joined a header peek refuses");
+    assert!(
+        ClaimHeader::peek(bytes).is_ok(),
+        "joined a header peek refuses"
+    );
     assert_eq!((store.capacity(), store.row_size()), (capacity, row_size));
     let mut claims = Claims::new(store);
     invariants(&claims);
@@ -148,7 +155,11 @@ pub fn check_claim_join(data: &[u8]) -> bool {
                 ADVANCE => {
                     let w = claims.advance_committed();
                     assert_eq!(w, claims.committed());
-                    assert_eq!(claims.advance_committed(), w, "a second advance has nothing to do");
+                    assert_eq!(
+                        claims.advance_committed(),
+                        w,
+                        "a second advance has nothing to do"
+                    );
                 }
                 FLUSH => {
                     let before = claims.watermarks();
@@ -196,7 +207,6 @@ pub fn check_claim_join(data: &[u8]) -> bool {
             if bit.is_none_or(|bits| bits & 1 == 0) {
                 claim.commit();
             } // else its writer "dies": the token goes out of scope unended
-
         }
         invariants(&claims);
         if let Some(arg) = recovery {
@@ -248,7 +258,10 @@ use mmarray::claim::Watermarks;
 fn invariants<S: mmarray::claim::Store>(claims: &mmarray::claim::Claims<S>) {
     let Watermarks { durable, committed } = claims.watermarks();
     let tail = claims.claimed();
-    assert!(durable <= committed, "durable {durable} > committed {committed}");
+    assert!(
+        durable <= committed,
+        "durable {durable} > committed {committed}"
+    );
     assert!(committed <= tail, "committed {committed} > tail {tail}");
     assert!(tail <= claims.capacity(), "tail {tail} > capacity");
 }
