@@ -10,9 +10,10 @@
 //! RUSTFLAGS="--cfg mmarray_loom" cargo test --release --test loom_claim   # see ci/loom
 //! ```
 //!
-//! loom's atomics do not share the in-memory representation of real atomics, so anything that
-//! overlays atomics on mapped bytes (the in-file header of [`crate::claim`]) exists only without
-//! `mmarray_loom`; the models run the same protocol code on heap-allocated loom atomics.
+//! Nothing in the crate overlays atomics on bytes: even the in-file store of [`crate::claim`]
+//! (`Mapped`) takes a slice of these atomics, which the adapter makes from the mapping. So under
+//! `mmarray_loom` every store builds, over heap-allocated loom atomics, and the models run the
+//! same protocol code.
 //!
 //! 64-bit atomics are required (row counts are `u64`); on targets without them this module, and
 //! [`crate::claim`], are empty.

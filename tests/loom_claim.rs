@@ -237,3 +237,42 @@ fn flush_races_commits() {
         );
     });
 }
+
+/// A committer stops between setting its completion bits and its advance loop (a process
+/// killed there: `mark_and_die`), racing a writer that commits and a participant that runs
+/// `advance_committed` and reads what it published. The advancer never publishes an
+/// unwritten row (it sees the dead writer's contents through its bits), the live commit is
+/// never lost, and one more advance by anyone afterwards — a joining process — takes the
+/// watermark to the end, where without it the full array would stay frozen.
+#[test]
+fn anyone_advances_past_a_committer_that_died_before_advancing() {
+    loom::model(|| {
+        let s = shared::<1>(2);
+        let dier = {
+            let s = Arc::clone(&s);
+            thread::spawn(move || {
+                let claim = s.claims.claim(1).expect("room for 2 x 1");
+                s.write(claim.rows(), 0);
+                claim.mark_and_die();
+            })
+        };
+        let committer = {
+            let s = Arc::clone(&s);
+            thread::spawn(move || write_and_commit(&s, 1, 1))
+        };
+        let w = s.claims.advance_committed();
+        for row in 0..w {
+            s.read(row);
+        }
+        dier.join().expect("dier");
+        committer.join().expect("committer");
+        // The joiner's advance: everything is complete, so it reaches the end.
+        assert_eq!(
+            s.claims.advance_committed(),
+            2,
+            "the watermark stayed frozen"
+        );
+        assert_eq!(s.claims.stalled(), None);
+        s.read_committed();
+    });
+}

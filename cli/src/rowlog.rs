@@ -2,10 +2,10 @@
 
 use std::io::Read as _;
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
 
 use mmarray_std::Error;
 use mmarray_std::mmarray::claim::{ClaimHeader, Claims, Mapped};
-use mmarray_std::mmarray::zerocopy::IntoBytes as _;
 
 use crate::{Fallible, io_error};
 
@@ -22,12 +22,15 @@ pub(crate) fn run(path: &Path) -> Fallible<String> {
             capacity: header.capacity,
         },
     ))?;
-    // u64 words: the region must be 8-byte aligned.
-    let mut words = vec![0u64; region.div_ceil(8)];
-    let bytes = &mut words.as_mut_bytes()[..region];
+    let mut bytes = vec![0u8; region];
     bytes[..head.len()].copy_from_slice(&head);
     read_up_to(path, &mut file, &mut bytes[head.len()..])?;
-    let (mapped, _) = Mapped::open(bytes, header.capacity, header.row_size)
+    // The store reaches the region only as atomic words (native-endian, like the file).
+    let words: Vec<AtomicU64> = bytes
+        .chunks_exact(8)
+        .map(|w| AtomicU64::new(u64::from_ne_bytes(w.try_into().expect("8-byte chunks"))))
+        .collect();
+    let mapped = Mapped::open(&words, header.capacity, header.row_size)
         .map_err(|e| at(path, Error::from(e)))?;
     let claims = Claims::new(mapped);
     let rows_at = Mapped::rows_offset(header.capacity, 1);

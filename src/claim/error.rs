@@ -146,19 +146,12 @@ pub enum SetupError {
         /// The requested capacity, in rows.
         capacity: u64,
     },
-    /// The byte region is shorter than the header plus the bitmap.
+    /// The region is shorter than the header plus the bitmap (in bytes: 8 per word).
     TooShort {
         /// Bytes needed.
         needed: usize,
         /// Bytes given.
         actual: usize,
-    },
-    /// The byte region does not start at a multiple of the header's alignment.
-    Misaligned {
-        /// The region's address modulo `align`.
-        offset: usize,
-        /// The alignment the header needs.
-        align: usize,
     },
     /// The header does not start with the claim-header magic.
     BadMagic {
@@ -232,11 +225,6 @@ impl fmt::Display for SetupError {
                 f,
                 "the claim region is {actual} bytes but the header and bitmap need {needed}; \
                  pass a region of at least {needed} bytes"
-            ),
-            Self::Misaligned { offset, align } => write!(
-                f,
-                "the claim region starts {offset} bytes past a multiple of {align}; \
-                 place it at an offset that is a multiple of {align}"
             ),
             Self::BadMagic { found } => write!(
                 f,

@@ -1,10 +1,12 @@
 //! The claims header: the one owner of its byte layout.
 //!
-//! Every offset of the header is named once here ([`field`]), the `#[repr(C)]` structs that
-//! [`Mapped`](super::Mapped) overlays on mapped bytes are checked against those names at
-//! compile time, and [`ClaimHeader::peek`] reads the identity fields from plain bytes (a
-//! file's first bytes, read before it is mapped) so that no other crate reads them by
-//! literal ranges.
+//! Every offset of the header is named once here ([`field`]), together with the 64-bit word
+//! each field lives in: [`Mapped`](super::Mapped) reaches the header only as atomic words
+//! (see [`word`]), and [`Identity::to_words`]/[`Identity::from_words`] turn the identity
+//! fields into those words and back with `to_ne_bytes`/`from_ne_bytes`, so the bytes in the
+//! file are exactly the ones the byte ranges name. [`ClaimHeader::peek`] reads the identity
+//! fields from plain bytes (a file's first bytes, read before it is mapped) so that no other
+//! crate reads them by literal ranges.
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -14,8 +16,8 @@ use super::SetupError;
 /// completion bitmap starts.
 #[allow(
     dead_code,
-    reason = "most are read only by the compile-time layout assertions below (not built under \
-              loom for the counters), which rustc 1.88 (the MSRV) does not count as uses"
+    reason = "most are read only by the compile-time layout assertions below, which rustc \
+              1.88 (the MSRV) does not count as uses"
 )]
 pub(crate) mod field {
     use core::ops::Range;
@@ -39,6 +41,53 @@ pub(crate) mod field {
     /// The completion bitmap starts here, right after the header.
     pub(crate) const BITMAP: usize = 56;
 }
+
+/// Index of the 64-bit word (of the region seen as native-endian `u64` words) that holds each
+/// header field; the compile-time checks below tie them to the byte ranges of [`field`].
+pub(crate) mod word {
+    /// The magic.
+    pub(crate) const MAGIC: usize = 0;
+    /// Version (bytes 8..12) and byte-order mark (bytes 12..16), packed in native byte order.
+    pub(crate) const VERSION_AND_BYTE_ORDER: usize = 1;
+    /// Capacity, in rows.
+    pub(crate) const CAPACITY: usize = 2;
+    /// Row size, in bytes.
+    pub(crate) const ROW_SIZE: usize = 3;
+    /// Tail.
+    pub(crate) const TAIL: usize = 4;
+    /// Committed watermark.
+    pub(crate) const COMMITTED: usize = 5;
+    /// Durable watermark.
+    pub(crate) const DURABLE: usize = 6;
+    /// Words in the header; the bitmap's words follow.
+    pub(crate) const HEADER: usize = 7;
+}
+
+static_assertions::const_assert!(
+    field::MAGIC.start == 8 * word::MAGIC && field::MAGIC.end == 8 * (word::MAGIC + 1)
+);
+static_assertions::const_assert!(
+    field::VERSION.start == 8 * word::VERSION_AND_BYTE_ORDER
+        && field::VERSION.end == field::BYTE_ORDER.start
+        && field::BYTE_ORDER.end == 8 * (word::VERSION_AND_BYTE_ORDER + 1)
+);
+static_assertions::const_assert!(
+    field::CAPACITY.start == 8 * word::CAPACITY && field::CAPACITY.end == 8 * (word::CAPACITY + 1)
+);
+static_assertions::const_assert!(
+    field::ROW_SIZE.start == 8 * word::ROW_SIZE && field::ROW_SIZE.end == 8 * (word::ROW_SIZE + 1)
+);
+static_assertions::const_assert!(
+    field::TAIL.start == 8 * word::TAIL && field::TAIL.end == 8 * (word::TAIL + 1)
+);
+static_assertions::const_assert!(
+    field::COMMITTED.start == 8 * word::COMMITTED
+        && field::COMMITTED.end == 8 * (word::COMMITTED + 1)
+);
+static_assertions::const_assert!(
+    field::DURABLE.start == 8 * word::DURABLE && field::DURABLE.end == 8 * (word::DURABLE + 1)
+);
+static_assertions::const_assert!(field::BITMAP == 8 * word::HEADER);
 
 /// The identity fields at the start of the header: what the region says it holds.
 #[repr(C)]
@@ -72,13 +121,6 @@ static_assertions::const_assert_eq!(core::mem::size_of::<Identity>(), field::TAI
 
 impl Identity {
     /// The identity of a fresh header for `capacity` rows of `row_size` bytes.
-    #[cfg_attr(
-        mmarray_loom,
-        allow(
-            dead_code,
-            reason = "only `Mapped`, not built under loom, writes headers"
-        )
-    )]
     pub(crate) const fn new(capacity: u64, row_size: u64) -> Self {
         Self {
             magic: ClaimHeader::MAGIC,
@@ -86,6 +128,36 @@ impl Identity {
             byte_order: ClaimHeader::BYTE_ORDER_MARK,
             capacity,
             row_size,
+        }
+    }
+
+    /// The identity as the header's first four words ([`word::MAGIC`] to [`word::ROW_SIZE`]):
+    /// each word holds, in native byte order, exactly the bytes [`field`] names for it.
+    pub(crate) fn to_words(self) -> [u64; 4] {
+        let version = self.version.to_ne_bytes();
+        let byte_order = self.byte_order.to_ne_bytes();
+        let mut packed = [0u8; 8];
+        packed[..4].copy_from_slice(&version);
+        packed[4..].copy_from_slice(&byte_order);
+        [
+            u64::from_ne_bytes(self.magic),
+            u64::from_ne_bytes(packed),
+            self.capacity,
+            self.row_size,
+        ]
+    }
+
+    /// The identity held in the header's first four words; the inverse of
+    /// [`to_words`](Self::to_words).
+    pub(crate) fn from_words(words: [u64; 4]) -> Self {
+        let packed = words[word::VERSION_AND_BYTE_ORDER].to_ne_bytes();
+        let [v0, v1, v2, v3, b0, b1, b2, b3] = packed;
+        Self {
+            magic: words[word::MAGIC].to_ne_bytes(),
+            version: u32::from_ne_bytes([v0, v1, v2, v3]),
+            byte_order: u32::from_ne_bytes([b0, b1, b2, b3]),
+            capacity: words[word::CAPACITY],
+            row_size: words[word::ROW_SIZE],
         }
     }
 
@@ -115,7 +187,8 @@ impl Identity {
 /// What a claims header says it holds, read from plain bytes by [`peek`](Self::peek); and
 /// the header's layout constants.
 ///
-/// The header (all integers native-endian, offsets in bytes):
+/// The header is 7 native-endian 64-bit words, which [`Mapped`](super::Mapped) reaches only
+/// atomically (the version and the byte-order mark share word 1); in bytes:
 ///
 /// | offset | size | field |
 /// |-------:|-----:|-------|
@@ -132,14 +205,14 @@ impl Identity {
 /// # Examples
 ///
 /// ```
+/// use core::sync::atomic::{AtomicU64, Ordering};
 /// use mmarray::claim::{ClaimHeader, Mapped, SetupError};
 ///
-/// let mut file = [0u64; 8];
-/// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
-/// Mapped::create(bytes, 3, 16)?;
-/// // A file's first bytes, read into a buffer of any alignment:
-/// let head = &zerocopy::IntoBytes::as_bytes(&file[..])[..ClaimHeader::LEN];
-/// let header = ClaimHeader::peek(head)?;
+/// let file: [AtomicU64; 8] = core::array::from_fn(|_| AtomicU64::new(0));
+/// Mapped::create(&file, 3, 16)?;
+/// // A file's first bytes, read (copied) into a plain buffer before mapping it:
+/// let head: Vec<u8> = file.iter().flat_map(|w| w.load(Ordering::Relaxed).to_ne_bytes()).collect();
+/// let header = ClaimHeader::peek(&head[..ClaimHeader::LEN])?;
 /// assert_eq!((header.capacity, header.row_size), (3, 16));
 /// assert!(matches!(ClaimHeader::peek(&[0; 56]), Err(SetupError::BadMagic { .. })));
 /// # Ok::<(), SetupError>(())
@@ -199,6 +272,8 @@ impl ClaimHeader {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
     use core::ops::Range;
 
@@ -222,6 +297,27 @@ mod tests {
             })
         );
         assert_eq!(&buf[1..9], b"MMACLAIM");
+    }
+
+    #[test]
+    fn identity_words_hold_exactly_the_documented_bytes() {
+        let identity = Identity::new(70, 24);
+        let words = identity.to_words();
+        let from_words: std::vec::Vec<u8> = words.iter().flat_map(|w| w.to_ne_bytes()).collect();
+        // The same bytes the `#[repr(C)]` struct (checked against `field` above) holds.
+        assert_eq!(from_words, identity.as_bytes());
+        assert_eq!(&from_words[field::MAGIC], b"MMACLAIM");
+        assert_eq!(from_words[field::VERSION], 1u32.to_ne_bytes());
+        assert_eq!(from_words[field::BYTE_ORDER], 0x0102_0304u32.to_ne_bytes());
+        assert_eq!(from_words[field::CAPACITY], 70u64.to_ne_bytes());
+        assert_eq!(from_words[field::ROW_SIZE], 24u64.to_ne_bytes());
+        let back = Identity::from_words(words);
+        assert_eq!(back.as_bytes(), identity.as_bytes());
+        // Any four words read back to the struct those bytes spell.
+        let odd = [u64::MAX, 0x1122_3344_5566_7788, 3, 4];
+        let raw: std::vec::Vec<u8> = odd.iter().flat_map(|w| w.to_ne_bytes()).collect();
+        assert_eq!(Identity::from_words(odd).as_bytes(), &raw[..]);
+        assert_eq!(Identity::from_words(odd).to_words(), odd);
     }
 
     #[test]

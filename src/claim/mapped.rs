@@ -1,38 +1,19 @@
-//! The in-file store: a `#[repr(C)]` header and the completion bitmap inside mapped bytes.
+//! The in-file store: the claims header and the completion bitmap as words of a shared region
+//! of atomics (`&[AtomicU64]`), which other processes mapping the same file change at the same
+//! time.
 //!
-//! Only outside loom builds: loom's atomics do not have the layout of real atomics. The
-//! header's layout is owned by `header.rs`; this file overlays it on mapped bytes.
+//! The header's byte layout is owned by `header.rs`; this file reaches each field through the
+//! word that holds it ([`word`]), only with atomic loads, stores and read-modify-writes, so
+//! nothing here ever makes a plain (`&`/`&mut`) reference to bytes another process may write.
 
-use super::SetupError;
-use super::header::{ClaimHeader, Identity, field};
-use super::store::{Counters, Key, Parts, Sealed, Store};
+use super::header::{Identity, word};
+use super::store::{Key, Parts, Sealed, Store};
+use super::{SetupError, Watermarks};
 use crate::sync::{AtomicU64, Ordering};
 use core::fmt;
-use zerocopy::{FromBytes, IntoBytes, KnownLayout};
 
-/// The header at the start of the claim region, as `header.rs` lays it out.
-#[repr(C)]
-#[derive(FromBytes, IntoBytes, KnownLayout)]
-struct Header {
-    identity: Identity,
-    counters: Counters,
-}
-
-static_assertions::const_assert_eq!(core::mem::size_of::<Header>(), ClaimHeader::LEN);
-static_assertions::const_assert_eq!(core::mem::align_of::<Header>(), Mapped::ALIGN);
-static_assertions::const_assert_eq!(core::mem::offset_of!(Header, counters), field::TAIL.start);
-static_assertions::const_assert_eq!(
-    core::mem::offset_of!(Header, counters) + core::mem::offset_of!(Counters, tail),
-    field::TAIL.start
-);
-static_assertions::const_assert_eq!(
-    core::mem::offset_of!(Header, counters) + core::mem::offset_of!(Counters, committed),
-    field::COMMITTED.start
-);
-static_assertions::const_assert_eq!(
-    core::mem::offset_of!(Header, counters) + core::mem::offset_of!(Counters, durable),
-    field::DURABLE.start
-);
+/// The header's words.
+type Header = [AtomicU64; word::HEADER];
 
 /// Number of 64-bit words needed for one bit per row, or `None` if that does not fit `usize`.
 const fn words_for(capacity: u64) -> Option<usize> {
@@ -44,47 +25,49 @@ const fn words_for(capacity: u64) -> Option<usize> {
     }
 }
 
-/// A store inside mapped bytes: a small header followed by the completion bitmap.
+/// A store inside a shared region of atomic words: the 7-word header followed by the
+/// completion bitmap.
 ///
 /// Every process that maps the file and opens the region sees the same claims and watermarks.
-/// The region layout is documented (and owned) by [`ClaimHeader`]: the 56-byte header, then
-/// the completion bitmap.
+/// The region's byte layout is documented (and owned) by [`ClaimHeader`](super::ClaimHeader): the 56-byte header,
+/// then the completion bitmap, all native-endian. The store reaches it only as atomics, so the
+/// region is a `&[AtomicU64]` of at least [`Mapped::region_words`] words: an adapter makes it
+/// from the mapped bytes once (its one `unsafe` step: the bytes are 8-aligned, in bounds, live,
+/// and every process accesses them only atomically); here any array of atomics stands in.
 ///
-/// The region must start at a multiple of 8 ([`Mapped::ALIGN`]); its length is
-/// [`Mapped::region_len`].
+/// Capacity and row size are read once, when the store is made, and kept as plain values:
+/// nothing writes them after [`create`](Self::create).
 ///
 /// # Examples
 ///
 /// ```
+/// use core::sync::atomic::AtomicU64;
 /// use mmarray::claim::{Claims, Mapped};
 ///
-/// // Stand-in for a mapped file: a u64 array gives the alignment a page would.
-/// let mut file = [0u64; 16];
-/// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
-/// let (store, _rows) = Mapped::create(bytes, 10, 4)?;
-/// let claims = Claims::new(store);
+/// // Stand-in for a mapped file: 16 atomic words shared by every "process".
+/// let file: [AtomicU64; 16] = core::array::from_fn(|_| AtomicU64::new(0));
+/// let claims = Claims::new(Mapped::create(&file, 10, 4)?);
 /// claims.claim(2).expect("10 rows free").commit();
-/// drop(claims);
 ///
-/// // Another process (here: a later borrow) opens the same bytes and sees the watermark.
-/// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
-/// let (store, _rows) = Mapped::open(bytes, 10, 4)?;
-/// assert_eq!(Claims::new(store).committed(), 2);
+/// // Another process (here: a second store over the same words) joins and sees the watermark.
+/// let other = Claims::new(Mapped::open(&file, 10, 4)?);
+/// assert_eq!(other.committed(), 2);
+/// other.claim(1).expect("8 rows free").commit();
+/// assert_eq!(claims.committed(), 3);
 /// # Ok::<(), mmarray::claim::SetupError>(())
 /// ```
 pub struct Mapped<'a> {
+    /// The header's 7 words ([`word`]).
     header: &'a Header,
+    /// The completion bitmap: exactly the words for `capacity` rows.
     done: &'a [AtomicU64],
+    /// Read from the header once; never changes after `create`.
+    capacity: u64,
+    /// Read from the header once; never changes after `create`.
+    row_size: u64,
 }
 
-/// What [`Mapped::create`], [`Mapped::open`] and [`Mapped::recover`] return: the store and the
-/// bytes after the claim region.
-pub type Split<'a> = (Mapped<'a>, &'a mut [u8]);
-
 impl<'a> Mapped<'a> {
-    /// Alignment the region must start at.
-    pub const ALIGN: usize = 8;
-
     /// The least alignment of rows stored after the region ([`rows_offset`](Self::rows_offset)):
     /// a cache line, so that the first rows do not share one with the header's counters.
     pub const ROWS_ALIGN: usize = 64;
@@ -106,7 +89,8 @@ impl<'a> Mapped<'a> {
         Self::region_len(capacity)?.checked_next_multiple_of(align.max(Self::ROWS_ALIGN))
     }
 
-    /// Bytes needed for the header and the bitmap of `capacity` rows; a multiple of 8.
+    /// Bytes of the header and the bitmap of `capacity` rows in a file:
+    /// `8 * region_words(capacity)`.
     ///
     /// # Examples
     ///
@@ -122,81 +106,125 @@ impl<'a> Mapped<'a> {
     ///
     /// `None` if the length does not fit in `usize`.
     pub const fn region_len(capacity: u64) -> Option<usize> {
-        let Some(words) = words_for(capacity) else {
+        let Some(words) = Self::region_words(capacity) else {
             return None;
         };
-        let Some(bitmap) = words.checked_mul(8) else {
-            return None;
-        };
-        bitmap.checked_add(ClaimHeader::LEN)
+        words.checked_mul(8)
     }
 
-    /// Writes a fresh header for `capacity` rows of `row_size` bytes at the start of `bytes`,
-    /// with all counters at zero and the bitmap cleared; returns the store and the bytes after
-    /// the region.
-    ///
-    /// Only the process that creates the file calls this, before anyone else opens it.
+    /// Words of the region for `capacity` rows: the header's 7, then one bitmap word per 64
+    /// rows. The region passed to [`create`](Self::create), [`open`](Self::open) and
+    /// [`recover`](Self::recover) has at least this many.
     ///
     /// # Examples
     ///
     /// ```
+    /// use mmarray::claim::Mapped;
+    ///
+    /// assert_eq!(Mapped::region_words(0), Some(7));
+    /// assert_eq!(Mapped::region_words(64), Some(8));
+    /// assert_eq!(Mapped::region_words(65), Some(9));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `None` if the count does not fit in `usize`.
+    pub const fn region_words(capacity: u64) -> Option<usize> {
+        let Some(bitmap) = words_for(capacity) else {
+            return None;
+        };
+        bitmap.checked_add(word::HEADER)
+    }
+
+    /// Writes a fresh header for `capacity` rows of `row_size` bytes at the start of `region`,
+    /// with all counters at zero and the bitmap cleared.
+    ///
+    /// The magic is cleared first and written last (`Release`), so a create torn by a crash
+    /// leaves a region that [`open`](Self::open) refuses as [`SetupError::BadMagic`].
+    ///
+    /// Protocol rule: only the process that creates the file calls this, before anyone else
+    /// opens it (others joining meanwhile would see their counters reset under them). That is
+    /// a rule of the protocol, not of memory safety: every access is atomic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
     /// use mmarray::claim::{Mapped, SetupError};
     ///
-    /// let mut file = [0u64; 8];
-    /// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
-    /// let (_store, rows) = Mapped::create(bytes, 3, 16)?;
-    /// assert!(rows.is_empty()); // header (56 bytes) + one bitmap word fill all 64 bytes
+    /// let file: [AtomicU64; 8] = core::array::from_fn(|_| AtomicU64::new(0));
+    /// let store = Mapped::create(&file, 3, 16)?; // 7 header words + 1 bitmap word
+    /// assert_eq!((store.capacity(), store.row_size()), (3, 16));
+    /// assert_eq!(
+    ///     Mapped::create(&file[..7], 3, 16).err(),
+    ///     Some(SetupError::TooShort { needed: 64, actual: 56 })
+    /// );
     /// # Ok::<(), SetupError>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// [`SetupError::RegionTooLarge`], [`SetupError::TooShort`], [`SetupError::Misaligned`].
+    /// [`SetupError::RegionTooLarge`] if the region for `capacity` does not fit in `usize`,
+    /// [`SetupError::TooShort`] if `region` has fewer than [`region_words`](Self::region_words).
     pub fn create(
-        bytes: &'a mut [u8],
+        region: &'a [AtomicU64],
         capacity: u64,
         row_size: u64,
-    ) -> Result<Split<'a>, SetupError> {
-        let (header, done, rest) = split(bytes, capacity)?;
-        header.identity = Identity::new(capacity, row_size);
-        *header.counters.tail.get_mut() = 0;
-        *header.counters.committed.get_mut() = 0;
-        *header.counters.durable.get_mut() = 0;
-        for word in done.iter_mut() {
-            *word.get_mut() = 0;
+    ) -> Result<Self, SetupError> {
+        let (header, done) = split(region, capacity)?;
+        let [magic, version_and_order, capacity_word, row_size_word] =
+            Identity::new(capacity, row_size).to_words();
+        header[word::MAGIC].store(0, Ordering::Relaxed);
+        for w in [word::TAIL, word::COMMITTED, word::DURABLE] {
+            header[w].store(0, Ordering::Relaxed);
         }
-        Ok((Self::new(header, done), rest))
+        for w in done {
+            w.store(0, Ordering::Relaxed);
+        }
+        header[word::VERSION_AND_BYTE_ORDER].store(version_and_order, Ordering::Relaxed);
+        header[word::CAPACITY].store(capacity_word, Ordering::Relaxed);
+        header[word::ROW_SIZE].store(row_size_word, Ordering::Relaxed);
+        // Release: a process that reads the magic (Acquire, in `open`) sees the rest.
+        header[word::MAGIC].store(magic, Ordering::Release);
+        Ok(Self {
+            header,
+            done,
+            capacity,
+            row_size,
+        })
     }
 
     /// Opens an existing header for `capacity` rows of `row_size` bytes, as left by
     /// [`create`](Self::create) and by the processes using it; changes nothing.
     ///
-    /// This is how a process joins a file that other live processes are writing.
+    /// This is how a process joins a file that other live processes are writing. A joiner
+    /// should then run [`Claims::advance_committed`](super::Claims::advance_committed) once,
+    /// so that rows a committer completed before dying (its bits set, its advance loop not
+    /// run) become visible.
     ///
     /// # Examples
     ///
     /// ```
+    /// use core::sync::atomic::AtomicU64;
     /// use mmarray::claim::{Mapped, SetupError};
     ///
-    /// let mut file = [0u64; 8];
-    /// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
-    /// assert!(matches!(Mapped::open(bytes, 3, 16), Err(SetupError::BadMagic { .. })));
+    /// static FILE: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+    /// assert!(matches!(Mapped::open(&FILE, 3, 16), Err(SetupError::BadMagic { .. })));
+    /// Mapped::create(&FILE, 3, 16)?;
+    /// assert_eq!(Mapped::open(&FILE, 3, 16)?.capacity(), 3);
+    /// # Ok::<(), SetupError>(())
     /// ```
     ///
     /// # Errors
     ///
     /// Those of [`create`](Self::create), plus [`SetupError::BadMagic`],
     /// [`SetupError::UnsupportedVersion`], [`SetupError::ForeignByteOrder`],
-    /// [`SetupError::CapacityMismatch`], [`SetupError::RowSizeMismatch`] for a header that is
-    /// not the expected one, and [`SetupError::InconsistentCounters`],
-    /// [`SetupError::StrayCompletion`] for one whose state is corrupt (or was torn by a crash:
-    /// use [`recover`](Self::recover) then).
-    pub fn open(
-        bytes: &'a mut [u8],
-        capacity: u64,
-        row_size: u64,
-    ) -> Result<Split<'a>, SetupError> {
-        let (header, done, rest) = split(bytes, capacity)?;
+    /// [`SetupError::DamagedByteOrderMark`], [`SetupError::CapacityMismatch`],
+    /// [`SetupError::RowSizeMismatch`] for a header that is not the expected one, and
+    /// [`SetupError::InconsistentCounters`], [`SetupError::StrayCompletion`] for one whose
+    /// state is corrupt (or was torn by a crash: use [`recover`](Self::recover) then).
+    pub fn open(region: &'a [AtomicU64], capacity: u64, row_size: u64) -> Result<Self, SetupError> {
+        let (header, done) = split(region, capacity)?;
         check_identity(header, capacity, row_size)?;
         // Live processes may be claiming, committing and flushing while we look, so the
         // order of the reads matters: durable before committed (a flush raises durable only
@@ -204,48 +232,49 @@ impl<'a> Mapped<'a> {
         // value or a completion bit seen (Acquire) was published after its rows were claimed,
         // so the tail read after them covers those rows: the checks below cannot fail
         // because of a write that raced with them, only because of a damaged header.
-        let durable = header.counters.durable.load(Ordering::Acquire);
-        let committed = header.counters.committed.load(Ordering::Acquire);
+        let durable = header[word::DURABLE].load(Ordering::Acquire);
+        let committed = header[word::COMMITTED].load(Ordering::Acquire);
         let last_bit = last_set(done);
-        let tail = header.counters.tail.load(Ordering::Acquire);
-        if !(durable <= committed && committed <= tail && tail <= capacity) {
-            return Err(SetupError::InconsistentCounters {
-                durable,
-                committed,
-                tail,
-                capacity,
-            });
-        }
+        let tail = header[word::TAIL].load(Ordering::Acquire);
+        check_counters(Watermarks { durable, committed }, tail, capacity)?;
         if let Some(row) = last_bit.filter(|&row| row >= tail) {
             return Err(SetupError::StrayCompletion { row, claimed: tail });
         }
-        Ok((Self::new(header, done), rest))
+        Ok(Self {
+            header,
+            done,
+            capacity,
+            row_size,
+        })
     }
 
     /// Opens an existing header after a crash and rewinds it to the durable watermark: tail and
     /// committed watermark become the durable one and every completion bit from there on is
     /// cleared. Rows below the durable watermark are kept; the rows after it, whose contents
-    /// may not have reached the disk, are handed out again by later claims.
+    /// may not have reached the disk, are handed out again by later claims — also rows that
+    /// were complete (committed, or left complete above a frozen watermark by a committer that
+    /// died before advancing it): only the durable watermark proves rows are on disk, and
+    /// advancing first would not change what is kept.
     ///
-    /// Call this only when no other process uses the file (typically on the first open after
-    /// a crash or reboot): it moves the committed watermark backwards.
+    /// Protocol rule: call this only when no other process uses the file (typically on the
+    /// first open after a crash or reboot): it moves the committed watermark backwards and
+    /// hands rows out again. That is a rule of the protocol, not of memory safety: every
+    /// access is atomic.
     ///
     /// # Examples
     ///
     /// ```
+    /// use core::sync::atomic::AtomicU64;
     /// use mmarray::claim::{Claims, Mapped};
     ///
-    /// let mut file = [0u64; 8];
-    /// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
-    /// let claims = Claims::new(Mapped::create(bytes, 8, 1)?.0);
+    /// let file: [AtomicU64; 8] = core::array::from_fn(|_| AtomicU64::new(0));
+    /// let claims = Claims::new(Mapped::create(&file, 8, 1)?);
     /// claims.claim(2).expect("free").commit();
     /// claims.flush(|_rows| Ok::<(), ()>(())).expect("flushed"); // 2 rows durable
     /// claims.claim(3).expect("free").commit(); // 5 committed, not flushed
     /// let _lost = claims.claim(1).expect("free"); // claimed, never committed: "crash"
-    /// drop(claims);
     ///
-    /// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
-    /// let claims = Claims::new(Mapped::recover(bytes, 8, 1)?.0);
+    /// let claims = Claims::new(Mapped::recover(&file, 8, 1)?);
     /// assert_eq!((claims.claimed(), claims.committed(), claims.durable()), (2, 2, 2));
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
@@ -255,96 +284,78 @@ impl<'a> Mapped<'a> {
     /// Those of [`create`](Self::create), the identity errors of [`open`](Self::open), and
     /// [`SetupError::InconsistentCounters`] if the durable watermark exceeds the capacity.
     pub fn recover(
-        bytes: &'a mut [u8],
+        region: &'a [AtomicU64],
         capacity: u64,
         row_size: u64,
-    ) -> Result<Split<'a>, SetupError> {
-        let (header, done, rest) = split(bytes, capacity)?;
+    ) -> Result<Self, SetupError> {
+        let (header, done) = split(region, capacity)?;
         check_identity(header, capacity, row_size)?;
-        let durable = *header.counters.durable.get_mut();
+        let durable = header[word::DURABLE].load(Ordering::Acquire);
         if durable > capacity {
             return Err(SetupError::InconsistentCounters {
                 durable,
-                committed: *header.counters.committed.get_mut(),
-                tail: *header.counters.tail.get_mut(),
+                committed: header[word::COMMITTED].load(Ordering::Acquire),
+                tail: header[word::TAIL].load(Ordering::Acquire),
                 capacity,
             });
         }
-        *header.counters.tail.get_mut() = durable;
-        *header.counters.committed.get_mut() = durable;
+        // No writer is about (the rule above): the order only matters to a crash in between,
+        // which leaves committed <= tail either way (tail is lowered last) and is undone by
+        // recovering again. RMWs, like every other write to `committed`.
         clear_from(done, durable);
-        Ok((Self::new(header, done), rest))
+        header[word::COMMITTED].swap(durable, Ordering::AcqRel);
+        header[word::TAIL].swap(durable, Ordering::AcqRel);
+        Ok(Self {
+            header,
+            done,
+            capacity,
+            row_size,
+        })
     }
 
     /// The capacity recorded in the header, in rows.
     ///
     /// # Examples
     ///
-    /// ```
-    /// use mmarray::claim::Mapped;
-    ///
-    /// let mut file = [0u64; 8];
-    /// let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut file[..]);
-    /// let (store, _) = Mapped::create(bytes, 3, 16)?;
-    /// assert_eq!((store.capacity(), store.row_size()), (3, 16));
-    /// # Ok::<(), mmarray::claim::SetupError>(())
-    /// ```
+    /// See [`create`](Self::create).
     pub fn capacity(&self) -> u64 {
-        self.header.identity.capacity
+        self.capacity
     }
 
     /// The row size recorded in the header, in bytes.
     ///
     /// # Examples
     ///
-    /// See [`capacity`](Self::capacity).
+    /// See [`create`](Self::create).
     pub fn row_size(&self) -> u64 {
-        self.header.identity.row_size
-    }
-
-    fn new(header: &'a mut Header, done: &'a mut [AtomicU64]) -> Self {
-        Self { header, done }
+        self.row_size
     }
 }
 
-/// Splits `bytes` into header, bitmap (exactly the words for `capacity`) and the rest.
-fn split(
-    bytes: &mut [u8],
-    capacity: u64,
-) -> Result<(&mut Header, &mut [AtomicU64], &mut [u8]), SetupError> {
+/// Splits `region` into the header's words and the bitmap's (exactly the words for
+/// `capacity`); words after those are not used.
+fn split(region: &[AtomicU64], capacity: u64) -> Result<(&Header, &[AtomicU64]), SetupError> {
+    let words = Mapped::region_words(capacity).ok_or(SetupError::RegionTooLarge { capacity })?;
     let needed = Mapped::region_len(capacity).ok_or(SetupError::RegionTooLarge { capacity })?;
-    let words = words_for(capacity).ok_or(SetupError::RegionTooLarge { capacity })?;
-    if bytes.len() < needed {
-        return Err(SetupError::TooShort {
+    region
+        .get(..words)
+        .and_then(<[AtomicU64]>::split_first_chunk)
+        .ok_or(SetupError::TooShort {
             needed,
-            actual: bytes.len(),
-        });
-    }
-    let offset = bytes.as_ptr().addr() % Mapped::ALIGN;
-    let misaligned = SetupError::Misaligned {
-        offset,
-        align: Mapped::ALIGN,
-    };
-    let too_short = SetupError::TooShort {
-        needed,
-        actual: bytes.len(),
-    };
-    // Length and alignment were checked above, so these casts succeed; map errors anyway.
-    let (header, rest) = Header::mut_from_prefix(bytes).map_err(|e| match e {
-        zerocopy::ConvertError::Alignment(_) => misaligned,
-        _ => too_short,
-    })?;
-    let (done, rest) =
-        <[AtomicU64]>::mut_from_prefix_with_elems(rest, words).map_err(|e| match e {
-            zerocopy::ConvertError::Alignment(_) => misaligned,
-            _ => too_short,
-        })?;
-    Ok((header, done, rest))
+            actual: region.len().saturating_mul(8),
+        })
 }
 
-/// Magic, version, byte order, capacity and row size are the expected ones.
+/// Magic, version, byte order, capacity and row size are the expected ones (`Acquire` loads:
+/// the magic pairs with the `Release` store that ends [`Mapped::create`]).
 fn check_identity(header: &Header, capacity: u64, row_size: u64) -> Result<(), SetupError> {
-    let identity = &header.identity;
+    let load = |w: usize| header[w].load(Ordering::Acquire);
+    let identity = Identity::from_words([
+        load(word::MAGIC),
+        load(word::VERSION_AND_BYTE_ORDER),
+        load(word::CAPACITY),
+        load(word::ROW_SIZE),
+    ]);
     identity.check()?;
     if identity.capacity != capacity {
         return Err(SetupError::CapacityMismatch {
@@ -361,6 +372,20 @@ fn check_identity(header: &Header, capacity: u64, row_size: u64) -> Result<(), S
     Ok(())
 }
 
+/// `durable <= committed <= tail <= capacity`.
+fn check_counters(marks: Watermarks, tail: u64, capacity: u64) -> Result<(), SetupError> {
+    let Watermarks { durable, committed } = marks;
+    if durable <= committed && committed <= tail && tail <= capacity {
+        return Ok(());
+    }
+    Err(SetupError::InconsistentCounters {
+        durable,
+        committed,
+        tail,
+        capacity,
+    })
+}
+
 /// The last row whose completion bit is set, if any (`Acquire` loads).
 fn last_set(done: &[AtomicU64]) -> Option<u64> {
     done.iter().enumerate().rev().find_map(|(i, word)| {
@@ -369,24 +394,26 @@ fn last_set(done: &[AtomicU64]) -> Option<u64> {
     })
 }
 
-/// Clears every bit from row `from` on (exclusive access).
-fn clear_from(done: &mut [AtomicU64], from: u64) {
+/// Clears every bit from row `from` on (recovery: nobody else uses the region).
+fn clear_from(done: &[AtomicU64], from: u64) {
     let first = usize::try_from(from / 64).unwrap_or(usize::MAX);
     let keep = (1u64 << (from % 64)) - 1;
-    if let Some(word) = done.get_mut(first) {
-        *word.get_mut() &= keep;
+    if let Some(word) = done.get(first) {
+        word.fetch_and(keep, Ordering::AcqRel);
     }
-    for word in done.iter_mut().skip(first.saturating_add(1)) {
-        *word.get_mut() = 0;
+    for word in done.iter().skip(first.saturating_add(1)) {
+        word.store(0, Ordering::Release);
     }
 }
 
 impl Sealed for Mapped<'_> {
     fn parts(&self, _: Key) -> Parts<'_> {
         Parts {
-            counters: &self.header.counters,
+            tail: &self.header[word::TAIL],
+            committed: &self.header[word::COMMITTED],
+            durable: &self.header[word::DURABLE],
             done: self.done,
-            capacity: self.header.identity.capacity,
+            capacity: self.capacity,
         }
     }
 }
@@ -396,11 +423,11 @@ impl Store for Mapped<'_> {}
 impl fmt::Debug for Mapped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Mapped")
-            .field("capacity", &self.header.identity.capacity)
-            .field("row_size", &self.header.identity.row_size)
+            .field("capacity", &self.capacity)
+            .field("row_size", &self.row_size)
             .finish_non_exhaustive()
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(mmarray_loom)))]
 mod tests;

@@ -12,6 +12,12 @@
 //!    and visible   visible          complete (#)
 //! ```
 //!
+//! All shared state is atomic: a store hands the protocol shared references (`&AtomicU64`) to
+//! three counters and a bitmap, whether it owns them ([`Inline`], [`Borrowed`]) or they are words
+//! of a file that other processes map at the same time ([`Mapped`], built from a
+//! `&[AtomicU64]`). Nothing in this module makes a plain reference to memory another thread or
+//! process may write.
+//!
 //! This module owns the *protocol*, and never touches the rows: the core forbids `unsafe`, and
 //! handing out `&mut` to dynamically claimed disjoint parts of one shared slice needs it. The
 //! adapter (`mmarray-std`) turns a [`Claim`] into a `&mut [T]` over exactly
@@ -48,6 +54,15 @@
 //! while writers run. A committer whose rows sit above a hole leaves them to whoever fills the
 //! hole: that writer's own advance loop carries the watermark over both.
 //!
+//! **Anyone may run the advance loop.** [`Claims::advance_committed`] is the loop on its own:
+//! an RMW read of `committed`, then the scan and `fetch_max`es a committer makes after setting
+//! its bits. It sets no bit and writes `committed` only with values the scan justified, so it
+//! keeps the invariant above whoever runs it, and in the arguments below it is simply one more
+//! committer, with no rows of its own. That is what makes a commit two separable steps: a
+//! committer that set its bits and stopped before its loop (a process killed there) leaves the
+//! watermark on a set bit, and the next advance by anyone — [`Claims::stalled`], a joining
+//! process, any commit of at least one row, [`Claims::force_complete`] — carries it on.
+//!
 //! # Memory ordering
 //!
 //! * Writer: row contents (plain writes through the adapter) are sequenced before the
@@ -78,6 +93,13 @@
 //! and `Q` synchronises with `R`: `C`'s `fetch_or` happens before `D`'s scan, which must then
 //! see bit `F` set. Contradiction: once all committers return, the watermark is the full
 //! contiguous prefix of complete rows, so it reaches `capacity` once every row is committed.
+//! A committer that set bit `F` and then stopped before any RMW on `committed` is outside this
+//! argument (no loop of its own runs). Its bit is still a `fetch_or` on the word, so an advance
+//! whose scan reads that word from the `fetch_or` or later in the word's modification order
+//! sees it; and an advance whose RMW read of `committed` happens after the `fetch_or` (say, a
+//! process that joins after the dead one exited, or any call made after observing the bit) has
+//! such a scan by coherence. Every later [`Claims::advance_committed`] — [`Claims::stalled`]
+//! runs one each time — is such a chance, so the watermark does not stay frozen.
 //!
 //! **The fast path.** A committer whose claim starts exactly at the watermark skips the bits:
 //! one `compare_exchange(start, end, AcqRel)` on `committed` publishes its rows, and it then
@@ -125,6 +147,11 @@
 //!
 //! * **The owner abandons.** A writer that cannot finish fills its rows with a recognisable
 //!   value (zeros) and calls [`Claim::abandon`]; an adapter's row guard can do this on drop.
+//! * **Anyone finishes a half-done commit.** A writer that died after setting its completion
+//!   bits but before advancing the watermark left no hole, only a watermark on a complete row:
+//!   [`Claims::advance_committed`] (run by [`Claims::stalled`], by joining processes, and by
+//!   every commit of at least one row) carries it on, from any participant, with nobody's
+//!   death to establish.
 //! * **A supervisor closes the hole.** [`Claims::stalled`] shows the incomplete rows at the
 //!   watermark. Once the writer that owns them is known to be dead (process exit, a lease —
 //!   that knowledge is the caller's, the protocol cannot tell slow from dead), the supervisor
@@ -135,7 +162,13 @@
 //!   claiming).
 //! * **Rewind.** With no writer left anywhere, [`Claims::truncate`] cuts the array back to the
 //!   committed (or durable) watermark and hands the rows after it out again;
-//!   [`Mapped::recover`] does the same to the durable watermark when reopening after a crash.
+//!   [`Mapped::recover`] does the same to the durable watermark when reopening after a crash
+//!   (rows above it are handed out again even if they were complete: only the durable watermark
+//!   proves rows reached the disk).
+//!
+//! [`Mapped::create`], [`Mapped::recover`] and [`Claims::truncate`] therefore carry a *protocol*
+//! rule — nobody else uses the store meanwhile — that no type can check across processes.
+//! Breaking it loses or repeats rows but is not undefined behaviour: every access is atomic.
 //!
 //! # Examples
 //!
@@ -165,15 +198,13 @@
 mod bitmap;
 mod error;
 mod header;
-#[cfg(not(mmarray_loom))]
 mod mapped;
 mod store;
 mod token;
 
 pub use error::{ClaimError, PublishError, RecoverError, SetupError};
 pub use header::ClaimHeader;
-#[cfg(not(mmarray_loom))]
-pub use mapped::{Mapped, Split};
+pub use mapped::Mapped;
 pub use store::{Borrowed, Inline, Store};
 pub use token::Claim;
 
@@ -279,7 +310,7 @@ impl<S: Store> Claims<S> {
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
     pub fn claimed(&self) -> u64 {
-        self.parts().counters.tail.load(Relaxed)
+        self.parts().tail.load(Relaxed)
     }
 
     /// The committed watermark: every row below it is complete, and its contents as written
@@ -290,7 +321,7 @@ impl<S: Store> Claims<S> {
     ///
     /// See [`Claim::commit`].
     pub fn committed(&self) -> u64 {
-        self.parts().counters.committed.load(Acquire)
+        self.parts().committed.load(Acquire)
     }
 
     /// The durable watermark: every row below it was persisted by a [`flush`](Self::flush)
@@ -301,7 +332,7 @@ impl<S: Store> Claims<S> {
     ///
     /// See [`flush`](Self::flush).
     pub fn durable(&self) -> u64 {
-        self.parts().counters.durable.load(Acquire)
+        self.parts().durable.load(Acquire)
     }
 
     /// Both watermarks, read durable first so that `durable <= committed` holds in the result
@@ -319,9 +350,9 @@ impl<S: Store> Claims<S> {
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
     pub fn watermarks(&self) -> Watermarks {
-        let counters = self.parts().counters;
-        let durable = counters.durable.load(Acquire);
-        let committed = counters.committed.load(Acquire);
+        let parts = self.parts();
+        let durable = parts.durable.load(Acquire);
+        let committed = parts.committed.load(Acquire);
         Watermarks { durable, committed }
     }
 
@@ -392,7 +423,7 @@ impl<S: Store> Claims<S> {
     /// On giving up returns `(available, capacity)`.
     fn claim_with(&self, size: impl Fn(u64) -> Option<u64>) -> Result<Claim<'_, S>, (u64, u64)> {
         let parts = self.parts();
-        let tail = &parts.counters.tail;
+        let tail = parts.tail;
         // See "Claims and give-backs" in the module docs.
         let mut start = tail.load(Relaxed);
         loop {
@@ -424,7 +455,7 @@ impl<S: Store> Claims<S> {
     /// the advance loop. See "Commits out of order".
     fn complete(&self, start: u64, end: u64) -> u64 {
         let parts = self.parts();
-        let committed = &parts.counters.committed;
+        let committed = parts.committed;
         if start == end {
             // No rows, no bits: nothing for anyone to wait on.
             return committed.load(Acquire);
@@ -520,15 +551,42 @@ impl<S: Store> Claims<S> {
     fn raise_durable(&self, rows: u64) -> u64 {
         // AcqRel: Release publishes "the persist call returned" to readers of `durable` (and
         // orders our earlier read of `committed` before this write: see "Durability").
-        self.parts()
-            .counters
-            .durable
-            .fetch_max(rows, AcqRel)
-            .max(rows)
+        self.parts().durable.fetch_max(rows, AcqRel).max(rows)
+    }
+
+    /// Runs the advance loop: raises the committed watermark over every row whose completion
+    /// bit is set, up to the first incomplete row, and returns the watermark it left.
+    ///
+    /// Committing runs this loop anyway; call it to finish the work of a committer that set its
+    /// bits and then stopped before its loop (a process killed at that point), which otherwise
+    /// leaves the watermark on a complete row with nobody to move it — on a full array for
+    /// good. Anyone may run it at any time, concurrently with writers, readers and other
+    /// advancers: it reads `committed` with a read-modify-write and then runs exactly the
+    /// loop a committer runs, so it takes part in the ordering argument as one more committer
+    /// with no rows of its own (see "No commit is lost" in the [module docs](self)). It
+    /// never passes an incomplete row. [`stalled`](Self::stalled) runs it first; a process
+    /// joining a shared store (after [`Mapped::open`]) should run it once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Inline};
+    ///
+    /// let claims = Claims::new(Inline::<1>::new(4)?);
+    /// claims.claim(4).expect("room").commit();
+    /// assert_eq!(claims.advance_committed(), 4); // nothing left to do: the commit advanced
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn advance_committed(&self) -> u64 {
+        advance(&self.parts())
     }
 
     /// The claimed but incomplete rows at the committed watermark, if the watermark is stuck:
     /// `committed..r` where `r` is the first complete row above it (or the tail).
+    ///
+    /// Runs [`advance_committed`](Self::advance_committed) first, so a watermark left on a
+    /// complete row (by a committer that died before advancing it) moves on instead of being
+    /// reported as not stalled.
     ///
     /// A snapshot for diagnosis and supervision: the rows of a live writer that has not
     /// committed yet look exactly like those of a dead one, and the range may span several
@@ -549,9 +607,9 @@ impl<S: Store> Claims<S> {
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
     pub fn stalled(&self) -> Option<Range<u64>> {
+        let committed = self.advance_committed();
         let parts = self.parts();
-        let committed = parts.counters.committed.load(Acquire);
-        let tail = parts.counters.tail.load(Relaxed);
+        let tail = parts.tail.load(Relaxed);
         if committed >= tail {
             return None;
         }
@@ -593,9 +651,13 @@ impl<S: Store> Claims<S> {
         if start > end {
             return Err(RecoverError::Reversed { start, end });
         }
-        let claimed = self.parts().counters.tail.load(Acquire);
+        let claimed = self.parts().tail.load(Acquire);
         if end > claimed {
             return Err(RecoverError::Unclaimed { end, claimed });
+        }
+        if start == end {
+            // `complete` skips the loop for no rows; a recovery call always runs it.
+            return Ok(self.advance_committed());
         }
         Ok(self.complete(start, end))
     }
@@ -637,11 +699,11 @@ impl<S: Store> Claims<S> {
         if len > committed {
             return Err(RecoverError::AboveCommitted { len, committed });
         }
-        let tail = parts.counters.tail.load(Acquire);
+        let tail = parts.tail.load(Acquire);
         unmark(parts.done, len, tail);
         // RMWs, like every other write to `committed` (see "Memory ordering").
-        parts.counters.committed.swap(len, AcqRel);
-        parts.counters.tail.swap(len, AcqRel);
+        parts.committed.swap(len, AcqRel);
+        parts.tail.swap(len, AcqRel);
         Ok(len..tail)
     }
 }
@@ -661,7 +723,7 @@ impl<S: Store + fmt::Debug> fmt::Debug for Claims<S> {
 /// The advance loop (see "Commits out of order" and "No commit is lost" in the module docs).
 /// Returns the committed watermark it left.
 fn advance(parts: &Parts<'_>) -> u64 {
-    let committed = &parts.counters.committed;
+    let committed = parts.committed;
     // An RMW, not a load: this read must join the release sequence of every earlier committer's
     // RMW, or two committers can miss each other's bits.
     advance_from(parts, committed.fetch_add(0, AcqRel))
@@ -670,7 +732,7 @@ fn advance(parts: &Parts<'_>) -> u64 {
 /// The advance loop from a watermark `w` that this thread's last RMW on `committed` read or
 /// wrote (so the scan sees every bit set by a committer whose RMW came earlier).
 fn advance_from(parts: &Parts<'_>, mut w: u64) -> u64 {
-    let committed = &parts.counters.committed;
+    let committed = parts.committed;
     loop {
         let run_end = next_with(parts.done, w, parts.capacity, false);
         if run_end == w {

@@ -1,7 +1,10 @@
 //! Where the protocol's counters and completion bitmap live.
 //!
-//! The protocol in [`super::Claims`] is written once, against [`Parts`]: three counters and a
-//! bitmap of atomic words. A store owns them, or borrows them exclusively, so that exactly one
+//! The protocol in [`super::Claims`] is written once, against [`Parts`]: shared references to
+//! three atomic counters and a bitmap of atomic words. [`Inline`] and [`Borrowed`] keep the
+//! counters in a [`Counters`] of their own; [`Mapped`](super::Mapped) reaches them as words of
+//! a shared region (`&[AtomicU64]`) that other processes change at the same time. A store owns
+//! its atomics, or borrows them for its lifetime, so that exactly one
 //! [`Claims`](super::Claims) in this process drives them; that is what lets `&mut Claims` prove
 //! that no [`Claim`](super::Claim) of this process is alive.
 //!
@@ -13,30 +16,25 @@ use super::SetupError;
 use crate::sync::{AtomicU64, Ordering};
 use core::fmt;
 
-/// The three shared counters, in this order (this is also their in-file layout).
+/// The three counters of a store that holds them itself ([`Inline`], [`Borrowed`]).
 ///
 /// Every modification of `committed` and `durable` is a read-modify-write; the ordering
 /// argument in [`super`] depends on it.
-#[repr(C)]
-#[cfg_attr(
-    not(mmarray_loom),
-    derive(zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::KnownLayout)
-)]
 #[derive(Debug)]
-pub struct Counters {
+pub(super) struct Counters {
     /// Rows handed out to writers (`claimed`); moves by compare-exchange, up to capacity, and
     /// back only by a give-back of the last claim or a rewind (`truncate`, `recover`).
-    pub tail: AtomicU64,
+    tail: AtomicU64,
     /// Rows visible to readers: the longest prefix of complete rows (or less).
-    pub committed: AtomicU64,
+    committed: AtomicU64,
     /// Rows known to be on disk; never above `committed`.
-    pub durable: AtomicU64,
+    durable: AtomicU64,
 }
 
 impl Counters {
     /// All three counters at zero.
     #[cfg(not(mmarray_loom))]
-    pub const fn new() -> Self {
+    pub(super) const fn new() -> Self {
         Self {
             tail: AtomicU64::new(0),
             committed: AtomicU64::new(0),
@@ -46,7 +44,7 @@ impl Counters {
 
     /// All three counters at zero (loom atomics are not `const`).
     #[cfg(mmarray_loom)]
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             tail: AtomicU64::new(0),
             committed: AtomicU64::new(0),
@@ -55,11 +53,29 @@ impl Counters {
     }
 }
 
-/// What the protocol operates on.
+impl Counters {
+    /// The counters as the protocol sees them, with `done` and `capacity`.
+    fn parts<'s>(&'s self, done: &'s [AtomicU64], capacity: u64) -> Parts<'s> {
+        Parts {
+            tail: &self.tail,
+            committed: &self.committed,
+            durable: &self.durable,
+            done,
+            capacity,
+        }
+    }
+}
+
+/// What the protocol operates on: shared references to atomics, wherever they live.
 #[derive(Debug)]
 pub struct Parts<'s> {
-    /// The counters.
-    pub counters: &'s Counters,
+    /// Rows handed out to writers (`claimed`); moves by compare-exchange, up to capacity, and
+    /// back only by a give-back of the last claim or a rewind (`truncate`, `recover`).
+    pub tail: &'s AtomicU64,
+    /// Rows visible to readers: the longest prefix of complete rows (or less).
+    pub committed: &'s AtomicU64,
+    /// Rows known to be on disk; never above `committed`.
+    pub durable: &'s AtomicU64,
     /// One bit per row, set when a row above the committed watermark is complete (below it,
     /// bits carry no meaning). At least `capacity` bits long.
     pub done: &'s [AtomicU64],
@@ -88,8 +104,8 @@ pub trait Sealed {
 /// Where a [`Claims`](super::Claims) keeps its counters and completion bitmap.
 ///
 /// Implemented by [`Inline`] (everything inside the value: on the stack, in a `static`, in a
-/// `Box` or `Arc`), [`Borrowed`] (a caller-provided bitmap of any length) and, outside loom
-/// builds, [`Mapped`](super::Mapped) (a `#[repr(C)]` header and bitmap inside mapped bytes, so
+/// `Box` or `Arc`), [`Borrowed`] (a caller-provided bitmap of any length) and
+/// [`Mapped`](super::Mapped) (a header and bitmap of atomic words inside a mapped file, so
 /// other processes mapping the same file share the watermarks). Sealed: see the module docs.
 pub trait Store: Sealed {}
 
@@ -184,11 +200,7 @@ impl<const WORDS: usize> Inline<WORDS> {
 
 impl<const WORDS: usize> Sealed for Inline<WORDS> {
     fn parts(&self, _: Key) -> Parts<'_> {
-        Parts {
-            counters: &self.counters,
-            done: &self.done,
-            capacity: self.capacity,
-        }
+        self.counters.parts(&self.done, self.capacity)
     }
 }
 
@@ -265,11 +277,7 @@ impl<'a> Borrowed<'a> {
 
 impl Sealed for Borrowed<'_> {
     fn parts(&self, _: Key) -> Parts<'_> {
-        Parts {
-            counters: &self.counters,
-            done: self.done,
-            capacity: self.capacity,
-        }
+        self.counters.parts(self.done, self.capacity)
     }
 }
 

@@ -185,6 +185,52 @@ fn recovery_force_complete_and_truncate() {
     assert_eq!(again.commit(), 80);
 }
 
+/// The state a committer killed between its two steps leaves on a full array of 8 rows:
+/// rows 0..4 committed, rows 4..8 complete (bits set) but the watermark still at 4.
+fn frozen<const W: usize>(capacity: u64) -> Claims<Inline<W>> {
+    let claims = Claims::new(Inline::<W>::new(capacity).unwrap());
+    let first = claims.claim(4).unwrap();
+    let second = claims.claim(4).unwrap();
+    assert_eq!(first.commit(), 4);
+    second.mark_and_die();
+    assert_eq!((claims.claimed(), claims.committed()), (8, 4));
+    claims
+}
+
+#[test]
+fn a_committer_that_dies_before_advancing_freezes_nothing() {
+    // `stalled` advances first: it reports nothing stalled because nothing is.
+    let claims = frozen::<1>(8);
+    assert_eq!(claims.stalled(), None);
+    assert_eq!(claims.committed(), 8, "stalled moved the watermark on");
+
+    // Anyone's `advance_committed`, also on a full array where no claim can commit.
+    let claims = frozen::<1>(8);
+    assert!(claims.claim(1).is_err(), "full");
+    assert_eq!(claims.advance_committed(), 8);
+    assert_eq!(claims.advance_committed(), 8, "idempotent");
+
+    // `force_complete`, even of an empty range, advances.
+    let mut claims = frozen::<1>(8);
+    assert_eq!(claims.force_complete(8..8), Ok(8));
+    let mut claims = frozen::<1>(8);
+    assert_eq!(claims.force_complete(5..7), Ok(8), "rows already complete");
+
+    // On an array with room, the next commit carries the watermark over the dead claim.
+    let claims = frozen::<1>(16);
+    assert_eq!(claims.stalled(), None);
+    let claims = frozen::<1>(16);
+    assert_eq!(claims.claim(2).unwrap().commit(), 10);
+
+    // A dead committer above a live hole waits for the hole like any commit.
+    let claims = Claims::new(Inline::<1>::new(8).unwrap());
+    let hole = claims.claim(4).unwrap();
+    claims.claim(4).unwrap().mark_and_die();
+    assert_eq!(claims.advance_committed(), 0);
+    assert_eq!(claims.stalled(), Some(0..4));
+    assert_eq!(hole.commit(), 8);
+}
+
 #[test]
 fn error_messages_say_what_and_how() {
     let full = ClaimError::Full {

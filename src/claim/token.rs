@@ -114,6 +114,17 @@ impl<S: Store> Claim<'_, S> {
     }
 }
 
+impl<S: Store> Claim<'_, S> {
+    /// Test hook: a committer that dies between its two steps. Sets the claim's completion
+    /// bits (the first step of a commit above the watermark) and stops before the advance
+    /// loop, as a process killed there would; the token is consumed without ending the claim.
+    #[cfg(any(test, mmarray_loom))]
+    #[doc(hidden)]
+    pub fn mark_and_die(self) {
+        super::bitmap::mark(self.claims.parts().done, self.start, self.end);
+    }
+}
+
 impl<'a, S: Store> Claim<'a, S> {
     /// Splits the claim into its first `rows` rows and the rest: two claims, each to be ended
     /// on its own (`rows` is capped to the claim's length). A buffered writer commits the part
@@ -176,7 +187,8 @@ impl<'a, S: Store> Claim<'a, S> {
         if self.start == self.end {
             return Ok(());
         }
-        let tail = &self.claims.parts().counters.tail;
+        let parts = self.claims.parts();
+        let tail = parts.tail;
         // Release: see "Claims and give-backs" in the module docs.
         match tail.compare_exchange(self.end, self.start, Release, Relaxed) {
             Ok(_) => Ok(()),

@@ -266,6 +266,14 @@ impl Error {
                 end: start.saturating_add(len),
                 len: region_len,
             },
+            raw::Error::Misaligned { start, align } => Error::Layout {
+                path,
+                error: mmarray::Error::Misaligned {
+                    offset: start as u64,
+                    align,
+                    size: align,
+                },
+            },
             raw::Error::Anonymous => Error::CannotGrow {
                 reason: "an anonymous map has no file to map more of",
             },

@@ -2,4 +2,5 @@
 //! threads. The loom models live apart, in `tests/loom_claim.rs` (run by `ci/loom`), because
 //! they need the library built with `--cfg mmarray_loom`.
 
+mod fuzz_corpus;
 mod threads;

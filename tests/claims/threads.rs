@@ -191,12 +191,13 @@ fn writers_reader_and_flusher_on_an_inline_store_in_a_box() {
 #[test]
 fn writers_reader_and_flusher_on_an_in_file_header() {
     let capacity = 10_000;
-    let words = Mapped::region_len(capacity).expect("fits") / 8;
-    let mut region = vec![0u64; words];
-    let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut region[..]);
-    let (store, rest) = Mapped::create(bytes, capacity, 16).expect("region sized by region_len");
-    assert!(rest.is_empty());
+    let words = Mapped::region_words(capacity).expect("fits");
+    let region: Vec<AtomicU64> = (0..words).map(|_| AtomicU64::new(0)).collect();
+    let store = Mapped::create(&region, capacity, 16).expect("region sized by region_words");
     hammer(&Claims::new(store), &rows(capacity), 4);
+    // A second "process" joining the same words sees the final state.
+    let joined = Claims::new(Mapped::open(&region, capacity, 16).expect("a valid header"));
+    assert_eq!((joined.claimed(), joined.committed()), (capacity, capacity));
 }
 
 /// A writer dies holding a claim: the others finish, the watermark stops at the hole, and a

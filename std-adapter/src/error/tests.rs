@@ -108,10 +108,6 @@ fn core_errors() -> Vec<Error> {
             needed: 64,
             actual: 8,
         },
-        SetupError::Misaligned {
-            offset: 4,
-            align: 8,
-        },
         SetupError::BadMagic { found: [7; 8] },
         SetupError::UnsupportedVersion {
             found: 9,

@@ -42,6 +42,13 @@ pub(crate) enum Error {
         /// The region's length in bytes.
         region_len: usize,
     },
+    /// A range asked for as atomic words does not start at a multiple of their alignment.
+    Misaligned {
+        /// The range's first byte, relative to the region.
+        start: usize,
+        /// The alignment the words need.
+        align: usize,
+    },
     /// Remapping was asked of an anonymous map, which has no file to map more of.
     Anonymous,
     /// The file passed to [`RawMap::remap`](super::RawMap::remap) is not the file the map was made from.
@@ -71,6 +78,12 @@ impl fmt::Display for Error {
                 f,
                 "the range of {len} bytes starting at byte {start} is not inside the region \
                  of {region_len} bytes; pass a range that ends at or before byte {region_len}"
+            ),
+            Self::Misaligned { start, align } => write!(
+                f,
+                "byte {start} of the region is not a multiple of {align} bytes from an aligned \
+                 address, so atomic words cannot start there; start the range at a multiple of \
+                 {align}"
             ),
             Self::Anonymous => f.write_str(
                 "an anonymous map has no file to remap; remap only maps made from a file",

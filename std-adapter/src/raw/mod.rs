@@ -26,6 +26,7 @@
 use core::num::NonZeroUsize;
 use core::ptr::NonNull;
 use core::slice;
+use core::sync::atomic::AtomicU64;
 
 use rustix::fd::{AsFd, BorrowedFd};
 use rustix::io::Errno;
@@ -487,6 +488,70 @@ impl RawMap {
         //   and 2.
         Ok(Some(unsafe {
             slice::from_raw_parts_mut(ptr.as_ptr(), len)
+        }))
+    }
+
+    /// Region bytes `[start, start + 8 * words)` as shared atomic words whose lifetime the
+    /// caller picks; `None` if the map is not writable (an atomic store through the words
+    /// would fault on a read-only mapping).
+    ///
+    /// For state that several threads and processes change at the same time, such as a
+    /// row log's claims header: shared references to atomics allow that (atomics are
+    /// `UnsafeCell`s), provided every access to the bytes, everywhere, is atomic.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if the range does not lie inside the region (or its length
+    /// overflows), [`Error::Misaligned`] if it does not start at a multiple of 8 bytes in
+    /// memory.
+    ///
+    /// # Safety
+    ///
+    /// For the whole lifetime `'a`:
+    ///
+    /// 1. the map is neither dropped nor remapped (the lifetime is not tied to `self`);
+    /// 2. every access to the bytes of the range is an atomic access of one of these aligned
+    ///    8-byte words: no slice from this map overlapping it is alive ([`RawMap::as_bytes`],
+    ///    [`RawMap::as_bytes_mut`], [`RawMap::slice_unchecked`],
+    ///    [`RawMap::slice_mut_unchecked`]), no raw pointer reads or writes it non-atomically,
+    ///    and — beyond the contract of [`RawMap::map_file`], which this relaxes for these
+    ///    bytes — other mappings of the file, in this process or another, access them only
+    ///    with atomic operations of the same size and alignment (and nothing `write(2)`s them).
+    #[inline]
+    pub(crate) unsafe fn atomics_unchecked<'a>(
+        &self,
+        start: usize,
+        words: usize,
+    ) -> Result<Option<&'a [AtomicU64]>, Error> {
+        let out_of_range = Error::OutOfRange {
+            start,
+            len: words.saturating_mul(8),
+            region_len: self.len,
+        };
+        let len = words.checked_mul(8).ok_or(out_of_range)?;
+        let ptr = self.range_start(start, len)?;
+        let align = core::mem::align_of::<AtomicU64>();
+        if ptr.as_ptr().addr() % align != 0 {
+            return Err(Error::Misaligned { start, align });
+        }
+        if !self.access.is_writable() {
+            return Ok(None);
+        }
+        // SAFETY: `from_raw_parts(ptr as *const AtomicU64, words)` needs:
+        // - non-null and aligned for `AtomicU64`: `ptr` is a `NonNull`, and its address is a
+        //   multiple of `align_of::<AtomicU64>()` (checked above; for `words == 0` the dangling
+        //   region pointer is page-aligned, see `region`);
+        // - valid for reads of `8 * words` bytes within one allocation, initialised, and at
+        //   most `isize::MAX` bytes: `[ptr, ptr + len)` lies inside the region (checked by
+        //   `range_start`), which `as_bytes` argues is all of that; `AtomicU64` has the size
+        //   and bit validity of `u64`, for which every initialised 8 bytes are a valid value;
+        // - valid for the atomic writes a `&AtomicU64` allows: the access is writable, so the
+        //   mapping has `PROT_WRITE` (invariant 2), and the pointer comes from `base`;
+        // - for `'a`, alive, and never accessed non-atomically while shared references to
+        //   atomics cover it (atomics are `UnsafeCell`s: mutation by others through atomic
+        //   operations is what a `&AtomicU64` permits): the caller's promises 1 and 2.
+        Ok(Some(unsafe {
+            slice::from_raw_parts(ptr.as_ptr().cast::<AtomicU64>().cast_const(), words)
         }))
     }
 

@@ -422,7 +422,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
 
     /// The claimed but incomplete rows at the committed watermark, if it is stuck there
     /// (a writer is slow, or died holding a claim). A snapshot for supervision: see
-    /// [`Claims::stalled`].
+    /// [`Claims::stalled`], which first advances the watermark over rows already complete.
     ///
     /// # Examples
     ///

@@ -3,7 +3,7 @@
 #![allow(
     unsafe_code,
     reason = "the file-backed constructors are unsafe fns that pass the file-map contract on \
-              to raw, and the claims header becomes a slice of the mapping"
+              to raw, and the claims header becomes atomic words of the mapping"
 )]
 
 use std::fs::File;
@@ -144,7 +144,10 @@ impl<T: Element + Send + Sync> RowLog<T> {
     }
 
     /// Joins the log in the file at `path`, which other processes may be writing right now;
-    /// the capacity is read from its header. Changes nothing in the file.
+    /// the capacity is read from its header. Changes nothing in the file, except that it
+    /// advances the committed watermark over rows already complete, which a writer killed
+    /// between marking its rows complete and advancing may have left behind
+    /// ([`Claims::advance_committed`]).
     ///
     /// Each process holds a file through one handle: a file this process holds as a row log
     /// already is refused ([`Error::AlreadyOpen`]), whatever path reaches it. Threads share
@@ -297,38 +300,44 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ) -> Result<Self> {
         check_align::<T>()?;
         let row_size = u64::try_from(layout.row_size).map_err(|_| mmarray::Error::Overflow)?;
-        // SAFETY: `slice_mut_unchecked` needs, for the chosen lifetime `'static`:
-        // 1. The map is neither dropped nor remapped while the slice (and the `Mapped` store
-        //    built from it) is alive. The store goes into `RowLog::claims`, next to the map in
-        //    `RowLog::map`; `claims` is declared first, so it is dropped first; no method of
+        // `layout.region` is `Mapped::region_len(capacity)`: 8 bytes per `region_words`.
+        let words = layout.region / 8;
+        // SAFETY: `atomics_unchecked` needs, for the chosen lifetime `'static`:
+        // 1. The map is neither dropped nor remapped while the words (and the `Mapped` store
+        //    built from them) are alive. The store goes into `RowLog::claims`, next to the map
+        //    in `RowLog::map`; `claims` is declared first, so it is dropped first; no method of
         //    `RowLog` remaps or replaces the map; and the `'static` never escapes: the store
         //    is private and only lent out for a borrow of the log (`Claim<'_, _>` tokens
         //    inside `RowsMut<'_, T>`).
-        // 2. The bytes `0..layout.region` are accessed only through this slice and what is
-        //    derived from it. In this process: no other slice of the map overlaps them
-        //    (`RowLog` never calls `as_bytes`/`as_bytes_mut`, and every other slice it makes
-        //    covers rows, which start at `layout.rows >= layout.region`). In other processes:
-        //    the contract of file-backed logs lets only row logs use the file; they write the
-        //    header's plain fields only in `create` (before anyone joins) and `recover`
-        //    (with nobody else using the file), and otherwise change the counters and bitmap
-        //    only with atomic operations, which this process also reads and writes only
-        //    atomically, through the `Mapped` store. That is the shared-memory use the
-        //    core's `Mapped::open` is made for ("how a process joins a file that other live
-        //    processes are writing"). A known gap: the `&mut [u8]` (and the `&mut` header
-        //    `Mapped::open` validates through) promises a uniqueness that other processes'
-        //    atomic writes do not honour. Closing it needs a shared-access opener in the
-        //    core (zerocopy cannot make `&[AtomicU64]` from `&[u8]`: atomics are not
-        //    `Immutable`); until then this rests on every access to these bytes being atomic.
-        let region = unsafe { map.slice_mut_unchecked(0, layout.region) }
+        // 2. Every access to the bytes `0..8 * words` (the claims header and bitmap,
+        //    `layout.region` bytes) is an atomic access of these aligned words. In this
+        //    process: no other slice of the map overlaps them (`RowLog` never calls
+        //    `as_bytes`/`as_bytes_mut`, and every slice it makes covers rows, which start at
+        //    `layout.rows >= layout.region`), and everything that reads or writes them goes
+        //    through the `Mapped` store, which only loads, stores and RMWs whole words
+        //    (`msync` of the header page is a syscall, no access). In other processes: the
+        //    contract of file-backed logs lets only row logs of this crate use the file, and
+        //    they reach these bytes the same way (this very function), so every access in
+        //    every process is an `AtomicU64` operation. (Readers in other programs, such as
+        //    numpy reading the committed watermark, only read; what they do in their own
+        //    address space is no access of this program.) Bounds and the 8-byte
+        //    alignment are checked by `atomics_unchecked` (the region starts the page-aligned
+        //    mapping).
+        let region = unsafe { map.atomics_unchecked(0, words) }
             .map_err(raw_err(Mode::ReadWrite, path))?
             .ok_or(Error::ReadOnly)?;
-        let (store, _rest) = match setup {
+        let store = match setup {
             Setup::Create => Mapped::create(region, capacity, row_size),
             Setup::Open => Mapped::open(region, capacity, row_size),
             Setup::Recover => Mapped::recover(region, capacity, row_size),
         }?;
+        let claims = Claims::new(store);
+        // A joiner finishes what a committer killed between setting its completion bits and
+        // advancing the watermark left undone (see "Failures" in `mmarray::claim`); a no-op
+        // otherwise.
+        claims.advance_committed();
         Ok(Self {
-            claims: Claims::new(store),
+            claims,
             map,
             layout,
             path: path.map(Path::to_path_buf),

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod frozen;
 mod one_handle;
 mod processes;
 mod threads;

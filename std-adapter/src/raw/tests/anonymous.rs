@@ -81,3 +81,36 @@ fn maps_are_send_and_sync() {
         .unwrap();
     assert_eq!(moved, 1);
 }
+
+#[test]
+fn atomic_words_of_a_map_are_bounded_aligned_and_shared() {
+    use core::sync::atomic::Ordering::Relaxed;
+    let mut map = RawMap::anonymous(64).unwrap();
+    // SAFETY: `map` outlives `words` (dropped at the end of the test, not remapped), and while
+    // `words` lives the bytes 8..24 are accessed only through it: no slice of the map is
+    // alive meanwhile, and an anonymous map has no other users.
+    let words = unsafe { map.atomics_unchecked(8, 2) }.unwrap().unwrap();
+    words[0].store(0x0102_0304_0506_0708, Relaxed);
+    words[1].fetch_add(7, Relaxed);
+    assert_eq!(words.len(), 2);
+    // SAFETY: this call fails before making a slice (asserted), so nothing is accessed.
+    let outside = unsafe { map.atomics_unchecked(60, 1) }.err();
+    assert_eq!(
+        outside,
+        Some(Error::OutOfRange {
+            start: 60,
+            len: 8,
+            region_len: 64
+        })
+    );
+    // SAFETY: as above.
+    let misaligned = unsafe { map.atomics_unchecked(4, 1) }.err();
+    assert_eq!(misaligned, Some(Error::Misaligned { start: 4, align: 8 }));
+    // SAFETY: as above (the length overflows).
+    let huge = unsafe { map.atomics_unchecked(0, usize::MAX) }.err();
+    assert!(matches!(huge, Some(Error::OutOfRange { .. })));
+    let bytes = map.as_bytes_mut().unwrap(); // `words` is no longer used
+    assert_eq!(bytes[8..16], 0x0102_0304_0506_0708u64.to_ne_bytes());
+    assert_eq!(bytes[16..24], 7u64.to_ne_bytes());
+    assert!(bytes[..8].iter().chain(&bytes[24..]).all(|&b| b == 0));
+}

@@ -186,6 +186,8 @@ fn errors_say_what_is_wrong_and_what_is_right() {
     }
     .to_string();
     assert!(text.contains("starting at byte 3") && text.contains("at or before byte 8"));
+    let text = Error::Misaligned { start: 4, align: 8 }.to_string();
+    assert!(text.contains("byte 4") && text.contains("multiple of 8"));
     let sys = Error::Sys {
         call: "mmap(2)",
         errno: Errno::ACCESS,

@@ -1,0 +1,267 @@
+// The checks of the `claim_join` fuzz target, shared word for word with the corpus replay
+// test (`tests/claims/fuzz_corpus.rs` includes this file). Arbitrary bytes become the atomic
+// words of a claims region, as a joining process would find them in a file (torn, hostile or
+// foreign): `Mapped::open` (or `recover`) must return a store or a typed error, never panic;
+// a store it returns must then survive a short sequence of operations driven by the input,
+// keeping `durable <= committed <= tail <= capacity` and leaving a region that opens again.
+//
+// Input: byte 0 is a set of flags, byte 1 the number `n` of operation bytes that follow; the
+// rest is the region (zero-padded to whole 8-byte words, native-endian like the file).
+// Capacity and row size are the header's own (bytes 16..32), as an adapter reads them with
+// `ClaimHeader::peek` before mapping, unless a flag perturbs them.
+
+/// Flag: join with `Mapped::recover` instead of `Mapped::open`.
+pub const RECOVER: u8 = 1;
+/// Flag: expect one row more than the header records.
+pub const OTHER_CAPACITY: u8 = 2;
+/// Flag: expect rows one byte longer than the header records.
+pub const OTHER_ROW_SIZE: u8 = 4;
+
+/// Operation bytes: the low 3 bits pick the operation, the rest is its argument.
+pub const CLAIM: u8 = 0;
+/// Commits an open claim.
+pub const COMMIT: u8 = 1;
+/// Abandons an open claim.
+pub const ABANDON: u8 = 2;
+/// `stalled`.
+pub const STALLED: u8 = 3;
+/// `advance_committed`.
+pub const ADVANCE: u8 = 4;
+/// `flush` (a persist that fails when the argument is odd), or `publish_durable`.
+pub const FLUSH: u8 = 5;
+/// Gives back the newest open claim, or splits one.
+pub const GIVE_BACK: u8 = 6;
+/// Ends every open claim (committing or forgetting them), then a recovery call through
+/// `&mut`: `force_complete` or `truncate`.
+pub const RECOVERY: u8 = 7;
+
+/// The region's words: `bytes` zero-padded to whole words, native-endian.
+pub fn region_words(bytes: &[u8]) -> Vec<core::sync::atomic::AtomicU64> {
+    bytes
+        .chunks(8)
+        .map(|chunk| {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            core::sync::atomic::AtomicU64::new(u64::from_ne_bytes(word))
+        })
+        .collect()
+}
+
+/// A word of `bytes` at byte `at`, zero where `bytes` ends.
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    for (i, b) in word.iter_mut().enumerate() {
+        *b = bytes.get(at + i).copied().unwrap_or(0);
+    }
+    u64::from_ne_bytes(word)
+}
+
+/// Runs the checks on one input; returns whether the join accepted the region.
+pub fn check_claim_join(data: &[u8]) -> bool {
+    use mmarray::claim::{ClaimHeader, Claims, Mapped};
+
+    let flags = data.first().copied().unwrap_or(0);
+    let n = usize::from(data.get(1).copied().unwrap_or(0));
+    let ops = data.get(2..).unwrap_or(&[]);
+    let (ops, bytes) = ops.split_at(n.min(ops.len()));
+    let region = region_words(bytes);
+    // The same bytes, padded like the words (a file reads as zeros past its end).
+    let mut padded = bytes.to_vec();
+    padded.resize(region.len() * 8, 0);
+    let bytes = &padded[..];
+
+    let (mut capacity, mut row_size) = (word_at(bytes, 16), word_at(bytes, 24));
+    // `peek` reads the same fields from plain bytes: it agrees with the raw words.
+    if let Ok(peeked) = ClaimHeader::peek(bytes) {
+        assert_eq!((peeked.capacity, peeked.row_size), (capacity, row_size));
+    }
+    if flags & OTHER_CAPACITY != 0 {
+        capacity = capacity.wrapping_add(1);
+    }
+    if flags & OTHER_ROW_SIZE != 0 {
+        row_size = row_size.wrapping_add(1);
+    }
+    let joined = if flags & RECOVER != 0 {
+        Mapped::recover(&region, capacity, row_size)
+    } else {
+        Mapped::open(&region, capacity, row_size)
+    };
+    let store = match joined {
+        Ok(store) => store,
+        Err(e) => {
+            // A typed error that says something.
+            assert!(!e.to_string().is_empty());
+            return false;
+        }
+    };
+    // Whatever joined has this crate's identity.
+    assert!(
+        ClaimHeader::peek(bytes).is_ok(),
+        "joined a header peek refuses"
+    );
+    assert_eq!((store.capacity(), store.row_size()), (capacity, row_size));
+    let mut claims = Claims::new(store);
+    invariants(&claims);
+
+    // Segments of shared operations, each ended by a recovery call through `&mut`.
+    let mut ops = ops.iter().copied().peekable();
+    while ops.peek().is_some() {
+        let mut open = Vec::new();
+        let mut recovery = None;
+        for op in ops.by_ref() {
+            let arg = u64::from(op >> 3);
+            match op & 7 {
+                CLAIM => {
+                    let rows = arg % 9;
+                    match claims.claim(rows) {
+                        Ok(claim) => {
+                            assert_eq!(claim.len(), rows);
+                            assert!(claim.end() <= claims.claimed());
+                            open.push(claim);
+                        }
+                        Err(e) => {
+                            assert!(rows > 0);
+                            assert!(claims.capacity() - claims.claimed() < rows, "{e}");
+                        }
+                    }
+                }
+                COMMIT | ABANDON if !open.is_empty() => {
+                    let claim = open.remove(arg as usize % open.len());
+                    let (empty, end) = (claim.is_empty(), claim.end());
+                    let w = if op & 7 == COMMIT {
+                        claim.commit()
+                    } else {
+                        claim.abandon()
+                    };
+                    assert!(w <= claims.capacity());
+                    if open.is_empty() && w < end && !empty {
+                        // Nothing of this process is open: only rows claimed before the join
+                        // (by others, or forgotten) can hold the watermark below our rows.
+                        // (An empty claim's end returns the watermark without advancing.)
+                        assert!(claims.stalled().is_some_and(|r| r.start < end));
+                    }
+                }
+                STALLED => {
+                    if let Some(r) = claims.stalled() {
+                        assert!(r.start < r.end);
+                        assert_eq!(r.start, claims.committed());
+                        assert!(r.end <= claims.claimed());
+                    } else {
+                        // `stalled` advanced first: not stuck means everything claimed is
+                        // committed (a watermark on a complete row would have moved on).
+                        assert_eq!(claims.committed(), claims.claimed());
+                    }
+                }
+                ADVANCE => {
+                    let w = claims.advance_committed();
+                    assert_eq!(w, claims.committed());
+                    assert_eq!(
+                        claims.advance_committed(),
+                        w,
+                        "a second advance has nothing to do"
+                    );
+                }
+                FLUSH => {
+                    let before = claims.watermarks();
+                    if arg % 4 == 3 {
+                        let durable = claims.publish_durable(arg.min(claims.committed()));
+                        assert!(durable.is_ok());
+                    } else {
+                        let fail = arg % 2 == 1;
+                        let result = claims.flush(|rows| {
+                            assert!(rows.start <= rows.end);
+                            assert!(rows.start >= before.durable);
+                            if fail { Err(()) } else { Ok(()) }
+                        });
+                        assert_eq!(result.is_err(), fail);
+                        if fail {
+                            assert_eq!(claims.durable(), before.durable);
+                        }
+                    }
+                }
+                GIVE_BACK => {
+                    if let Some(claim) = open.pop() {
+                        if arg % 2 == 0 {
+                            if let Err(claim) = claim.give_back() {
+                                open.push(claim);
+                            }
+                        } else {
+                            let (a, b) = claim.split_at(arg / 2);
+                            assert_eq!(a.end(), b.start());
+                            open.push(a);
+                            open.push(b);
+                        }
+                    }
+                }
+                RECOVERY => {
+                    recovery = Some(arg);
+                    break;
+                }
+                _ => {}
+            }
+            invariants(&claims);
+        }
+        // End the segment: every open claim is committed, or forgotten (a dead writer).
+        for (i, claim) in open.into_iter().enumerate() {
+            let bit = u32::try_from(i).ok().and_then(|i| recovery?.checked_shr(i));
+            if bit.is_none_or(|bits| bits & 1 == 0) {
+                claim.commit();
+            } // else its writer "dies": the token goes out of scope unended
+        }
+        invariants(&claims);
+        if let Some(arg) = recovery {
+            let stalled = claims.stalled();
+            let Watermarks { durable, committed } = claims.watermarks();
+            if arg % 2 == 0 {
+                // Close whatever is stalled, or a range of the argument's choosing.
+                let rows = match stalled {
+                    Some(r) if arg % 4 == 0 => r,
+                    _ => committed..committed.saturating_add(arg / 4),
+                };
+                let claimed = claims.claimed();
+                match claims.force_complete(rows.clone()) {
+                    Ok(w) => {
+                        assert!(rows.end <= claimed);
+                        assert!(w >= rows.end, "rows from the watermark on are complete");
+                        assert_eq!(w, claims.committed());
+                    }
+                    Err(e) => assert!(rows.end > claimed, "{e}"),
+                }
+            } else {
+                let len = durable + (arg / 2) % (committed - durable + 2);
+                let claimed = claims.claimed();
+                match claims.truncate(len) {
+                    Ok(dropped) => {
+                        assert_eq!(dropped, len..claimed);
+                        assert_eq!((claims.committed(), claims.claimed()), (len, len));
+                    }
+                    Err(e) => assert!(len > committed, "{e}"),
+                }
+            }
+            invariants(&claims);
+        }
+    }
+
+    // Whatever the operations did, the region is a valid header again, seen alike by a new
+    // joiner.
+    let marks = claims.watermarks();
+    let tail = claims.claimed();
+    let again = Mapped::open(&region, capacity, row_size).expect("the state stays joinable");
+    let again = Claims::new(again);
+    assert_eq!((again.watermarks(), again.claimed()), (marks, tail));
+    true
+}
+
+use mmarray::claim::Watermarks;
+
+/// `durable <= committed <= tail <= capacity`, read in an order that makes it hold.
+fn invariants<S: mmarray::claim::Store>(claims: &mmarray::claim::Claims<S>) {
+    let Watermarks { durable, committed } = claims.watermarks();
+    let tail = claims.claimed();
+    assert!(
+        durable <= committed,
+        "durable {durable} > committed {committed}"
+    );
+    assert!(committed <= tail, "committed {committed} > tail {tail}");
+    assert!(tail <= claims.capacity(), "tail {tail} > capacity");
+}

@@ -1,0 +1,115 @@
+//! A writer killed after its completion bits reached the file but before its advance loop ran
+//! leaves the committed watermark on a complete row: with the log full, no later commit moves
+//! it. Joining processes, `stalled` and `force_complete` advance it; `recover` still rewinds to
+//! the durable watermark. The frozen state is crafted in a real file (the bits written by
+//! offset while no log has the file open), and the file's bytes are compared afterwards.
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use mmarray::claim::{ClaimError, ClaimHeader};
+use mmarray_std::{Error, RowLog};
+
+use crate::support::private;
+
+const CAPACITY: u64 = 8;
+/// The committed watermark's bytes in the header.
+const COMMITTED: usize = ClaimHeader::COMMITTED_OFFSET;
+/// The tail and the durable watermark sit on either side of it (`ClaimHeader`'s layout table).
+const TAIL: usize = ClaimHeader::COMMITTED_OFFSET - 8;
+const DURABLE: usize = ClaimHeader::COMMITTED_OFFSET + 8;
+/// The first word of the completion bitmap (rows 0..64).
+const BITMAP: usize = ClaimHeader::LEN;
+
+fn word(bytes: &[u8], at: usize) -> u64 {
+    u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap())
+}
+
+fn set_word(bytes: &mut [u8], at: usize, value: u64) {
+    bytes[at..at + 8].copy_from_slice(&value.to_ne_bytes());
+}
+
+/// Makes `path` a full log of 8 rows in the frozen state and returns its bytes: rows 0..4
+/// committed (0..2 durable), rows 4..8 written by a writer whose completion bits are set, but
+/// the committed watermark still at 4.
+fn frozen_file(path: &Path) -> Vec<u8> {
+    let log = private!(RowLog::<u64>::create(path, CAPACITY)).unwrap();
+    log.push(100).unwrap();
+    log.push(101).unwrap();
+    assert_eq!(log.flush().unwrap(), 2);
+    log.push(102).unwrap();
+    log.push(103).unwrap();
+    let mut rows = log.claim(4).unwrap();
+    for (i, slot) in rows.iter_mut().enumerate() {
+        *slot = 104 + i as u64;
+    }
+    std::mem::forget(rows); // killed before its commit's advance loop ...
+    drop(log);
+    // ... but after setting its bits (rows 4..8): written by offset, with no log open.
+    let file = OpenOptions::new().write(true).open(path).unwrap();
+    file.write_all_at(&0xF0u64.to_ne_bytes(), BITMAP as u64)
+        .unwrap();
+    drop(file);
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(
+        (
+            word(&bytes, TAIL),
+            word(&bytes, COMMITTED),
+            word(&bytes, DURABLE),
+            word(&bytes, BITMAP)
+        ),
+        (8, 4, 2, 0xF0),
+        "the frozen state"
+    );
+    bytes
+}
+
+#[test]
+fn joining_moves_a_watermark_a_dead_committer_froze() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frozen.log");
+    let frozen = frozen_file(&path);
+
+    let mut log = private!(RowLog::<u64>::open(&path)).unwrap();
+    assert_eq!(log.committed(), 8, "open advanced the watermark");
+    assert_eq!(
+        log.committed_rows(),
+        &[100, 101, 102, 103, 104, 105, 106, 107]
+    );
+    assert_eq!(log.stalled(), None);
+    assert!(matches!(
+        log.push(1),
+        Err(Error::Claim(ClaimError::Full { available: 0, .. }))
+    ));
+    // SAFETY: the file is this test's own; no other process has it open.
+    assert_eq!(unsafe { log.force_complete(8..8) }.unwrap(), 8);
+    drop(log);
+    // Only the committed watermark changed in the file; the rows and bits are as they were.
+    let mut expected = frozen;
+    set_word(&mut expected, COMMITTED, 8);
+    assert_eq!(std::fs::read(&path).unwrap(), expected);
+}
+
+#[test]
+fn recovering_a_frozen_log_rewinds_to_its_durable_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frozen.log");
+    let frozen = frozen_file(&path);
+
+    let log = private!(RowLog::<u64>::recover(&path)).unwrap();
+    assert_eq!((log.claimed(), log.committed(), log.durable()), (2, 2, 2));
+    assert_eq!(log.committed_rows(), &[100, 101]);
+    assert_eq!(log.stalled(), None);
+    drop(log);
+    let mut expected = frozen;
+    set_word(&mut expected, TAIL, 2);
+    set_word(&mut expected, COMMITTED, 2);
+    set_word(&mut expected, BITMAP, 0);
+    assert_eq!(std::fs::read(&path).unwrap(), expected);
+
+    // The rows after the durable ones are handed out again, and commit normally.
+    let log = private!(RowLog::<u64>::open(&path)).unwrap();
+    assert_eq!(log.push(7).unwrap(), 2);
+    assert_eq!(log.committed_rows(), &[100, 101, 7]);
+}
