@@ -127,20 +127,42 @@ impl<T: Element + Send + Sync> RowLog<T> {
                 return Err(e);
             }
         };
-        empty_for(file.as_fd(), &st, len, Some(path))?;
-        sys::set_len(&file, len).map_err(errno("ftruncate", Some(path)))?;
-        let st = sys::FileStat { len, ..st };
-        // SAFETY: the caller upholds the contract of file-backed logs, which includes the
-        // contract of `map_file`; the file was just sized to `layout.len` bytes, and `st`
-        // is its status.
-        let map = unsafe {
-            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st, false)
+        let built = (|| {
+            empty_for(file.as_fd(), &st, len, Some(path))?;
+            sys::set_len(&file, len).map_err(errno("ftruncate", Some(path)))?;
+            let st = sys::FileStat { len, ..st };
+            // SAFETY: the caller upholds the contract of file-backed logs, which includes the
+            // contract of `map_file`; the file was just sized to `layout.len` bytes, and `st`
+            // is its status.
+            let map = unsafe {
+                RawMap::map_file_with_stat(
+                    file.as_fd(),
+                    0,
+                    layout.len,
+                    Access::ReadWrite,
+                    &st,
+                    false,
+                )
+            }
+            .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
+            Self::build(map, layout, capacity, Setup::Create, Some(path))
+        })();
+        match built {
+            Ok(mut log) => {
+                log.registration = Some(registration);
+                created.keep();
+                Ok(log)
+            }
+            Err(e) => {
+                // In this order, not the reverse order in which locals drop: a file this call
+                // created loses its name while it is still held, and only then is it free.
+                // Freed first, another thread could open the name and register the same
+                // file, and this call would then unlink the name of that thread's log.
+                drop(created);
+                drop(registration);
+                Err(e)
+            }
         }
-        .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
-        let mut log = Self::build(map, layout, capacity, Setup::Create, Some(path))?;
-        log.registration = Some(registration);
-        created.keep();
-        Ok(log)
     }
 
     /// Joins the log in the file at `path`, which other processes may be writing right now;
