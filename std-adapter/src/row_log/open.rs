@@ -209,8 +209,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// [`Error::AlreadyOpen`] if this process holds the file as a row log already (through
     /// any path); [`Error::ClaimHeader`] if the file holds no claims header, one for another
     /// row size, or one whose counters are inconsistent (after a crash, use
-    /// [`recover`](Self::recover)); [`Error::DataTruncated`] if the file is shorter than the
-    /// header's capacity needs; [`Error::Layout`] and [`Error::Io`] as for
+    /// [`recover`](Self::recover)), and ([`SetupError::TooShort`](mmarray::claim::SetupError::TooShort))
+    /// if the file ends inside the header or its completion bitmap; [`Error::DataTruncated`]
+    /// if it ends inside the rows the header's capacity needs; [`Error::Layout`] and [`Error::Io`] as for
     /// [`create`](Self::create).
     ///
     /// # Safety
@@ -290,6 +291,17 @@ impl<T: Element + Send + Sync> RowLog<T> {
         let capacity = peek_capacity(&file, st.len, path)?;
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
         let needed = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
+        if st.len < layout.region as u64 {
+            // The file ends inside the claims region (the bitmap): a header error, not missing
+            // rows.
+            return Err(Error::ClaimHeader {
+                path: Some(path.to_path_buf()),
+                error: mmarray::claim::SetupError::TooShort {
+                    needed: layout.region,
+                    actual: usize::try_from(st.len).unwrap_or(usize::MAX),
+                },
+            });
+        }
         if st.len < needed {
             // In the error's terms: the rows' bytes, after the header region, that the
             // capacity in the header needs, and those present.
