@@ -32,8 +32,7 @@ pub(crate) fn run(path: &Path) -> Fallible<String> {
     // address order (tail first) and could report `InconsistentCounters` or
     // `StrayCompletion` on a healthy, busy log. So: separate positioned reads, in that order
     // (each counter an aligned 8-byte word, which the kernel copies whole).
-    let read_word =
-        |at: usize, bytes: &mut [u8]| read_at(path, &file, &mut bytes[at..at + 8], at);
+    let read_word = |at: usize, bytes: &mut [u8]| read_at(path, &file, &mut bytes[at..at + 8], at);
     read_word(DURABLE, &mut bytes)?;
     read_word(COMMITTED, &mut bytes)?;
     read_at(path, &file, &mut bytes[head.len()..], head.len())?;

@@ -343,20 +343,23 @@ impl<T: Element + Send + Sync> RowLog<T> {
         //    `RowLog` remaps or replaces the map; and the `'static` never escapes: the store
         //    is private and only lent out for a borrow of the log (`Claim<'_, _>` tokens
         //    inside `RowsMut<'_, T>`).
-        // 2. Every access to the bytes `0..8 * words` (the claims header and bitmap,
-        //    `layout.region` bytes) is an atomic access of these aligned words. In this
-        //    process: no other slice of the map overlaps them (`RowLog` never calls
+        // 2. In this process every access to the bytes `0..8 * words` (the claims header and
+        //    bitmap, `layout.region` bytes) is an atomic access of these aligned words: no
+        //    other slice of the map overlaps them (`RowLog` never calls
         //    `as_bytes`/`as_bytes_mut`, and every slice it makes covers rows, which start at
-        //    `layout.rows >= layout.region`), and everything that reads or writes them goes
+        //    `layout.rows >= layout.region`); everything that reads or writes them goes
         //    through the `Mapped` store, which only loads, stores and RMWs whole words
-        //    (`msync` of the header page is a syscall, no access). In other processes: the
-        //    contract of file-backed logs lets only row logs of this crate use the file, and
-        //    they reach these bytes the same way (this very function), so every access in
-        //    every process is an `AtomicU64` operation. (Readers in other programs, such as
-        //    numpy reading the committed watermark, only read; what they do in their own
-        //    address space is no access of this program.) Bounds and the 8-byte
-        //    alignment are checked by `atomics_unchecked` (the region starts the page-aligned
-        //    mapping).
+        //    (`msync` of the header page is a syscall, no access); and the registry refuses a
+        //    second row log of the file in this process, while the contract of file-backed
+        //    logs excludes any other map of it here.
+        // 3. Every write by anyone else is an `AtomicU64` operation on one of these words: the
+        //    contract of file-backed logs lets only row logs of this crate (and `T`) write the
+        //    file, and they reach these bytes the same way (this very function); nothing
+        //    `write(2)`s it. Non-atomic reads by others — numpy's `memmap` or `read(2)` of the
+        //    committed watermark, the `mmarray rowlog` CLI — write nothing and happen outside
+        //    this process's memory model, as `atomics_unchecked` allows.
+        // Bounds and the 8-byte alignment are checked by `atomics_unchecked` (the region
+        // starts the page-aligned mapping).
         let region = unsafe { map.atomics_unchecked(0, words) }
             .map_err(raw_err(Mode::ReadWrite, path))?
             .ok_or(Error::ReadOnly)?;
