@@ -43,7 +43,8 @@
 //! process id is stale — treated as absent, and replaced by the child's own registration —
 //! so that the child's `open` is not refused forever. A [`Registration`] removes its entry on
 //! drop only if the entry is still its own (same file, same process id), so a child dropping
-//! an inherited log leaves the child's own entry alone. (A fork while another thread holds the
+//! an inherited log leaves the child's own entry alone (`tests/row_log/fork.rs` forks for
+//! real, through `Command::pre_exec`). (A fork while another thread holds the
 //! registry's lock leaves it locked in the child, like any mutex; POSIX allows a child of a
 //! multithreaded process only async-signal-safe calls until it execs, which opening a row log
 //! is not.)
