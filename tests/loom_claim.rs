@@ -12,10 +12,10 @@
 #![cfg(mmarray_loom)]
 
 use loom::sync::Arc;
-use loom::sync::atomic::AtomicU64;
-use loom::sync::atomic::Ordering::Relaxed;
+use loom::sync::atomic::Ordering::{Relaxed, SeqCst};
+use loom::sync::atomic::{AtomicBool, AtomicU64};
 use loom::thread;
-use mmarray::claim::{ClaimError, Claims, Inline, Watermarks};
+use mmarray::claim::{ClaimError, Claims, Inline, Mapped, Watermarks};
 
 /// The protocol plus the rows it governs.
 struct Shared<const W: usize> {
@@ -274,5 +274,120 @@ fn anyone_advances_past_a_committer_that_died_before_advancing() {
         );
         assert_eq!(s.claims.stalled(), None);
         s.read_committed();
+    });
+}
+
+/// A region of 8 atomic words standing in for a mapped file: a `Mapped` header for up to 64
+/// rows, shared by the "processes" of a model.
+fn region() -> Arc<Vec<AtomicU64>> {
+    Arc::new((0..8).map(|_| AtomicU64::new(0)).collect())
+}
+
+/// A joiner's `Mapped::open` racing two committers (one committing out of order, so bits and
+/// the advance loop are involved) and a flusher in other "processes": the join never refuses
+/// the live header. `Mapped::open` reads durable, then committed, then the bitmap, then the
+/// tail; reading the tail first lets a join see `committed > tail` and refuse a healthy header
+/// with `InconsistentCounters` (this model finds that mutant).
+#[test]
+fn open_races_committers() {
+    loom::model(|| {
+        let r = region();
+        Mapped::create(&r, 4, 1).expect("8 words hold a header for 4 rows");
+        let committer = {
+            let r = Arc::clone(&r);
+            thread::spawn(move || {
+                let c = Claims::new(Mapped::open(&r, 4, 1).expect("a valid header"));
+                let a = c.claim(1).expect("room");
+                let b = c.claim(1).expect("room");
+                b.commit();
+                a.commit();
+            })
+        };
+        let flusher = {
+            let r = Arc::clone(&r);
+            thread::spawn(move || {
+                let c = Claims::new(Mapped::open(&r, 4, 1).expect("a valid header"));
+                c.flush(|_| Ok::<(), ()>(())).expect("persist succeeds");
+            })
+        };
+        let joined = Mapped::open(&r, 4, 1);
+        assert!(
+            joined.is_ok(),
+            "a live join was refused: {:?}",
+            joined.err()
+        );
+        committer.join().expect("committer");
+        flusher.join().expect("flusher");
+    });
+}
+
+/// The frozen full array of 8 rows a committer killed between its two steps leaves: rows 0..4
+/// committed, 4..8 complete (bits set), the watermark still at 4, the tail at 8.
+fn frozen_region() -> Arc<Vec<AtomicU64>> {
+    let r = region();
+    let c = Claims::new(Mapped::create(&r, 8, 1).expect("8 words hold a header for 8 rows"));
+    c.claim(4).expect("room").commit();
+    c.claim(4).expect("room").mark_and_die();
+    drop(c);
+    r
+}
+
+/// `truncate`'s rule kept: a supervisor's `stalled()` (an advance, which writes `committed`)
+/// in another "process" is over before the rewind starts, so the rewind sees its result and
+/// the counters stay consistent (`committed <= tail`), whatever the interleaving of the rest.
+#[test]
+fn truncate_after_every_other_participant_left() {
+    loom::model(|| {
+        let r = frozen_region();
+        let supervisor = {
+            let r = Arc::clone(&r);
+            thread::spawn(move || {
+                let c = Claims::new(Mapped::open(&r, 8, 1).expect("a valid header"));
+                c.stalled()
+            })
+        };
+        assert_eq!(supervisor.join().expect("supervisor"), None);
+        let mut a = Claims::new(Mapped::open(&r, 8, 1).expect("a valid header"));
+        assert_eq!(
+            a.committed(),
+            8,
+            "the supervisor's advance carried the frozen watermark"
+        );
+        assert_eq!(a.truncate(4), Ok(4..8));
+        assert_eq!((a.committed(), a.claimed()), (4, 4));
+        assert!(a.committed() <= a.claimed());
+    });
+}
+
+/// `truncate`'s rule broken — why it says "no other participant at all", readers included: a
+/// supervisor's `stalled()` racing process A's `truncate(4)` on the frozen array can leave
+/// `committed` 8 above the tail 4 (the advance reads the old bits and raises the watermark
+/// after the rewind). Loom finds that interleaving; this model documents that it exists.
+#[test]
+#[should_panic(expected = "above the tail")]
+fn stalled_racing_truncate_breaks_the_counters() {
+    loom::model(|| {
+        let r = frozen_region();
+        let mut a = Claims::new(Mapped::open(&r, 8, 1).expect("a valid header"));
+        let joined = Arc::new(AtomicBool::new(false));
+        let supervisor = {
+            let (r, joined) = (Arc::clone(&r), Arc::clone(&joined));
+            thread::spawn(move || {
+                // Joined before the rewind starts: a participant already there, not a joiner.
+                let c = Claims::new(Mapped::open(&r, 8, 1).expect("a valid header"));
+                joined.store(true, SeqCst);
+                c.stalled();
+            })
+        };
+        while !joined.load(SeqCst) {
+            thread::yield_now();
+        }
+        let _ = a.truncate(4);
+        supervisor.join().expect("supervisor");
+        let (committed, tail) = (a.committed(), a.claimed());
+        assert!(
+            committed <= tail,
+            "committed {committed} above the tail {tail}"
+        );
     });
 }

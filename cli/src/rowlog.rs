@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicU64;
 use mmarray_std::Error;
 use mmarray_std::mmarray::claim::{ClaimHeader, Claims, Mapped};
 
-use crate::{Fallible, io_error};
+use crate::{Failure, Fallible, io_error};
 
 /// Reads the header and the completion bitmap (not the rows) into memory and reports the
 /// counters as `Claims` sees them: a snapshot, consistent by the header's own checks.
@@ -24,7 +24,19 @@ pub(crate) fn run(path: &Path) -> Fallible<String> {
     ))?;
     let mut bytes = vec![0u8; region];
     bytes[..head.len()].copy_from_slice(&head);
-    read_up_to(path, &mut file, &mut bytes[head.len()..])?;
+    // The counters and bits of a live log change while we read. `Mapped::open`'s consistency
+    // checks assume they were read in the order it loads them itself — durable, committed,
+    // the bitmap, then the tail — so that a counter read later is never older than one read
+    // before it relative to the invariants (durable <= committed <= tail, no set bit at
+    // committed that is not part of a run). One `read(2)` of the whole region copies them in
+    // address order (tail first) and could report `InconsistentCounters` or
+    // `StrayCompletion` on a healthy, busy log. So: separate positioned reads, in that order
+    // (each counter an aligned 8-byte word, which the kernel copies whole).
+    let read_word = |at: usize, bytes: &mut [u8]| read_at(path, &file, &mut bytes[at..at + 8], at);
+    read_word(DURABLE, &mut bytes)?;
+    read_word(COMMITTED, &mut bytes)?;
+    read_at(path, &file, &mut bytes[head.len()..], head.len())?;
+    read_word(TAIL, &mut bytes)?;
     // The store reaches the region only as atomic words (native-endian, like the file).
     let words: Vec<AtomicU64> = bytes
         .chunks_exact(8)
@@ -64,20 +76,37 @@ pub(crate) fn run(path: &Path) -> Fallible<String> {
     ))
 }
 
+/// Offsets of the counters in the header (`ClaimHeader`'s layout table: the tail, the
+/// committed and the durable watermark are consecutive words).
+const COMMITTED: usize = ClaimHeader::COMMITTED_OFFSET;
+const TAIL: usize = COMMITTED - 8;
+const DURABLE: usize = COMMITTED + 8;
+
+/// Fills `buf` from `file` at byte `offset`; a file that ends first is a truncated header.
+fn read_at(path: &Path, file: &std::fs::File, buf: &mut [u8], offset: usize) -> Fallible<()> {
+    use std::os::unix::fs::FileExt as _;
+    file.read_exact_at(buf, offset as u64)
+        .map_err(|e| truncated_or(path, file, e))
+}
+
+/// A truncated-header message for an early end of file, else the I/O error.
+fn truncated_or(path: &Path, file: &std::fs::File, e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        format!(
+            "{}: the row log's header is truncated: the file has {} bytes, the header and bitmap need more",
+            path.display(),
+            file.metadata().map_or(0, |m| m.len())
+        )
+        .into()
+    } else {
+        io_error(path)(e)
+    }
+}
+
 /// Fills `buf` from `file`; a file that ends first is a truncated header.
 fn read_up_to(path: &Path, file: &mut std::fs::File, buf: &mut [u8]) -> Fallible<()> {
-    file.read_exact(buf).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            format!(
-                "{}: the row log's header is truncated: the file has {} bytes, the header and bitmap need more",
-                path.display(),
-                file.metadata().map_or(0, |m| m.len())
-            )
-            .into()
-        } else {
-            io_error(path)(e)
-        }
-    })
+    file.read_exact(buf)
+        .map_err(|e| truncated_or(path, file, e))
 }
 
 /// A core error with the file's name in front.

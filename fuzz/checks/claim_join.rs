@@ -4,6 +4,9 @@
 // foreign): `Mapped::open` (or `recover`) must return a store or a typed error, never panic;
 // a store it returns must then survive a short sequence of operations driven by the input,
 // keeping `durable <= committed <= tail <= capacity` and leaving a region that opens again.
+// An independent per-row shadow model (`Shadow`) tracks which rows are complete — from the
+// bits the join found, and the claims, commits, abandons, give-backs and recovery calls the
+// input drives — and the committed watermark must never pass a row it says is incomplete.
 //
 // Input: byte 0 is a set of flags, byte 1 the number `n` of operation bytes that follow; the
 // rest is the region (zero-padded to whole 8-byte words, native-endian like the file).
@@ -102,6 +105,8 @@ pub fn check_claim_join(data: &[u8]) -> bool {
     assert_eq!((store.capacity(), store.row_size()), (capacity, row_size));
     let mut claims = Claims::new(store);
     invariants(&claims);
+    let mut shadow = Shadow::joined(&region, &claims);
+    shadow.check(&claims);
 
     // Segments of shared operations, each ended by a recovery call through `&mut`.
     let mut ops = ops.iter().copied().peekable();
@@ -117,6 +122,7 @@ pub fn check_claim_join(data: &[u8]) -> bool {
                         Ok(claim) => {
                             assert_eq!(claim.len(), rows);
                             assert!(claim.end() <= claims.claimed());
+                            shadow.set(claim.rows(), false);
                             open.push(claim);
                         }
                         Err(e) => {
@@ -128,6 +134,7 @@ pub fn check_claim_join(data: &[u8]) -> bool {
                 COMMIT | ABANDON if !open.is_empty() => {
                     let claim = open.remove(arg as usize % open.len());
                     let (empty, end) = (claim.is_empty(), claim.end());
+                    shadow.set(claim.rows(), true);
                     let w = if op & 7 == COMMIT {
                         claim.commit()
                     } else {
@@ -182,8 +189,11 @@ pub fn check_claim_join(data: &[u8]) -> bool {
                 GIVE_BACK => {
                     if let Some(claim) = open.pop() {
                         if arg % 2 == 0 {
-                            if let Err(claim) = claim.give_back() {
-                                open.push(claim);
+                            // Given back: unclaimed again, as incomplete as before the claim.
+                            let rows = claim.rows();
+                            match claim.give_back() {
+                                Ok(()) => shadow.set(rows, false),
+                                Err(claim) => open.push(claim),
                             }
                         } else {
                             let (a, b) = claim.split_at(arg / 2);
@@ -200,15 +210,18 @@ pub fn check_claim_join(data: &[u8]) -> bool {
                 _ => {}
             }
             invariants(&claims);
+            shadow.check(&claims);
         }
         // End the segment: every open claim is committed, or forgotten (a dead writer).
         for (i, claim) in open.into_iter().enumerate() {
             let bit = u32::try_from(i).ok().and_then(|i| recovery?.checked_shr(i));
             if bit.is_none_or(|bits| bits & 1 == 0) {
+                shadow.set(claim.rows(), true);
                 claim.commit();
             } // else its writer "dies": the token goes out of scope unended
         }
         invariants(&claims);
+        shadow.check(&claims);
         if let Some(arg) = recovery {
             let stalled = claims.stalled();
             let Watermarks { durable, committed } = claims.watermarks();
@@ -221,6 +234,7 @@ pub fn check_claim_join(data: &[u8]) -> bool {
                 let claimed = claims.claimed();
                 match claims.force_complete(rows.clone()) {
                     Ok(w) => {
+                        shadow.set(rows.clone(), true);
                         assert!(rows.end <= claimed);
                         assert!(w >= rows.end, "rows from the watermark on are complete");
                         assert_eq!(w, claims.committed());
@@ -233,12 +247,14 @@ pub fn check_claim_join(data: &[u8]) -> bool {
                 match claims.truncate(len) {
                     Ok(dropped) => {
                         assert_eq!(dropped, len..claimed);
+                        shadow.set(dropped.clone(), false);
                         assert_eq!((claims.committed(), claims.claimed()), (len, len));
                     }
                     Err(e) => assert!(len > committed, "{e}"),
                 }
             }
             invariants(&claims);
+            shadow.check(&claims);
         }
     }
 
@@ -264,4 +280,46 @@ fn invariants<S: mmarray::claim::Store>(claims: &mmarray::claim::Claims<S>) {
     );
     assert!(committed <= tail, "committed {committed} > tail {tail}");
     assert!(tail <= claims.capacity(), "tail {tail} > capacity");
+}
+
+/// The shadow model: for each row, whether it is complete (its contents final: committed,
+/// abandoned, force-completed, or complete when the join found it). Kept by the checks from
+/// the operations they drive, independently of the protocol's own bitmap and counters.
+struct Shadow {
+    complete: Vec<bool>,
+}
+
+impl Shadow {
+    /// The rows as the join found them: rows below the committed watermark are complete, rows
+    /// from it to the tail are complete where their completion bit is set, the rest are not.
+    fn joined<S: mmarray::claim::Store>(
+        region: &[core::sync::atomic::AtomicU64],
+        claims: &mmarray::claim::Claims<S>,
+    ) -> Self {
+        let (committed, tail) = (claims.committed(), claims.claimed());
+        let bitmap = &region[mmarray::claim::ClaimHeader::LEN / 8..];
+        let capacity = usize::try_from(claims.capacity()).expect("the region holds its bitmap");
+        let complete = (0..capacity as u64)
+            .map(|row| {
+                let word = bitmap[(row / 64) as usize].load(core::sync::atomic::Ordering::Relaxed);
+                row < committed || (row < tail && word & (1 << (row % 64)) != 0)
+            })
+            .collect();
+        Self { complete }
+    }
+
+    /// Marks `rows` complete or not.
+    fn set(&mut self, rows: core::ops::Range<u64>, complete: bool) {
+        for row in rows {
+            self.complete[row as usize] = complete;
+        }
+    }
+
+    /// The committed watermark never passes a row the model says is incomplete.
+    fn check<S: mmarray::claim::Store>(&self, claims: &mmarray::claim::Claims<S>) {
+        let committed = claims.committed();
+        if let Some(row) = (0..committed).find(|&row| !self.complete[row as usize]) {
+            panic!("the committed watermark {committed} passed row {row}, which is incomplete");
+        }
+    }
 }

@@ -38,6 +38,13 @@ const fn words_for(capacity: u64) -> Option<usize> {
 /// Capacity and row size are read once, when the store is made, and kept as plain values:
 /// nothing writes them after [`create`](Self::create).
 ///
+/// Several `Mapped` stores may exist over the same words — one per process, and also several
+/// in one process, since nothing stops safe code from opening the same `&[AtomicU64]` twice.
+/// So for a `Claims<Mapped>`, `&mut` ([`force_complete`](super::Claims::force_complete),
+/// [`truncate`](super::Claims::truncate)) proves only that no token *of this store* is alive:
+/// the caller vouches for every other store over the same words, in this process and others.
+/// (Breaking that is a protocol error, not undefined behaviour: every access is atomic.)
+///
 /// # Examples
 ///
 /// ```
@@ -54,6 +61,14 @@ const fn words_for(capacity: u64) -> Option<usize> {
 /// assert_eq!(other.committed(), 2);
 /// other.claim(1).expect("8 rows free").commit();
 /// assert_eq!(claims.committed(), 3);
+///
+/// // `&mut` covers one store only: with a claim of `claims` live, the other store's
+/// // `force_complete` publishes those rows. The types cannot see it; the caller must.
+/// let mut other = other;
+/// let live = claims.claim(2).expect("7 rows free");
+/// assert_eq!(other.force_complete(live.rows()), Ok(5));
+/// assert_eq!(claims.committed(), 5, "a live claim's rows are now visible");
+/// # drop(live);
 /// # Ok::<(), mmarray::claim::SetupError>(())
 /// ```
 pub struct Mapped<'a> {
@@ -256,9 +271,12 @@ impl<'a> Mapped<'a> {
     /// died before advancing it): only the durable watermark proves rows are on disk, and
     /// advancing first would not change what is kept.
     ///
-    /// Protocol rule: call this only when no other process uses the file (typically on the
-    /// first open after a crash or reboot): it moves the committed watermark backwards and
-    /// hands rows out again. That is a rule of the protocol, not of memory safety: every
+    /// Protocol rule: call this only when no other participant uses the region at all — no
+    /// writer, no reader calling [`Claims::stalled`](super::Claims::stalled),
+    /// [`flush`](super::Claims::flush) or [`advance_committed`](super::Claims::advance_committed)
+    /// (they write `committed`), no joiner, and no other `Mapped` store over the same words
+    /// in this process — typically on the first open after a crash or reboot: it moves the
+    /// committed watermark backwards and hands rows out again. That is a rule of the protocol, not of memory safety: every
     /// access is atomic.
     ///
     /// # Examples

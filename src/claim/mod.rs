@@ -36,7 +36,8 @@
 //!    makes, which is neither `Clone` nor `Copy` and borrows the [`Claims`] it came from. So a
 //!    safe caller cannot commit twice, commit rows it did not claim, or commit into another
 //!    array. The recovery calls that set bits for someone else take `&mut Claims`, proving no
-//!    token of this process is alive.
+//!    token of *this store* is alive (for [`Mapped`], other stores over the same words — in
+//!    this process or others — are the caller's to vouch for).
 //! 3. **Committed rows are never written again.** No wrap. A row is handed out again only
 //!    after [`Claim::give_back`] (the claim still ended at the tail, so nobody committed or
 //!    read those rows) or a rewind with no writer about ([`Claims::truncate`],
@@ -60,8 +61,11 @@
 //! keeps the invariant above whoever runs it, and in the arguments below it is simply one more
 //! committer, with no rows of its own. That is what makes a commit two separable steps: a
 //! committer that set its bits and stopped before its loop (a process killed there) leaves the
-//! watermark on a set bit, and the next advance by anyone — [`Claims::stalled`], a joining
-//! process, any commit of at least one row, [`Claims::force_complete`] — carries it on.
+//! watermark on a set bit, and the next advance by anyone — [`Claims::stalled`],
+//! [`Claims::flush`], a refused [`Claims::claim`] (so a full, frozen array moves on when a
+//! writer bumps into its end), a joining process, any commit of at least one row,
+//! [`Claims::force_complete`] — carries it on. Such a *passerby* first only loads (see
+//! "Passersby" below), so the advance costs a healthy array no write.
 //!
 //! # Memory ordering
 //!
@@ -100,6 +104,20 @@
 //! process that joins after the dead one exited, or any call made after observing the bit) has
 //! such a scan by coherence. Every later [`Claims::advance_committed`] — [`Claims::stalled`]
 //! runs one each time — is such a chance, so the watermark does not stay frozen.
+//!
+//! **Passersby.** [`Claims::advance_committed`] (unlike a committer's loop) starts from an
+//! `Acquire` load of `committed` and an `Acquire` load of the bitmap word holding the bit at
+//! that value, and returns at once if the bit is clear. That is enough because a passerby has
+//! no bits of its own to publish: the "no commit is lost" argument is needed only for a
+//! committer's own bits, and its committer runs an RMW loop of its own. A bit the passerby
+//! misses (being set at that moment, or not yet visible) belongs either to a committer that
+//! will advance over it itself, or to one that died, whose bit a later advance sees (by
+//! coherence, any advance that happens after the `fetch_or` — after observing the death, say —
+//! reads the word from it or later). A set bit the passerby does see is a complete row (the
+//! `Acquire` load synchronises with the writer's `fetch_or(Release)`), so it then runs the
+//! loop from an RMW read exactly like a committer, keeping the invariant. A stale `committed`
+//! from the load only makes it return an older watermark, which was valid (or, if the bit at
+//! that older value is set, run the loop, which starts from the RMW's current value).
 //!
 //! **The fast path.** A committer whose claim starts exactly at the watermark skips the bits:
 //! one `compare_exchange(start, end, AcqRel)` on `committed` publishes its rows, and it then
@@ -149,26 +167,33 @@
 //!   value (zeros) and calls [`Claim::abandon`]; an adapter's row guard can do this on drop.
 //! * **Anyone finishes a half-done commit.** A writer that died after setting its completion
 //!   bits but before advancing the watermark left no hole, only a watermark on a complete row:
-//!   [`Claims::advance_committed`] (run by [`Claims::stalled`], by joining processes, and by
-//!   every commit of at least one row) carries it on, from any participant, with nobody's
+//!   [`Claims::advance_committed`] (run by [`Claims::stalled`], [`Claims::flush`], a refused
+//!   claim, joining processes, and every commit of at least one row) carries it on, from any participant, with nobody's
 //!   death to establish.
 //! * **A supervisor closes the hole.** [`Claims::stalled`] shows the incomplete rows at the
 //!   watermark. Once the writer that owns them is known to be dead (process exit, a lease —
 //!   that knowledge is the caller's, the protocol cannot tell slow from dead), the supervisor
 //!   repairs or zero-fills the rows and calls [`Claims::force_complete`] (`&mut self`: no token
-//!   of this process can be alive). `stalled` reports the whole run up to the next complete row,
+//!   of this store can be alive; other stores are the caller's). `stalled` reports the whole run up to the next complete row,
 //!   which may include claims of live writers that simply have not committed yet; with live
 //!   writers about, close only the dead writer's own range (e.g. one it recorded when
 //!   claiming).
-//! * **Rewind.** With no writer left anywhere, [`Claims::truncate`] cuts the array back to the
+//! * **Rewind.** With no other participant at all — no writer, and also no reader calling
+//!   [`Claims::stalled`], [`Claims::flush`] or [`Claims::advance_committed`] (they write
+//!   `committed`), no process joining (joining advances too), in this process or any other —
+//!   [`Claims::truncate`] cuts the array back to the
 //!   committed (or durable) watermark and hands the rows after it out again;
 //!   [`Mapped::recover`] does the same to the durable watermark when reopening after a crash
 //!   (rows above it are handed out again even if they were complete: only the durable watermark
 //!   proves rows reached the disk).
 //!
 //! [`Mapped::create`], [`Mapped::recover`] and [`Claims::truncate`] therefore carry a *protocol*
-//! rule — nobody else uses the store meanwhile — that no type can check across processes.
-//! Breaking it loses or repeats rows but is not undefined behaviour: every access is atomic.
+//! rule — nobody else uses the store meanwhile, not even to read-and-advance — that no type can
+//! check across processes (nor, for [`Mapped`], within one: several stores may map the same
+//! words, and `&mut` covers only its own). Breaking it loses or repeats rows, or leaves
+//! `committed` above the tail (a concurrent advance re-raising the watermark over bits the
+//! rewind is clearing: the loom model `stalled_races_truncate` shows it), but is not undefined
+//! behaviour: every access is atomic.
 //!
 //! # Examples
 //!
@@ -382,11 +407,19 @@ impl<S: Store> Claims<S> {
     /// [`ClaimError::Full`] if fewer than `rows` rows are unclaimed; nothing is claimed then.
     pub fn claim(&self, rows: u64) -> Result<Claim<'_, S>, ClaimError> {
         self.claim_with(|available| (rows <= available).then_some(rows))
-            .map_err(|(available, capacity)| ClaimError::Full {
-                requested: rows,
-                available,
-                capacity,
-            })
+            .map_err(|(available, capacity)| self.refuse(rows, available, capacity))
+    }
+
+    /// The `Full` error of a refused claim, after a passerby's advance: a full array whose
+    /// watermark a dead committer left on a complete row moves on even if nobody else calls
+    /// anything ("Liveness" in the [module docs](self)).
+    fn refuse(&self, requested: u64, available: u64, capacity: u64) -> ClaimError {
+        self.advance_committed();
+        ClaimError::Full {
+            requested,
+            available,
+            capacity,
+        }
     }
 
     /// Claims up to `max_rows` rows: all of them if they are free, otherwise every row that
@@ -412,11 +445,7 @@ impl<S: Store> Claims<S> {
             let rows = max_rows.min(available);
             (rows > 0 || max_rows == 0).then_some(rows)
         })
-        .map_err(|(available, capacity)| ClaimError::Full {
-            requested: max_rows,
-            available,
-            capacity,
-        })
+        .map_err(|(available, capacity)| self.refuse(max_rows, available, capacity))
     }
 
     /// The claim loop: `size(available)` says how many rows to take, or `None` to give up.
@@ -476,7 +505,9 @@ impl<S: Store> Claims<S> {
 
     /// Persists newly committed rows and publishes them as durable.
     ///
-    /// Reads the [`watermarks`](Self::watermarks), calls `persist(durable..committed)` (the
+    /// Runs a passerby's [`advance_committed`](Self::advance_committed) (so a flush alone
+    /// carries on a watermark a dead committer left on a complete row), reads the
+    /// [`watermarks`](Self::watermarks), calls `persist(durable..committed)` (the
     /// caller makes those rows durable, e.g. with `msync`; the range may be empty), and if it
     /// succeeds raises the durable watermark to that committed value. Concurrent flushes are
     /// fine: the durable watermark only ever grows.
@@ -506,6 +537,9 @@ impl<S: Store> Claims<S> {
     ///
     /// Whatever `persist` returns; the durable watermark is then unchanged.
     pub fn flush<E>(&self, persist: impl FnOnce(Range<u64>) -> Result<(), E>) -> Result<u64, E> {
+        // A passerby's advance first, so a watermark frozen on a complete row (a committer
+        // killed between its two steps) is carried on and made durable by a flush alone.
+        self.advance_committed();
         let Watermarks { durable, committed } = self.watermarks();
         persist(durable..committed)?;
         Ok(self.raise_durable(committed))
@@ -561,11 +595,15 @@ impl<S: Store> Claims<S> {
     /// bits and then stopped before its loop (a process killed at that point), which otherwise
     /// leaves the watermark on a complete row with nobody to move it — on a full array for
     /// good. Anyone may run it at any time, concurrently with writers, readers and other
-    /// advancers: it reads `committed` with a read-modify-write and then runs exactly the
-    /// loop a committer runs, so it takes part in the ordering argument as one more committer
-    /// with no rows of its own (see "No commit is lost" in the [module docs](self)). It
-    /// never passes an incomplete row. [`stalled`](Self::stalled) runs it first; a process
-    /// joining a shared store (after [`Mapped::open`]) should run it once.
+    /// advancers. It first *loads* `committed` and the bit at it; if that bit is clear there is
+    /// nothing to do and it returns without writing anything (so polling it, or
+    /// [`stalled`](Self::stalled), never dirties a shared header). If the bit is set it reads
+    /// `committed` with a read-modify-write and runs exactly the loop a committer runs, taking
+    /// part in the ordering argument as one more committer with no rows of its own (see "No
+    /// commit is lost" and "Passersby" in the [module docs](self)). It never passes an
+    /// incomplete row. [`stalled`](Self::stalled), [`flush`](Self::flush) and a refused
+    /// [`claim`](Self::claim) run it first; a process joining a shared store (after
+    /// [`Mapped::open`]) should run it once.
     ///
     /// # Examples
     ///
@@ -578,7 +616,16 @@ impl<S: Store> Claims<S> {
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
     pub fn advance_committed(&self) -> u64 {
-        advance(&self.parts())
+        let parts = self.parts();
+        // A passerby, not a committer: it may start from a load (see "Passersby" in the
+        // module docs). Only a set bit at the watermark is work for it; then it runs the loop
+        // from an RMW read like any committer. A healthy log is therefore only read here,
+        // never written: `stalled()` polls and joins do not dirty the header's cache line.
+        let w = parts.committed.load(Acquire);
+        if next_with(parts.done, w, parts.capacity, false) == w {
+            return w;
+        }
+        advance(&parts)
     }
 
     /// The claimed but incomplete rows at the committed watermark, if the watermark is stuck:
@@ -621,9 +668,10 @@ impl<S: Store> Claims<S> {
     /// the committed watermark over them; returns the new watermark.
     ///
     /// Before calling, repair or zero-fill the rows: readers see them as soon as the watermark
-    /// passes. `&mut self` proves that no [`Claim`] of this process is alive; the caller must
-    /// know that no writer in another process still owns any of the rows (see "Failures" in the
-    /// [module docs](self)). Other processes may keep claiming and committing meanwhile. Rows
+    /// passes. `&mut self` proves that no [`Claim`] *of this store* is alive; the caller must
+    /// know that no writer still owns any of the rows through another store — another process,
+    /// or, for [`Mapped`], another `Mapped` over the same words in this process, which `&mut`
+    /// does not cover (see "Failures" in the [module docs](self)). Other processes may keep claiming and committing meanwhile. Rows
     /// already complete are left as they are.
     ///
     /// # Examples
@@ -668,9 +716,13 @@ impl<S: Store> Claims<S> {
     ///
     /// `len` must lie between the durable and the committed watermark: durable rows are never
     /// discarded, and rows that were never completed cannot become committed. Call this only
-    /// with no writer left anywhere: `&mut self` covers this process, the caller vouches for
-    /// other processes sharing a [`Mapped`] store. Readers in other processes could see the
-    /// committed watermark move backwards.
+    /// with no other participant at all: no writer, and no reader calling
+    /// [`stalled`](Self::stalled), [`flush`](Self::flush) or
+    /// [`advance_committed`](Self::advance_committed) and no joiner either, since those write
+    /// `committed` and can carry it back over the bits being cleared (leaving it above the
+    /// new tail). `&mut self` covers only this store; the caller vouches for every other store
+    /// over the same words — other processes sharing a [`Mapped`] store, and other `Mapped`
+    /// stores of this process. Plain readers could see the committed watermark move backwards.
     ///
     /// # Examples
     ///

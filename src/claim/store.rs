@@ -3,10 +3,13 @@
 //! The protocol in [`super::Claims`] is written once, against [`Parts`]: shared references to
 //! three atomic counters and a bitmap of atomic words. [`Inline`] and [`Borrowed`] keep the
 //! counters in a [`Counters`] of their own; [`Mapped`](super::Mapped) reaches them as words of
-//! a shared region (`&[AtomicU64]`) that other processes change at the same time. A store owns
-//! its atomics, or borrows them for its lifetime, so that exactly one
-//! [`Claims`](super::Claims) in this process drives them; that is what lets `&mut Claims` prove
-//! that no [`Claim`](super::Claim) of this process is alive.
+//! a shared region (`&[AtomicU64]`) that other processes change at the same time. [`Inline`]
+//! owns its atomics and [`Borrowed`] borrows them exclusively (`&mut`) for its lifetime, so
+//! exactly one [`Claims`](super::Claims) drives them and `&mut Claims` proves that no
+//! [`Claim`](super::Claim) over them is alive. A [`Mapped`](super::Mapped) store only shares
+//! its words (`&[AtomicU64]`): several `Mapped` stores can exist over the same words, in other
+//! processes and in this one, so for `Mapped` `&mut Claims` covers only that store — the
+//! caller vouches for every other store over the same words, in this process and others.
 //!
 //! The trait is sealed, and its one method needs a [`Key`] only this crate can make: code outside
 //! the crate can neither add a store that aliases another one's atomics nor reach the atomics

@@ -232,6 +232,34 @@ fn a_committer_that_dies_before_advancing_freezes_nothing() {
 }
 
 #[test]
+fn flush_and_a_refused_claim_carry_a_frozen_full_array_on() {
+    // A flush alone, with nobody calling `stalled`, makes the dead committer's rows durable.
+    let claims = frozen::<1>(8);
+    let mut persisted = 0..0;
+    let durable = claims.flush(|rows| {
+        persisted = rows;
+        Ok::<(), ()>(())
+    });
+    assert_eq!((durable, persisted), (Ok(8), 0..8));
+    assert_eq!(claims.watermarks().committed, 8);
+
+    // A claim on the full array is still refused, but it moved the watermark first.
+    let claims = frozen::<1>(8);
+    assert_eq!(
+        claims.claim(1).err(),
+        Some(ClaimError::Full {
+            requested: 1,
+            available: 0,
+            capacity: 8
+        })
+    );
+    assert_eq!(claims.committed(), 8, "the refused claim advanced");
+    let claims = frozen::<1>(8);
+    assert!(claims.claim_up_to(3).is_err());
+    assert_eq!(claims.committed(), 8, "the refused claim_up_to advanced");
+}
+
+#[test]
 fn error_messages_say_what_and_how() {
     let full = ClaimError::Full {
         requested: 5,

@@ -115,7 +115,9 @@ impl<S: Store> Claim<'_, S> {
 }
 
 impl<S: Store> Claim<'_, S> {
-    /// Test hook: a committer that dies between its two steps. Sets the claim's completion
+    /// Test hook (`#[doc(hidden)]`: `pub` only because the loom models in `tests/loom_claim.rs`,
+    /// an external crate, need it; built only under `cfg(test)` or `--cfg mmarray_loom`, never
+    /// in a normal build): a committer that dies between its two steps. Sets the claim's completion
     /// bits (the first step of a commit above the watermark) and stops before the advance
     /// loop, as a process killed there would; the token is consumed without ending the claim.
     #[cfg(any(test, mmarray_loom))]

@@ -153,8 +153,11 @@ pub enum Error {
         /// One past the last stalled row (equal to `committed` if nothing is stalled).
         stalled_end: u64,
     },
-    /// The file is already open as a row log in this process — through this path or another
-    /// one (a hard or symbolic link, `/proc/self/fd/N`: the file's device and inode decide).
+    /// The file is already open, or being opened, as a row log in this process — through this
+    /// path or another one (a hard or symbolic link, `/proc/self/fd/N`: the file's device and
+    /// inode decide). "Being opened": another thread's constructor holds the file from its
+    /// `fstat` on, and may still fail (an `open` of a fresh, still empty file does), after
+    /// which the file is free again.
     /// A second handle could change rows under the references the first one has handed out,
     /// so [`RowLog::create`](crate::RowLog::create), [`open`](crate::RowLog::open) and
     /// [`recover`](crate::RowLog::recover) refuse it before anything changes the file.
@@ -426,7 +429,7 @@ impl fmt::Display for Error {
                  within them, once their writer is known to be dead"
             ),
             Error::AlreadyOpen { path, first } => {
-                write!(f, "{} is already open as a row log in this process", Named(path))?;
+                write!(f, "{} is open (or being opened) as a row log in this process", Named(path))?;
                 if path.as_ref() != Some(first) {
                     write!(f, " (opened as {})", first.display())?;
                 }

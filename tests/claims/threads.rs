@@ -194,7 +194,31 @@ fn writers_reader_and_flusher_on_an_in_file_header() {
     let words = Mapped::region_words(capacity).expect("fits");
     let region: Vec<AtomicU64> = (0..words).map(|_| AtomicU64::new(0)).collect();
     let store = Mapped::create(&region, capacity, 16).expect("region sized by region_words");
-    hammer(&Claims::new(store), &rows(capacity), 4);
+    // Other "processes" join while the writers run: `Mapped::open`'s read order must never
+    // see the live counters as inconsistent, and the joiner's advance must not disturb them.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let joins = thread::scope(|scope| {
+        let joiner = scope.spawn(|| {
+            let mut joins = 0u64;
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::Acquire);
+                let joined = Claims::new(Mapped::open(&region, capacity, 16).expect("live join"));
+                let committed = joined.advance_committed();
+                assert!(
+                    committed <= joined.claimed(),
+                    "committed {committed} above tail"
+                );
+                joins += 1;
+                if finished {
+                    return joins;
+                }
+            }
+        });
+        hammer(&Claims::new(store), &rows(capacity), 4);
+        done.store(true, std::sync::atomic::Ordering::Release);
+        joiner.join().expect("joiner")
+    });
+    assert!(joins > 0, "the joiner joined at least once");
     // A second "process" joining the same words sees the final state.
     let joined = Claims::new(Mapped::open(&region, capacity, 16).expect("a valid header"));
     assert_eq!((joined.claimed(), joined.committed()), (capacity, capacity));

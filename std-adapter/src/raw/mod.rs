@@ -510,13 +510,20 @@ impl RawMap {
     /// For the whole lifetime `'a`:
     ///
     /// 1. the map is neither dropped nor remapped (the lifetime is not tied to `self`);
-    /// 2. every access to the bytes of the range is an atomic access of one of these aligned
-    ///    8-byte words: no slice from this map overlapping it is alive ([`RawMap::as_bytes`],
-    ///    [`RawMap::as_bytes_mut`], [`RawMap::slice_unchecked`],
+    /// 2. in this process, every access to the bytes of the range is an atomic access of one
+    ///    of these aligned 8-byte words: no slice from this map overlapping it is alive
+    ///    ([`RawMap::as_bytes`], [`RawMap::as_bytes_mut`], [`RawMap::slice_unchecked`],
     ///    [`RawMap::slice_mut_unchecked`]), no raw pointer reads or writes it non-atomically,
-    ///    and — beyond the contract of [`RawMap::map_file`], which this relaxes for these
-    ///    bytes — other mappings of the file, in this process or another, access them only
-    ///    with atomic operations of the same size and alignment (and nothing `write(2)`s them).
+    ///    and other mappings of the file in this process access them only through atomics of
+    ///    the same size and alignment;
+    /// 3. every *write* to the bytes by anyone else — other mappings in other processes,
+    ///    and anything that writes the file (`write(2)`) — is an atomic operation of the same
+    ///    size and alignment on one of these words (beyond the contract of
+    ///    [`RawMap::map_file`], which this relaxes for these bytes: they do change under the
+    ///    references). Non-atomic *reads* in other processes (numpy's `memmap`, `read(2)` of
+    ///    the file) are allowed: they happen outside this process's memory model, write
+    ///    nothing, and so cannot make this process's atomic accesses a data race; what they
+    ///    see (possibly a torn or stale word) is their own concern.
     #[inline]
     pub(crate) unsafe fn atomics_unchecked<'a>(
         &self,

@@ -160,12 +160,32 @@ impl Layout {
 ///    `&mut [T]` would alias it): the registry knows row logs only, so these are the
 ///    caller's to exclude. Reading the file's bytes (`read(2)`, numpy's `np.fromfile`, a
 ///    read-only map in another process, as numpy's `np.memmap` of the committed rows in the
-///    [file layout](RowLog#file-layout)) does not disturb the log.
+///    [file layout](RowLog#file-layout), the `mmarray rowlog` command) does not disturb the
+///    log: every *write* to the claims header and bitmap is an atomic operation of a row log,
+///    and such non-atomic reads in other processes write nothing and lie outside this
+///    process's memory model (they may see a stale or, in principle, torn counter; a reader
+///    that needs the protocol's guarantees joins with [`open`](RowLog::open)).
 /// 3. **No other process runs [`create`](RowLog::create) or [`recover`](RowLog::recover)** on
 ///    the file: both rewrite the header and the rows under every other handle (in this
 ///    process the registry refuses them).
 /// 4. **[`force_complete`](RowLog::force_complete) only under its own contract**: the rows'
 ///    writers, in other processes, are dead.
+/// 5. **Nothing crosses a `fork`.** A child made by `fork(2)` inherits its parent's
+///    `RowLog`s, [`RowsMut`] guards, slices and writers, over the same `MAP_SHARED` pages the
+///    parent still uses. The child must not use them, nor drop a guard (dropping a `RowsMut`
+///    abandons its rows: it writes them, under the parent's own guard): it leaves them alone
+///    (exec, `_exit`, or [`std::mem::forget`]) and opens its own log of the file after the
+///    fork, as any other process does. The registry knows forks: an entry made by another
+///    process id is stale in the child, so the child's own `open` is not refused.
+/// 6. **Every process shares one kernel and page cache**, on one host: the protocol's
+///    atomics work through the shared pages of one page cache, and the one-handle check
+///    through device and inode numbers. A file shared across hosts (NFS, SMB, a cluster file
+///    system) gives neither: don't. Paths that report different identities for one file
+///    (overlayfs without `xino`, where the upper and lower layer of one file can show
+///    different inode numbers; bind mounts are fine) must not be mixed for one log in one
+///    process. And two semver-incompatible copies of `mmarray-std` linked into one binary
+///    have two separate registries: a log of one copy does not refuse a handle of the other,
+///    so the caller keeps a file to one copy.
 ///
 /// The file is extended sparsely: as on the sparse path of a
 /// [`Memmap`](crate::Memmap#safety-contract-of-file-backed-maps), a row written when the

@@ -127,20 +127,42 @@ impl<T: Element + Send + Sync> RowLog<T> {
                 return Err(e);
             }
         };
-        empty_for(file.as_fd(), &st, len, Some(path))?;
-        sys::set_len(&file, len).map_err(errno("ftruncate", Some(path)))?;
-        let st = sys::FileStat { len, ..st };
-        // SAFETY: the caller upholds the contract of file-backed logs, which includes the
-        // contract of `map_file`; the file was just sized to `layout.len` bytes, and `st`
-        // is its status.
-        let map = unsafe {
-            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st, false)
+        let built = (|| {
+            empty_for(file.as_fd(), &st, len, Some(path))?;
+            sys::set_len(&file, len).map_err(errno("ftruncate", Some(path)))?;
+            let st = sys::FileStat { len, ..st };
+            // SAFETY: the caller upholds the contract of file-backed logs, which includes the
+            // contract of `map_file`; the file was just sized to `layout.len` bytes, and `st`
+            // is its status.
+            let map = unsafe {
+                RawMap::map_file_with_stat(
+                    file.as_fd(),
+                    0,
+                    layout.len,
+                    Access::ReadWrite,
+                    &st,
+                    false,
+                )
+            }
+            .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
+            Self::build(map, layout, capacity, Setup::Create, Some(path))
+        })();
+        match built {
+            Ok(mut log) => {
+                log.registration = Some(registration);
+                created.keep();
+                Ok(log)
+            }
+            Err(e) => {
+                // In this order, not the reverse order in which locals drop: a file this call
+                // created loses its name while it is still held, and only then is it free.
+                // Freed first, another thread could open the name and register the same
+                // file, and this call would then unlink the name of that thread's log.
+                drop(created);
+                drop(registration);
+                Err(e)
+            }
         }
-        .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
-        let mut log = Self::build(map, layout, capacity, Setup::Create, Some(path))?;
-        log.registration = Some(registration);
-        created.keep();
-        Ok(log)
     }
 
     /// Joins the log in the file at `path`, which other processes may be writing right now;
@@ -187,8 +209,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// [`Error::AlreadyOpen`] if this process holds the file as a row log already (through
     /// any path); [`Error::ClaimHeader`] if the file holds no claims header, one for another
     /// row size, or one whose counters are inconsistent (after a crash, use
-    /// [`recover`](Self::recover)); [`Error::DataTruncated`] if the file is shorter than the
-    /// header's capacity needs; [`Error::Layout`] and [`Error::Io`] as for
+    /// [`recover`](Self::recover)), and ([`SetupError::TooShort`](mmarray::claim::SetupError::TooShort))
+    /// if the file ends inside the header or its completion bitmap; [`Error::DataTruncated`]
+    /// if it ends inside the rows the header's capacity needs; [`Error::Layout`] and [`Error::Io`] as for
     /// [`create`](Self::create).
     ///
     /// # Safety
@@ -268,6 +291,17 @@ impl<T: Element + Send + Sync> RowLog<T> {
         let capacity = peek_capacity(&file, st.len, path)?;
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
         let needed = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
+        if st.len < layout.region as u64 {
+            // The file ends inside the claims region (the bitmap): a header error, not missing
+            // rows.
+            return Err(Error::ClaimHeader {
+                path: Some(path.to_path_buf()),
+                error: mmarray::claim::SetupError::TooShort {
+                    needed: layout.region,
+                    actual: usize::try_from(st.len).unwrap_or(usize::MAX),
+                },
+            });
+        }
         if st.len < needed {
             // In the error's terms: the rows' bytes, after the header region, that the
             // capacity in the header needs, and those present.
@@ -309,20 +343,23 @@ impl<T: Element + Send + Sync> RowLog<T> {
         //    `RowLog` remaps or replaces the map; and the `'static` never escapes: the store
         //    is private and only lent out for a borrow of the log (`Claim<'_, _>` tokens
         //    inside `RowsMut<'_, T>`).
-        // 2. Every access to the bytes `0..8 * words` (the claims header and bitmap,
-        //    `layout.region` bytes) is an atomic access of these aligned words. In this
-        //    process: no other slice of the map overlaps them (`RowLog` never calls
+        // 2. In this process every access to the bytes `0..8 * words` (the claims header and
+        //    bitmap, `layout.region` bytes) is an atomic access of these aligned words: no
+        //    other slice of the map overlaps them (`RowLog` never calls
         //    `as_bytes`/`as_bytes_mut`, and every slice it makes covers rows, which start at
-        //    `layout.rows >= layout.region`), and everything that reads or writes them goes
+        //    `layout.rows >= layout.region`); everything that reads or writes them goes
         //    through the `Mapped` store, which only loads, stores and RMWs whole words
-        //    (`msync` of the header page is a syscall, no access). In other processes: the
-        //    contract of file-backed logs lets only row logs of this crate use the file, and
-        //    they reach these bytes the same way (this very function), so every access in
-        //    every process is an `AtomicU64` operation. (Readers in other programs, such as
-        //    numpy reading the committed watermark, only read; what they do in their own
-        //    address space is no access of this program.) Bounds and the 8-byte
-        //    alignment are checked by `atomics_unchecked` (the region starts the page-aligned
-        //    mapping).
+        //    (`msync` of the header page is a syscall, no access); and the registry refuses a
+        //    second row log of the file in this process, while the contract of file-backed
+        //    logs excludes any other map of it here.
+        // 3. Every write by anyone else is an `AtomicU64` operation on one of these words: the
+        //    contract of file-backed logs lets only row logs of this crate (and `T`) write the
+        //    file, and they reach these bytes the same way (this very function); nothing
+        //    `write(2)`s it. Non-atomic reads by others — numpy's `memmap` or `read(2)` of the
+        //    committed watermark, the `mmarray rowlog` CLI — write nothing and happen outside
+        //    this process's memory model, as `atomics_unchecked` allows.
+        // Bounds and the 8-byte alignment are checked by `atomics_unchecked` (the region
+        // starts the page-aligned mapping).
         let region = unsafe { map.atomics_unchecked(0, words) }
             .map_err(raw_err(Mode::ReadWrite, path))?
             .ok_or(Error::ReadOnly)?;

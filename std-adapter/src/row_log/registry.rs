@@ -35,6 +35,20 @@
 //! A log that is leaked (`std::mem::forget`) keeps its mapping and so, rightly, its entry:
 //! the file stays refused to this process.
 //!
+//! **After `fork`.** A child made by `fork(2)` inherits a copy of this registry with its
+//! parent's entries, and the parent's `RowLog`s and guards over the same `MAP_SHARED` pages.
+//! Those are not the child's to use (see [`RowLog`'s
+//! contract](RowLog#safety-contract-of-file-backed-logs)): the child opens its own. So each
+//! entry records the process id of the process that registered it, and an entry of another
+//! process id is stale — treated as absent, and replaced by the child's own registration —
+//! so that the child's `open` is not refused forever. A [`Registration`] removes its entry on
+//! drop only if the entry is still its own (same file, same process id), so a child dropping
+//! an inherited log leaves the child's own entry alone (`tests/row_log/fork.rs` forks for
+//! real, through `Command::pre_exec`). (A fork while another thread holds the
+//! registry's lock leaves it locked in the child, like any mutex; POSIX allows a child of a
+//! multithreaded process only async-signal-safe calls until it execs, which opening a row log
+//! is not.)
+//!
 //! Anonymous logs do not register: no path or descriptor reaches their memory. Nor do
 //! [`Memmap`](crate::Memmap)s: several read-only maps of one file are legitimate, and a map of
 //! a file that is also open as a row log remains excluded by the contracts of both (see
@@ -51,12 +65,20 @@ use crate::sys::FileId;
 #[cfg(doc)]
 use super::RowLog;
 
-/// The files this process holds as row logs, each with the path its handle was opened by.
-static HELD: Mutex<BTreeMap<FileId, PathBuf>> = Mutex::new(BTreeMap::new());
+/// One held file: the process that registered it (see "After `fork`") and the path its handle
+/// was opened by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Held {
+    pid: u32,
+    path: PathBuf,
+}
+
+/// The files this process holds as row logs.
+static HELD: Mutex<BTreeMap<FileId, Held>> = Mutex::new(BTreeMap::new());
 
 /// The registry, locked. A panic while it was held (an allocation failure in `insert`) leaves
 /// the map consistent — an entry is either in or not — so a poisoned lock is used as it is.
-fn held() -> MutexGuard<'static, BTreeMap<FileId, PathBuf>> {
+fn held() -> MutexGuard<'static, BTreeMap<FileId, Held>> {
     HELD.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -65,6 +87,9 @@ fn held() -> MutexGuard<'static, BTreeMap<FileId, PathBuf>> {
 #[derive(Debug)]
 pub(super) struct Registration {
     id: FileId,
+    /// The process that registered it: a registration inherited through `fork` is not the
+    /// child's.
+    pid: u32,
 }
 
 impl Registration {
@@ -73,17 +98,32 @@ impl Registration {
     /// # Errors
     ///
     /// [`Error::AlreadyOpen`] if this process holds the file already (through any path);
-    /// nothing is registered then.
+    /// nothing is registered then. An entry left by the parent of a forked process is not
+    /// this process's hold: it is replaced.
     pub(super) fn register(id: FileId, path: &Path) -> Result<Self> {
+        Self::register_as(id, path, std::process::id())
+    }
+
+    /// [`register`](Self::register) for the process `pid` (tests stand in for a parent).
+    fn register_as(id: FileId, path: &Path, pid: u32) -> Result<Self> {
         let mut held = held();
+        let entry = Held {
+            pid,
+            path: path.to_path_buf(),
+        };
         match held.entry(id) {
-            Entry::Occupied(first) => Err(Error::AlreadyOpen {
+            Entry::Occupied(first) if first.get().pid == pid => Err(Error::AlreadyOpen {
                 path: Some(path.to_path_buf()),
-                first: first.get().clone(),
+                first: first.get().path.clone(),
             }),
+            // Stale: inherited from the parent through `fork`.
+            Entry::Occupied(mut stale) => {
+                stale.insert(entry);
+                Ok(Self { id, pid })
+            }
             Entry::Vacant(slot) => {
-                slot.insert(path.to_path_buf());
-                Ok(Self { id })
+                slot.insert(entry);
+                Ok(Self { id, pid })
             }
         }
     }
@@ -91,7 +131,12 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        held().remove(&self.id);
+        let mut held = held();
+        // Only our own entry: after a fork, the child's registration of the file replaced the
+        // inherited one, and dropping the inherited log in the child must not remove it.
+        if held.get(&self.id).is_some_and(|h| h.pid == self.pid) {
+            held.remove(&self.id);
+        }
     }
 }
 
@@ -120,7 +165,7 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(
-            held().get(&id_a),
+            held().get(&id_a).map(|h| &h.path),
             Some(&a),
             "the refusal left the entry as it was"
         );
@@ -131,6 +176,35 @@ mod tests {
         let again = Registration::register(id_a, Path::new("another/name")).unwrap();
         drop((again, other));
         assert!(!held().contains_key(&id_a) && !held().contains_key(&id_b));
+    }
+
+    /// What a forked child sees: its parent's entry (another process id) for a file. The
+    /// child's own registration is not refused; dropping the inherited registration in the
+    /// child leaves the child's entry; the child's own second registration is refused.
+    #[test]
+    fn an_entry_inherited_through_fork_is_stale_in_the_child() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("forked");
+        let id = id_of(&path);
+        let parent = std::process::id().wrapping_add(1);
+        let inherited = Registration::register_as(id, &path, parent).unwrap();
+
+        let own = Registration::register(id, Path::new("child/name")).expect("stale entry");
+        assert_eq!(
+            held().get(&id),
+            Some(&Held {
+                pid: std::process::id(),
+                path: PathBuf::from("child/name")
+            })
+        );
+        assert!(matches!(
+            Registration::register(id, &path),
+            Err(Error::AlreadyOpen { .. })
+        ));
+        drop(inherited);
+        assert!(held().contains_key(&id), "the child's entry stays");
+        drop(own);
+        assert!(!held().contains_key(&id));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! A writer killed after its completion bits reached the file but before its advance loop ran
 //! leaves the committed watermark on a complete row: with the log full, no later commit moves
-//! it. Joining processes, `stalled` and `force_complete` advance it; `recover` still rewinds to
-//! the durable watermark. The frozen state is crafted in a real file (the bits written by
-//! offset while no log has the file open), and the file's bytes are compared afterwards.
+//! it. Joining processes, `stalled`, `flush`, a refused `push` and `force_complete` advance it;
+//! `recover` still rewinds to the durable watermark. The frozen state is crafted in a real file
+//! (the bits written by offset), and the file's bytes are compared afterwards.
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;
@@ -112,4 +112,66 @@ fn recovering_a_frozen_log_rewinds_to_its_durable_rows() {
     let log = private!(RowLog::<u64>::open(&path)).unwrap();
     assert_eq!(log.push(7).unwrap(), 2);
     assert_eq!(log.committed_rows(), &[100, 101, 7]);
+}
+
+/// Makes the open `log` (8 rows, rows 0..4 committed) frozen the way a writer of another
+/// process killed between its two commit steps would: rows 4..8 written, their completion bits
+/// set in the file, the watermark left at 4. The bits are written through the file (`pwrite`,
+/// one aligned word, while this test's only thread does nothing else with the log), standing
+/// in for the dead process's `fetch_or` on its shared mapping.
+fn freeze_while_open(path: &Path, log: &RowLog<u64>) {
+    for row in 100..104 {
+        log.push(row).unwrap();
+    }
+    let mut rows = log.claim(4).unwrap();
+    for (i, slot) in rows.iter_mut().enumerate() {
+        *slot = 104 + i as u64;
+    }
+    std::mem::forget(rows); // the writer dies before committing ...
+    let file = OpenOptions::new().write(true).open(path).unwrap();
+    file.write_all_at(&0xF0u64.to_ne_bytes(), BITMAP as u64)
+        .unwrap(); // ... after setting its bits
+    assert_eq!((log.claimed(), log.committed()), (8, 4), "frozen");
+}
+
+#[test]
+fn a_flush_alone_makes_a_frozen_full_log_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frozen.log");
+    let log = private!(RowLog::<u64>::create(&path, CAPACITY)).unwrap();
+    freeze_while_open(&path, &log);
+
+    // Nobody calls `stalled` or joins: the flush advances, then persists all 8 rows.
+    assert_eq!(log.flush().unwrap(), 8);
+    assert_eq!((log.committed(), log.durable()), (8, 8));
+    assert_eq!(
+        log.committed_rows(),
+        &[100, 101, 102, 103, 104, 105, 106, 107]
+    );
+    drop(log);
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(
+        (word(&bytes, COMMITTED), word(&bytes, DURABLE)),
+        (8, 8),
+        "the file says the rows are committed and durable"
+    );
+}
+
+#[test]
+fn a_push_refused_by_a_frozen_full_log_still_moves_its_watermark() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frozen.log");
+    let log = private!(RowLog::<u64>::create(&path, CAPACITY)).unwrap();
+    freeze_while_open(&path, &log);
+
+    assert!(matches!(
+        log.push(1),
+        Err(Error::Claim(ClaimError::Full { available: 0, .. }))
+    ));
+    assert_eq!(
+        log.committed(),
+        8,
+        "the refused claim advanced the watermark"
+    );
+    assert_eq!(log.durable(), 0, "and persisted nothing");
 }

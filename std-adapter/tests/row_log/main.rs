@@ -1,10 +1,11 @@
 //! The lock-free row log (`RowLog`) against real files, one module per behaviour: threads,
 //! processes (this binary re-executes itself for the child writers), the buffered writer, one
-//! handle per file per process.
+//! handle per file per process, a real `fork` (a child opens its own log).
 
 #[path = "../support/mod.rs"]
 mod support;
 
+mod fork;
 mod frozen;
 mod one_handle;
 mod processes;

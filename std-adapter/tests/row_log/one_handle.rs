@@ -98,7 +98,7 @@ fn a_second_handle_is_refused_by_every_path_and_changes_nothing() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{} is already open as a row log in this process (opened as {}), and a second \
+            "{} is open (or being opened) as a row log in this process (opened as {}), and a second \
              handle could change rows under the first one's references; share the first \
              handle (by reference, or in an Arc), or drop it first",
             hard.display(),
@@ -108,7 +108,7 @@ fn a_second_handle_is_refused_by_every_path_and_changes_nothing() {
     let err = refused(private!(RowLog::<u64>::open(&path)), &path, &path);
     assert!(
         err.to_string().starts_with(&format!(
-            "{} is already open as a row log in this process, and",
+            "{} is open (or being opened) as a row log in this process, and",
             path.display()
         )),
         "the same path is not named twice: {err}"

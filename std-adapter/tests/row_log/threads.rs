@@ -383,6 +383,41 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
     );
     assert_eq!(full_len % 64, 80 % 64, "the rows start at a multiple of 64");
 
+    // Ending inside the completion bitmap (1000 rows: 16 words after the 56-byte header) is
+    // a short claims header, not missing rows.
+    let big = dir.path().join("big.bin");
+    drop(private!(RowLog::<u64>::create(&big, 1000)).unwrap());
+    let region = mmarray::claim::Mapped::region_len(1000).unwrap();
+    assert_eq!(region, 56 + 16 * 8);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&big)
+        .unwrap()
+        .set_len(100)
+        .unwrap();
+    let err = private!(RowLog::<u64>::open(&big)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ClaimHeader {
+                error: SetupError::TooShort {
+                    needed: 184,
+                    actual: 100
+                },
+                path: Some(_)
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} is 100 bytes, shorter than the 184-byte header of a row log: it is not a row \
+             log; open a file made by RowLog::create",
+            big.display()
+        )
+    );
+
     let other = dir.path().join("other.bin");
     std::fs::write(&other, [7u8; 100]).unwrap();
     let err = private!(RowLog::<u64>::open(&other)).unwrap_err();
