@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod anonymous;
 mod processes;
 mod threads;
 mod writer;
