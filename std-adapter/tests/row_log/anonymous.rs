@@ -132,10 +132,7 @@ fn readers_see_rows_that_guards_and_writers_publish_meanwhile() {
             })
             .collect();
         let buffered = s.spawn(|| buffered_writer(&log));
-        let committed: Vec<_> = guards
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect();
+        let committed: Vec<_> = guards.into_iter().flat_map(|h| h.join().unwrap()).collect();
         buffered.join().unwrap();
         writers_done.store(true, Ordering::Release);
         assert_eq!(reader.join().unwrap(), log.committed() as usize);
@@ -157,5 +154,8 @@ fn readers_see_rows_that_guards_and_writers_publish_meanwhile() {
             );
         }
     }
-    assert_eq!(found, expected, "every committed row exactly once, nothing else");
+    assert_eq!(
+        found, expected,
+        "every committed row exactly once, nothing else"
+    );
 }

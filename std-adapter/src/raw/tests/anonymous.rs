@@ -100,5 +100,10 @@ fn raw_range_pointers_address_the_asked_bytes_and_check_the_range() {
             region_len: 100
         }
     );
-    assert_eq!(map.range_ptr_mut(100, 0).unwrap().map(|p| p.as_ptr().cast_const()), Some(region));
+    assert_eq!(
+        map.range_ptr_mut(100, 0)
+            .unwrap()
+            .map(|p| p.as_ptr().cast_const()),
+        Some(region)
+    );
 }
