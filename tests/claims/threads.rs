@@ -13,6 +13,13 @@ use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
 use std::thread;
 
+/// `native` rows, or `miri` under Miri, which interprets every step: a few hundred rows
+/// give the same interleavings (claim, commit, watermark advance, flush) at a small
+/// fraction of the cost.
+const fn rows_for(native: u64, miri: u64) -> u64 {
+    if cfg!(miri) { miri } else { native }
+}
+
 struct Row {
     /// `(writer + 1) << 40 | sequence number within the writer`; 0 = unwritten.
     payload: AtomicU64,
@@ -172,7 +179,7 @@ fn hammer<S: Store + Sync>(claims: &Claims<S>, rows: &[Row], writers: u64) {
 #[test]
 fn writers_reader_and_flusher_on_a_heap_bitmap() {
     for writers in [2, 4, 8] {
-        let capacity = 100_000;
+        let capacity = rows_for(100_000, 256);
         let mut bitmap: Vec<AtomicU64> =
             (0..capacity / 64 + 1).map(|_| AtomicU64::new(0)).collect();
         let claims = Claims::new(Borrowed::new(&mut bitmap, capacity).expect("bitmap fits"));
@@ -182,15 +189,16 @@ fn writers_reader_and_flusher_on_a_heap_bitmap() {
 
 #[test]
 fn writers_reader_and_flusher_on_an_inline_store_in_a_box() {
+    let capacity = rows_for(4000, 200);
     let claims = Box::new(Claims::new(
-        Inline::<64>::new(4000).expect("64 words hold 4096"),
+        Inline::<64>::new(capacity).expect("64 words hold 4096"),
     ));
-    hammer(&claims, &rows(4000), 3);
+    hammer(&claims, &rows(capacity), 3);
 }
 
 #[test]
 fn writers_reader_and_flusher_on_an_in_file_header() {
-    let capacity = 10_000;
+    let capacity = rows_for(10_000, 256);
     let words = Mapped::region_words(capacity).expect("fits");
     let region: Vec<AtomicU64> = (0..words).map(|_| AtomicU64::new(0)).collect();
     let store = Mapped::create(&region, capacity, 16).expect("region sized by region_words");
@@ -229,7 +237,7 @@ fn writers_reader_and_flusher_on_an_in_file_header() {
 /// force-completes them, after which the watermark reaches the end.
 #[test]
 fn a_dead_writer_leaves_a_hole_that_a_supervisor_closes() {
-    let capacity = 5000;
+    let capacity = rows_for(5000, 300);
     let rows = rows(capacity);
     let mut claims = Claims::new(Inline::<79>::new(capacity).expect("79 words hold 5056"));
     let (shared, rows_ref) = (&claims, &rows[..]);

@@ -640,31 +640,41 @@ fn rewrite_shape_keeps_numpys_bytes_along_the_growth_axis() {
 
 #[test]
 fn descr_equality_is_semantic() {
-    let parse = |d: &str| {
-        let bytes = v1(&format!(
+    // The descr borrows the header's bytes: each `parse(..)` keeps them in a temporary that
+    // lives to the end of its assertion (no leaked buffer, which Miri would report).
+    fn descr(bytes: &[u8]) -> Descr<'_> {
+        Header::parse_with_max_len(bytes, usize::MAX)
+            .unwrap()
+            .0
+            .descr()
+    }
+    let file = |d: &str| {
+        v1(&format!(
             "{{'descr': {d}, 'fortran_order': False, 'shape': ()}}"
-        ));
-        let (h, _) =
-            Header::parse_with_max_len(Box::leak(bytes.into_boxed_slice()), usize::MAX).unwrap();
-        h.descr()
+        ))
     };
-    assert_eq!(parse("'<f8'"), parse("\"float64\""));
+    macro_rules! parse {
+        ($d:expr) => {
+            descr(&file($d))
+        };
+    }
+    assert_eq!(parse!("'<f8'"), parse!("\"float64\""));
     assert_eq!(
-        parse("[('x', '<f4'), ('y', '<i4')]"),
-        parse("[(\"x\", 'f4') , ('y','i4',),]")
+        parse!("[('x', '<f4'), ('y', '<i4')]"),
+        parse!("[(\"x\", 'f4') , ('y','i4',),]")
     );
     assert_eq!(
-        parse("[('x', '<f4'), ('', '|V4')]"),
-        parse("[('x', '<f4'), ('', 'V2'), ('', 'V2')]")
+        parse!("[('x', '<f4'), ('', '|V4')]"),
+        parse!("[('x', '<f4'), ('', 'V2'), ('', 'V2')]")
     );
     assert_ne!(
-        parse("[('x', '<f4'), ('', '|V4')]"),
-        parse("[('x', '<f4')]")
+        parse!("[('x', '<f4'), ('', '|V4')]"),
+        parse!("[('x', '<f4')]")
     );
-    assert_ne!(parse("[('x', '<f4')]"), parse("[('y', '<f4')]"));
-    assert_ne!(parse("[('x', '<f4', 2)]"), parse("[('x', '<f4')]"));
-    assert_ne!(parse("'<f8'"), parse("'>f8'"));
-    assert_ne!(parse("'<M8[ns]'"), parse("'<M8[us]'"));
-    assert_ne!(parse("'<f8'"), parse("[('f0', '<f8')]"));
-    assert_eq!(parse("[('a\\x62', '<f4')]"), parse("[('ab', '<f4')]"));
+    assert_ne!(parse!("[('x', '<f4')]"), parse!("[('y', '<f4')]"));
+    assert_ne!(parse!("[('x', '<f4', 2)]"), parse!("[('x', '<f4')]"));
+    assert_ne!(parse!("'<f8'"), parse!("'>f8'"));
+    assert_ne!(parse!("'<M8[ns]'"), parse!("'<M8[us]'"));
+    assert_ne!(parse!("'<f8'"), parse!("[('f0', '<f8')]"));
+    assert_eq!(parse!("[('a\\x62', '<f4')]"), parse!("[('ab', '<f4')]"));
 }

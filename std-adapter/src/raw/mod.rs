@@ -562,6 +562,32 @@ impl RawMap {
         }))
     }
 
+    /// The address of region byte `start`, for raw reads and writes of bytes
+    /// `[start, start + len)` (checked to lie inside the region); `None` if the map is
+    /// [`Access::ReadOnly`].
+    ///
+    /// For owners of parts of a shared map that must not hold a reference while they hand
+    /// the bytes on (a row guard that publishes its rows while it still exists): they keep
+    /// the address and make short-lived slices from it. Making the pointer is safe; every
+    /// access through it owes, for its duration, what [`RawMap::slice_mut_unchecked`]'s
+    /// contract asks for the whole life of its slice (the map neither dropped nor remapped;
+    /// the bytes accessed by nothing else). The pointer derives from the mapping's base,
+    /// not from a reference, so it carries the whole mapping's provenance. An empty range
+    /// gets the region's first address, as in [`RawMap::slice_mut_unchecked`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if the range does not lie inside the region.
+    #[inline]
+    pub(crate) fn range_ptr_mut(
+        &self,
+        start: usize,
+        len: usize,
+    ) -> Result<Option<NonNull<u8>>, Error> {
+        let ptr = self.range_start(start, len)?;
+        Ok(self.access.is_writable().then_some(ptr))
+    }
+
     /// The address of region byte `start`, after checking that `[start, start + len)` lies
     /// inside the region.
     #[inline]

@@ -5,10 +5,10 @@ use std::ops::{Deref, DerefMut, Range};
 
 use mmarray::Element;
 use mmarray::claim::{Claim, Mapped};
-use mmarray::zerocopy::IntoBytes;
 
 #[cfg(doc)]
 use super::RowLog;
+use super::slices::ClaimedRows;
 
 /// Exclusive use of a range of claimed rows: dereferences to `&mut [T]`; committing makes
 /// the rows visible (once every row below them is committed too).
@@ -18,8 +18,10 @@ use super::RowLog;
 /// row is never published as data.
 #[must_use = "dropping the guard at once commits the rows without writing them"]
 pub struct RowsMut<'a, T: Element> {
-    /// Exactly the rows of `claim`.
-    pub(super) rows: &'a mut [T],
+    /// Exactly the rows of `claim`, as raw parts: references to them exist only while a
+    /// `Deref`/`DerefMut` borrow of the guard lasts, so none is alive when the guard
+    /// publishes them (see `slices.rs`).
+    pub(super) rows: ClaimedRows<'a, T>,
     /// `None` once committed or abandoned.
     pub(super) claim: Option<Claim<'a, Mapped<'static>>>,
 }
@@ -33,7 +35,7 @@ impl<'a, T: Element> RowsMut<'a, T> {
             unreachable!("a live guard holds its claim");
         };
         let (a, b) = claim.split_at(rows as u64);
-        let (x, y) = core::mem::take(&mut self.rows).split_at_mut(rows);
+        let (x, y) = self.rows.take().split_at(rows);
         (
             RowsMut {
                 rows: x,
@@ -106,7 +108,8 @@ impl<'a, T: Element> RowsMut<'a, T> {
     /// # Ok::<(), mmarray_std::Error>(())
     /// ```
     pub fn abandon(mut self) -> u64 {
-        self.rows.as_mut_bytes().fill(0);
+        // Raw writes, over before the token publishes the rows.
+        self.rows.zero();
         self.claim.take().map_or(0, Claim::abandon)
     }
 }
@@ -114,14 +117,16 @@ impl<'a, T: Element> RowsMut<'a, T> {
 impl<T: Element> Deref for RowsMut<'_, T> {
     type Target = [T];
 
+    #[inline]
     fn deref(&self) -> &[T] {
-        self.rows
+        self.rows.as_slice()
     }
 }
 
 impl<T: Element> DerefMut for RowsMut<'_, T> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [T] {
-        self.rows
+        self.rows.as_mut_slice()
     }
 }
 
@@ -132,7 +137,7 @@ impl<T: Element> Drop for RowsMut<'_, T> {
         };
         if std::thread::panicking() {
             // The rows may be half-written: publish zeros instead.
-            self.rows.as_mut_bytes().fill(0);
+            self.rows.zero();
             claim.abandon();
         } else {
             claim.commit();
@@ -147,3 +152,18 @@ impl<T: Element> std::fmt::Debug for RowsMut<'_, T> {
             .finish_non_exhaustive()
     }
 }
+
+/// Compile-time check: the guard is `Send`/`Sync` exactly as the `&mut [T]` it stands for
+/// (and as it was when it held one): for every row type that is `Send` (`Sync`).
+const _: () = {
+    const fn send<X: Send>() {}
+    const fn sync<X: Sync>() {}
+    const fn send_if_rows_are<'a, T: Element + Send + 'a>() {
+        send::<RowsMut<'a, T>>();
+    }
+    const fn sync_if_rows_are<'a, T: Element + Sync + 'a>() {
+        sync::<RowsMut<'a, T>>();
+    }
+    send_if_rows_are::<[u64; 2]>();
+    sync_if_rows_are::<[u64; 2]>();
+};

@@ -1,17 +1,19 @@
-//! Where rows become slices: [`RowLog::rows_mut`] (a claim's rows, `&mut [T]`) and
-//! [`RowLog::rows_below`] (committed rows, `&[T]`).
+//! Where rows become slices: [`RowLog::rows_mut`] (a claim's rows, kept as a
+//! [`ClaimedRows`] that makes `&[T]`/`&mut [T]` on demand) and [`RowLog::rows_below`]
+//! (committed rows, `&[T]`).
 //!
 //! # Why the row slices are sound
 //!
 //! The core ([`mmarray::claim`]) owns the protocol and argues its memory ordering; this module
-//! turns its tokens into slices with [`RawMap::slice_mut_unchecked`] and
-//! [`RawMap::slice_unchecked`]. What those need — nobody else touches a slice's bytes while it
-//! lives — follows from three facts of the protocol:
+//! turns its tokens into slices: a claim's rows through [`RawMap::range_ptr_mut`] and a
+//! [`ClaimedRows`], committed rows through [`RawMap::slice_unchecked`]. What those need —
+//! nobody else touches a slice's bytes while it lives — follows from three facts of the
+//! protocol:
 //!
 //! 1. **A claim's rows belong to its writer alone.** [`Claims::claim`] hands each row out
 //!    once (a compare-exchange on the tail, which never wraps), to one [`Claim`] token. A
-//!    [`RowsMut`] holds the token and a `&mut [T]` over exactly its rows; it borrows the log,
-//!    so the mapping outlives it. Writers in other processes claim from the same in-file
+//!    [`RowsMut`] holds the token and a [`ClaimedRows`] over exactly its rows; it borrows
+//!    the log, so the mapping outlives it. Writers in other processes claim from the same in-file
 //!    tail, so their rows are disjoint from ours too. The one way a row is handed out again
 //!    is [`RowsMut::give_back`] (a [`Writer`]'s unused chunk end): it succeeds only while the
 //!    rows still end at the tail, consumes the guard (so this writer's slice is gone), and
@@ -20,7 +22,15 @@
 //! 2. **Readers never see a row a writer still holds.** The committed watermark passes a
 //!    row only once its completion bit is set, and only ending the token sets it, which a
 //!    [`RowsMut`] does after its last write ([`RowsMut::commit`] consumes the guard; the drop
-//!    glue commits last). A `&[T]` from [`RowLog::committed_rows`] covers rows below a
+//!    glue commits last). *After its last write* means after the last use of every
+//!    reference to the rows, which is why the guard holds raw parts and not a `&mut [T]`:
+//!    a reference stored in a value passed to a function (`commit(self)`, `drop(guard)`)
+//!    is a protected argument for the whole call, so it would still be in use — for
+//!    Stacked Borrows and for Tree Borrows once written through — at the moment the call
+//!    publishes the rows and a reader thread reads them. A [`ClaimedRows`] makes each
+//!    reference in [`Deref`](core::ops::Deref)/[`DerefMut`](core::ops::DerefMut) (which
+//!    the borrow checker ends before the guard can be consumed) and zero-fills with raw
+//!    writes. A `&[T]` from [`RowLog::committed_rows`] covers rows below a
 //!    watermark read with `Acquire`: they are complete, and their writers' stores happen
 //!    before the load (the core's "Readers see contents" argument), so reading them is no
 //!    data race.
@@ -40,6 +50,9 @@
     reason = "rows become slices through raw's unchecked slices, argued from the claim protocol"
 )]
 
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
 use mmarray::Element;
 #[cfg(doc)]
 use mmarray::claim::Claims;
@@ -51,38 +64,168 @@ use super::{RowLog, RowsMut};
 #[cfg(doc)]
 use crate::raw::RawMap;
 
+/// A claim's rows as raw parts: their first row and their number, borrowed from the log
+/// for `'a` as a `&'a mut [T]` would be (and with its auto traits), but making references
+/// only on demand and only for as long as they are used.
+///
+/// # Invariants
+///
+/// Established by [`RowLog::rows_mut`] (the one place that makes one from a claim, argued
+/// there) and kept by [`split_at`](Self::split_at); every `unsafe` block below relies on
+/// them:
+///
+/// 1. `start` is aligned for `T`, and the `len` rows from it lie inside the log's
+///    writable mapping, which is neither dropped nor remapped during `'a`.
+/// 2. During `'a`, and until the owning guard hands the rows on (commits, abandons or
+///    gives them back, each of which consumes this value), those bytes are accessed only
+///    through this value: no other guard, no reader and no other process touches them.
+/// 3. The bytes are initialised (mapped memory), and any bytes are a valid `T`
+///    (`T: Element` implies `FromBytes`).
+pub(super) struct ClaimedRows<'a, T> {
+    start: NonNull<T>,
+    len: usize,
+    rows: PhantomData<&'a mut [T]>,
+}
+
+// SAFETY: a `ClaimedRows<'a, T>` is exclusive use of `len` rows for `'a`, exactly what a
+// `&'a mut [T]` is (invariant 2); the mapping is plain memory tied to no thread. Moving it
+// to another thread moves that exclusive use, as moving a `&'a mut [T]` does, so it is
+// `Send` exactly when `&'a mut [T]` is (`T: Send`).
+unsafe impl<'a, T> Send for ClaimedRows<'a, T> where &'a mut [T]: Send {}
+
+// SAFETY: through `&ClaimedRows` only `as_slice` and `len` are reachable, which read — what
+// `&&'a mut [T]` allows — so it is `Sync` exactly when `&'a mut [T]` is (`T: Sync`).
+unsafe impl<'a, T> Sync for ClaimedRows<'a, T> where &'a mut [T]: Sync {}
+
+impl<'a, T: Element> ClaimedRows<'a, T> {
+    /// The number of rows.
+    #[inline]
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The rows, for as long as `self` is borrowed.
+    #[inline]
+    pub(super) fn as_slice(&self) -> &[T] {
+        // SAFETY: `from_raw_parts(start, len)` needs:
+        // - `start` non-null and aligned, `len` values of `T` inside one allocation, and
+        //   `len * size_of::<T>() <= isize::MAX`: invariant 1 (one mapping, itself at most
+        //   `isize::MAX` bytes); for `len == 0` any non-null aligned pointer will do;
+        // - initialised, valid values of `T`: invariant 3;
+        // - not written by anyone else while the slice lives: invariant 2, and through this
+        //   value only by `as_mut_slice`/`zero`, which need `&mut self`, which the borrow
+        //   that this slice keeps alive excludes. The slice ends before `self` can be
+        //   consumed (to publish the rows).
+        unsafe { core::slice::from_raw_parts(self.start.as_ptr(), self.len) }
+    }
+
+    /// The rows, mutable, for as long as `self` is borrowed.
+    #[inline]
+    pub(super) fn as_mut_slice(&mut self) -> &mut [T] {
+        // SAFETY: `from_raw_parts_mut(start, len)` needs what `as_slice` argues, plus:
+        // - writable: the mapping is writable (invariant 1);
+        // - accessed by nothing else while the slice lives: invariant 2 for everything
+        //   outside this value, and the `&mut self` borrow that the slice keeps alive for
+        //   every other use of this value. The slice ends before `self` can be consumed
+        //   (to publish the rows).
+        unsafe { core::slice::from_raw_parts_mut(self.start.as_ptr(), self.len) }
+    }
+
+    /// Sets every byte of the rows to zero, through raw writes that are over when this
+    /// returns (no reference to the rows is made).
+    pub(super) fn zero(&mut self) {
+        // SAFETY: `write_bytes(start, 0, len)` needs `start` valid for writes of `len`
+        // values of `T` and aligned: invariant 1 (writable mapping, aligned start). Zero
+        // bytes are a valid `T` (invariant 3), and nothing else accesses the rows during
+        // the write: invariant 2, and `&mut self` excludes every slice made from this
+        // value.
+        unsafe { core::ptr::write_bytes(self.start.as_ptr(), 0, self.len) }
+    }
+
+    /// Moves the rows out, leaving no rows behind (for a guard that hands its rows to
+    /// others, as `mem::take` does with a `&mut [T]`).
+    pub(super) fn take(&mut self) -> Self {
+        // No rows keep the invariants trivially: a dangling pointer is non-null and aligned
+        // for `T`, and zero rows cover no byte.
+        core::mem::replace(
+            self,
+            Self {
+                start: NonNull::dangling(),
+                len: 0,
+                rows: PhantomData,
+            },
+        )
+    }
+
+    /// Splits into the first `mid` rows (capped to the length) and the rest.
+    pub(super) fn split_at(self, mid: usize) -> (Self, Self) {
+        let mid = mid.min(self.len);
+        // SAFETY: `NonNull::add(mid)` needs the result inside the same allocation (or one
+        // past its end) and the offset `mid * size_of::<T>()` at most `isize::MAX`:
+        // `mid <= len`, and the `len` rows from `start` lie inside one mapping (invariant 1).
+        let rest = unsafe { self.start.add(mid) };
+        // Both halves keep the invariants: each is aligned (whole rows from an aligned
+        // start) and lies inside the rows of `self`, and they are disjoint, so each half's
+        // bytes are accessed through that half only; `self` is consumed.
+        (
+            Self {
+                start: self.start,
+                len: mid,
+                rows: PhantomData,
+            },
+            Self {
+                start: rest,
+                len: self.len - mid,
+                rows: PhantomData,
+            },
+        )
+    }
+}
+
 impl<T: Element + Send + Sync> RowLog<T> {
     /// Wraps a fresh claim into a guard over exactly its rows.
     pub(super) fn rows_mut<'s>(&'s self, claim: Claim<'s, Mapped<'static>>) -> RowsMut<'s, T> {
-        let Some((start, len)) = self.layout.bytes_of(claim.rows()) else {
+        let Some((offset, len)) = self.layout.bytes_of(claim.rows()) else {
             unreachable!("claimed rows lie inside the validated layout");
         };
-        // SAFETY: `slice_mut_unchecked` needs, for the lifetime `'s` of the borrow of `self`:
-        // 1. The map is neither dropped nor remapped: it is owned by `self`, which stays
-        //    borrowed for `'s`, and no method of `RowLog` remaps it.
-        // 2. The bytes are accessed only through this slice. They are exactly the rows of
-        //    `claim` (which `Claims::claim` made moments ago; tokens come from nowhere else):
+        let start = match self.map.range_ptr_mut(offset, len) {
+            Ok(Some(start)) => start.cast::<T>(),
+            _ => unreachable!("the claimed rows lie inside the writable map"),
+        };
+        if !start.as_ptr().is_aligned() {
+            unreachable!("row bytes are aligned (checked at setup)");
+        }
+        // The invariants of `ClaimedRows`, for the lifetime `'s` of the borrow of `self`:
+        // 1. `start` is aligned (checked just above) and the rows lie inside the writable
+        //    map (`range_ptr_mut` checked the range and the access): `len` is the byte
+        //    length of `claim.rows()`, a whole number of rows of `size_of::<T>()` bytes
+        //    (`Layout::of::<T>`'s row size). The map is neither dropped nor remapped: it is
+        //    owned by `self`, which stays borrowed for `'s`, and no method of `RowLog`
+        //    remaps it.
+        // 2. The bytes are accessed only through the guard until it hands them on. They
+        //    are exactly the rows of `claim` (which `Claims::claim` made moments ago;
+        //    tokens come from nowhere else):
         //    - no other guard of this process overlaps them: the tail hands each row out
         //      once and never wraps; the only rewind (`recover`) happens before the log
-        //      exists;
+        //      exists, and a give-back consumes the giving guard first;
         //    - no reader slice overlaps them: `committed_rows` covers rows below the
         //      committed watermark, which stays at or below `claim.start()` until this
         //      claim's completion bits are set, and only ending `claim` sets them — which
-        //      `RowsMut` does after its last use of the slice; `force_complete` writes only
-        //      rows of no live guard, and takes `&mut self`, so it cannot run during `'s`;
+        //      `RowsMut` does by consuming its `ClaimedRows`, after every slice made from
+        //      it has ended; `force_complete` writes only rows of no live guard, and takes
+        //      `&mut self`, so it cannot run during `'s`;
         //    - the header region lies below `layout.rows`, apart from every row;
         //    - other processes: their writers hold claims from the same in-file tail, hence
         //      other rows, their readers read only committed rows, and anything else is
         //      excluded by the contract of file-backed logs.
-        let bytes = match unsafe { self.map.slice_mut_unchecked(start, len) } {
-            Ok(Some(bytes)) => bytes,
-            _ => unreachable!("the claimed rows lie inside the writable map"),
-        };
-        let Some(rows) = T::slice_from_bytes_mut(bytes) else {
-            unreachable!("row bytes are aligned (checked at setup) and whole rows");
-        };
+        // 3. Mapped bytes are initialised, and `T: Element` is `FromBytes`.
         RowsMut {
-            rows,
+            rows: ClaimedRows {
+                start,
+                // Non-zero: `Layout::of` refuses zero-sized rows.
+                len: len / core::mem::size_of::<T>(),
+                rows: PhantomData,
+            },
             claim: Some(claim),
         }
     }

@@ -73,7 +73,7 @@ impl<'a, T: Element + Send + Sync> Writer<'a, T> {
     #[inline]
     pub fn push(&mut self, row: T) -> Result<u64> {
         if let Some(rows) = self.current.as_mut()
-            && let Some(slot) = rows.rows.get_mut(self.filled)
+            && let Some(slot) = rows.get_mut(self.filled)
         {
             *slot = row;
             self.filled += 1;
@@ -135,3 +135,13 @@ impl<T: Element> std::fmt::Debug for Writer<'_, T> {
             .finish_non_exhaustive()
     }
 }
+
+/// Compile-time check: a writer may move to (and be shared with) another thread, for every
+/// row type a log holds.
+const _: () = {
+    const fn send_sync<X: Send + Sync>() {}
+    const fn writers<'a, T: Element + Send + Sync + 'a>() {
+        send_sync::<Writer<'a, T>>();
+    }
+    writers::<[u64; 2]>();
+};

@@ -302,6 +302,42 @@ fn threads_fill_parts_split_along_axis_0_and_the_file_holds_every_part() {
     }
 }
 
+/// The same over anonymous memory, small enough for Miri (`ci/test miri` runs it): four
+/// threads write the four parts of one split view at once, each part ending where the
+/// next begins, and the map then holds every part's values.
+#[test]
+fn threads_fill_parts_split_along_axis_0_of_an_anonymous_map() {
+    let (rows, cols) = (6, 5);
+    let mut m =
+        mmarray_std::Memmap::<u32, Ix2, mmarray_std::ReadWrite>::anonymous([rows, cols]).unwrap();
+    let starts = [0, 1, 3, 3, rows];
+    {
+        let v = m.view_mut();
+        let (a, rest) = v.split_at(0, 1).unwrap();
+        let (b, rest) = rest.split_at(0, 2).unwrap();
+        let (c, d) = rest.split_at(0, 0).unwrap();
+        std::thread::scope(|s| {
+            for (k, mut part) in [a, b, c, d].into_iter().enumerate() {
+                s.spawn(move || {
+                    for i in 0..part.shape()[0] {
+                        for j in 0..cols {
+                            part[[i, j]] = u32::try_from((k + 1) * 100 + i * cols + j).unwrap();
+                        }
+                    }
+                });
+            }
+        });
+    }
+    for k in 0..4 {
+        for i in starts[k]..starts[k + 1] {
+            for j in 0..cols {
+                let want = u32::try_from((k + 1) * 100 + (i - starts[k]) * cols + j).unwrap();
+                assert_eq!(m[[i, j]], want, "[{i}, {j}]");
+            }
+        }
+    }
+}
+
 #[test]
 fn split_at_along_an_interleaved_axis_is_refused() {
     let mut m = mmarray_std::Memmap::<u8, Ix2, mmarray_std::ReadWrite>::anonymous([4, 4]).unwrap();

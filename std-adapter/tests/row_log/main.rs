@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod anonymous;
 mod fork;
 mod frozen;
 mod one_handle;

@@ -114,3 +114,29 @@ fn atomic_words_of_a_map_are_bounded_aligned_and_shared() {
     assert_eq!(bytes[16..24], 7u64.to_ne_bytes());
     assert!(bytes[..8].iter().chain(&bytes[24..]).all(|&b| b == 0));
 }
+
+#[test]
+fn raw_range_pointers_address_the_asked_bytes_and_check_the_range() {
+    let map = RawMap::anonymous(100).unwrap();
+    let region = map.as_bytes().as_ptr();
+    let at = map.range_ptr_mut(10, 5).unwrap().unwrap();
+    assert_eq!(at.as_ptr().cast_const(), region.wrapping_add(10));
+    // SAFETY: `at` addresses byte 10 of the live map (checked above); nothing else
+    // accesses the map's bytes during the write: no slice of it is alive.
+    unsafe { at.write(7) };
+    assert_eq!(map.as_bytes()[10], 7);
+    assert_eq!(
+        map.range_ptr_mut(96, 5).unwrap_err(),
+        Error::OutOfRange {
+            start: 96,
+            len: 5,
+            region_len: 100
+        }
+    );
+    assert_eq!(
+        map.range_ptr_mut(100, 0)
+            .unwrap()
+            .map(|p| p.as_ptr().cast_const()),
+        Some(region)
+    );
+}

@@ -148,6 +148,7 @@ fn read_only_maps_never_hand_out_mutable_access() {
     assert!(map.as_bytes_mut().is_none());
     // SAFETY: the map outlives the (never made) slice; nothing else touches the bytes.
     assert!(unsafe { map.slice_mut_unchecked(0, 10) }.unwrap().is_none());
+    assert!(map.range_ptr_mut(0, 10).unwrap().is_none());
 
     let rw = open_rw(&file);
     for access in [Access::ReadWrite, Access::CopyOnWrite] {
