@@ -26,18 +26,18 @@ use crate::error::{Error, Result};
 use crate::mode::{Access, Dynamic, Writable};
 use crate::sys;
 
-/// One contiguous file range that [`Memmap::write_many`] writes with one `pwrite(2)`.
-#[derive(Debug)]
-struct Span {
-    /// The first element position it covers.
-    first: usize,
-    /// One past the last element position it covers.
-    end: usize,
-}
-
-/// The most bytes [`Memmap::write_many`] stages for one `pwrite(2)`: ranges are joined
-/// across small gaps to save calls, never into a buffer this large.
+/// The most bytes [`Memmap::write_many`] writes with one `pwrite(2)` after joining
+/// updates across small gaps: ranges are joined to save calls, never into a buffer this
+/// large.
 const MAX_SPAN: usize = 64 * 1024;
+
+/// The most updates a [`Memmap::write_many`] batch holds on the stack (sorted there, no
+/// allocation), as long as they take at most [`SMALL_BATCH_BYTES`]; larger batches and
+/// larger elements are collected into a `Vec`.
+const SMALL_BATCH: usize = 32;
+
+/// The most bytes of `(position, value)` pairs a batch holds on the stack.
+const SMALL_BATCH_BYTES: usize = 1024;
 
 impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
     /// Checks that `start..start + n` lies in the array; returns its end.
@@ -91,11 +91,43 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
         })
     }
 
-    /// `write_many` for a map known to be writable.
+    /// `write_many` for a map known to be writable: collects the updates (on the stack for
+    /// a small batch of small elements, else in a `Vec`) and writes them.
     fn write_many_impl(&mut self, updates: impl IntoIterator<Item = (usize, T)>) -> Result<()> {
-        let mut updates: Vec<(usize, T)> = updates.into_iter().collect();
+        let mut updates = updates.into_iter();
+        if core::mem::size_of::<(usize, T)>() * SMALL_BATCH <= SMALL_BATCH_BYTES {
+            let mut small: [(usize, T); SMALL_BATCH] =
+                core::array::from_fn(|_| (0, T::new_zeroed()));
+            let mut n = 0;
+            for slot in &mut small {
+                let Some(u) = updates.next() else { break };
+                *slot = u;
+                n += 1;
+            }
+            let more = if n == SMALL_BATCH {
+                updates.next()
+            } else {
+                None
+            };
+            let Some(next) = more else {
+                return self.write_batch(&mut small[..n]);
+            };
+            // Too many for the stack: all of them, in the order given, into a `Vec`.
+            let mut all = Vec::with_capacity(SMALL_BATCH + 1 + updates.size_hint().0);
+            all.extend(small);
+            all.push(next);
+            all.extend(updates);
+            return self.write_batch(&mut all);
+        }
+        let mut all: Vec<(usize, T)> = updates.collect();
+        self.write_batch(&mut all)
+    }
+
+    /// Writes the `updates` (in the order given; sorted here): every position checked
+    /// first, then one `pwrite(2)` per range of nearby positions.
+    fn write_batch(&mut self, updates: &mut [(usize, T)]) -> Result<()> {
         // Every position is checked before anything is written.
-        for &(p, _) in &updates {
+        for &(p, _) in &*updates {
             self.check_range(p, 1)?;
         }
         let size = core::mem::size_of::<T>();
@@ -103,80 +135,84 @@ impl<T: Element, D: Dimension, A: Access> Memmap<T, D, A> {
             return Ok(());
         }
         if self.file.is_none() || !self.positional {
-            // No file to write (or none that positional writes reach): store, in the order given (a repeated position keeps the
-            // last value, as with `write_at` calls one after another).
+            // No file to write (or none that positional writes reach): store, in the order
+            // given (a repeated position keeps the last value, as with `write_at` calls one
+            // after another).
             let elems = self.elems_mut();
-            for (p, v) in updates {
-                elems[p] = v;
+            for (p, v) in &*updates {
+                elems[*p].as_mut_bytes().copy_from_slice(v.as_bytes());
             }
             return Ok(());
         }
-        // Stable: of equal positions, the one given last stays last.
+        // Stable: of equal positions, the one given last stays last. (A small slice is
+        // insertion-sorted in place, without allocating.)
         updates.sort_by_key(|u| u.0);
         self.pending.mark_written();
         let (first, last) = (updates[0].0, updates[updates.len() - 1].0);
+        let page = crate::raw::page_size() as u64;
         // One range at a time, at most MAX_SPAN bytes: memory stays bounded however many
         // updates there are, and each range is one pwrite.
-        let mut staged: Vec<u8> = Vec::with_capacity(MAX_SPAN.min(updates.len() * size));
-        let mut span: Option<Span> = None;
-        for (p, v) in &updates {
-            let (p, bytes) = (*p, v.as_bytes());
-            match &mut span {
-                // A repeated position: the later value replaces the staged one.
-                Some(s) if p < s.end => {
-                    let at = staged.len() - size;
-                    staged[at..].copy_from_slice(bytes);
+        let mut staged: Vec<u8> = Vec::new();
+        let mut rest = &*updates;
+        while let [(start, _), ..] = rest {
+            let start = *start;
+            // The range start..end and its updates rest[..n]: repeated positions and
+            // positions that join it.
+            let (mut end, mut n) = (start + 1, 1);
+            while let Some(&(p, _)) = rest.get(n) {
+                if p >= end && !self.joins(start, end, p, page) {
+                    break;
                 }
-                Some(s) if self.joins(s, p, staged.len()) => {
-                    staged.extend_from_slice(&self.map.as_bytes()[s.end * size..p * size]);
-                    staged.extend_from_slice(bytes);
-                    s.end = p + 1;
-                }
-                _ => {
-                    if let Some(s) = span.take() {
-                        self.write_span(&s, &staged, (first, last))?;
-                    }
-                    staged.clear();
-                    staged.extend_from_slice(bytes);
-                    span = Some(Span {
-                        first: p,
-                        end: p + 1,
-                    });
-                }
+                end = end.max(p + 1);
+                n += 1;
             }
-        }
-        if let Some(s) = span {
-            self.write_span(&s, &staged, (first, last))?;
+            let (range, after) = rest.split_at(n);
+            rest = after;
+            if end == start + 1 {
+                // One position (given once or more: the last one given is last): its bytes
+                // are written from the update itself.
+                self.write_span(start, range[n - 1].1.as_bytes(), (first, last))?;
+                continue;
+            }
+            // The range's current bytes (those between the updates are written back
+            // unchanged), then the updates in order, so that a repeated position keeps
+            // the value given last.
+            staged.clear();
+            staged.extend_from_slice(&self.map.as_bytes()[start * size..end * size]);
+            for (p, v) in range {
+                let at = (p - start) * size;
+                staged[at..at + size].copy_from_slice(v.as_bytes());
+            }
+            self.write_span(start, &staged, (first, last))?;
         }
         Ok(())
     }
 
-    /// Whether the update at `p` joins the range `s` (whose staged bytes number `staged`)
-    /// rather than starting a new one: the bytes between them lie in pages the range and
-    /// the update touch anyway (the page of the range's end, or the next one, holds `p`),
-    /// and the joined range stays within [`MAX_SPAN`]. The bytes between are copied from
-    /// the map and written back unchanged: nothing else writes the mapped range while the
-    /// map lives (the file-map contract), so no other update can be lost that way.
-    fn joins(&self, s: &Span, p: usize, staged: usize) -> bool {
+    /// Whether the update at `p` (at least `end`) joins the range `start..end` rather than
+    /// starting a new one: the bytes between them lie in pages the range and the update
+    /// touch anyway (the page of the range's end, or the next one, holds `p`; `page` is the
+    /// page size), and the joined range stays within [`MAX_SPAN`]. The bytes between are
+    /// copied from the map and written back unchanged: nothing else writes the mapped range
+    /// while the map lives (the file-map contract), so no other update can be lost that way.
+    fn joins(&self, start: usize, end: usize, p: usize, page: u64) -> bool {
         let size = core::mem::size_of::<T>();
-        let page = crate::raw::page_size() as u64;
-        let near = self.file_offset(p) / page <= (self.file_offset(s.end) - 1) / page + 1;
-        near && staged + (p + 1 - s.end) * size <= MAX_SPAN
+        let near = self.file_offset(p) / page <= (self.file_offset(end) - 1) / page + 1;
+        near && (p + 1 - start) * size <= MAX_SPAN
     }
 
-    /// Writes the staged bytes of one range with `pwrite(2)`; `(first, last)` are the
-    /// lowest and highest positions of the whole call, for the error.
-    fn write_span(&self, s: &Span, staged: &[u8], (first, last): (usize, usize)) -> Result<()> {
+    /// Writes `bytes` at element position `start` with `pwrite(2)`; `(first, last)` are
+    /// the lowest and highest positions of the whole call, for the error.
+    fn write_span(&self, start: usize, bytes: &[u8], (first, last): (usize, usize)) -> Result<()> {
         let size = core::mem::size_of::<T>();
-        debug_assert_eq!(staged.len(), (s.end - s.first) * size);
+        debug_assert_eq!(bytes.len() % size, 0);
         let Some(file) = &self.file else {
             unreachable!("write_many writes only maps that keep their file")
         };
-        sys::write_at(file, staged, self.file_offset(s.first)).map_err(|(n, errno)| {
+        sys::write_at(file, bytes, self.file_offset(start)).map_err(|(n, errno)| {
             Error::WriteFailed {
                 path: self.filename.clone(),
                 start: first,
-                written_to: s.first + n / size,
+                written_to: start + n / size,
                 end: last + 1,
                 source: errno.into(),
             }
@@ -255,6 +291,10 @@ impl<T: Element, D: Dimension, A: Writable> Memmap<T, D, A> {
     /// range, so updates at distinct places need one call each either way, and merging runs
     /// into one range already makes one buffer.
     ///
+    /// Cost: `k` updates at `k` far-apart places are exactly `k` `pwrite(2)` calls, each
+    /// from the value itself, the system calls of `k` hand-written `pwrite`s. A batch of up
+    /// to 32 updates of elements up to 24 bytes is sorted on the stack, without allocating.
+    ///
     /// # Examples
     ///
     /// ```
@@ -308,3 +348,6 @@ impl<T: Element, D: Dimension> Memmap<T, D, Dynamic> {
         self.write_many_impl(updates)
     }
 }
+
+#[cfg(test)]
+mod tests;

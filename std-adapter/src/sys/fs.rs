@@ -103,6 +103,8 @@ pub(crate) fn write_at<Fd: AsFd>(
             .ok()
             .and_then(|d| offset.checked_add(d))
             .ok_or((done, Errno::FBIG))?;
+        #[cfg(test)]
+        super::calls::count(&super::calls::PWRITE);
         match rustix::io::pwrite(file.as_fd(), &buf[done..], at) {
             Ok(0) => return Err((done, Errno::IO)),
             Ok(n) => done += n,

@@ -23,8 +23,9 @@
 //! - [`unmap`] and [`remap`] are `unsafe`: they remove (or may move) memory that references
 //!   might still point to.
 //!
-//! Under `cfg(test)`, [`calls`] counts the `msync(2)` and `fdatasync(2)` calls made by the
-//! current thread, so unit tests can check that a clean map makes none (see its docs).
+//! Under `cfg(test)`, [`calls`] counts the `msync(2)`, `fdatasync(2)` and `pwrite(2)` calls
+//! made by the current thread, so unit tests can check that a clean map makes none and how
+//! many writes a batch costs (see its docs).
 #![allow(
     unsafe_code,
     reason = "the one module that calls rustix's unsafe mmap/munmap/mremap/msync/madvise wrappers"
@@ -302,6 +303,8 @@ pub(crate) mod calls {
         pub(crate) static MSYNC: Cell<u64> = const { Cell::new(0) };
         /// `fdatasync(2)` calls.
         pub(crate) static FDATASYNC: Cell<u64> = const { Cell::new(0) };
+        /// `pwrite(2)` calls (each attempt, a retried short write counting again).
+        pub(crate) static PWRITE: Cell<u64> = const { Cell::new(0) };
     }
 
     pub(super) fn count(which: &'static LocalKey<Cell<u64>>) {
@@ -311,6 +314,11 @@ pub(crate) mod calls {
     /// `(msync, fdatasync)` calls made by this thread so far.
     pub(crate) fn get() -> (u64, u64) {
         (MSYNC.with(Cell::get), FDATASYNC.with(Cell::get))
+    }
+
+    /// `pwrite(2)` calls made by this thread so far.
+    pub(crate) fn pwrites() -> u64 {
+        PWRITE.with(Cell::get)
     }
 }
 

@@ -21,4 +21,5 @@ mod shape;
 mod split;
 mod tour_numpy;
 mod views;
+mod write_batches;
 mod writes;
