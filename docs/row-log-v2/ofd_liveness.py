@@ -7,7 +7,9 @@ EOF) through its own open file description; any process probes it with F_OFD_GET
    trap of classic POSIX fcntl locks, which a stray open+close in the process would release);
 3. after SIGKILL the lock is gone as soon as waitpid returns (the kernel closes the files in
    do_exit, after exit_mm: no store by the dead process can follow);
-4. timing from kill() to the probe seeing "dead" (no waitpid: a non-parent observer).
+4. timing from kill() to the probe seeing "dead" (no waitpid: a non-parent observer);
+5. the session lock: a write lock is refused while another description holds a read lock,
+   a write lock converts to a read lock in place, and read locks coexist.
 """
 import fcntl, os, signal, struct, sys, tempfile, time
 
@@ -60,6 +62,19 @@ def main():
     taker = os.open(path, os.O_RDWR | os.O_CLOEXEC)
     fcntl.fcntl(taker, F_OFD_SETLK, flock_struct(fcntl.F_WRLCK, LOCKS + 3))
     print("slot 3 re-taken by this process: OK")
+    # 5. session lock semantics, between two open file descriptions of this process
+    a = os.open(path, os.O_RDWR | os.O_CLOEXEC); b = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    fcntl.fcntl(a, F_OFD_SETLK, flock_struct(fcntl.F_WRLCK, LOCKS))          # alone: write
+    try:
+        fcntl.fcntl(b, F_OFD_SETLK, flock_struct(fcntl.F_RDLCK, LOCKS)); print("BUG: read beside write")
+    except OSError as e:
+        print("session: read lock refused while another holds write:", e.strerror)
+    fcntl.fcntl(a, F_OFD_SETLK, flock_struct(fcntl.F_RDLCK, LOCKS))          # convert to read
+    fcntl.fcntl(b, F_OFD_SETLK, flock_struct(fcntl.F_RDLCK, LOCKS))          # coexists
+    try:
+        fcntl.fcntl(b, F_OFD_SETLK, flock_struct(fcntl.F_WRLCK, LOCKS)); print("BUG: write beside read")
+    except OSError as e:
+        print("session: converted to read; second reader joined; write (recover) refused:", e.strerror)
     t = time.perf_counter()
     for _ in range(10000):
         probe(fd, 3)
