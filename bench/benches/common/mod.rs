@@ -213,18 +213,21 @@ impl Estimate {
 
 /// Times `routines` interleaved: `rounds` rounds, each running every
 /// routine `iters` times in turn, so that a change in the machine's load
-/// (other builds on a shared machine) falls on all of them alike. Per
-/// routine: the median over rounds of the time per iteration, with the
-/// quartiles as the spread.
+/// (other builds on a shared machine) falls on all of them alike. Round `r`
+/// starts with routine `r % n` (the order rotates), so that no routine always
+/// runs right after the same one and inherits the writeback or cache state it
+/// leaves. Per routine: the median over rounds of the time per iteration, with
+/// the quartiles as the spread.
 pub fn interleaved<T>(routines: &[&dyn Fn() -> T], rounds: usize, iters: usize) -> Vec<Estimate> {
-    let mut per: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); routines.len()];
-    for _ in 0..rounds {
-        for (f, times) in routines.iter().zip(per.iter_mut()) {
+    let n = routines.len();
+    let mut per: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); n];
+    for round in 0..rounds {
+        for i in (0..n).map(|j| (round + j) % n) {
             let start = std::time::Instant::now();
             for _ in 0..iters {
-                std::hint::black_box(f());
+                std::hint::black_box(routines[i]());
             }
-            times.push(start.elapsed().as_secs_f64() * 1e9 / iters as f64);
+            per[i].push(start.elapsed().as_secs_f64() * 1e9 / iters as f64);
         }
     }
     per.into_iter()
