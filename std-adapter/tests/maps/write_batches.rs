@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{page, pattern, private, snapshot, u64_of};
+use crate::support::{page, pattern, private, rerun_under_file_size_limit, snapshot, u64_of};
 use mmarray_std::{Element, Error, Ix1, Options};
 
 /// Elements of the model files.
@@ -222,23 +222,11 @@ fn a_failed_batch_names_the_written_prefix() {
         let path = dir.path().join("limited.u32");
         let bytes = pattern(256 << 10);
         std::fs::write(&path, &bytes).unwrap();
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg("ulimit -f 64 && trap '' XFSZ && exec \"$0\" \"$@\"")
-            .arg(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "write_batches::a_failed_batch_names_the_written_prefix",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(FSIZE_CHILD, &path)
-            .output()
-            .expect("sh runs");
-        let text = String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "child failed:\n{text}");
-        assert!(text.contains("1 passed"), "the child ran the test:\n{text}");
+        rerun_under_file_size_limit(
+            "write_batches::a_failed_batch_names_the_written_prefix",
+            FSIZE_CHILD,
+            &path,
+        );
         // The file holds the prefixes both batches wrote and the old bytes elsewhere.
         let mut expected: Vec<u32> = elems(&bytes);
         for (p, v) in failing_batches().into_iter().flatten() {

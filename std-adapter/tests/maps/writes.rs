@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use crate::support::{npy_file, page, pattern, private, snapshot, u64_of};
+use crate::support::{
+    npy_file, page, pattern, private, rerun_under_file_size_limit, snapshot, u64_of,
+};
 use mmarray_std::{Error, Ix1, Memmap, Mode, Options, ReadWrite};
 
 /// Elements of the model file: past one 2 MiB folio, so runs can cross its boundary.
@@ -305,23 +307,11 @@ fn a_failed_write_names_the_written_prefix() {
         let path = dir.path().join("limited.u32");
         let bytes = pattern(256 << 10);
         std::fs::write(&path, &bytes).unwrap();
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg("ulimit -f 64 && trap '' XFSZ && exec \"$0\" \"$@\"")
-            .arg(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "writes::a_failed_write_names_the_written_prefix",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(FSIZE_CHILD, &path)
-            .output()
-            .expect("sh runs");
-        let text = String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "child failed:\n{text}");
-        assert!(text.contains("1 passed"), "the child ran the test:\n{text}");
+        rerun_under_file_size_limit(
+            "writes::a_failed_write_names_the_written_prefix",
+            FSIZE_CHILD,
+            &path,
+        );
         // What the child saw is what the file holds: the prefix, then the old bytes.
         let after = std::fs::read(&path).unwrap();
         let limit = [32 << 10, 64 << 10]

@@ -143,3 +143,23 @@ pub fn skip(reason: std::fmt::Arguments<'_>) {
     );
     eprintln!("skipped: {reason}");
 }
+
+/// Runs the test `name` of this test binary again, in a child under `sh` with `ulimit -f 64`
+/// (32 or 64 KiB, by the shell's unit) and `SIGXFSZ` ignored (an ignored signal stays ignored
+/// across `exec`), so that writes past the limit fail with `EFBIG` in the child only; `var`
+/// is set to `path` to make the test run its child part. Asserts that the child ran exactly
+/// that test and that it passed.
+pub fn rerun_under_file_size_limit(name: &str, var: &str, path: &Path) {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -f 64 && trap '' XFSZ && exec \"$0\" \"$@\"")
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(var, path)
+        .output()
+        .expect("sh runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "child failed:\n{text}");
+    assert!(text.contains("1 passed"), "the child ran the test:\n{text}");
+}
