@@ -21,12 +21,27 @@ pub struct RowsMut<'a, T: Element> {
     /// Exactly the rows of `claim`, as raw parts: references to them exist only while a
     /// `Deref`/`DerefMut` borrow of the guard lasts, so none is alive when the guard
     /// publishes them (see `slices.rs`).
-    pub(super) rows: ClaimedRows<'a, T>,
+    rows: ClaimedRows<'a, T>,
     /// `None` once committed or abandoned.
-    pub(super) claim: Option<Claim<'a, Mapped<'static>>>,
+    claim: Option<Claim<'a, Mapped<'static>>>,
 }
 
 impl<'a, T: Element> RowsMut<'a, T> {
+    /// The guard over `claim`'s rows. `rows` must be exactly them: the `unsafe`
+    /// [`ClaimedRows::new`] that made `rows` has its caller promise that pairing, so a
+    /// guard cannot publish rows that another guard still writes.
+    pub(super) fn new(rows: ClaimedRows<'a, T>, claim: Claim<'a, Mapped<'static>>) -> Self {
+        debug_assert_eq!(
+            rows.len() as u64,
+            claim.len(),
+            "a guard pairs a claim with exactly its rows"
+        );
+        Self {
+            rows,
+            claim: Some(claim),
+        }
+    }
+
     /// Splits the guard into its first `rows` rows and the rest (capped to its length): two
     /// guards over disjoint rows, each committed on its own.
     pub fn split_at(mut self, rows: usize) -> (RowsMut<'a, T>, RowsMut<'a, T>) {

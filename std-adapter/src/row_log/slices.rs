@@ -70,9 +70,9 @@ use crate::raw::RawMap;
 ///
 /// # Invariants
 ///
-/// Established by [`RowLog::rows_mut`] (the one place that makes one from a claim, argued
-/// there) and kept by [`split_at`](Self::split_at); every `unsafe` block below relies on
-/// them:
+/// Established by the caller of [`new`](Self::new) (an `unsafe fn`: its one caller is
+/// [`RowLog::rows_mut`], which argues them) and kept by [`split_at`](Self::split_at); every
+/// `unsafe` block below relies on them:
 ///
 /// 1. `start` is aligned for `T`, and the `len` rows from it lie inside the log's
 ///    writable mapping, which is neither dropped nor remapped during `'a`.
@@ -98,6 +98,22 @@ unsafe impl<'a, T> Send for ClaimedRows<'a, T> where &'a mut [T]: Send {}
 unsafe impl<'a, T> Sync for ClaimedRows<'a, T> where &'a mut [T]: Sync {}
 
 impl<'a, T: Element> ClaimedRows<'a, T> {
+    /// The `len` rows from `start`, to be paired with the claim they are the rows of
+    /// ([`RowsMut::new`]).
+    ///
+    /// # Safety
+    ///
+    /// The three invariants of the type hold for `'a`, and the rows are exactly the rows of
+    /// the one claim the caller pairs this value with (so that ending that claim is what
+    /// hands them on).
+    pub(super) unsafe fn new(start: NonNull<T>, len: usize) -> Self {
+        Self {
+            start,
+            len,
+            rows: PhantomData,
+        }
+    }
+
     /// The number of rows.
     #[inline]
     pub(super) fn len(&self) -> usize {
@@ -195,7 +211,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
         if !start.as_ptr().is_aligned() {
             unreachable!("row bytes are aligned (checked at setup)");
         }
-        // The invariants of `ClaimedRows`, for the lifetime `'s` of the borrow of `self`:
+        // SAFETY: `ClaimedRows::new` needs its type's invariants for the lifetime `'s` of
+        // the borrow of `self`, and the rows to be exactly those of `claim`, which the guard
+        // below pairs them with:
         // 1. `start` is aligned (checked just above) and the rows lie inside the writable
         //    map (`range_ptr_mut` checked the range and the access): `len` is the byte
         //    length of `claim.rows()`, a whole number of rows of `size_of::<T>()` bytes
@@ -219,15 +237,10 @@ impl<T: Element + Send + Sync> RowLog<T> {
         //      other rows, their readers read only committed rows, and anything else is
         //      excluded by the contract of file-backed logs.
         // 3. Mapped bytes are initialised, and `T: Element` is `FromBytes`.
-        RowsMut {
-            rows: ClaimedRows {
-                start,
-                // Non-zero: `Layout::of` refuses zero-sized rows.
-                len: len / core::mem::size_of::<T>(),
-                rows: PhantomData,
-            },
-            claim: Some(claim),
-        }
+        // And `start`/`len` are the bytes of `claim.rows()` (`bytes_of` above), in rows.
+        // (The division: `Layout::of` refuses zero-sized rows.)
+        let rows = unsafe { ClaimedRows::new(start, len / core::mem::size_of::<T>()) };
+        RowsMut::new(rows, claim)
     }
 
     /// The rows below `end` as a slice (`end` at most the committed watermark).
