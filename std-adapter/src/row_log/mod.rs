@@ -187,7 +187,9 @@ impl Layout {
 ///    have two separate registries: a log of one copy does not refuse a handle of the other,
 ///    so the caller keeps a file to one copy.
 ///
-/// The file is extended sparsely: as on the sparse path of a
+/// [`RowLog::create`] allocates the whole file, so a lack of space is an error there. A log
+/// made by [`RowLog::create_sparse`] (or on a file system that cannot preallocate) is
+/// sparse: as on the sparse path of a
 /// [`Memmap`](crate::Memmap#safety-contract-of-file-backed-maps), a row written when the
 /// file system has no room for its page raises `SIGBUS` and kills the process.
 pub struct RowLog<T> {

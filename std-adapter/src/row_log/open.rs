@@ -18,7 +18,7 @@ use mmarray::claim::{ClaimHeader, Claims, Mapped};
 use super::registry::Registration;
 use super::{Layout, RowLog};
 use crate::error::{Error, Result};
-use crate::fs::{empty_for, errno, io_err, open_file, open_to_overwrite, raw_err};
+use crate::fs::{empty_for, errno, extend, io_err, open_file, open_to_overwrite, raw_err};
 use crate::mode::Mode;
 use crate::raw::{Access, RawMap};
 use crate::sys;
@@ -58,8 +58,13 @@ impl<T: Element + Send + Sync> RowLog<T> {
     }
 
     /// Creates (or empties and overwrites) the file at `path` as a log of `capacity` rows:
-    /// a fresh header, all rows zero (the file is extended sparsely to
-    /// [`file_len`](Self::file_len)).
+    /// a fresh header, all rows zero, the file [`file_len`](Self::file_len) bytes long and
+    /// its space allocated (`fallocate(2)`), so that a file system without room for the
+    /// whole log fails here (`ENOSPC`, `EDQUOT`, `EFBIG`) instead of raising `SIGBUS` in a
+    /// writer later. Preallocation is the default because a log's rows are meant to be
+    /// filled; for a large reservation that will mostly stay empty, use
+    /// [`create_sparse`](Self::create_sparse). Where the file system cannot preallocate
+    /// (`EOPNOTSUPP`), the file is extended sparsely.
     ///
     /// Other processes join the file with [`open`](Self::open) once this returns.
     ///
@@ -95,20 +100,56 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// log or otherwise) and that no [`Memmap`](crate::Memmap) of this process maps it. While
     /// the log lives, the [contract of file-backed logs](RowLog#safety-contract-of-file-backed-logs)
     /// holds.
-    #[doc(alias = "mmap", alias = "ftruncate")]
+    #[doc(alias = "mmap", alias = "ftruncate", alias = "fallocate")]
     pub unsafe fn create(path: impl AsRef<Path>, capacity: u64) -> Result<Self> {
         let path = path.as_ref();
         // SAFETY: the caller upholds this function's contract, which is `create_at`'s.
-        unsafe { Self::create_at(path, capacity) }.map_err(|e| e.at_path(Some(path)))
+        unsafe { Self::create_at(path, capacity, false) }.map_err(|e| e.at_path(Some(path)))
     }
 
-    /// [`create`](Self::create) without the path in its errors.
+    /// [`create`](Self::create) without preallocating: the file is extended sparsely
+    /// (`ftruncate(2)`), so only the pages of rows actually written take space. For a
+    /// large reservation that will mostly stay empty.
+    ///
+    /// The hazard of the sparse path: a row written when the file system has no room left
+    /// for its page raises `SIGBUS` and kills the writing process (see the
+    /// [contract](RowLog#safety-contract-of-file-backed-logs)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::RowLog;
+    /// # let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("reserved.log");
+    /// // SAFETY: the file is private to this example; only row logs of this type use it.
+    /// let log = unsafe { RowLog::<u64>::create_sparse(&path, 1 << 20) }?;
+    /// log.push(1)?;
+    /// assert_eq!(std::fs::metadata(&path)?.len(), RowLog::<u64>::file_len(1 << 20).unwrap() as u64);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`create`](Self::create).
+    ///
+    /// # Safety
+    ///
+    /// As [`create`](Self::create).
+    #[doc(alias = "mmap", alias = "ftruncate")]
+    pub unsafe fn create_sparse(path: impl AsRef<Path>, capacity: u64) -> Result<Self> {
+        let path = path.as_ref();
+        // SAFETY: the caller upholds this function's contract, which is `create_at`'s.
+        unsafe { Self::create_at(path, capacity, true) }.map_err(|e| e.at_path(Some(path)))
+    }
+
+    /// [`create`](Self::create) (or with `sparse`, [`create_sparse`](Self::create_sparse))
+    /// without the path in its errors.
     ///
     /// # Safety
     ///
     /// As [`create`](Self::create): no other process has the file open, no `Memmap` of this
     /// process maps it, and the contract of file-backed logs holds while the log lives.
-    unsafe fn create_at(path: &Path, capacity: u64) -> Result<Self> {
+    unsafe fn create_at(path: &Path, capacity: u64, sparse: bool) -> Result<Self> {
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
         check_align::<T>()?;
         let len = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
@@ -129,7 +170,8 @@ impl<T: Element + Send + Sync> RowLog<T> {
         };
         let built = (|| {
             empty_for(file.as_fd(), &st, len, Some(path))?;
-            sys::set_len(&file, len).map_err(errno("ftruncate", Some(path)))?;
+            // The file is empty now: allocate (or, sparse, only size) all of it.
+            extend(file.as_fd(), 0, 0, len, sparse, Some(path))?;
             let st = sys::FileStat { len, ..st };
             // SAFETY: the caller upholds the contract of file-backed logs, which includes the
             // contract of `map_file`; the file was just sized to `layout.len` bytes, and `st`

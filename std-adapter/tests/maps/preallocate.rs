@@ -13,7 +13,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::Command;
 
-use mmarray_std::{Error, Ix1, Ix2, Options, npy};
+use mmarray_std::{Error, Ix1, Ix2, Options, RowLog, npy};
 
 use crate::support::{private, snapshot};
 
@@ -137,6 +137,17 @@ fn full_disk(dir: &Path) {
     let r = private!(npy::open_read::<u8, Ix2>(&path)).unwrap();
     assert_eq!(r.shape(), &[65, 1024]);
     assert!(r.as_slice()[64 * 1024..].iter().all(|&b| b == 5));
+    // A row log is preallocated too: a log bigger than the file system is refused at
+    // create, and its new file is gone; the sparse constructor succeeds (the hazard is the
+    // caller's). Before, `RowLog::create` succeeded and a writer died of SIGBUS later.
+    let log_path = dir.join("big.log");
+    let e = private!(RowLog::<[u64; 2]>::create(&log_path, 1 << 20)).unwrap_err();
+    assert_eq!(errno_of(&e), Some(NOSPC), "row log create: {e}");
+    assert!(!log_path.exists(), "a failed row-log create left its file");
+    let sparse_log = private!(RowLog::<[u64; 2]>::create_sparse(&log_path, 1 << 20)).unwrap();
+    assert_eq!(sparse_log.capacity(), 1 << 20);
+    drop(sparse_log);
+    std::fs::remove_file(&log_path).unwrap();
     // Sparse on request: the create succeeds, and the hazard is the caller's (a store to a
     // page the file system has no room for raises SIGBUS; see the safety contract).
     let sparse = dir.join("sparse.dat");
