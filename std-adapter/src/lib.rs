@@ -95,6 +95,8 @@
 //!
 //! [rustix]: https://docs.rs/rustix
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+// Every `unsafe` block carries its `// SAFETY:` argument (clippy -D warnings in ci/test).
+#![warn(clippy::undocumented_unsafe_blocks)]
 #![deny(unsafe_code)]
 // docs.rs (`--cfg docsrs`, Cargo.toml): feature-gated items show the feature they need.
 #![cfg_attr(docsrs, feature(doc_cfg))]
