@@ -192,6 +192,26 @@ pub enum Error {
         /// What offers it, e.g. `"Linux 5.14"`.
         since: &'static str,
     },
+    /// The row log is in use by another process, and the call needs it alone:
+    /// [`RowLog::create`](crate::RowLog::create) over an existing log, or
+    /// [`RowLog::recover`](crate::RowLog::recover), found another process joined to it (the
+    /// session lock, an open-file-description lock on the file, is shared by every joined
+    /// process; Linux and Android). Nothing was changed.
+    InUse {
+        /// The file.
+        path: Option<PathBuf>,
+        /// What needed the log alone, e.g. `"create"`, `"recover"`.
+        op: &'static str,
+    },
+    /// Every owner slot of the row log is held by a live process, or still names the claims
+    /// of a dead one that are not closed yet; a process needs one slot to join (and one more
+    /// for each `entries` claims it holds at once).
+    NoSlot {
+        /// The file.
+        path: Option<PathBuf>,
+        /// The number of slots in the log.
+        slots: u32,
+    },
     /// An `.npz` archive has no member of this name.
     #[cfg(feature = "npz")]
     NoSuchMember {
@@ -231,6 +251,8 @@ impl Error {
             | Error::ClaimHeader { path, .. }
             | Error::WriteFailed { path, .. }
             | Error::AlreadyOpen { path, .. }
+            | Error::InUse { path, .. }
+            | Error::NoSlot { path, .. }
             | Error::NotAFile { path }
             | Error::Io { path, .. },
             Some(p),
@@ -462,6 +484,21 @@ impl fmt::Display for Error {
                 f,
                 "the running kernel does not support {feature}, which needs {since} or later"
             ),
+            Error::InUse { path, op } => write!(
+                f,
+                "{} is in use by another process joined to the row log, and {op} needs it \
+                 alone; close the log in the other processes (or wait for them to exit) and \
+                 try again, or join it with RowLog::open instead",
+                Named(path)
+            ),
+            Error::NoSlot { path, slots } => write!(
+                f,
+                "all {slots} owner slots of {} are held by live processes or name claims of \
+                 dead ones that are not closed yet; close row logs of the file in other \
+                 processes (or hold fewer claims at once in this one), or let a reader or \
+                 flush close the dead writers' holes and try again",
+                Named(path)
+            ),
             #[cfg(feature = "npz")]
             Error::NoSuchMember { name } => write!(
                 f,
@@ -552,7 +589,9 @@ impl From<Error> for io::Error {
                 K::InvalidData
             }
             Error::Claim(_) => K::StorageFull,
-            Error::AlreadyOpen { .. } => K::ResourceBusy,
+            Error::AlreadyOpen { .. } | Error::InUse { .. } | Error::NoSlot { .. } => {
+                K::ResourceBusy
+            }
             Error::NotAFile { .. } => K::Unsupported,
             Error::Layout { .. }
             | Error::InvalidMode(_)

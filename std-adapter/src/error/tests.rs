@@ -222,6 +222,14 @@ fn adapter_errors() -> Vec<Error> {
                 path: path.clone(),
                 first: PathBuf::from("/data/first.log"),
             },
+            Error::InUse {
+                path: path.clone(),
+                op: "recover",
+            },
+            Error::NoSlot {
+                path: path.clone(),
+                slots: 64,
+            },
             Error::WriteFailed {
                 path: path.clone(),
                 start: 4,
@@ -304,6 +312,8 @@ fn variant(e: &Error) -> &'static str {
         Error::AlreadyOpen { .. } => "AlreadyOpen",
         Error::WriteFailed { .. } => "WriteFailed",
         Error::Unsupported { .. } => "Unsupported",
+        Error::InUse { .. } => "InUse",
+        Error::NoSlot { .. } => "NoSlot",
         #[cfg(feature = "npz")]
         Error::NoSuchMember { .. } => "NoSuchMember",
         #[cfg(feature = "npz")]
@@ -319,7 +329,7 @@ fn every_chain_prints_each_message_once() {
     let mut seen: Vec<&str> = all.iter().map(variant).collect();
     seen.sort_unstable();
     seen.dedup();
-    let expected = if cfg!(feature = "npz") { 25 } else { 22 };
+    let expected = if cfg!(feature = "npz") { 27 } else { 24 };
     assert_eq!(seen.len(), expected, "every variant is built: {seen:?}");
     for e in &all {
         let mut chain = vec![e.to_string()];

@@ -16,7 +16,17 @@
 mod open;
 mod registry;
 mod rows;
+#[allow(
+    dead_code,
+    reason = "wired into RowLog with the owner table (issue 12 step 3)"
+)]
+mod session;
 mod slices;
+#[allow(
+    dead_code,
+    reason = "wired into RowLog with the owner table (issue 12 step 3)"
+)]
+mod slots;
 mod writer;
 
 pub use rows::RowsMut;

@@ -1,8 +1,10 @@
 //! The operating-system layer: thin wrappers over rustix's `mm`, `fs` and `param` APIs.
 //!
-//! This is the only module of the crate that names rustix (the file calls are in `fs.rs`). Each wrapper makes one system
-//! call, cites its man page, and returns [`rustix::io::Result`]. The wrappers hand out raw
-//! pointers only; turning a mapping into slices is the job of `raw`.
+//! This is the only module of the crate that names rustix (the file calls are in `fs.rs`) or
+//! makes system calls: `ofd.rs` takes and probes open-file-description locks (through `libc`:
+//! rustix lacks them), `process.rs` reads this process's identity from `/proc`. Each wrapper
+//! makes one system call, cites its man page, and returns [`rustix::io::Result`]. The wrappers
+//! hand out raw pointers only; turning a mapping into slices is the job of `raw`.
 //!
 //! # Which wrappers are `unsafe`, and why
 //!
@@ -41,6 +43,16 @@ use rustix::io::Result;
 use rustix::mm::{MapFlags, MsyncFlags, ProtFlags};
 
 mod fs;
+#[allow(
+    dead_code,
+    reason = "used by the row log's slots and session (issue 12 step 3)"
+)]
+pub(crate) mod ofd;
+#[allow(
+    dead_code,
+    reason = "used by the row log's slots and session (issue 12 step 3)"
+)]
+pub(crate) mod process;
 pub(crate) use fs::{
     FileId, FileStat, is_writable, preallocate, set_len, stat, sync_data, sync_file, write_at,
 };
