@@ -212,6 +212,21 @@ pub enum Error {
         /// The number of slots in the log.
         slots: u32,
     },
+    /// Rows a caller waited for did not become durable in time
+    /// (`RowLog::flush_until`, `RowLog::flush_until_durable`): the committed watermark is
+    /// held below them by a hole whose owner is alive (or cannot be told alive or dead), or the
+    /// rows were not committed yet.
+    NotDurable {
+        /// The file.
+        path: Option<PathBuf>,
+        /// The rows waited for: every row below this.
+        wanted: u64,
+        /// The durable watermark at the end of the wait.
+        durable: u64,
+        /// The hole at the committed watermark then, with its owner; `None` if there was none
+        /// (the rows had not been committed).
+        hole: Option<crate::row_log::Hole>,
+    },
     /// An `.npz` archive has no member of this name.
     #[cfg(feature = "npz")]
     NoSuchMember {
@@ -253,6 +268,7 @@ impl Error {
             | Error::AlreadyOpen { path, .. }
             | Error::InUse { path, .. }
             | Error::NoSlot { path, .. }
+            | Error::NotDurable { path, .. }
             | Error::NotAFile { path }
             | Error::Io { path, .. },
             Some(p),
@@ -499,6 +515,22 @@ impl fmt::Display for Error {
                  flush close the dead writers' holes and try again",
                 Named(path)
             ),
+            Error::NotDurable {
+                path,
+                wanted,
+                durable,
+                hole,
+            } => {
+                write!(f, "{}rows below {wanted} cannot become durable: ", In(path))?;
+                match hole {
+                    Some(hole) => write!(f, "{hole}; durable is {durable}"),
+                    None => write!(
+                        f,
+                        "they were not all committed in time, and no claim holds the committed \
+                         watermark back; durable is {durable}"
+                    ),
+                }
+            }
             #[cfg(feature = "npz")]
             Error::NoSuchMember { name } => write!(
                 f,
@@ -592,6 +624,7 @@ impl From<Error> for io::Error {
             Error::AlreadyOpen { .. } | Error::InUse { .. } | Error::NoSlot { .. } => {
                 K::ResourceBusy
             }
+            Error::NotDurable { .. } => K::TimedOut,
             Error::NotAFile { .. } => K::Unsupported,
             Error::Layout { .. }
             | Error::InvalidMode(_)

@@ -13,6 +13,10 @@
 //! guards (`rows.rs`), the buffered writer (`writer.rs`) and the one place where rows become
 //! slices, with the argument why that is sound (`slices.rs`).
 
+#[allow(dead_code, reason = "wired into RowLog::flush (issue 12 step 5)")]
+mod durability;
+#[allow(dead_code, reason = "wired into RowLog::hole (issue 12 step 3)")]
+mod hole;
 mod open;
 mod registry;
 mod rows;
@@ -29,6 +33,8 @@ mod slices;
 mod slots;
 mod writer;
 
+pub use durability::Flushed;
+pub use hole::{Hole, Owner};
 pub use rows::RowsMut;
 pub use writer::Writer;
 

@@ -112,7 +112,7 @@ pub(crate) enum Boot {
 }
 
 /// Compares the boot id stored in the region's words 10 and 11 with this boot's.
-pub(crate) fn boot(words: [&AtomicU64; 2]) -> Boot {
+pub(crate) fn boot(words: &[AtomicU64; 2]) -> Boot {
     let stored = stored_boot(words);
     match process::boot_id() {
         Some(now) if stored == now => Boot::Same,
@@ -121,14 +121,14 @@ pub(crate) fn boot(words: [&AtomicU64; 2]) -> Boot {
 }
 
 /// Stores this boot's id in words 10 and 11 (low half first); 0 where there is none.
-pub(crate) fn store_boot(words: [&AtomicU64; 2]) {
+pub(crate) fn store_boot(words: &[AtomicU64; 2]) {
     let id = process::boot_id().unwrap_or(0);
     words[0].store(id as u64, Ordering::Release);
     words[1].store((id >> 64) as u64, Ordering::Release);
 }
 
 /// The boot id stored in words 10 and 11 (0: none).
-pub(crate) fn stored_boot(words: [&AtomicU64; 2]) -> u128 {
+pub(crate) fn stored_boot(words: &[AtomicU64; 2]) -> u128 {
     u128::from(words[0].load(Ordering::Acquire))
         | u128::from(words[1].load(Ordering::Acquire)) << 64
 }
@@ -181,7 +181,7 @@ mod tests {
     #[test]
     fn the_boot_id_round_trips_and_a_foreign_one_is_another_boot() {
         let words = [AtomicU64::new(0), AtomicU64::new(0)];
-        let w = [&words[0], &words[1]];
+        let w = &words;
         assert_eq!(boot(w), Boot::Other, "none stored");
         store_boot(w);
         assert_eq!(stored_boot(w), process::boot_id().unwrap());
