@@ -277,10 +277,10 @@ fn anyone_advances_past_a_committer_that_died_before_advancing() {
     });
 }
 
-/// A region of 8 atomic words standing in for a mapped file: a `Mapped` header for up to 64
+/// A region of 10 atomic words standing in for a mapped file: a `Mapped` header for up to 64
 /// rows, shared by the "processes" of a model.
 fn region() -> Arc<Vec<AtomicU64>> {
-    Arc::new((0..8).map(|_| AtomicU64::new(0)).collect())
+    Arc::new((0..10).map(|_| AtomicU64::new(0)).collect())
 }
 
 /// A joiner's `Mapped::open` racing two committers (one committing out of order, so bits and

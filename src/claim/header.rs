@@ -208,7 +208,7 @@ impl Identity {
 /// use core::sync::atomic::{AtomicU64, Ordering};
 /// use mmarray::claim::{ClaimHeader, Mapped, SetupError};
 ///
-/// let file: [AtomicU64; 8] = core::array::from_fn(|_| AtomicU64::new(0));
+/// let file: [AtomicU64; 10] = core::array::from_fn(|_| AtomicU64::new(0));
 /// Mapped::create(&file, 3, 16)?;
 /// // A file's first bytes, read (copied) into a plain buffer before mapping it:
 /// let head: Vec<u8> = file.iter().flat_map(|w| w.load(Ordering::Relaxed).to_ne_bytes()).collect();

@@ -7,6 +7,7 @@
 //! nothing here ever makes a plain (`&`/`&mut`) reference to bytes another process may write.
 
 use super::header::{Identity, word};
+use super::owner::Owners;
 use super::store::{Key, Parts, Sealed, Store};
 use super::{SetupError, Watermarks};
 use crate::sync::{AtomicU64, Ordering};
@@ -76,6 +77,10 @@ pub struct Mapped<'a> {
     header: &'a Header,
     /// The completion bitmap: exactly the words for `capacity` rows.
     done: &'a [AtomicU64],
+    /// The void bitmap (temporary placement, right after `done`; same length).
+    void: &'a [AtomicU64],
+    /// The `closer` word (temporary placement, after `void`).
+    closer: &'a AtomicU64,
     /// Read from the header once; never changes after `create`.
     capacity: u64,
     /// Read from the header once; never changes after `create`.
@@ -96,8 +101,8 @@ impl<'a> Mapped<'a> {
     /// ```
     /// use mmarray::claim::Mapped;
     ///
-    /// assert_eq!(Mapped::rows_offset(64, 4), Some(64)); // 56 + 8: already a cache line
-    /// assert_eq!(Mapped::rows_offset(65, 4), Some(128)); // 56 + 16, rounded up
+    /// assert_eq!(Mapped::rows_offset(64, 4), Some(128)); // 56 + 8 + 8 + 8, rounded up
+    /// assert_eq!(Mapped::rows_offset(65, 4), Some(128)); // 56 + 16 + 16 + 8, rounded up
     /// assert_eq!(Mapped::rows_offset(1, 4096), Some(4096));
     /// ```
     pub fn rows_offset(capacity: u64, align: usize) -> Option<usize> {
@@ -112,9 +117,9 @@ impl<'a> Mapped<'a> {
     /// ```
     /// use mmarray::claim::Mapped;
     ///
-    /// assert_eq!(Mapped::region_len(0), Some(56));
-    /// assert_eq!(Mapped::region_len(64), Some(64));
-    /// assert_eq!(Mapped::region_len(65), Some(72));
+    /// assert_eq!(Mapped::region_len(0), Some(64));
+    /// assert_eq!(Mapped::region_len(64), Some(80));
+    /// assert_eq!(Mapped::region_len(65), Some(96));
     /// ```
     ///
     /// # Errors
@@ -127,8 +132,9 @@ impl<'a> Mapped<'a> {
         words.checked_mul(8)
     }
 
-    /// Words of the region for `capacity` rows: the header's 7, then one bitmap word per 64
-    /// rows. The region passed to [`create`](Self::create), [`open`](Self::open) and
+    /// Words of the region for `capacity` rows: the header's 7, then one completion bitmap
+    /// word per 64 rows, as many void bitmap words, and the `closer` word (a temporary
+    /// placement until the v2 layout). The region passed to [`create`](Self::create), [`open`](Self::open) and
     /// [`recover`](Self::recover) has at least this many.
     ///
     /// # Examples
@@ -136,9 +142,9 @@ impl<'a> Mapped<'a> {
     /// ```
     /// use mmarray::claim::Mapped;
     ///
-    /// assert_eq!(Mapped::region_words(0), Some(7));
-    /// assert_eq!(Mapped::region_words(64), Some(8));
-    /// assert_eq!(Mapped::region_words(65), Some(9));
+    /// assert_eq!(Mapped::region_words(0), Some(8));
+    /// assert_eq!(Mapped::region_words(64), Some(10));
+    /// assert_eq!(Mapped::region_words(65), Some(12));
     /// ```
     ///
     /// # Errors
@@ -148,7 +154,13 @@ impl<'a> Mapped<'a> {
         let Some(bitmap) = words_for(capacity) else {
             return None;
         };
-        bitmap.checked_add(word::HEADER)
+        let Some(bitmaps) = bitmap.checked_mul(2) else {
+            return None;
+        };
+        let Some(words) = bitmaps.checked_add(1) else {
+            return None;
+        };
+        words.checked_add(word::HEADER)
     }
 
     /// Writes a fresh header for `capacity` rows of `row_size` bytes at the start of `region`,
@@ -167,12 +179,12 @@ impl<'a> Mapped<'a> {
     /// use core::sync::atomic::AtomicU64;
     /// use mmarray::claim::{Mapped, SetupError};
     ///
-    /// let file: [AtomicU64; 8] = core::array::from_fn(|_| AtomicU64::new(0));
-    /// let store = Mapped::create(&file, 3, 16)?; // 7 header words + 1 bitmap word
+    /// let file: [AtomicU64; 10] = core::array::from_fn(|_| AtomicU64::new(0));
+    /// let store = Mapped::create(&file, 3, 16)?; // 7 header words + 2 bitmap words + closer
     /// assert_eq!((store.capacity(), store.row_size()), (3, 16));
     /// assert_eq!(
-    ///     Mapped::create(&file[..7], 3, 16).err(),
-    ///     Some(SetupError::TooShort { needed: 64, actual: 56 })
+    ///     Mapped::create(&file[..9], 3, 16).err(),
+    ///     Some(SetupError::TooShort { needed: 80, actual: 72 })
     /// );
     /// # Ok::<(), SetupError>(())
     /// ```
@@ -186,14 +198,14 @@ impl<'a> Mapped<'a> {
         capacity: u64,
         row_size: u64,
     ) -> Result<Self, SetupError> {
-        let (header, done) = split(region, capacity)?;
+        let (header, done, void, closer) = split(region, capacity)?;
         let [magic, version_and_order, capacity_word, row_size_word] =
             Identity::new(capacity, row_size).to_words();
         header[word::MAGIC].store(0, Ordering::Relaxed);
         for w in [word::TAIL, word::COMMITTED, word::DURABLE] {
             header[w].store(0, Ordering::Relaxed);
         }
-        for w in done {
+        for w in done.iter().chain(void).chain([closer]) {
             w.store(0, Ordering::Relaxed);
         }
         header[word::VERSION_AND_BYTE_ORDER].store(version_and_order, Ordering::Relaxed);
@@ -204,6 +216,8 @@ impl<'a> Mapped<'a> {
         Ok(Self {
             header,
             done,
+            void,
+            closer,
             capacity,
             row_size,
         })
@@ -223,7 +237,7 @@ impl<'a> Mapped<'a> {
     /// use core::sync::atomic::AtomicU64;
     /// use mmarray::claim::{Mapped, SetupError};
     ///
-    /// static FILE: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+    /// static FILE: [AtomicU64; 10] = [const { AtomicU64::new(0) }; 10];
     /// assert!(matches!(Mapped::open(&FILE, 3, 16), Err(SetupError::BadMagic { .. })));
     /// Mapped::create(&FILE, 3, 16)?;
     /// assert_eq!(Mapped::open(&FILE, 3, 16)?.capacity(), 3);
@@ -239,7 +253,7 @@ impl<'a> Mapped<'a> {
     /// [`SetupError::InconsistentCounters`], [`SetupError::StrayCompletion`] for one whose
     /// state is corrupt (or was torn by a crash: use [`recover`](Self::recover) then).
     pub fn open(region: &'a [AtomicU64], capacity: u64, row_size: u64) -> Result<Self, SetupError> {
-        let (header, done) = split(region, capacity)?;
+        let (header, done, void, closer) = split(region, capacity)?;
         check_identity(header, capacity, row_size)?;
         // Live processes may be claiming, committing and flushing while we look, so the
         // order of the reads matters: durable before committed (a flush raises durable only
@@ -258,6 +272,8 @@ impl<'a> Mapped<'a> {
         Ok(Self {
             header,
             done,
+            void,
+            closer,
             capacity,
             row_size,
         })
@@ -285,7 +301,7 @@ impl<'a> Mapped<'a> {
     /// use core::sync::atomic::AtomicU64;
     /// use mmarray::claim::{Claims, Mapped};
     ///
-    /// let file: [AtomicU64; 8] = core::array::from_fn(|_| AtomicU64::new(0));
+    /// let file: [AtomicU64; 10] = core::array::from_fn(|_| AtomicU64::new(0));
     /// let claims = Claims::new(Mapped::create(&file, 8, 1)?);
     /// claims.claim(2).expect("free").commit();
     /// claims.flush(|_rows| Ok::<(), ()>(())).expect("flushed"); // 2 rows durable
@@ -306,7 +322,7 @@ impl<'a> Mapped<'a> {
         capacity: u64,
         row_size: u64,
     ) -> Result<Self, SetupError> {
-        let (header, done) = split(region, capacity)?;
+        let (header, done, void, closer) = split(region, capacity)?;
         check_identity(header, capacity, row_size)?;
         let durable = header[word::DURABLE].load(Ordering::Acquire);
         if durable > capacity {
@@ -321,11 +337,14 @@ impl<'a> Mapped<'a> {
         // which leaves committed <= tail either way (tail is lowered last) and is undone by
         // recovering again. RMWs, like every other write to `committed`.
         clear_from(done, durable);
+        clear_from(void, durable);
         header[word::COMMITTED].swap(durable, Ordering::AcqRel);
         header[word::TAIL].swap(durable, Ordering::AcqRel);
         Ok(Self {
             header,
             done,
+            void,
+            closer,
             capacity,
             row_size,
         })
@@ -350,18 +369,25 @@ impl<'a> Mapped<'a> {
     }
 }
 
-/// Splits `region` into the header's words and the bitmap's (exactly the words for
-/// `capacity`); words after those are not used.
-fn split(region: &[AtomicU64], capacity: u64) -> Result<(&Header, &[AtomicU64]), SetupError> {
+/// The header, completion bitmap, void bitmap and `closer` word of a region.
+type Split<'a> = (&'a Header, &'a [AtomicU64], &'a [AtomicU64], &'a AtomicU64);
+
+/// Splits `region` into the header's words, the two bitmaps' (exactly the words for
+/// `capacity` each) and the `closer` word; words after those are not used.
+fn split(region: &[AtomicU64], capacity: u64) -> Result<Split<'_>, SetupError> {
     let words = Mapped::region_words(capacity).ok_or(SetupError::RegionTooLarge { capacity })?;
     let needed = Mapped::region_len(capacity).ok_or(SetupError::RegionTooLarge { capacity })?;
-    region
+    let too_short = SetupError::TooShort {
+        needed,
+        actual: region.len().saturating_mul(8),
+    };
+    let (header, rest) = region
         .get(..words)
         .and_then(<[AtomicU64]>::split_first_chunk)
-        .ok_or(SetupError::TooShort {
-            needed,
-            actual: region.len().saturating_mul(8),
-        })
+        .ok_or(too_short)?;
+    let (closer, bitmaps) = rest.split_last().ok_or(too_short)?;
+    let (done, void) = bitmaps.split_at(bitmaps.len() / 2);
+    Ok((header, done, void, closer))
 }
 
 /// Magic, version, byte order, capacity and row size are the expected ones (`Acquire` loads:
@@ -431,6 +457,9 @@ impl Sealed for Mapped<'_> {
             committed: &self.header[word::COMMITTED],
             durable: &self.header[word::DURABLE],
             done: self.done,
+            void: self.void,
+            owners: Owners::NONE,
+            closer: self.closer,
             capacity: self.capacity,
         }
     }

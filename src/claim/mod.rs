@@ -221,19 +221,26 @@
 #![cfg(target_has_atomic = "64")]
 
 mod bitmap;
+mod close;
 mod error;
 mod header;
 mod mapped;
+mod owner;
 mod store;
 mod token;
+mod validity;
 
+pub use close::{Closing, Hole};
 pub use error::{ClaimError, PublishError, RecoverError, SetupError};
 pub use header::ClaimHeader;
 pub use mapped::Mapped;
+pub use owner::{Entry, Liveness, Owner, Owners, Probe};
 pub use store::{Borrowed, Inline, Store};
 pub use token::Claim;
+pub use validity::{ValidRuns, Validity};
 
-use crate::sync::Ordering::{AcqRel, Acquire, Relaxed};
+use crate::sync::AtomicU64;
+use crate::sync::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use bitmap::{mark, next_with, unmark};
 use core::fmt;
 use core::ops::Range;
@@ -406,7 +413,7 @@ impl<S: Store> Claims<S> {
     ///
     /// [`ClaimError::Full`] if fewer than `rows` rows are unclaimed; nothing is claimed then.
     pub fn claim(&self, rows: u64) -> Result<Claim<'_, S>, ClaimError> {
-        self.claim_with(|available| (rows <= available).then_some(rows))
+        self.claim_with(None, |available| (rows <= available).then_some(rows))
             .map_err(|(available, capacity)| self.refuse(rows, available, capacity))
     }
 
@@ -441,7 +448,7 @@ impl<S: Store> Claims<S> {
     ///
     /// [`ClaimError::Full`] if `max_rows > 0` and no row is left.
     pub fn claim_up_to(&self, max_rows: u64) -> Result<Claim<'_, S>, ClaimError> {
-        self.claim_with(|available| {
+        self.claim_with(None, |available| {
             let rows = max_rows.min(available);
             (rows > 0 || max_rows == 0).then_some(rows)
         })
@@ -449,26 +456,50 @@ impl<S: Store> Claims<S> {
     }
 
     /// The claim loop: `size(available)` says how many rows to take, or `None` to give up.
-    /// On giving up returns `(available, capacity)`.
-    fn claim_with(&self, size: impl Fn(u64) -> Option<u64>) -> Result<Claim<'_, S>, (u64, u64)> {
+    /// On giving up returns `(available, capacity)`. With an `entry`, each attempt announces
+    /// its range there before the compare-exchange (A1, A2 in `owner.rs`), and giving up
+    /// retires it.
+    fn claim_with<'a>(
+        &'a self,
+        entry: Option<&'a [AtomicU64; owner::ENTRY_WORDS]>,
+        size: impl Fn(u64) -> Option<u64>,
+    ) -> Result<Claim<'a, S>, (u64, u64)> {
         let parts = self.parts();
         let tail = parts.tail;
+        let announce = |word: u64| {
+            if let Some(words) = entry {
+                words[owner::RANGE].store(word, Release);
+            }
+        };
         // See "Claims and give-backs" in the module docs.
         let mut start = tail.load(Relaxed);
         loop {
             // The tail never exceeds the capacity (store invariant); 0 if it somehow did.
             let available = parts.capacity.saturating_sub(start);
-            let rows = size(available).ok_or((available, parts.capacity))?;
-            // `rows <= available` by the callers' construction, so this stays <= capacity.
-            let end = start
-                .checked_add(rows.min(available))
-                .ok_or((available, parts.capacity))?;
-            match tail.compare_exchange_weak(start, end, Acquire, Relaxed) {
+            // `rows <= available` by the callers' construction, so `end` stays <= capacity.
+            let Some(end) = size(available).and_then(|rows| start.checked_add(rows.min(available)))
+            else {
+                announce(0);
+                return Err((available, parts.capacity));
+            };
+            // An empty claim needs no owner: nobody waits on no rows.
+            announce(if end > start {
+                owner::pack(start, end - start)
+            } else {
+                0
+            });
+            // AcqRel: Acquire for the rows a give-back returned, Release for the announcement
+            // (A1 in `owner.rs`).
+            match tail.compare_exchange_weak(start, end, AcqRel, Relaxed) {
                 Ok(_) => {
                     return Ok(Claim {
                         claims: self,
                         start,
                         end,
+                        announce: entry.filter(|_| end > start).map(|words| token::Announce {
+                            words,
+                            shared: false,
+                        }),
                     });
                 }
                 Err(now) => start = now,
@@ -753,6 +784,8 @@ impl<S: Store> Claims<S> {
         }
         let tail = parts.tail.load(Acquire);
         unmark(parts.done, len, tail);
+        // Void bits of rows that will be handed out again: a fresh row is valid (P5).
+        unmark(parts.void, len, tail);
         // RMWs, like every other write to `committed` (see "Memory ordering").
         parts.committed.swap(len, AcqRel);
         parts.tail.swap(len, AcqRel);

@@ -39,13 +39,13 @@ fn the_seeds_on_disk_are_the_generated_ones() {
             "seed {name} is stale (run write_seeds with --ignored)"
         );
         let refused =
-            REFUSED.contains(&name.as_str()) || name.starts_with("torn_") && name != "torn_71";
+            REFUSED.contains(&name.as_str()) || name.starts_with("torn_") && name != "torn_95";
         assert_eq!(check_claim_join(&data), !refused, "seed {name}");
     }
 }
 
 /// The seeds a join refuses with a typed error: foreign or damaged identity, regions cut
-/// short (`torn_*`, except `torn_71`, which ends inside the last bitmap word: the missing
+/// short (`torn_*`, except `torn_95`, which ends inside the last bitmap word: the missing
 /// byte reads as zero, which is a valid state), inconsistent counters and stray bits (which
 /// `recover` repairs unless the durable watermark itself is impossible).
 const REFUSED: &[&str] = &[
@@ -70,6 +70,9 @@ const REFUSED: &[&str] = &[
     "bit_past_capacity",
     "all_ones_counters",
     "all_ones_counters_recover",
+    // Temporary placement of the void bitmap and `closer` word (after the bitmap): a region
+    // for 0 rows is 64 bytes, so one cut at 50 lacks a whole word.
+    "fresh_0_cut_at_50",
 ];
 
 /// Rewrites the generated seeds into the corpus directory.

@@ -234,9 +234,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// ```
     /// use mmarray_std::RowLog;
     ///
-    /// // 56-byte header + one bitmap word = 64 bytes, already a multiple of 64.
-    /// assert_eq!(RowLog::<u32>::rows_offset(64), Some(64));
-    /// // Two bitmap words: 72 bytes, rounded up to 128.
+    /// // 56-byte header + one word of each bitmap + the closer word = 80 bytes, rounded up.
+    /// assert_eq!(RowLog::<u32>::rows_offset(64), Some(128));
+    /// // Two words of each bitmap: 96 bytes, rounded up to 128.
     /// assert_eq!(RowLog::<u32>::rows_offset(65), Some(128));
     /// ```
     pub fn rows_offset(capacity: u64) -> Option<usize> {
