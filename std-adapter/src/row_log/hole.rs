@@ -5,7 +5,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use super::slots::{Holder, Liveness};
+use mmarray::claim::{Liveness, Owner as Holder};
 
 /// The process holding the rows of a [`Hole`], as its owner slot names it.
 ///

@@ -30,7 +30,7 @@
 //!
 //! # Probing, and the grace period
 //!
-//! [`Slots::liveness`] answers `Alive` for this process's own slots without a system call
+//! [`Slots::liveness`] (and the core's `Probe` through [`Slots::prober`]) answers `Alive` for this process's own slots without a system call
 //! (`F_OFD_GETLK` does not report a description's own locks), and asks the kernel for the
 //! others. Where OFD locks do not exist (not Linux/Android, or a 32-bit target), this process
 //! holds no slot, announces nothing, and every other slot is `Unknown` — never `Dead`: holes
@@ -45,6 +45,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use mmarray::claim::{Entry, Liveness, Owners, Probe};
+
 use crate::error::{Error, Result};
 use crate::sys::ofd::{self, Kind, LOCKS};
 use crate::sys::process::Me;
@@ -53,95 +55,12 @@ use crate::sys::process::Me;
 /// not probed by a participant that merely passes it.
 pub(crate) const GRACE: Duration = Duration::from_millis(50);
 
-/// Words of a slot's header, before its entries.
-const SLOT_HEADER: usize = 8;
-/// Words of one entry (one cache line).
-const ENTRY_WORDS: usize = 8;
-/// Bits of an entry's range word that hold the start row; the length is above them.
-const START_BITS: u32 = 40;
-
-/// Liveness of a slot's owner, as this process can tell it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Liveness {
-    /// The owner holds its lock (or is this process).
-    Alive,
-    /// Nobody holds the slot's lock: its last owner can store nothing any more.
-    Dead,
-    /// This target cannot tell (no OFD locks), or the probe failed.
-    Unknown,
-}
-
-/// The slot table inside the mapped region: `slots` slots of `8 + 8 * entries` words (the
-/// shared interface's `Owners`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Table<'a> {
-    /// The table's words.
-    pub(crate) words: &'a [AtomicU64],
-    /// Number of slots `N`.
-    pub(crate) slots: u32,
-    /// Entries per slot `E`.
-    pub(crate) entries: u32,
-}
-
-impl<'a> Table<'a> {
-    fn slot_start(&self, slot: u32) -> usize {
-        slot as usize * (SLOT_HEADER + ENTRY_WORDS * self.entries as usize)
-    }
-
-    /// Word `word` (0..8) of slot `slot`'s header.
-    fn header(&self, slot: u32, word: usize) -> &'a AtomicU64 {
-        &self.words[self.slot_start(slot) + word]
-    }
-
-    /// Word `word` (0..8) of entry `entry` of slot `slot`.
-    fn entry(&self, slot: u32, entry: u32, word: usize) -> &'a AtomicU64 {
-        &self.words[self.slot_start(slot) + SLOT_HEADER + ENTRY_WORDS * entry as usize + word]
-    }
-
-    /// Whether the table has the words its geometry needs.
-    fn fits(&self) -> bool {
-        let per_slot = SLOT_HEADER + ENTRY_WORDS * self.entries as usize;
-        (self.slots as usize)
-            .checked_mul(per_slot)
-            .is_some_and(|n| n <= self.words.len())
-    }
-}
-
-/// The rows an entry's range word announces (`start | len << 40`; 0 = free).
-pub(crate) fn announced(range: u64) -> Option<core::ops::Range<u64>> {
-    if range == 0 {
-        return None;
-    }
-    let start = range & ((1 << START_BITS) - 1);
-    Some(start..start + (range >> START_BITS))
-}
-
-/// Who held a slot, as its header names them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Holder {
-    /// The slot.
-    pub(crate) slot: u32,
-    /// Its generation (odd while taken).
-    pub(crate) generation: u64,
-    /// The process id (in the holder's pid namespace).
-    pub(crate) pid: u32,
-    /// The holder's start time, clock ticks since boot.
-    pub(crate) start_ticks: u64,
-    /// The inode of the holder's pid namespace.
-    pub(crate) pid_ns: u64,
-}
-
-/// One entry this process holds: entry `entry` of slot `slot`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Entry {
-    pub(crate) slot: u32,
-    pub(crate) entry: u32,
-}
-
 /// This process's slots in one log, its free entries, and its probe timer.
 #[derive(Debug)]
-pub(crate) struct Slots<'a> {
-    table: Table<'a>,
+pub(crate) struct Slots {
+    /// Slots `N` and entries per slot `E` of the log's owner table.
+    slots: u32,
+    entries: u32,
     /// Whether this target has OFD locks: without them no slot is held and nothing announced.
     tracking: bool,
     /// Per slot: held by this process.
@@ -150,6 +69,9 @@ pub(crate) struct Slots<'a> {
     first: AtomicU32,
     /// Bit `slot * E + entry`: that entry is ours and free.
     free: Box<[AtomicU64]>,
+    /// Per entry: the live guards over its claim (a split claim's parts share the entry); the
+    /// entry goes back to `free` when the last one ends.
+    parts: Box<[AtomicU32]>,
     /// Taking another slot is serialised (and off the fast path).
     more: Mutex<()>,
     me: Me,
@@ -159,23 +81,20 @@ pub(crate) struct Slots<'a> {
     grace: Duration,
 }
 
-impl<'a> Slots<'a> {
+impl Slots {
     /// The slots of `table`, none taken yet. `tracking` false (a target without OFD locks, or
     /// an anonymous log, which no other process can reach) holds no slot.
-    pub(crate) fn new(table: Table<'a>, tracking: bool, grace: Duration) -> Self {
-        let table = if table.fits() {
-            table
-        } else {
-            Table { slots: 0, ..table }
-        };
-        let tracking = tracking && ofd::SUPPORTED && table.slots > 0 && table.entries > 0;
+    pub(crate) fn new(table: Owners<'_>, tracking: bool, grace: Duration) -> Self {
+        let tracking = tracking && ofd::SUPPORTED && !table.is_none();
         let bits = table.slots as usize * table.entries as usize;
         Self {
-            table,
+            slots: table.slots,
+            entries: table.entries,
             tracking,
             mine: (0..table.slots).map(|_| AtomicBool::new(false)).collect(),
             first: AtomicU32::new(u32::MAX),
             free: (0..bits.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
+            parts: (0..bits).map(|_| AtomicU32::new(0)).collect(),
             more: Mutex::new(()),
             me: Me::now(),
             epoch: Instant::now(),
@@ -204,6 +123,7 @@ impl<'a> Slots<'a> {
     /// [`Error::Io`] if `fcntl(2)` fails. Nothing is taken then.
     pub(crate) fn take_slot(
         &self,
+        table: Owners<'_>,
         fd: BorrowedFd<'_>,
         committed: impl Fn() -> u64,
         path: Option<&Path>,
@@ -213,60 +133,36 @@ impl<'a> Slots<'a> {
             path: path.map(Path::to_path_buf),
             source: e.into(),
         };
-        for slot in 0..self.table.slots {
+        for slot in 0..self.slots.min(table.slots) {
             if self.mine[slot as usize].load(Ordering::Relaxed) {
                 continue;
             }
             if !ofd::try_lock(fd, Self::byte(slot), Kind::Write).map_err(io)? {
                 continue;
             }
-            if self.pending(slot, committed()) {
+            if table.pending(slot, committed()) {
                 ofd::unlock(fd, Self::byte(slot)).map_err(io)?;
                 continue;
             }
-            self.claim_slot(slot);
+            self.claim_slot(table, slot);
             return Ok(slot);
         }
         Err(Error::NoSlot {
             path: path.map(Path::to_path_buf),
-            slots: self.table.slots,
-        })
-    }
-
-    /// Whether slot `slot` has an entry announcing rows not all below `committed`.
-    fn pending(&self, slot: u32, committed: u64) -> bool {
-        (0..self.table.entries).any(|e| {
-            let range = self.table.entry(slot, e, 0).load(Ordering::Acquire);
-            announced(range).is_some_and(|rows| rows.end > committed)
+            slots: self.slots,
         })
     }
 
     /// Makes slot `slot`, whose lock this process just took, ours: a new generation, our
-    /// identity, every entry cleared, its entries free in our mask.
-    fn claim_slot(&self, slot: u32) {
-        let t = &self.table;
-        let generation = t.header(slot, 0).load(Ordering::Acquire);
-        let next = if generation % 2 == 1 {
-            generation.wrapping_add(2)
-        } else {
-            generation.wrapping_add(1)
-        };
-        t.header(slot, 0).store(next, Ordering::Release);
-        t.header(slot, 1)
-            .store(u64::from(self.me.pid), Ordering::Release);
-        t.header(slot, 2)
-            .store(self.me.start_ticks, Ordering::Release);
-        t.header(slot, 3).store(self.me.pid_ns, Ordering::Release);
-        for e in 0..t.entries {
-            t.entry(slot, e, 0).store(0, Ordering::Release);
-            t.entry(slot, e, 1).store(0, Ordering::Release);
-        }
+    /// identity, every entry cleared (`Owners::take`), its entries free in our mask.
+    fn claim_slot(&self, table: Owners<'_>, slot: u32) {
+        let _generation = table.take(slot, self.me.pid, self.me.start_ticks, self.me.pid_ns);
         self.mine[slot as usize].store(true, Ordering::Release);
         let _ = self
             .first
             .compare_exchange(u32::MAX, slot, Ordering::AcqRel, Ordering::Relaxed);
-        for e in 0..t.entries {
-            let bit = slot as usize * t.entries as usize + e as usize;
+        for e in 0..self.entries {
+            let bit = slot as usize * self.entries as usize + e as usize;
             self.free[bit / 64].fetch_or(1 << (bit % 64), Ordering::Release);
         }
     }
@@ -279,6 +175,7 @@ impl<'a> Slots<'a> {
     /// As [`take_slot`](Self::take_slot).
     pub(crate) fn take_entry(
         &self,
+        table: Owners<'_>,
         fd: BorrowedFd<'_>,
         committed: impl Fn() -> u64,
         path: Option<&Path>,
@@ -294,13 +191,13 @@ impl<'a> Slots<'a> {
         if let Some(entry) = self.try_entry() {
             return Ok(Some(entry));
         }
-        self.take_slot(fd, committed, path)?;
+        self.take_slot(table, fd, committed, path)?;
         Ok(self.try_entry())
     }
 
     /// A free entry of ours, if there is one: clears its bit.
     fn try_entry(&self) -> Option<Entry> {
-        let per = self.table.entries;
+        let per = self.entries;
         let start = self.first.load(Ordering::Acquire);
         if start == u32::MAX {
             return None;
@@ -315,9 +212,10 @@ impl<'a> Slots<'a> {
                 let prev = self.free[w].fetch_and(!(1 << b), Ordering::Acquire);
                 if prev & (1 << b) != 0 {
                     let bit = w * 64 + b as usize;
+                    self.parts[bit].store(1, Ordering::Relaxed);
                     return Some(Entry {
                         slot: u32::try_from(bit / per as usize).ok()?,
-                        entry: u32::try_from(bit % per as usize).ok()?,
+                        index: u32::try_from(bit % per as usize).ok()?,
                     });
                 }
                 bits = prev & !(1 << b);
@@ -326,10 +224,25 @@ impl<'a> Slots<'a> {
         None
     }
 
-    /// Gives an entry back to the free mask (its range word was retired by the claim's end).
-    pub(crate) fn give_back(&self, entry: Entry) {
-        let bit = entry.slot as usize * self.table.entries as usize + entry.entry as usize;
-        self.free[bit / 64].fetch_or(1 << (bit % 64), Ordering::Release);
+    /// The bit of `entry` in the masks.
+    fn bit(&self, entry: Entry) -> usize {
+        entry.slot as usize * self.entries as usize + entry.index as usize
+    }
+
+    /// One more guard shares `entry` (a claim was split).
+    pub(crate) fn share(&self, entry: Entry) {
+        self.parts[self.bit(entry)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A guard over `entry` ended (its claim part committed, abandoned or given back, or the
+    /// claim was refused); the last one gives the entry back to the free mask. The core
+    /// retired the entry's announcement before (when the claim's last part ended), so the next
+    /// claim through it finds it free.
+    pub(crate) fn release(&self, entry: Entry) {
+        let bit = self.bit(entry);
+        if self.parts[bit].fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.free[bit / 64].fetch_or(1 << (bit % 64), Ordering::Release);
+        }
     }
 
     /// The slot `me()` names (the first this process took), if any.
@@ -354,7 +267,7 @@ impl<'a> Slots<'a> {
         if self.is_mine(slot) {
             return Liveness::Alive;
         }
-        if !self.tracking || slot >= self.table.slots {
+        if !self.tracking || slot >= self.slots {
             return Liveness::Unknown;
         }
         match ofd::probe(fd, Self::byte(slot)) {
@@ -364,20 +277,10 @@ impl<'a> Slots<'a> {
         }
     }
 
-    /// Who holds (or last held) slot `slot`, as its header says.
-    pub(crate) fn holder(&self, slot: u32) -> Option<Holder> {
-        if slot >= self.table.slots {
-            return None;
-        }
-        let word = |w| self.table.header(slot, w).load(Ordering::Acquire);
-        Some(Holder {
-            slot,
-            generation: word(0),
-            // The pid is the word's low 32 bits (the shared layout).
-            pid: (word(1) & u64::from(u32::MAX)) as u32,
-            start_ticks: word(2),
-            pid_ns: word(3),
-        })
+    /// This process's view of the slots through the log's descriptor `fd`, as the core asks
+    /// for it.
+    pub(crate) fn prober<'p>(&'p self, fd: BorrowedFd<'p>) -> Prober<'p> {
+        Prober { slots: self, fd }
     }
 
     /// Whether a participant that passes a hole should probe now: with `at_once`, always;
@@ -396,6 +299,23 @@ impl<'a> Slots<'a> {
             .last_probe
             .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
+    }
+}
+
+/// [`Slots`] with the descriptor to probe through: the core's [`Probe`].
+#[derive(Debug)]
+pub(crate) struct Prober<'p> {
+    slots: &'p Slots,
+    fd: BorrowedFd<'p>,
+}
+
+impl Probe for Prober<'_> {
+    fn probe(&self, slot: u32) -> Liveness {
+        self.slots.liveness(self.fd, slot)
+    }
+
+    fn me(&self) -> Option<u32> {
+        self.slots.me()
     }
 }
 

@@ -6,12 +6,8 @@ use super::*;
 use std::fs::File;
 use std::os::fd::AsFd;
 
-fn table(words: &[AtomicU64], slots: u32, entries: u32) -> Table<'_> {
-    Table {
-        words,
-        slots,
-        entries,
-    }
+fn table(words: &[AtomicU64], slots: u32, entries: u32) -> Owners<'_> {
+    Owners::new(words, slots, entries).unwrap()
 }
 
 fn words(slots: u32, entries: u32) -> Vec<AtomicU64> {
@@ -23,34 +19,25 @@ fn open(path: &Path) -> File {
     File::options().read(true).write(true).open(path).unwrap()
 }
 
-#[test]
-fn announced_ranges_decode_and_zero_is_free() {
-    assert_eq!(announced(0), None);
-    assert_eq!(announced(7 | 3 << 40), Some(7..10));
-    assert_eq!(
-        announced(((1 << 40) - 1) | (1 << 40)),
-        Some((1 << 40) - 1..1 << 40)
-    );
-}
-
 #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
 #[test]
 fn each_description_takes_its_own_slot_and_sees_the_other_alive_until_it_closes() {
     let file = tempfile::NamedTempFile::new().unwrap();
     let w = words(4, 2);
+    let t = table(&w, 4, 2);
     let (fa, fb) = (open(file.path()), open(file.path()));
-    let a = Slots::new(table(&w, 4, 2), true, GRACE);
-    let b = Slots::new(table(&w, 4, 2), true, GRACE);
+    let a = Slots::new(t, true, GRACE);
+    let b = Slots::new(t, true, GRACE);
     assert_eq!(a.me(), None);
-    assert_eq!(a.take_slot(fa.as_fd(), || 0, None).unwrap(), 0);
-    assert_eq!(b.take_slot(fb.as_fd(), || 0, None).unwrap(), 1);
+    assert_eq!(a.take_slot(t, fa.as_fd(), || 0, None).unwrap(), 0);
+    assert_eq!(b.take_slot(t, fb.as_fd(), || 0, None).unwrap(), 1);
     assert_eq!((a.me(), b.me()), (Some(0), Some(1)));
     assert_eq!(a.liveness(fa.as_fd(), 0), Liveness::Alive, "own slot");
     assert_eq!(a.liveness(fa.as_fd(), 1), Liveness::Alive);
     assert_eq!(b.liveness(fb.as_fd(), 0), Liveness::Alive);
     assert_eq!(b.liveness(fb.as_fd(), 2), Liveness::Dead, "never taken");
     let me = Me::now();
-    let holder = b.holder(0).unwrap();
+    let holder = t.owner(0).unwrap();
     assert_eq!(
         (
             holder.generation,
@@ -64,9 +51,9 @@ fn each_description_takes_its_own_slot_and_sees_the_other_alive_until_it_closes(
     assert_eq!(b.liveness(fb.as_fd(), 0), Liveness::Dead);
     // A new joiner reuses the free slot 0 with a new (odd) generation.
     let fc = open(file.path());
-    let c = Slots::new(table(&w, 4, 2), true, GRACE);
-    assert_eq!(c.take_slot(fc.as_fd(), || 0, None).unwrap(), 0);
-    assert_eq!(c.holder(0).unwrap().generation, 3);
+    let c = Slots::new(t, true, GRACE);
+    assert_eq!(c.take_slot(t, fc.as_fd(), || 0, None).unwrap(), 0);
+    assert_eq!(t.owner(0).unwrap().generation, 3);
     assert_eq!(b.liveness(fb.as_fd(), 0), Liveness::Alive);
 }
 
@@ -78,22 +65,22 @@ fn a_dead_slot_with_pending_entries_is_skipped_until_the_watermark_passes_them()
     let t = table(&w, 3, 2);
     let fa = open(file.path());
     let a = Slots::new(t, true, GRACE);
-    assert_eq!(a.take_slot(fa.as_fd(), || 0, None).unwrap(), 0);
-    let entry = a.take_entry(fa.as_fd(), || 0, None).unwrap().unwrap();
-    assert_eq!(entry, Entry { slot: 0, entry: 0 });
-    t.entry(0, 1, 0).store(10 | 10 << 40, Ordering::Release); // rows 10..20 announced
+    assert_eq!(a.take_slot(t, fa.as_fd(), || 0, None).unwrap(), 0);
+    let entry = a.take_entry(t, fa.as_fd(), || 0, None).unwrap().unwrap();
+    assert_eq!(entry, Entry { slot: 0, index: 0 });
+    w[8 + 8].store(10 | 10 << 40, Ordering::Release); // entry 1 of slot 0: rows 10..20
     drop(fa); // dies holding the announcement
 
     let fb = open(file.path());
     let b = Slots::new(t, true, GRACE);
     assert_eq!(
-        b.take_slot(fb.as_fd(), || 19, None).unwrap(),
+        b.take_slot(t, fb.as_fd(), || 19, None).unwrap(),
         1,
         "pending: skipped"
     );
     assert_eq!(
-        t.entry(0, 1, 0).load(Ordering::Acquire),
-        10 | 10 << 40,
+        t.announced(Entry { slot: 0, index: 1 }),
+        Some(10..20),
         "evidence kept"
     );
     assert_eq!(
@@ -105,16 +92,16 @@ fn a_dead_slot_with_pending_entries_is_skipped_until_the_watermark_passes_them()
     let fc = open(file.path());
     let c = Slots::new(t, true, GRACE);
     assert_eq!(
-        c.take_slot(fc.as_fd(), || 20, None).unwrap(),
+        c.take_slot(t, fc.as_fd(), || 20, None).unwrap(),
         0,
         "all below committed"
     );
     assert_eq!(
-        t.entry(0, 1, 0).load(Ordering::Acquire),
-        0,
+        t.announced(Entry { slot: 0, index: 1 }),
+        None,
         "entries cleared"
     );
-    assert_eq!(c.holder(0).unwrap().generation, 3);
+    assert_eq!(t.owner(0).unwrap().generation, 3);
 }
 
 #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
@@ -125,27 +112,36 @@ fn entries_run_out_into_another_slot_and_then_into_no_slot() {
     let t = table(&w, 3, 2);
     let (fa, fb) = (open(file.path()), open(file.path()));
     let b = Slots::new(t, true, GRACE);
-    assert_eq!(b.take_slot(fb.as_fd(), || 0, None).unwrap(), 0);
+    assert_eq!(b.take_slot(t, fb.as_fd(), || 0, None).unwrap(), 0);
     let a = Slots::new(t, true, GRACE);
     let path = Some(file.path());
-    assert_eq!(a.take_slot(fa.as_fd(), || 0, path).unwrap(), 1);
-    let take = || a.take_entry(fa.as_fd(), || 0, path).unwrap().unwrap();
+    assert_eq!(a.take_slot(t, fa.as_fd(), || 0, path).unwrap(), 1);
+    let take = || a.take_entry(t, fa.as_fd(), || 0, path).unwrap().unwrap();
     let (e0, e1) = (take(), take());
     assert_eq!((e0.slot, e1.slot), (1, 1));
-    assert_ne!(e0.entry, e1.entry);
+    assert_ne!(e0.index, e1.index);
     let e2 = take();
     assert_eq!(e2.slot, 2, "a second slot");
     assert!(a.is_mine(2) && a.is_mine(1) && !a.is_mine(0));
     assert_eq!(a.me(), Some(1), "me() stays the first slot");
     let _e3 = take();
-    let err = a.take_entry(fa.as_fd(), || 0, path).unwrap_err();
+    let err = a.take_entry(t, fa.as_fd(), || 0, path).unwrap_err();
     assert!(
         matches!(&err, Error::NoSlot { slots: 3, path: Some(p) } if p == file.path()),
         "{err:?}"
     );
     assert!(err.to_string().contains("all 3 owner slots"), "{err}");
-    a.give_back(e1);
-    assert_eq!(take(), e1, "a given-back entry is reused");
+    a.share(e1); // split: two guards
+    a.release(e1);
+    assert!(
+        matches!(
+            a.take_entry(t, fa.as_fd(), || 0, path),
+            Err(Error::NoSlot { .. })
+        ),
+        "one part still holds it"
+    );
+    a.release(e1);
+    assert_eq!(take(), e1, "a released entry is reused");
 }
 
 #[test]
@@ -153,14 +149,19 @@ fn without_tracking_no_slot_is_taken_and_others_are_unknown() {
     let file = tempfile::NamedTempFile::new().unwrap();
     let w = words(2, 2);
     let fa = open(file.path());
-    let a = Slots::new(table(&w, 2, 2), false, GRACE);
+    let t = table(&w, 2, 2);
+    let a = Slots::new(t, false, GRACE);
     assert!(!a.tracking());
-    assert_eq!(a.take_entry(fa.as_fd(), || 0, None).unwrap(), None);
+    assert_eq!(a.take_entry(t, fa.as_fd(), || 0, None).unwrap(), None);
     assert_eq!(a.liveness(fa.as_fd(), 1), Liveness::Unknown);
-    // A table too short for its geometry tracks nothing either.
-    let short = Slots::new(table(&w[..10], 2, 2), true, GRACE);
-    assert_eq!(short.liveness(fa.as_fd(), 0), Liveness::Unknown);
-    assert_eq!(short.take_entry(fa.as_fd(), || 0, None).unwrap(), None);
+    // A store without an owner table tracks nothing either.
+    let none = Slots::new(Owners::NONE, true, GRACE);
+    assert_eq!(none.liveness(fa.as_fd(), 0), Liveness::Unknown);
+    assert_eq!(
+        none.take_entry(Owners::NONE, fa.as_fd(), || 0, None)
+            .unwrap(),
+        None
+    );
 }
 
 #[test]
