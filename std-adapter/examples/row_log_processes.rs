@@ -65,7 +65,7 @@ fn run(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let durable = log.flush()?;
+    let durable = log.flush()?.durable;
     let w = log.watermarks();
     println!(
         "{WRITERS} processes wrote {ROWS_PER_WRITER} rows each: claimed {}, committed {}, durable {durable}",

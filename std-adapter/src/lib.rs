@@ -143,7 +143,7 @@ pub use memmap::{
 #[cfg(unix)]
 pub use mode::{Access, CopyOnWrite, Dynamic, MODE_NAMES, Mode, ReadOnly, ReadWrite, Writable};
 #[cfg(all(unix, target_has_atomic = "64", not(mmarray_loom)))]
-pub use row_log::{Flushed, Hole, Owner, RowLog, RowsMut, Writer};
+pub use row_log::{Flushed, Hole, Owner, Recovered, RowLog, RowsMut, Writer};
 #[cfg(unix)]
 pub use sys::Advice;
 

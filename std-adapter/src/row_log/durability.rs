@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use mmarray::Element;
+
+use super::RowLog;
 use super::hole::{Hole, Owner};
 use crate::error::{Error, Result};
 
@@ -36,6 +39,55 @@ impl Flushed {
     #[must_use]
     pub fn covers_mine(&self) -> bool {
         self.durable >= self.mine
+    }
+}
+
+impl<T: Element + Send + Sync> RowLog<T> {
+    /// [`flush`](Self::flush)es until every row this handle committed is durable, or
+    /// `timeout` passes. A dead writer's hole below them is closed by the next flush; a live
+    /// one is waited on (1 ms doubling to 50 ms between flushes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mmarray_std::{Error, RowLog};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("samples.log");
+    /// // SAFETY: the file is private to this example; only row logs of this type use it.
+    /// let log = unsafe { RowLog::<u64>::create(&path, 10) }?;
+    /// let slow = log.claim(1)?; // a slow writer of this process
+    /// log.push(5)?;
+    /// let err = log.flush_until_durable(Duration::from_millis(10)).unwrap_err();
+    /// assert!(matches!(err, Error::NotDurable { wanted: 2, durable: 0, .. }));
+    /// drop(slow); // commits
+    /// assert!(log.flush_until_durable(Duration::from_secs(1))?.covers_mine());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotDurable`] naming the hole (its rows and its owner, alive or dead) when the
+    /// time is up; [`Error::Io`] as for `flush`.
+    pub fn flush_until_durable(&self, timeout: Duration) -> Result<Flushed> {
+        let mine = self.mine.load(std::sync::atomic::Ordering::Acquire);
+        self.flush_until(mine, timeout)
+    }
+
+    /// [`flush`](Self::flush)es until the rows below `rows` are durable, or `timeout` passes
+    /// (see [`flush_until_durable`](Self::flush_until_durable)).
+    ///
+    /// # Errors
+    ///
+    /// As [`flush_until_durable`](Self::flush_until_durable).
+    pub fn flush_until(&self, rows: u64, timeout: Duration) -> Result<Flushed> {
+        flush_until(
+            rows,
+            timeout,
+            self.path.as_deref(),
+            || self.flush(),
+            || self.hole(),
+        )
     }
 }
 

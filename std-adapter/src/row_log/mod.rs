@@ -13,34 +13,27 @@
 //! guards (`rows.rs`), the buffered writer (`writer.rs`) and the one place where rows become
 //! slices, with the argument why that is sound (`slices.rs`).
 
-#[allow(dead_code, reason = "wired into RowLog::flush (issue 12 step 5)")]
 mod durability;
-#[allow(dead_code, reason = "wired into RowLog::hole (issue 12 step 3)")]
 mod hole;
+mod live;
 mod open;
 mod registry;
 mod rows;
-#[allow(
-    dead_code,
-    reason = "wired into RowLog with the owner table (issue 12 step 3)"
-)]
 mod session;
 mod slices;
-#[allow(
-    dead_code,
-    reason = "wired into RowLog with the owner table (issue 12 step 3)"
-)]
 mod slots;
 mod writer;
 
 pub use durability::Flushed;
 pub use hole::{Hole, Owner};
 pub use rows::RowsMut;
+pub use session::Recovered;
 pub use writer::Writer;
 
 use std::marker::PhantomData;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use mmarray::Element;
 use mmarray::claim::{ClaimHeader, Claims, Mapped, RecoverError, Watermarks};
@@ -212,12 +205,22 @@ pub struct RowLog<T> {
     /// The protocol over the header inside `map`. Declared before `map` so that it is
     /// dropped first: its `'static` is really "as long as `map`" (see `build`).
     claims: Claims<Mapped<'static>>,
-    /// The mapping; never remapped, dropped last.
+    /// This process's owner slots in the log, its free entries and its probe timer
+    /// (`slots.rs`); holds no slot for anonymous logs or where there are no OFD locks.
+    slots: slots::Slots,
+    /// The end of the highest row this handle committed (or abandoned): `Flushed::mine`.
+    mine: AtomicU64,
+    /// The mapping; never remapped, dropped before the file.
     map: RawMap,
     layout: Layout,
     /// The file (for error messages, and the sign that `flush` writes something back);
     /// `None` for anonymous logs.
     path: Option<PathBuf>,
+    /// The log's own open file description: it holds this process's session lock and slot
+    /// locks, which the kernel releases when it is closed. Declared after `map`, so the
+    /// mapping is gone before the locks are (a free slot lock must mean that no store of its
+    /// holder can follow, `slots.rs`). `None` for anonymous logs.
+    file: Option<std::fs::File>,
     /// This process's hold on the file: no second row log of it opens while this one lives
     /// (`registry.rs`). `None` for anonymous logs. Declared after `map`, so the file is
     /// unmapped before another handle may register it.
@@ -283,7 +286,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// See [`claim`](Self::claim).
     pub fn committed(&self) -> u64 {
-        self.claims.committed()
+        self.passing_hole(self.claims.committed())
     }
 
     /// The durable watermark: rows below it were written back to the file by a
@@ -338,7 +341,10 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// [`Error::Claim`] if fewer than `rows` rows are left; nothing is claimed then.
     pub fn claim(&self, rows: u64) -> Result<RowsMut<'_, T>> {
-        Ok(self.rows_mut(self.claims.claim(rows)?))
+        self.claim_by(rows, |claims, entry| match entry {
+            Some(entry) => claims.claim_as(entry, rows),
+            None => claims.claim(rows),
+        })
     }
 
     /// Claims up to `max_rows` rows: all of them if they are free, otherwise the rest of the
@@ -358,7 +364,10 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// [`Error::Claim`] if `max_rows > 0` and no row is left.
     pub fn claim_up_to(&self, max_rows: u64) -> Result<RowsMut<'_, T>> {
-        Ok(self.rows_mut(self.claims.claim_up_to(max_rows)?))
+        self.claim_by(max_rows, |claims, entry| match entry {
+            Some(entry) => claims.claim_up_to_as(entry, max_rows),
+            None => claims.claim_up_to(max_rows),
+        })
     }
 
     /// Appends one row: claims it, writes `row`, commits. Returns the row's index.
@@ -399,13 +408,19 @@ impl<T: Element + Send + Sync> RowLog<T> {
     pub fn committed_rows(&self) -> &[T] {
         // The watermark never exceeds the capacity; `min` keeps a corrupt header (which the
         // contract of file-backed logs rules out) from turning into a panic.
-        self.rows_below(self.claims.committed().min(self.claims.capacity()))
+        self.rows_below(self.committed().min(self.claims.capacity()))
     }
 
     /// Writes the newly committed rows back to the file and waits for the disk
     /// (`msync(2)` with `MS_SYNC`, over just those rows' pages), then raises the durable
     /// watermark and writes the header back so the raised watermark is on disk too.
-    /// Returns the durable watermark.
+    /// Returns what is durable now, what was committed, and the end of this handle's own
+    /// committed rows ([`Flushed::covers_mine`] says whether they are all durable).
+    ///
+    /// First it closes the holes of dead writers at the committed watermark (probing their
+    /// liveness at once, without the grace period): their rows become void and the
+    /// watermark moves past them. A hole whose writer lives stays; to wait for it, use
+    /// [`flush_until_durable`](Self::flush_until_durable).
     ///
     /// Safe to call from any thread while writers run; concurrent flushes are fine. For an
     /// anonymous log there is nothing to write back, and the durable watermark just follows
@@ -423,7 +438,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// let log = unsafe { RowLog::<u64>::create(&path, 10) }?;
     /// log.push(5)?;
     /// let _open = log.claim(1)?; // not committed yet: not flushed either
-    /// assert_eq!(log.flush()?, 1);
+    /// let flushed = log.flush()?;
+    /// assert_eq!((flushed.durable, flushed.committed, flushed.mine), (1, 1, 1));
+    /// assert!(flushed.covers_mine());
     /// assert_eq!(log.durable(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -435,7 +452,18 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// durable and the watermark says so, but the file's copy of it may lag (a `recover`
     /// after a crash then keeps fewer rows than it could).
     #[doc(alias = "msync")]
-    pub fn flush(&self) -> Result<u64> {
+    pub fn flush(&self) -> Result<Flushed> {
+        self.close_pass(true);
+        let durable = self.write_back()?;
+        Ok(Flushed {
+            durable,
+            committed: self.claims.committed(),
+            mine: self.mine.load(Ordering::Acquire),
+        })
+    }
+
+    /// The writing part of [`flush`](Self::flush): rows, durable watermark, header.
+    fn write_back(&self) -> Result<u64> {
         if self.path.is_none() {
             return self.claims.flush(|_| Ok(()));
         }
@@ -465,6 +493,10 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// # Examples
     ///
     /// See [`force_complete`](Self::force_complete).
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `hole()`, which names the rows' owner and closes the holes of dead writers"
+    )]
     pub fn stalled(&self) -> Option<Range<u64>> {
         self.claims.stalled()
     }
@@ -472,6 +504,11 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// Closes a hole left by a writer that died holding a claim: zero-fills `rows` and marks
     /// them complete, so the committed watermark moves on over them (and over the rows
     /// committed above them). Returns the new committed watermark.
+    ///
+    /// Dead writers' holes close by themselves ([`flush`](Self::flush), [`hole`](Self::hole),
+    /// readers): this is the way out for what no liveness check can see — a guard of a *live*
+    /// process that was [`forget`](std::mem::forget)ten, or a file-backed log where
+    /// liveness is unknown (no open-file-description locks: not Linux or Android).
     ///
     /// `rows` must lie within [`stalled`](Self::stalled): claimed, incomplete, and at the
     /// committed watermark. `&mut self` proves that no guard of this process is alive: this
@@ -485,7 +522,8 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// let mut log = mmarray_std::RowLog::<u32>::anonymous(10)?;
     /// std::mem::forget(log.claim(2)?); // a writer dies holding rows 0..2
     /// log.push(7)?;
-    /// assert_eq!((log.committed(), log.stalled()), (0, Some(0..2)));
+    /// assert_eq!(log.committed(), 0);
+    /// assert_eq!(log.hole().map(|h| h.rows), Some(0..2));
     /// // SAFETY: an anonymous log has no writers in other processes.
     /// assert_eq!(unsafe { log.force_complete(0..2) }?, 3);
     /// assert_eq!(log.committed_rows(), &[0, 0, 7]);

@@ -11,11 +11,14 @@ use std::marker::PhantomData;
 use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
 
 use mmarray::Element;
 use mmarray::claim::{ClaimHeader, Claims, Mapped};
 
 use super::registry::Registration;
+use super::session::{self, Joined, Recovered, Start};
+use super::slots::{GRACE, Slots};
 use super::{Layout, RowLog};
 use crate::error::{Error, Result};
 use crate::fs::{empty_for, errno, extend, io_err, open_file, open_to_overwrite, raw_err};
@@ -88,16 +91,19 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// [`Error::AlignBeyondPage`] if `T` is aligned to more than a page, both before the
     /// file is touched; [`Error::NotAFile`] if `path` is not a regular file;
     /// [`Error::AlreadyOpen`] if this process holds the file as a row log already (through
-    /// any path), before the file is changed; [`Error::Io`] if opening, sizing or mapping
-    /// the file fails.
+    /// any path), [`Error::InUse`] if another process is joined to it (Linux and Android),
+    /// both before the file is changed; [`Error::Io`] if opening, sizing or mapping the file
+    /// fails.
     ///
     /// # Safety
     ///
     /// No other handle of the file may be alive while `create` runs, in this or any other
     /// process: it empties the file and writes a fresh header and zero rows under all of
     /// them. In this process, a row log of the file is refused ([`Error::AlreadyOpen`], the
-    /// file unchanged); the caller promises that no other process has the file open (as a row
-    /// log or otherwise) and that no [`Memmap`](crate::Memmap) of this process maps it. While
+    /// file unchanged), and so is one joined in another process on Linux and Android
+    /// ([`Error::InUse`]); the caller promises that no other process has the file open
+    /// otherwise (as a row log elsewhere, or in any other way) and that no
+    /// [`Memmap`](crate::Memmap) of this process maps it. While
     /// the log lives, the [contract of file-backed logs](RowLog#safety-contract-of-file-backed-logs)
     /// holds.
     #[doc(alias = "mmap", alias = "ftruncate", alias = "fallocate")]
@@ -168,7 +174,13 @@ impl<T: Element + Send + Sync> RowLog<T> {
                 return Err(e);
             }
         };
-        let built = (|| {
+        let built = (|file: File| {
+            // Nobody else may be joined to a log that is emptied under them: refused before
+            // anything changes (Linux and Android; elsewhere the caller promised it).
+            let joined = match session::alone(file.as_fd(), Some(path), "create")? {
+                true => Joined::Alone,
+                false => Joined::Untracked,
+            };
             empty_for(file.as_fd(), &st, len, Some(path))?;
             // The file is empty now: allocate (or, sparse, only size) all of it.
             extend(file.as_fd(), 0, 0, len, sparse, Some(path))?;
@@ -187,8 +199,12 @@ impl<T: Element + Send + Sync> RowLog<T> {
                 )
             }
             .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
-            Self::build(map, layout, capacity, Setup::Create, Some(path))
-        })();
+            let mut log = Self::build(map, layout, capacity, Setup::Create, Some(path))?;
+            // The log keeps the descriptor (never a `dup` of it: its locks are this process's
+            // liveness, and must go when the log goes).
+            log.join_session(file, joined, Start::Fresh)?;
+            Ok(log)
+        })(file);
         match built {
             Ok(mut log) => {
                 log.registration = Some(registration);
@@ -269,12 +285,23 @@ impl<T: Element + Send + Sync> RowLog<T> {
     pub unsafe fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         // SAFETY: the caller upholds the contract, which is this function's.
-        unsafe { Self::join(path, Setup::Open) }.map_err(|e| e.at_path(Some(path)))
+        unsafe { Self::join(path, Setup::Open) }
+            .map(|(log, _)| log)
+            .map_err(|e| e.at_path(Some(path)))
     }
 
-    /// Reopens the log in the file at `path` after a crash, rewinding it to its durable
-    /// watermark: rows below it are kept, claims and commits after it are forgotten and
-    /// those rows will be claimed again ([`Mapped::recover`]).
+    /// Reopens the log in the file at `path` after its processes crashed, alone, and reports
+    /// what it repaired ([`Recovered`]).
+    ///
+    /// After a **process crash** (the machine kept running: the boot id stored in the log
+    /// is this boot's) every committed row is kept — also those above a dead writer's hole —
+    /// and the holes are closed: their rows become void (zeros). After a **machine crash**
+    /// (another boot), or where the boot cannot be told, the log is rewound to its durable
+    /// watermark: rows below it are kept, claims and commits after it are forgotten and those
+    /// rows will be claimed again ([`Mapped::recover`]), since only what a flush made durable
+    /// is known to be on disk. [`open`](Self::open) does the same when it finds no other
+    /// process joined (the first joiner of an idle log; Linux and Android), so `recover` is
+    /// for tools that want the report, or the log alone.
     ///
     /// # Examples
     ///
@@ -291,8 +318,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// drop(log);
     ///
     /// // SAFETY: as above, and no other process uses the file now.
-    /// let log = unsafe { RowLog::<u64>::recover(&path) }?;
+    /// let (log, recovered) = unsafe { RowLog::<u64>::recover(&path) }?;
     /// assert_eq!((log.claimed(), log.committed(), log.committed_rows()), (1, 1, &[1][..]));
+    /// assert_eq!((recovered.kept, recovered.rewound), (1, 2));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
@@ -300,19 +328,21 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// As [`open`](Self::open), except that inconsistent counters above the durable
     /// watermark are repaired rather than refused. [`Error::AlreadyOpen`] comes before
-    /// anything is read or repaired.
+    /// anything is read or repaired; [`Error::InUse`] if another process is joined to the log
+    /// (Linux and Android: the session lock), the file unchanged.
     ///
     /// # Safety
     ///
     /// No other handle of the file may be alive, in this or any other process: recovering
     /// moves the watermarks backwards and hands rows out again under all of them. In this
     /// process, a row log of the file is refused ([`Error::AlreadyOpen`], the file
-    /// unchanged); the caller promises that no other process has the file open (its writers
-    /// have exited or were killed) and that no [`Memmap`](crate::Memmap) of this process maps
-    /// it. While the log lives, the
+    /// unchanged); in other processes, on Linux and Android, a joined row log is refused
+    /// ([`Error::InUse`]); the caller promises that no other process has the file open
+    /// otherwise (on other systems: at all) and that no [`Memmap`](crate::Memmap) of this
+    /// process maps it. While the log lives, the
     /// [contract of file-backed logs](RowLog#safety-contract-of-file-backed-logs) holds.
     #[doc(alias = "mmap")]
-    pub unsafe fn recover(path: impl AsRef<Path>) -> Result<Self> {
+    pub unsafe fn recover(path: impl AsRef<Path>) -> Result<(Self, Recovered)> {
         let path = path.as_ref();
         // SAFETY: the caller upholds the contract, which is this function's.
         unsafe { Self::join(path, Setup::Recover) }.map_err(|e| e.at_path(Some(path)))
@@ -324,12 +354,26 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// As [`open`](Self::open), and for `Setup::Recover` as [`recover`](Self::recover): no
     /// other process has the file open.
-    unsafe fn join(path: &Path, setup: Setup) -> Result<Self> {
+    unsafe fn join(path: &Path, setup: Setup) -> Result<(Self, Recovered)> {
         let file = open_file(path, true)?;
         let st = sys::stat(&file).map_err(errno("fstat", Some(path)))?;
         // One row log per file per process (`registry.rs`), before the header is read or
         // `recover` rewrites it.
         let registration = Registration::register(st.id, path)?;
+        // The session (`session.rs`): `recover` needs the log alone, `open` shares it (and
+        // is alone if nobody else is joined: then it runs the session start).
+        let (joined, start) = match setup {
+            Setup::Recover => {
+                let alone = session::alone(file.as_fd(), Some(path), "recover")?;
+                let joined = if alone {
+                    Joined::Alone
+                } else {
+                    Joined::Untracked
+                };
+                (joined, Start::Recover)
+            }
+            Setup::Open | Setup::Create => (session::join(file.as_fd(), Some(path))?, Start::Join),
+        };
         let capacity = peek_capacity(&file, st.len, path)?;
         let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
         let needed = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
@@ -354,16 +398,38 @@ impl<T: Element + Send + Sync> RowLog<T> {
                 len: st.len.saturating_sub(rows),
             });
         }
-        // SAFETY: the caller upholds the contract of file-backed logs, which includes the
-        // contract of `map_file`; the file holds at least `layout.len` bytes (checked above,
-        // and the contract forbids truncating it), and `st` is its status.
-        let map = unsafe {
-            RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st, false)
-        }
-        .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
-        let mut log = Self::build(map, layout, capacity, setup, Some(path))?;
+        let map_file = || {
+            // SAFETY: the caller upholds the contract of file-backed logs, which includes the
+            // contract of `map_file`; the file holds at least `layout.len` bytes (checked
+            // above, and the contract forbids truncating it), and `st` is its status.
+            unsafe {
+                RawMap::map_file_with_stat(
+                    file.as_fd(),
+                    0,
+                    layout.len,
+                    Access::ReadWrite,
+                    &st,
+                    false,
+                )
+            }
+            .map_err(raw_err(Mode::ReadWrite, Some(path)))
+        };
+        // `recover` keeps every committed row where it can (same boot): it joins the header as
+        // it is and closes the holes; only counters that cannot be joined are repaired by the
+        // rewind of `Mapped::recover`.
+        let first = match setup {
+            Setup::Recover => Setup::Open,
+            other => other,
+        };
+        let mut log = match Self::build(map_file()?, layout, capacity, first, Some(path)) {
+            Err(Error::ClaimHeader { .. }) if matches!(setup, Setup::Recover) => {
+                Self::build(map_file()?, layout, capacity, Setup::Recover, Some(path))?
+            }
+            built => built?,
+        };
+        let recovered = log.join_session(file, joined, start)?;
         log.registration = Some(registration);
-        Ok(log)
+        Ok((log, recovered))
     }
 
     /// Sets up the claims header at the start of `map` and wraps both.
@@ -415,11 +481,17 @@ impl<T: Element + Send + Sync> RowLog<T> {
         // advancing the watermark left undone (see "Failures" in `mmarray::claim`); a no-op
         // otherwise.
         claims.advance_committed();
+        // Owner slots are taken when the log joins its session (`join_session`); an
+        // anonymous log takes none (no other process can reach it).
+        let slots = Slots::new(claims.owners(), path.is_some(), GRACE);
         Ok(Self {
             claims,
+            slots,
+            mine: AtomicU64::new(0),
             map,
             layout,
             path: path.map(Path::to_path_buf),
+            file: None,
             registration: None,
             _rows: PhantomData,
         })

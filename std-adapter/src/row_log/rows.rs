@@ -4,10 +4,11 @@
 use std::ops::{Deref, DerefMut, Range};
 
 use mmarray::Element;
-use mmarray::claim::{Claim, Mapped};
+use mmarray::claim::{Claim, Entry, Mapped};
 
 #[cfg(doc)]
 use super::RowLog;
+use super::live::Live;
 use super::slices::ClaimedRows;
 
 /// Exclusive use of a range of claimed rows: dereferences to `&mut [T]`; committing makes
@@ -24,13 +25,24 @@ pub struct RowsMut<'a, T: Element> {
     rows: ClaimedRows<'a, T>,
     /// `None` once committed or abandoned.
     claim: Option<Claim<'a, Mapped<'static>>>,
+    /// The log's liveness parts, told when the claim ends (`Live::end_claim`: the entry,
+    /// `mine`, a hole).
+    log: Live<'a>,
+    /// The owner entry the claim was announced in (shared by the parts of a split claim);
+    /// `None` without owner tracking.
+    entry: Option<Entry>,
 }
 
 impl<'a, T: Element> RowsMut<'a, T> {
     /// The guard over `claim`'s rows. `rows` must be exactly them: the `unsafe`
     /// [`ClaimedRows::new`] that made `rows` has its caller promise that pairing, so a
     /// guard cannot publish rows that another guard still writes.
-    pub(super) fn new(rows: ClaimedRows<'a, T>, claim: Claim<'a, Mapped<'static>>) -> Self {
+    pub(super) fn new(
+        rows: ClaimedRows<'a, T>,
+        claim: Claim<'a, Mapped<'static>>,
+        log: Live<'a>,
+        entry: Option<Entry>,
+    ) -> Self {
         debug_assert_eq!(
             rows.len() as u64,
             claim.len(),
@@ -39,6 +51,8 @@ impl<'a, T: Element> RowsMut<'a, T> {
         Self {
             rows,
             claim: Some(claim),
+            log,
+            entry,
         }
     }
 
@@ -51,14 +65,20 @@ impl<'a, T: Element> RowsMut<'a, T> {
         };
         let (a, b) = claim.split_at(rows as u64);
         let (x, y) = self.rows.take().split_at(rows);
+        // Both parts share the claim's entry: it goes back once both ended.
+        self.log.share_entry(self.entry);
         (
             RowsMut {
                 rows: x,
                 claim: Some(a),
+                log: self.log,
+                entry: self.entry,
             },
             RowsMut {
                 rows: y,
                 claim: Some(b),
+                log: self.log,
+                entry: self.entry,
             },
         )
     }
@@ -75,7 +95,10 @@ impl<'a, T: Element> RowsMut<'a, T> {
             return Ok(());
         };
         match claim.give_back() {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.log.end_claim(self.entry, None);
+                Ok(())
+            }
             Err(claim) => {
                 self.claim = Some(claim);
                 Err(self)
@@ -104,7 +127,12 @@ impl<'a, T: Element> RowsMut<'a, T> {
     pub fn commit(mut self) -> u64 {
         // The slice is not used after this point: the token ends, then the guard drops
         // with nothing left to do.
-        self.claim.take().map_or(0, Claim::commit)
+        let Some(claim) = self.claim.take() else {
+            return 0;
+        };
+        let end = claim.end();
+        let watermark = claim.commit();
+        self.log.end_claim(self.entry, Some((end, watermark)))
     }
 
     /// Gives the rows up: zero-fills them and marks them complete, so the committed
@@ -125,7 +153,12 @@ impl<'a, T: Element> RowsMut<'a, T> {
     pub fn abandon(mut self) -> u64 {
         // Raw writes, over before the token publishes the rows.
         self.rows.zero();
-        self.claim.take().map_or(0, Claim::abandon)
+        let Some(claim) = self.claim.take() else {
+            return 0;
+        };
+        let end = claim.end();
+        let watermark = claim.abandon();
+        self.log.end_claim(self.entry, Some((end, watermark)))
     }
 }
 
@@ -150,13 +183,15 @@ impl<T: Element> Drop for RowsMut<'_, T> {
         let Some(claim) = self.claim.take() else {
             return;
         };
-        if std::thread::panicking() {
+        let end = claim.end();
+        let watermark = if std::thread::panicking() {
             // The rows may be half-written: publish zeros instead.
             self.rows.zero();
-            claim.abandon();
+            claim.abandon()
         } else {
-            claim.commit();
-        }
+            claim.commit()
+        };
+        self.log.end_claim(self.entry, Some((end, watermark)));
     }
 }
 

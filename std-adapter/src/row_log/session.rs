@@ -15,11 +15,19 @@
 //! Without OFD locks (targets other than Linux and Android, 64-bit) there is no session:
 //! [`join`] answers [`Joined::Untracked`] and the callers keep the promises of the unsafe
 //! contract (no other process runs `create` or `recover`), as before.
+#![allow(
+    unsafe_code,
+    reason = "a session start zero-fills the holes of the last session's dead writers"
+)]
 
-use std::os::fd::BorrowedFd;
+use std::fs::File;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use mmarray::Element;
+
+use super::RowLog;
 use crate::error::{Error, Result};
 use crate::sys::ofd::{self, Kind, LOCKS};
 use crate::sys::process;
@@ -132,6 +140,119 @@ pub(crate) fn stored_boot(words: &[AtomicU64; 2]) -> u128 {
     u128::from(words[0].load(Ordering::Acquire))
         | u128::from(words[1].load(Ordering::Acquire)) << 64
 }
+
+/// What opening a log found and did about the last session's holes: returned by
+/// [`RowLog::recover`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Recovered {
+    /// Committed rows after recovery (valid or void): every row whose commit returned, on
+    /// the same boot; the durable rows after a reboot.
+    pub kept: u64,
+    /// Rows of dead writers' holes made void (zeros, skipped by readers that use validity).
+    pub closed: u64,
+    /// Rows dropped by a rewind to the durable watermark (after a reboot: rows above it may
+    /// not be on disk); they are claimed again.
+    pub rewound: u64,
+}
+
+/// Why a handle joins its log's session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// `create`: the header is fresh; nothing to repair.
+    Fresh,
+    /// `open`: repair only if alone (the first joiner of an idle log).
+    Join,
+    /// `recover`: alone by construction; repair.
+    Recover,
+}
+
+impl<T: Element + Send + Sync> RowLog<T> {
+    /// Finishes joining through `file` (the log's own descriptor, which keeps this process's
+    /// locks from now on): the session start if this process is alone ([`Joined::Alone`]), the
+    /// conversion of its session lock to a shared one, its first owner slot, and a close pass
+    /// over dead writers' holes.
+    ///
+    /// Session start (§8): on the same boot as the last session, every hole is closed (all
+    /// other participants are gone: the exclusive lock proves it) and every committed row is
+    /// kept; after a reboot, or where the boot cannot be told, the log is rewound to its
+    /// durable watermark (rows above it may not have reached the disk). Without OFD locks,
+    /// `open` repairs nothing and `recover` rewinds, as the caller's promise allows.
+    pub(super) fn join_session(
+        &mut self,
+        file: File,
+        joined: Joined,
+        start: Start,
+    ) -> Result<Recovered> {
+        let mut report = Recovered::default();
+        let repair = match (joined, start) {
+            (_, Start::Fresh) | (Joined::Shared, _) | (Joined::Untracked, Start::Join) => None,
+            (Joined::Alone, _) | (Joined::Untracked, Start::Recover) => {
+                Some(self.boot_words().map_or(Boot::Other, boot))
+            }
+        };
+        match (repair, start) {
+            (Some(Boot::Same), _) => report.closed = self.close_all(),
+            (Some(Boot::Other), Start::Recover) => report.rewound = self.rewind()?,
+            // An `open` that cannot tell the boot (no boot id in this format) keeps the log
+            // as it finds it, as before sessions existed.
+            (Some(Boot::Other), _) if self.boot_words().is_none() => {}
+            (Some(Boot::Other), _) => report.rewound = self.rewind()?,
+            (None, _) => {}
+        }
+        if joined == Joined::Alone
+            && let Some(words) = self.boot_words()
+        {
+            store_boot(words);
+        }
+        if joined == Joined::Alone {
+            share(file.as_fd(), self.path.as_deref())?;
+        }
+        if self.slots.tracking() {
+            let claims = &self.claims;
+            self.slots.take_slot(
+                claims.owners(),
+                file.as_fd(),
+                || claims.committed(),
+                self.path.as_deref(),
+            )?;
+        }
+        self.file = Some(file);
+        self.close_pass(true);
+        report.kept = self.claims.committed();
+        Ok(report)
+    }
+
+    /// The region's boot-id words (10 and 11), where this format has them.
+    fn boot_words(&self) -> Option<&AtomicU64Pair> {
+        None
+    }
+
+    /// Closes every hole (alone: every other participant is gone), keeping every committed
+    /// row; returns the rows made void.
+    fn close_all(&mut self) -> u64 {
+        let (claims, map, layout) = (&mut self.claims, &self.map, &self.layout);
+        claims.close_all(|rows| {
+            // SAFETY: `zero_rows` needs that nothing else accesses these rows' bytes. This
+            // process holds the session lock exclusively (`Joined::Alone`, or the caller of
+            // `recover` promised it where there are no OFD locks): no other process has joined
+            // the log, and every earlier participant is gone. In this process, `&mut self`
+            // proves that no guard or slice of this handle is alive (and the registry allows
+            // no other handle). `map` is this log's writable map, laid out by `layout`.
+            unsafe { super::live::zero_rows(map, layout, rows) }
+        })
+    }
+
+    /// Rewinds to the durable watermark; returns the rows dropped.
+    fn rewind(&mut self) -> Result<u64> {
+        self.claims.advance_committed();
+        let durable = self.claims.durable();
+        let dropped = self.claims.truncate(durable)?;
+        Ok(dropped.end - dropped.start)
+    }
+}
+
+/// The two boot-id words.
+type AtomicU64Pair = [AtomicU64; 2];
 
 #[cfg(all(test, target_os = "linux", target_pointer_width = "64"))]
 mod tests {

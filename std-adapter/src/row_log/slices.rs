@@ -56,7 +56,7 @@ use core::ptr::NonNull;
 use mmarray::Element;
 #[cfg(doc)]
 use mmarray::claim::Claims;
-use mmarray::claim::{Claim, Mapped};
+use mmarray::claim::{Claim, Entry, Mapped};
 
 #[cfg(doc)]
 use super::Writer;
@@ -200,7 +200,11 @@ impl<'a, T: Element> ClaimedRows<'a, T> {
 
 impl<T: Element + Send + Sync> RowLog<T> {
     /// Wraps a fresh claim into a guard over exactly its rows.
-    pub(super) fn rows_mut<'s>(&'s self, claim: Claim<'s, Mapped<'static>>) -> RowsMut<'s, T> {
+    pub(super) fn rows_mut<'s>(
+        &'s self,
+        claim: Claim<'s, Mapped<'static>>,
+        entry: Option<Entry>,
+    ) -> RowsMut<'s, T> {
         let Some((offset, len)) = self.layout.bytes_of(claim.rows()) else {
             unreachable!("claimed rows lie inside the validated layout");
         };
@@ -240,7 +244,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         // And `start`/`len` are the bytes of `claim.rows()` (`bytes_of` above), in rows.
         // (The division: `Layout::of` refuses zero-sized rows.)
         let rows = unsafe { ClaimedRows::new(start, len / core::mem::size_of::<T>()) };
-        RowsMut::new(rows, claim)
+        RowsMut::new(rows, claim, self.live(), entry)
     }
 
     /// The rows below `end` as a slice (`end` at most the committed watermark).

@@ -1,8 +1,10 @@
 //! [`Writer`]: a per-thread buffered appender — plain writes, one claim per chunk.
 
+use std::time::Duration;
+
 use mmarray::Element;
 
-use super::{RowLog, RowsMut};
+use super::{Flushed, RowLog, RowsMut};
 #[cfg(doc)]
 use crate::error::Error;
 use crate::error::Result;
@@ -49,6 +51,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
             chunk: chunk.max(1),
             current: None,
             filled: 0,
+            mine: 0,
         }
     }
 }
@@ -60,6 +63,8 @@ pub struct Writer<'a, T: Element> {
     /// The chunk being filled: rows `0..filled` of it are written.
     current: Option<RowsMut<'a, T>>,
     filled: usize,
+    /// The end of the highest row this writer committed.
+    mine: u64,
 }
 
 impl<'a, T: Element + Send + Sync> Writer<'a, T> {
@@ -87,6 +92,7 @@ impl<'a, T: Element + Send + Sync> Writer<'a, T> {
     #[cold]
     fn next_chunk(&mut self) -> Result<()> {
         if let Some(full) = self.current.take() {
+            self.mine = self.mine.max(full.rows().end);
             full.commit();
         }
         self.filled = 0;
@@ -103,7 +109,44 @@ impl<'a, T: Element + Send + Sync> Writer<'a, T> {
         let (done, rest) = rows.split_at(self.filled);
         self.filled = 0;
         self.current = (!rest.is_empty()).then_some(rest);
+        if !done.is_empty() {
+            self.mine = self.mine.max(done.rows().end);
+        }
         done.commit()
+    }
+
+    /// Publishes the rows pushed so far, then [`flush`](RowLog::flush)es until every row this
+    /// writer committed is durable, or `timeout` passes (as
+    /// [`RowLog::flush_until_durable`], for this writer's rows only).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mmarray_std::RowLog;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("samples.log");
+    /// // SAFETY: the file is private to this example; only row logs of this type use it.
+    /// let log = unsafe { RowLog::<u64>::create(&path, 100) }?;
+    /// let mut w = log.writer(16);
+    /// for i in 0..20 {
+    ///     w.push(i)?;
+    /// }
+    /// let flushed = w.flush_until_durable(Duration::from_secs(1))?;
+    /// assert_eq!((flushed.durable, flushed.mine), (20, 20));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`RowLog::flush_until_durable`].
+    pub fn flush_until_durable(&mut self, timeout: Duration) -> Result<Flushed> {
+        self.publish();
+        let flushed = self.log.flush_until(self.mine, timeout)?;
+        Ok(Flushed {
+            mine: self.mine,
+            ..flushed
+        })
     }
 }
 

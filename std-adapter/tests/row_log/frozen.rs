@@ -37,7 +37,7 @@ fn frozen_file(path: &Path) -> Vec<u8> {
     let log = private!(RowLog::<u64>::create(path, CAPACITY)).unwrap();
     log.push(100).unwrap();
     log.push(101).unwrap();
-    assert_eq!(log.flush().unwrap(), 2);
+    assert_eq!(log.flush().unwrap().durable, 2);
     log.push(102).unwrap();
     log.push(103).unwrap();
     let mut rows = log.claim(4).unwrap();
@@ -77,7 +77,7 @@ fn joining_moves_a_watermark_a_dead_committer_froze() {
         log.committed_rows(),
         &[100, 101, 102, 103, 104, 105, 106, 107]
     );
-    assert_eq!(log.stalled(), None);
+    assert_eq!(log.hole().map(|h| h.rows), None);
     assert!(matches!(
         log.push(1),
         Err(Error::Claim(ClaimError::Full { available: 0, .. }))
@@ -97,10 +97,10 @@ fn recovering_a_frozen_log_rewinds_to_its_durable_rows() {
     let path = dir.path().join("frozen.log");
     let frozen = frozen_file(&path);
 
-    let log = private!(RowLog::<u64>::recover(&path)).unwrap();
+    let (log, _) = private!(RowLog::<u64>::recover(&path)).unwrap();
     assert_eq!((log.claimed(), log.committed(), log.durable()), (2, 2, 2));
     assert_eq!(log.committed_rows(), &[100, 101]);
-    assert_eq!(log.stalled(), None);
+    assert_eq!(log.hole().map(|h| h.rows), None);
     drop(log);
     let mut expected = frozen;
     set_word(&mut expected, TAIL, 2);
@@ -142,7 +142,7 @@ fn a_flush_alone_makes_a_frozen_full_log_durable() {
     freeze_while_open(&path, &log);
 
     // Nobody calls `stalled` or joins: the flush advances, then persists all 8 rows.
-    assert_eq!(log.flush().unwrap(), 8);
+    assert_eq!(log.flush().unwrap().durable, 8);
     assert_eq!((log.committed(), log.durable()), (8, 8));
     assert_eq!(
         log.committed_rows(),

@@ -124,7 +124,7 @@ fn a_second_handle_is_refused_by_every_path_and_changes_nothing() {
     assert_eq!(&guard[..], &[13, 14]);
     drop(guard);
     assert_eq!(log.committed_rows(), &[10, 11, 12, 13, 14]);
-    assert_eq!(log.flush().unwrap(), 5);
+    assert_eq!(log.flush().unwrap().durable, 5);
     drop(fd_file);
     drop(log);
 
@@ -147,7 +147,7 @@ fn the_file_is_free_again_when_the_handle_drops() {
     assert_eq!(log.committed_rows(), &[1]);
     assert_every_call_refused(&path, &path, &path);
     drop(log);
-    let log = private!(RowLog::<u64>::recover(&path)).unwrap();
+    let (log, _) = private!(RowLog::<u64>::recover(&path)).unwrap();
     assert_eq!(log.committed_rows(), &[1]);
     assert_every_call_refused(&path, &path, &path);
     drop(log);
@@ -281,7 +281,7 @@ fn of_threads_racing_for_one_file_exactly_one_gets_it() {
             let p = if i % 2 == 0 { &path } else { &link };
             match i % 3 {
                 0 => private!(RowLog::<u64>::open(p)),
-                1 => private!(RowLog::<u64>::recover(p)),
+                1 => private!(RowLog::<u64>::recover(p)).map(|(log, _)| log),
                 _ => private!(RowLog::<u64>::create(p, 50)),
             }
         }));

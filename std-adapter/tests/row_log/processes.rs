@@ -174,7 +174,7 @@ fn processes_append_and_survive_a_killed_writer() {
 
     // Everything below the hole is complete; the watermark stops at the hole.
     assert_eq!(log.committed(), hole.start);
-    assert_eq!(log.stalled(), Some(hole.clone()));
+    assert_eq!(log.hole().map(|h| h.rows), Some(hole.clone()));
     assert_readable(&log);
 
     // The others carry on.
@@ -193,8 +193,8 @@ fn processes_append_and_survive_a_killed_writer() {
         hole.start,
         "still stuck at the dead writer's hole"
     );
-    assert_eq!(log.stalled(), Some(hole.clone()));
-    assert_eq!(log.flush().unwrap(), hole.start);
+    assert_eq!(log.hole().map(|h| h.rows), Some(hole.clone()));
+    assert_eq!(log.flush().unwrap().durable, hole.start);
 
     // A second handle in this process is refused (the children, other processes, joined);
     // the file's own bytes hold every committed row.
@@ -218,7 +218,7 @@ fn processes_append_and_survive_a_killed_writer() {
     // SAFETY: the victim, which held the rows, is dead; no other process force-completes.
     let closed = unsafe { log.force_complete(hole.clone()) };
     assert_eq!(closed.unwrap(), capacity);
-    assert_eq!(log.stalled(), None);
+    assert_eq!(log.hole().map(|h| h.rows), None);
     let rows = log.committed_rows();
     assert_eq!(rows.len() as u64, capacity);
 
@@ -256,7 +256,7 @@ fn processes_append_and_survive_a_killed_writer() {
     // After a crash, recovery keeps the durable rows (flushed before the hole was closed).
     drop(log);
     // SAFETY: as above; no other process uses the file any more.
-    let recovered = unsafe { RowLog::<Row>::recover(&path) }.unwrap();
+    let (recovered, _) = unsafe { RowLog::<Row>::recover(&path) }.unwrap();
     assert_eq!(
         (recovered.claimed(), recovered.committed()),
         (hole.start, hole.start)

@@ -96,7 +96,7 @@ fn run(path: &Path, writers: u64, rows_each: u64) -> Vec<Done> {
             let mut last = 0;
             loop {
                 let stop = finished.load(Ordering::Acquire);
-                let durable = log.flush().unwrap();
+                let durable = log.flush().unwrap().durable;
                 assert!(durable >= last, "the durable watermark went backwards");
                 assert!(durable <= log.committed());
                 last = durable;
@@ -126,7 +126,7 @@ fn run(path: &Path, writers: u64, rows_each: u64) -> Vec<Done> {
         records
     });
     assert_eq!(log.committed(), capacity);
-    assert_eq!(log.stalled(), None);
+    assert_eq!(log.hole().map(|h| h.rows), None);
     assert_eq!(log.durable(), capacity);
     drop(log);
     records
@@ -276,7 +276,10 @@ fn a_forgotten_guard_stalls_readers_until_forced() {
     let lost_rows = lost.rows();
     std::mem::forget(lost);
     log.push(4).unwrap();
-    assert_eq!((log.committed(), log.stalled()), (1, Some(1..3)));
+    assert_eq!(
+        (log.committed(), log.hole().map(|h| h.rows)),
+        (1, Some(1..3))
+    );
     assert_eq!(log.committed_rows(), &[1]);
     // Rows outside the stalled range are refused, and nothing changes.
     // SAFETY: an anonymous log has no writers in other processes.
@@ -467,13 +470,13 @@ fn recover_keeps_durable_rows_and_reclaims_the_rest() {
     for v in [10, 11, 12] {
         log.push(v).unwrap();
     }
-    assert_eq!(log.flush().unwrap(), 3);
+    assert_eq!(log.flush().unwrap().durable, 3);
     log.push(13).unwrap(); // committed, not durable
     std::mem::forget(log.claim(2).unwrap()); // held when the "crash" happens
     log.push(16).unwrap();
     drop(log);
 
-    let log = private!(RowLog::<u64>::recover(&path)).unwrap();
+    let (log, _) = private!(RowLog::<u64>::recover(&path)).unwrap();
     assert_eq!(
         (log.claimed(), log.watermarks()),
         (

@@ -1,0 +1,247 @@
+//! The liveness side of a [`RowLog`]: claims announced through this process's owner entries,
+//! the holes of dead writers closed by whoever meets them, and [`RowLog::hole`] (design
+//! `docs/row-log-v2.md` §2–3).
+//!
+//! # Who closes, and when (§3.1)
+//!
+//! A *hole* is the committed watermark waiting for a claimed row that is not complete. This
+//! process meets one as a committer whose commit left the watermark below its own rows, a
+//! reader ([`committed`](RowLog::committed), [`committed_rows`](RowLog::committed_rows)), a
+//! refused claim, or a flusher, [`hole`](RowLog::hole) and a joiner. Meeting one costs
+//! nothing by itself: the first group probes only if this process's last probe is older than
+//! the grace period ([`slots::GRACE`]), the second probes at once. A probe runs the core's
+//! [`Claims::close_dead`](mmarray::claim::Claims::close_dead) with this process's slots as
+//! the [`Probe`](mmarray::claim::Probe): a hole whose announcing owners are all dead is
+//! zero-filled here, marked void and passed.
+#![allow(
+    unsafe_code,
+    reason = "the rows of a dead writer's hole are zero-filled through the map"
+)]
+
+use std::fs::File;
+use std::ops::Range;
+use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use mmarray::Element;
+use mmarray::claim::{Claim, ClaimError, Claims, Closing, Entry, Liveness, Mapped};
+
+use super::hole::{Hole, Owner};
+use super::slots::Slots;
+use super::{Layout, RowLog, RowsMut};
+use crate::error::Result;
+use crate::raw::RawMap;
+
+/// Most holes one pass closes (each `Closed` or `Retry` goes round again): a bound, so that
+/// a reader's call stays short while writers keep dying.
+const MAX_CLOSES: usize = 64;
+
+/// The parts of a [`RowLog`] that liveness works with, independent of the row type (so a
+/// guard that holds it stays `Send` exactly when its rows are).
+#[derive(Clone, Copy)]
+pub(super) struct Live<'a> {
+    claims: &'a Claims<Mapped<'static>>,
+    slots: &'a Slots,
+    mine: &'a AtomicU64,
+    map: &'a RawMap,
+    layout: &'a Layout,
+    file: Option<&'a File>,
+}
+
+impl std::fmt::Debug for Live<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live").finish_non_exhaustive()
+    }
+}
+
+impl<T> RowLog<T> {
+    /// The liveness parts of the log.
+    pub(super) fn live(&self) -> Live<'_> {
+        Live {
+            claims: &self.claims,
+            slots: &self.slots,
+            mine: &self.mine,
+            map: &self.map,
+            layout: &self.layout,
+            file: self.file.as_ref(),
+        }
+    }
+
+    /// See [`Live::close_pass`].
+    pub(super) fn close_pass(&self, at_once: bool) {
+        self.live().close_pass(at_once);
+    }
+
+    /// `committed` as a reader saw it; if a hole may hold it (rows are claimed above it), a
+    /// passer-by's close pass (at most one probe per grace period), and the watermark again.
+    pub(super) fn passing_hole(&self, committed: u64) -> u64 {
+        if self.slots.tracking() && committed < self.claims.claimed() {
+            self.close_pass(false);
+            return self.claims.committed();
+        }
+        committed
+    }
+}
+
+impl Live<'_> {
+    /// A claim's guard ended: its entry goes back (after the last part of a split claim),
+    /// `mine` rises to the claim's end, and a committer left behind a hole passes it by.
+    /// `ended` is the claim's end and the watermark its commit (or abandon) left, `None` for a
+    /// give-back. Returns that watermark (0 for a give-back).
+    pub(super) fn end_claim(&self, entry: Option<Entry>, ended: Option<(u64, u64)>) -> u64 {
+        if let Some(entry) = entry {
+            self.slots.release(entry);
+        }
+        let Some((end, watermark)) = ended else {
+            return 0;
+        };
+        self.mine.fetch_max(end, Ordering::AcqRel);
+        if watermark < end {
+            // The slow path of a commit: our rows wait behind a hole.
+            self.close_pass(false);
+        }
+        watermark
+    }
+
+    /// A claim's guard was split: both parts share its entry.
+    pub(super) fn share_entry(&self, entry: Option<Entry>) {
+        if let Some(entry) = entry {
+            self.slots.share(entry);
+        }
+    }
+
+    /// Closes the holes of dead writers at the committed watermark, if this process tracks
+    /// owners and a probe is due (`at_once`: flush, `hole`, a join; otherwise once per grace
+    /// period).
+    pub(super) fn close_pass(&self, at_once: bool) {
+        let Some(file) = self.file else {
+            return;
+        };
+        if !self.slots.tracking() || !self.slots.due(at_once) {
+            return;
+        }
+        let probe = self.slots.prober(file.as_fd());
+        for _ in 0..MAX_CLOSES {
+            match self
+                .claims
+                .close_dead(&probe, |rows| self.zero_closed(rows))
+            {
+                Closing::Closed(_) | Closing::Retry => {}
+                Closing::Open | Closing::Waiting(_) | Closing::Unknown(_) => return,
+            }
+        }
+    }
+
+    /// Zero-fills rows `rows` of a dead writer's claim, for `close_dead` (step 12 of §3.2).
+    fn zero_closed(&self, rows: Range<u64>) {
+        // SAFETY: `zero_rows` needs that nothing else accesses these rows' bytes during the
+        // call. `close_dead` calls this only for rows inside a claim every announcing owner of
+        // which its probe found dead, after re-reading the tail by an RMW and re-scanning the
+        // entries with the same generations (P1, P2 of the core's `close.rs`), and while it
+        // holds the `closer` word, which excludes every other closer (P4). Dead means: the
+        // owner's slot lock is free, which the kernel allows only once the owner's mapping is
+        // gone (a `RowLog` drops its map before its file) or its address space is torn down
+        // (exit), so no store of it can follow (P3, `slots.rs`). This process's own slots
+        // probe `Alive` (`Slots::liveness`), so no guard of this process covers these rows.
+        // No reader slice covers them: they start at the committed watermark (`close_dead`
+        // checked `committed == w`), readers slice only rows below it, and the rows become
+        // readable only when `close_dead` publishes them after this call. Other writers of
+        // the file are excluded by the contract of file-backed logs.
+        unsafe { zero_rows(self.map, self.layout, rows) };
+    }
+}
+
+/// Zero-fills rows `rows` through the map.
+///
+/// # Safety
+///
+/// Nothing else accesses the bytes of `rows` during the call — no guard or slice of this
+/// process, no other process — and the map is a writable map of the log laid out by
+/// `layout`.
+pub(super) unsafe fn zero_rows(map: &RawMap, layout: &Layout, rows: Range<u64>) {
+    let Some((offset, len)) = layout.bytes_of(rows) else {
+        unreachable!("claimed rows lie inside the validated layout");
+    };
+    // SAFETY: `slice_mut_unchecked` needs, for this statement: the map lives and is not
+    // remapped (it is borrowed for the call), and nothing else accesses these bytes meanwhile
+    // — this function's contract.
+    match unsafe { map.slice_mut_unchecked(offset, len) } {
+        Ok(Some(bytes)) => bytes.fill(0),
+        _ => unreachable!("claimed rows lie inside the writable map"),
+    }
+}
+
+impl<T: Element + Send + Sync> RowLog<T> {
+    /// Claims through a fresh owner entry of this process (none for anonymous logs or without
+    /// OFD locks); a refused claim gives the entry back and passes by the hole that may have
+    /// filled the log.
+    pub(super) fn claim_by<'s>(
+        &'s self,
+        rows: u64,
+        claim: impl FnOnce(
+            &'s Claims<Mapped<'static>>,
+            Option<Entry>,
+        ) -> core::result::Result<Claim<'s, Mapped<'static>>, ClaimError>,
+    ) -> Result<RowsMut<'s, T>> {
+        let entry = match (&self.file, rows) {
+            (Some(file), 1..) => self.slots.take_entry(
+                self.claims.owners(),
+                file.as_fd(),
+                || self.claims.committed(),
+                self.path.as_deref(),
+            )?,
+            _ => None,
+        };
+        match claim(&self.claims, entry) {
+            Ok(claim) => Ok(self.rows_mut(claim, entry)),
+            Err(e) => {
+                if let Some(entry) = entry {
+                    self.slots.release(entry);
+                }
+                self.close_pass(false);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// The rows the committed watermark waits for, if it waits, and who holds them — alive,
+    /// dead, or unknown (no open-file-description locks, an anonymous log, or rows nobody
+    /// announced). A dead writer's hole is closed first (probing at once), so a hole reported
+    /// here is held by a live writer, or one this process cannot judge.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::Owner;
+    ///
+    /// let log = mmarray_std::RowLog::<u32>::anonymous(10)?;
+    /// let slow = log.claim(2)?;
+    /// log.push(7)?;
+    /// let hole = log.hole().expect("rows 0..2 hold the watermark");
+    /// assert_eq!((hole.rows, hole.owner), (0..2, Owner::Unknown)); // anonymous: no owners
+    /// drop(slow); // commits
+    /// assert_eq!(log.hole(), None);
+    /// # Ok::<(), mmarray_std::Error>(())
+    /// ```
+    pub fn hole(&self) -> Option<Hole> {
+        self.close_pass(true);
+        let hole = self.claims.hole()?;
+        let owner = match (hole.owner, &self.file) {
+            (Some(holder), Some(file)) => {
+                let liveness = self.slots.liveness(file.as_fd(), holder.slot);
+                // A slot taken again since it announced the claim has another holder.
+                let same = self
+                    .claims
+                    .owners()
+                    .owner(holder.slot)
+                    .is_some_and(|now| now.generation == holder.generation);
+                Owner::of(holder, if same { liveness } else { Liveness::Dead })
+            }
+            _ => Owner::Unknown,
+        };
+        Some(Hole {
+            rows: hole.rows,
+            owner,
+        })
+    }
+}
