@@ -209,10 +209,11 @@ fn a_killed_writer_does_not_cost_the_survivor_or_numpy_anything() {
     assert_eq!(next_message(&mut b_out).as_deref(), Some("half"));
 
     // Kill A after a random number of its commits (its current chunk is claimed, part-filled).
-    let seed = std::process::id() as u64 ^ std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
+    let seed = std::process::id() as u64
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
     let kill_after = 1 + mix(seed) % 30;
     eprintln!("seed {seed}: killing A after {kill_after} reported commits");
     let mut a_committed = 0u64;

@@ -14,7 +14,15 @@ use crate::support::rows::Row;
 
 /// A log for the children, and a child holding a claim in it; the parent then commits one
 /// row above the hole (its own rows wait for the child's).
-fn held(fork: bool) -> (tempfile::TempDir, RowLog<Row>, children::Child, std::ops::Range<u64>, Option<u32>) {
+fn held(
+    fork: bool,
+) -> (
+    tempfile::TempDir,
+    RowLog<Row>,
+    children::Child,
+    std::ops::Range<u64>,
+    Option<u32>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("live.log");
     let log = private!(RowLog::<Row>::create(&path, 64)).unwrap();
@@ -43,7 +51,9 @@ fn a_live_owner_is_waited_on_while_stopped_and_named_with_its_pid() {
     signal(pid, libc::SIGSTOP);
     std::thread::sleep(Duration::from_millis(120)); // past the grace period
     assert_eq!(log.committed(), hole.start, "a stopped owner is not closed");
-    let err = log.flush_until_durable(Duration::from_millis(100)).unwrap_err();
+    let err = log
+        .flush_until_durable(Duration::from_millis(100))
+        .unwrap_err();
     match &err {
         Error::NotDurable {
             wanted,
@@ -70,7 +80,10 @@ fn a_live_owner_is_waited_on_while_stopped_and_named_with_its_pid() {
     assert!(flushed.covers_mine(), "{flushed:?}");
     assert_eq!(flushed.durable, hole.end + 1);
     for (position, row) in log.committed_rows().iter().enumerate() {
-        assert!(row.is_complete_at(position as u64), "row {position}: {row:?}");
+        assert!(
+            row.is_complete_at(position as u64),
+            "row {position}: {row:?}"
+        );
     }
     assert_eq!(log.hole(), None);
     child.finish();
@@ -90,10 +103,17 @@ fn a_killed_owner_is_closed_by_the_next_flush() {
         std::thread::yield_now();
     };
     assert!(flushed.covers_mine(), "{flushed:?}");
-    assert_eq!((flushed.committed, flushed.durable), (hole.end + 1, hole.end + 1));
+    assert_eq!(
+        (flushed.committed, flushed.durable),
+        (hole.end + 1, hole.end + 1)
+    );
     let rows = log.committed_rows();
     for position in hole.clone() {
-        assert_eq!(rows[position as usize], Row::ZERO, "closed rows read as zeros");
+        assert_eq!(
+            rows[position as usize],
+            Row::ZERO,
+            "closed rows read as zeros"
+        );
     }
     assert!(rows[0].is_complete_at(0) && rows[hole.end as usize].is_complete_at(hole.end));
     assert_eq!(log.hole(), None);
@@ -133,9 +153,15 @@ fn create_and_recover_are_refused_while_another_process_is_joined() {
 
     let err = private!(RowLog::<Row>::create(&path, 16)).unwrap_err();
     assert!(matches!(&err, Error::InUse { op: "create", .. }), "{err:?}");
-    assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
     let err = private!(RowLog::<Row>::recover(&path)).unwrap_err();
-    assert!(matches!(&err, Error::InUse { op: "recover", .. }), "{err:?}");
+    assert!(
+        matches!(&err, Error::InUse { op: "recover", .. }),
+        "{err:?}"
+    );
     // Joining beside it is what `open` is for; the file is unchanged.
     let joined = private!(RowLog::<Row>::open(&path)).unwrap();
     assert_eq!(joined.committed_rows(), &[Row::new(0, 1, 0)]);

@@ -182,7 +182,11 @@ fn round(path: &Path, first_id: u64, seed: u64) -> Vec<(u64, u64)> {
 /// and checks it against every round's reported commits.
 fn check(path: &Path, reported: &[(u64, u64)]) {
     let log = private!(RowLog::<Checked>::open(path)).unwrap();
-    assert_eq!(log.claimed(), log.committed(), "a hole survived the session start");
+    assert_eq!(
+        log.claimed(),
+        log.committed(),
+        "a hole survived the session start"
+    );
     let mut seen = HashMap::<(u64, u64), u32>::new();
     for (position, row) in log.committed_rows().iter().enumerate() {
         if *row == Checked::ZERO {
