@@ -10,8 +10,11 @@
 //! tails the file, a timer flushes) or of a multi-producer queue in shared memory.
 //!
 //! The log is split by concern: opening and setting up the header (`open.rs`), the row
-//! guards (`rows.rs`), the buffered writer (`writer.rs`) and the one place where rows become
-//! slices, with the argument why that is sound (`slices.rs`).
+//! guards (`rows.rs`), the buffered writer (`writer.rs`), the one place where rows become
+//! slices, with the argument why that is sound (`slices.rs`), and liveness: this process's
+//! owner slots (`slots.rs`), the session lock and session start (`session.rs`), announcing
+//! claims and closing the holes of dead writers (`live.rs`, reported as a [`Hole`] by
+//! `hole.rs`), and flushes that say what they made durable (`durability.rs`).
 
 mod durability;
 mod hole;
@@ -156,6 +159,18 @@ impl Layout {
 /// account for every row-log reference of this process into the file: `&mut self` (as
 /// [`force_complete`](RowLog::force_complete) takes it) proves that none is alive.
 ///
+/// **Enforced on Linux and Android: sessions and liveness.** Every process joined to the file
+/// holds a shared open-file-description lock on it (the session lock), and one exclusive lock
+/// per owner slot it writes through; the kernel drops them only after the process's mapping is
+/// gone. So [`create`](RowLog::create) over a log and [`recover`](RowLog::recover) refuse a
+/// file another process is joined to ([`Error::InUse`]), the first process to join an idle log
+/// repairs what the last session's processes left (their holes closed as void rows on the same
+/// boot, a rewind to the durable rows after a reboot), and a writer that dies holding a claim
+/// has its rows closed by whoever meets them ([`hole`](RowLog::hole),
+/// [`flush`](RowLog::flush), readers) — exactly when no store of it can follow. Elsewhere there
+/// are no such locks: liveness is unknown, holes are waited on, and rules 3 and 4 below are the
+/// caller's alone.
+///
 /// **Promised by the caller, while the log is alive:**
 ///
 /// 1. **The file is not truncated** below [`RowLog::file_len`], by anything in this or any
@@ -176,9 +191,12 @@ impl Layout {
 ///    that needs the protocol's guarantees joins with [`open`](RowLog::open)).
 /// 3. **No other process runs [`create`](RowLog::create) or [`recover`](RowLog::recover)** on
 ///    the file: both rewrite the header and the rows under every other handle (in this
-///    process the registry refuses them).
+///    process the registry refuses them; on Linux and Android the session lock refuses them
+///    while another process is joined, so what is left to promise is that nothing else —
+///    another program, a `create` through a file not opened as a row log — rewrites it).
 /// 4. **[`force_complete`](RowLog::force_complete) only under its own contract**: the rows'
-///    writers, in other processes, are dead.
+///    writers, in other processes, are dead. (Dead writers' holes close by themselves where
+///    liveness is known; `force_complete` is for the rest.)
 /// 5. **Nothing crosses a `fork`.** A child made by `fork(2)` inherits its parent's
 ///    `RowLog`s, [`RowsMut`] guards, slices and writers, over the same `MAP_SHARED` pages the
 ///    parent still uses. The child must not use them, nor drop a guard (dropping a `RowsMut`

@@ -24,6 +24,7 @@ use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use mmarray::Element;
 
@@ -74,21 +75,35 @@ pub(crate) fn join(fd: BorrowedFd<'_>, path: Option<&Path>) -> Result<Joined> {
 ///
 /// # Errors
 ///
-/// [`Error::InUse`] if another process is joined (or joining); [`Error::Io`] if `fcntl(2)`
-/// fails.
+/// [`Error::InUse`] if another process is joined (or joining) for 100 ms; [`Error::Io`] if
+/// `fcntl(2)` fails.
 pub(crate) fn alone(fd: BorrowedFd<'_>, path: Option<&Path>, op: &'static str) -> Result<bool> {
     if !ofd::SUPPORTED {
         return Ok(false);
     }
-    if ofd::try_lock(fd, LOCKS, Kind::Write).map_err(io("fcntl(2) F_OFD_SETLK", path))? {
-        Ok(true)
-    } else {
-        Err(Error::InUse {
-            path: path.map(Path::to_path_buf),
-            op,
-        })
+    // A lock can outlive its log for a moment: a thread of the process that dropped it may
+    // have been forking (a child shares the parent's descriptions until it execs and closes
+    // them, `O_CLOEXEC`). So a refusal is retried for a short while before it counts.
+    let mut wait = Duration::from_millis(1);
+    let mut waited = Duration::ZERO;
+    loop {
+        if ofd::try_lock(fd, LOCKS, Kind::Write).map_err(io("fcntl(2) F_OFD_SETLK", path))? {
+            return Ok(true);
+        }
+        if waited >= IN_USE_AFTER {
+            return Err(Error::InUse {
+                path: path.map(Path::to_path_buf),
+                op,
+            });
+        }
+        std::thread::sleep(wait);
+        waited += wait;
+        wait = (wait * 2).min(IN_USE_AFTER / 4);
     }
 }
+
+/// How long [`alone`] retries a refused session lock before it reports [`Error::InUse`].
+const IN_USE_AFTER: Duration = Duration::from_millis(100);
 
 /// Turns this process's write lock on the session into a read lock, atomically (other
 /// joiners waiting for a read lock then get theirs). Nothing on targets without OFD locks.

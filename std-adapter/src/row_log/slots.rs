@@ -42,7 +42,7 @@
 use std::os::fd::BorrowedFd;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use mmarray::claim::{Entry, Liveness, Owners, Probe};
@@ -74,7 +74,9 @@ pub(crate) struct Slots {
     parts: Box<[AtomicU32]>,
     /// Taking another slot is serialised (and off the fast path).
     more: Mutex<()>,
-    me: Me,
+    /// Who this process is, read from `/proc` when it takes its first slot (never for an
+    /// anonymous log: no file access, e.g. under Miri's isolation).
+    me: OnceLock<Me>,
     epoch: Instant,
     /// Nanoseconds after `epoch` of the last probe (`u64::MAX`: never).
     last_probe: AtomicU64,
@@ -96,7 +98,7 @@ impl Slots {
             free: (0..bits.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
             parts: (0..bits).map(|_| AtomicU32::new(0)).collect(),
             more: Mutex::new(()),
-            me: Me::now(),
+            me: OnceLock::new(),
             epoch: Instant::now(),
             last_probe: AtomicU64::new(u64::MAX),
             grace,
@@ -156,7 +158,8 @@ impl Slots {
     /// Makes slot `slot`, whose lock this process just took, ours: a new generation, our
     /// identity, every entry cleared (`Owners::take`), its entries free in our mask.
     fn claim_slot(&self, table: Owners<'_>, slot: u32) {
-        let _generation = table.take(slot, self.me.pid, self.me.start_ticks, self.me.pid_ns);
+        let me = self.me.get_or_init(Me::now);
+        let _generation = table.take(slot, me.pid, me.start_ticks, me.pid_ns);
         self.mine[slot as usize].store(true, Ordering::Release);
         let _ = self
             .first

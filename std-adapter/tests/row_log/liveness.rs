@@ -179,7 +179,9 @@ fn percentile(times: &[Duration], p: usize) -> Duration {
 
 /// Death-to-watermark: the time from `SIGKILL` of a writer holding a claim to the committed
 /// watermark passing its hole, seen by a reader calling `committed()` (which probes once per
-/// grace period) and by a flusher calling `flush()` (which probes at once). A measurement,
+/// grace period), by `hole()` (which probes at once and writes nothing) and by a flusher
+/// calling `flush()` (which probes at once, then writes back and publishes the header, whose
+/// rewrites are paced 10 ms apart). A measurement,
 /// not a test: run with `cargo test -p mmarray-std --test row_log -- --ignored --nocapture
 /// death_to_watermark` (`MMARRAY_DEATH_ITERS`, default 50).
 #[test]
@@ -189,17 +191,20 @@ fn death_to_watermark() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(50);
-    for via_flush in [false, true] {
+    for via in ["committed()", "hole()", "flush()"] {
         let mut times = Vec::with_capacity(iterations);
         for _ in 0..iterations {
             let (_dir, log, mut child, hole, _) = held(false);
             let start = Instant::now();
             child.process.kill().unwrap();
             loop {
-                let committed = if via_flush {
-                    log.flush().unwrap().committed
-                } else {
-                    log.committed()
+                let committed = match via {
+                    "committed()" => log.committed(),
+                    "hole()" => {
+                        let _ = log.hole();
+                        log.committed()
+                    }
+                    _ => log.flush().unwrap().committed,
                 };
                 if committed > hole.start {
                     break;
@@ -212,8 +217,7 @@ fn death_to_watermark() {
         }
         times.sort();
         println!(
-            "death to watermark via {}: {iterations} kills, p50 {:?}, p99 {:?}, max {:?}",
-            if via_flush { "flush()" } else { "committed()" },
+            "death to watermark via {via}: {iterations} kills, p50 {:?}, p99 {:?}, max {:?}",
             percentile(&times, 50),
             percentile(&times, 99),
             times[times.len() - 1]
