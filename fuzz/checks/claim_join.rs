@@ -9,9 +9,11 @@
 // input drives — and the committed watermark must never pass a row it says is incomplete.
 //
 // Input: byte 0 is a set of flags, byte 1 the number `n` of operation bytes that follow; the
-// rest is the region (zero-padded to whole 8-byte words, native-endian like the file).
-// Capacity and row size are the header's own (bytes 16..32), as an adapter reads them with
-// `ClaimHeader::peek` before mapping, unless a flag perturbs them.
+// rest is the region (format version 2, zero-padded to whole 8-byte words, native-endian like
+// the file). The geometry — capacity, row size, `.npy` header length, slots and entries
+// (bytes 48..80) — is the header's own, as an adapter reads it with `ClaimHeader::peek` before
+// mapping, unless a flag perturbs it. Operations must leave the void bitmap and the slot
+// table (which no operation of this version writes) as the join found them.
 
 /// Flag: join with `Mapped::recover` instead of `Mapped::open`.
 pub const RECOVER: u8 = 1;
@@ -19,6 +21,10 @@ pub const RECOVER: u8 = 1;
 pub const OTHER_CAPACITY: u8 = 2;
 /// Flag: expect rows one byte longer than the header records.
 pub const OTHER_ROW_SIZE: u8 = 4;
+/// Flag: expect a `.npy` header 64 bytes longer than the region records.
+pub const OTHER_HEADER_LEN: u8 = 8;
+/// Flag: expect one entry per slot more than the region records.
+pub const OTHER_ENTRIES: u8 = 16;
 
 /// Operation bytes: the low 3 bits pick the operation, the rest is its argument.
 pub const CLAIM: u8 = 0;
@@ -61,7 +67,7 @@ fn word_at(bytes: &[u8], at: usize) -> u64 {
 
 /// Runs the checks on one input; returns whether the join accepted the region.
 pub fn check_claim_join(data: &[u8]) -> bool {
-    use mmarray::claim::{ClaimHeader, Claims, Mapped};
+    use mmarray::claim::{ClaimHeader, Claims, Geometry, Mapped};
 
     let flags = data.first().copied().unwrap_or(0);
     let n = usize::from(data.get(1).copied().unwrap_or(0));
@@ -73,21 +79,34 @@ pub fn check_claim_join(data: &[u8]) -> bool {
     padded.resize(region.len() * 8, 0);
     let bytes = &padded[..];
 
-    let (mut capacity, mut row_size) = (word_at(bytes, 16), word_at(bytes, 24));
+    let owners = word_at(bytes, 72);
+    let mut geometry = Geometry::new(word_at(bytes, 48), word_at(bytes, 56))
+        .with_header_len(word_at(bytes, 64))
+        .with_owners(owners as u32, (owners >> 32) as u32);
+    if cfg!(target_endian = "big") {
+        geometry = geometry.with_owners((owners >> 32) as u32, owners as u32);
+    }
     // `peek` reads the same fields from plain bytes: it agrees with the raw words.
     if let Ok(peeked) = ClaimHeader::peek(bytes) {
-        assert_eq!((peeked.capacity, peeked.row_size), (capacity, row_size));
+        assert_eq!(peeked.geometry, geometry);
     }
     if flags & OTHER_CAPACITY != 0 {
-        capacity = capacity.wrapping_add(1);
+        geometry.capacity = geometry.capacity.wrapping_add(1);
     }
     if flags & OTHER_ROW_SIZE != 0 {
-        row_size = row_size.wrapping_add(1);
+        geometry.row_size = geometry.row_size.wrapping_add(1);
     }
+    if flags & OTHER_HEADER_LEN != 0 {
+        geometry.header_len = geometry.header_len.wrapping_add(64);
+    }
+    if flags & OTHER_ENTRIES != 0 {
+        geometry.entries = geometry.entries.wrapping_add(1);
+    }
+    let (capacity, row_size) = (geometry.capacity, geometry.row_size);
     let joined = if flags & RECOVER != 0 {
-        Mapped::recover(&region, capacity, row_size)
+        Mapped::recover_with(&region, geometry)
     } else {
-        Mapped::open(&region, capacity, row_size)
+        Mapped::open_with(&region, geometry)
     };
     let store = match joined {
         Ok(store) => store,
@@ -102,7 +121,20 @@ pub fn check_claim_join(data: &[u8]) -> bool {
         ClaimHeader::peek(bytes).is_ok(),
         "joined a header peek refuses"
     );
-    assert_eq!((store.capacity(), store.row_size()), (capacity, row_size));
+    assert_eq!(store.geometry(), geometry);
+    // The void bitmap and the slot table, which no operation below writes.
+    let untouched = |region: &[core::sync::atomic::AtomicU64]| -> Vec<u64> {
+        let void = geometry.void_offset().expect("joined") / 8;
+        let bitmap = geometry.bitmap_words().expect("joined");
+        let slots = geometry.slots_offset().expect("joined") / 8;
+        let end = geometry.region_words().expect("joined");
+        region[void..void + bitmap]
+            .iter()
+            .chain(&region[slots..end])
+            .map(|w| w.load(core::sync::atomic::Ordering::Relaxed))
+            .collect()
+    };
+    let before = untouched(&region);
     let mut claims = Claims::new(store);
     invariants(&claims);
     let mut shadow = Shadow::joined(&region, &claims);
@@ -262,9 +294,11 @@ pub fn check_claim_join(data: &[u8]) -> bool {
     // joiner.
     let marks = claims.watermarks();
     let tail = claims.claimed();
-    let again = Mapped::open(&region, capacity, row_size).expect("the state stays joinable");
+    let again = Mapped::open_with(&region, geometry).expect("the state stays joinable");
     let again = Claims::new(again);
     assert_eq!((again.watermarks(), again.claimed()), (marks, tail));
+    assert_eq!((again.store().capacity(), again.store().row_size()), (capacity, row_size));
+    assert_eq!(untouched(&region), before, "void bits and slots are not touched");
     true
 }
 

@@ -228,7 +228,7 @@ mod store;
 mod token;
 
 pub use error::{ClaimError, PublishError, RecoverError, SetupError};
-pub use header::ClaimHeader;
+pub use header::{ClaimHeader, Geometry};
 pub use mapped::Mapped;
 pub use store::{Borrowed, Inline, Store};
 pub use token::Claim;

@@ -261,6 +261,11 @@ fn adapter_errors() -> Vec<Error> {
             align: 8192,
             page: 4096,
         },
+        Error::RowAlign {
+            type_name: "app::Wide",
+            align: 128,
+            max: 64,
+        },
         Error::NotStalled {
             start: 1,
             end: 2,
@@ -297,6 +302,7 @@ fn variant(e: &Error) -> &'static str {
         Error::Ragged { .. } => "Ragged",
         Error::CannotGrow { .. } => "CannotGrow",
         Error::AlignBeyondPage { .. } => "AlignBeyondPage",
+        Error::RowAlign { .. } => "RowAlign",
         Error::Claim(_) => "Claim",
         Error::ClaimHeader { .. } => "ClaimHeader",
         Error::Recover(_) => "Recover",

@@ -13,6 +13,7 @@
 //! guards (`rows.rs`), the buffered writer (`writer.rs`) and the one place where rows become
 //! slices, with the argument why that is sound (`slices.rs`).
 
+mod npy;
 mod open;
 mod registry;
 mod rows;
@@ -26,45 +27,72 @@ use std::marker::PhantomData;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use mmarray::Element;
-use mmarray::claim::{ClaimHeader, Claims, Mapped, RecoverError, Watermarks};
+use mmarray::claim::{ClaimHeader, Claims, Geometry, Mapped, RecoverError, Watermarks};
+use mmarray::npy::{Descr, RowLogHeader};
+use mmarray::{Dtype, Element};
 
 use crate::error::{Error, Result};
 use crate::fs::raw_err;
 use crate::mode::Mode;
 use crate::raw::RawMap;
 
-/// Where the parts of a row log lie, in bytes.
+/// Where the parts of a row log lie, in bytes (the table in [`RowLog`]'s docs).
 #[derive(Clone, Copy, Debug)]
 struct Layout {
-    /// Length of the claims region (header and bitmap).
-    region: usize,
-    /// Offset of row 0.
+    /// What the claims region records: capacity, row size, `H`, slots, entries.
+    geometry: Geometry,
+    /// `H`: length of the `.npy` header, offset of row 0.
     rows: usize,
+    /// Offset of the shape field's `(` in the `.npy` header.
+    shape_field: usize,
     /// Size of one row.
     row_size: usize,
-    /// Length of the whole log: `rows + capacity * row_size`.
+    /// `R`: offset of the claims region.
+    region_at: usize,
+    /// Length of the claims region.
+    region: usize,
+    /// Length of the whole log: `R + region`.
     len: usize,
 }
 
 impl Layout {
-    /// The layout of `capacity` rows of `T`, or `None` if it does not fit in `usize` (or the
-    /// row type has size zero).
-    fn of<T>(capacity: u64) -> Option<Self> {
+    /// The layout of `capacity` rows of `T` described by `descr`, or `None` if it does not
+    /// fit in `usize` (or the row type has size zero, or the header is too large).
+    fn of<T>(descr: Descr<'_>, capacity: u64) -> Option<Self> {
         let row_size = core::mem::size_of::<T>();
-        if row_size == 0 {
+        if row_size == 0 || capacity >= Geometry::MAX_CAPACITY {
             return None;
         }
-        let region = Mapped::region_len(capacity)?;
-        let rows = Mapped::rows_offset(capacity, core::mem::align_of::<T>())?;
-        let data = usize::try_from(capacity).ok()?.checked_mul(row_size)?;
-        let len = rows.checked_add(data)?;
+        // `H` depends on the descr only: measured with any void offset.
+        let text = RowLogHeader::new(descr, capacity, 0);
+        let rows = text.emitted_len().ok()?;
+        let shape_field = text.shape_field().ok()?;
+        let geometry = Geometry::new(capacity, u64::try_from(row_size).ok()?)
+            .with_header_len(u64::try_from(rows).ok()?)
+            .with_owners(Geometry::DEFAULT_SLOTS, Geometry::DEFAULT_ENTRIES);
+        let region_at = usize::try_from(geometry.region_offset()?).ok()?;
+        let region = geometry.region_len()?;
+        let len = region_at.checked_add(region)?;
         Some(Self {
-            region,
+            geometry,
             rows,
+            shape_field,
             row_size,
+            region_at,
+            region,
             len,
         })
+    }
+
+    /// Offset of the void bitmap in the file (named in the `.npy` header's comment).
+    fn void_at(&self) -> usize {
+        // `region_at + void_offset <= len`, which fits (`of`).
+        self.region_at + self.geometry.void_offset().unwrap_or(0)
+    }
+
+    /// The `.npy` header for this layout.
+    fn npy_header<'d>(&self, descr: Descr<'d>) -> RowLogHeader<'d> {
+        RowLogHeader::new(descr, self.geometry.capacity, self.void_at() as u64)
     }
 
     /// The bytes of rows `rows` as (offset, length), or `None` on overflow.
@@ -75,6 +103,16 @@ impl Layout {
         let count = rows.end.checked_sub(rows.start)?;
         let len = usize::try_from(count).ok()?.checked_mul(self.row_size)?;
         Some((self.rows.checked_add(start)?, len))
+    }
+
+    /// The void bitmap's words that hold rows `rows`, as (offset, length) in the file.
+    fn void_words_of(&self, rows: Range<u64>) -> Option<(usize, usize)> {
+        if rows.is_empty() {
+            return Some((self.void_at(), 0));
+        }
+        let first = usize::try_from(rows.start / 64).ok()?;
+        let last = usize::try_from((rows.end - 1) / 64).ok()?;
+        Some((self.void_at() + 8 * first, 8 * (last - first + 1)))
     }
 }
 
@@ -113,22 +151,27 @@ impl Layout {
 ///
 /// # File layout
 ///
-/// All integers native-endian; the core owns every offset. `R = Mapped::region_len(capacity)`
-/// (the header of [`ClaimHeader::LEN`] bytes plus one bit per row, rounded up to 8 bytes),
-/// `D = Mapped::rows_offset(capacity, align_of::<T>())` (`R` rounded up to a multiple of
-/// `max(64, align_of::<T>())`):
+/// Format version 2. The file is a plain `.npy` file of the rows that are durable, followed by
+/// the log's own state; all integers native-endian, the core owns every offset
+/// ([`Geometry`], [`ClaimHeader`](mmarray::claim::ClaimHeader),
+/// [`RowLogHeader`]). `C` is the capacity, `S = size_of::<T>()`:
 ///
 /// | bytes | contents |
 /// |-------|----------|
-/// | `0..R` | the claims header and completion bitmap, as documented on [`ClaimHeader`] |
-/// | `R..D` | zeros ([`RowLog::rows_offset`] is `D`) |
-/// | `D..D + capacity * size_of::<T>()` | the rows, row `i` at `D + i * size_of::<T>()` |
+/// | `0..H` | `.npy` 1.0 header: `T`'s descr, the shape in two slots, a comment naming `C` and `V` ([`RowLog::header_len`] is `H`, a multiple of 64) |
+/// | `H..H + C*S` | the rows, row `i` at `H + i * S` |
+/// | `H + C*S..R` | zeros; `R` = `H + C*S` rounded up to a multiple of 4096 |
+/// | `R..R + 128` | the claims header: counters, watermarks, published shape, ... |
+/// | `R + 128..V` | done bitmap, one bit per row |
+/// | `V..` | void bitmap (same length), then the owners' slot table at a multiple of 64 |
 ///
 /// The layout depends on the capacity and `T` only, not on the page size, so a file moves
-/// between machines of the same byte order. [`RowLog::file_len`] is the file's length. numpy
-/// reads the committed rows with `np.memmap(path, dtype, mode='r', offset=D,
-/// shape=(committed,))`, the committed watermark being the `u64` at byte
-/// [`ClaimHeader::COMMITTED_OFFSET`] (40).
+/// between machines of the same byte order. [`RowLog::file_len`] is the file's length.
+/// numpy reads the file as it reads any `.npy`: `np.load(path)` or
+/// `np.load(path, mmap_mode='r')` returns the rows durable as of the last
+/// [`flush`](RowLog::flush), with `T`'s dtype, while writers run. A load that overlaps a
+/// flush's rewrite of the shape may raise `ValueError` (never return rows that are not
+/// durable): retry it.
 ///
 /// # Safety contract of file-backed logs
 ///
@@ -196,6 +239,9 @@ pub struct RowLog<T> {
     /// The protocol over the header inside `map`. Declared before `map` so that it is
     /// dropped first: its `'static` is really "as long as `map`" (see `build`).
     claims: Claims<Mapped<'static>>,
+    /// The `.npy` header's words, rewritten by `flush` (`npy.rs`); the same `'static` as
+    /// `claims`.
+    text: npy::HeaderText,
     /// The mapping; never remapped, dropped last.
     map: RawMap,
     layout: Layout,
@@ -209,22 +255,20 @@ pub struct RowLog<T> {
     _rows: PhantomData<T>,
 }
 
-impl<T: Element + Send + Sync> RowLog<T> {
-    /// The byte offset of row 0 in a log of `capacity` rows (`D` in the
-    /// [layout](RowLog#file-layout)); `None` if the log would not fit in memory.
+impl<T: Dtype + Send + Sync> RowLog<T> {
+    /// The length of the `.npy` header of a log of `T` (`H` in the
+    /// [layout](RowLog#file-layout)): where row 0 starts. It depends on `T`'s descr only;
+    /// `None` if no `.npy` format version can hold it.
     ///
     /// # Examples
     ///
     /// ```
     /// use mmarray_std::RowLog;
     ///
-    /// // 56-byte header + one bitmap word = 64 bytes, already a multiple of 64.
-    /// assert_eq!(RowLog::<u32>::rows_offset(64), Some(64));
-    /// // Two bitmap words: 72 bytes, rounded up to 128.
-    /// assert_eq!(RowLog::<u32>::rows_offset(65), Some(128));
+    /// assert_eq!(RowLog::<u32>::header_len(), Some(256));
     /// ```
-    pub fn rows_offset(capacity: u64) -> Option<usize> {
-        Layout::of::<T>(capacity).map(|l| l.rows)
+    pub fn header_len() -> Option<usize> {
+        RowLogHeader::new(Descr::of::<T>(), 0, 0).emitted_len().ok()
     }
 
     /// The length in bytes of the file of a log of `capacity` rows; `None` if the log would
@@ -235,10 +279,12 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// ```
     /// use mmarray_std::RowLog;
     ///
-    /// assert_eq!(RowLog::<[u64; 2]>::file_len(100), Some(128 + 100 * 16));
+    /// // 256-byte .npy header, 1600 bytes of rows, rounded up to 4096; then the region:
+    /// // 128 bytes of header, 2 + 2 bitmap words, 64 slots of 2112 bytes.
+    /// assert_eq!(RowLog::<u128>::file_len(100), Some(4096 + 192 + 64 * 2112));
     /// ```
     pub fn file_len(capacity: u64) -> Option<usize> {
-        Layout::of::<T>(capacity).map(|l| l.len)
+        Layout::of::<T>(Descr::of::<T>(), capacity).map(|l| l.len)
     }
 }
 
@@ -421,23 +467,47 @@ impl<T: Element + Send + Sync> RowLog<T> {
     #[doc(alias = "msync")]
     pub fn flush(&self) -> Result<u64> {
         if self.path.is_none() {
+            // Anonymous memory: nothing to write back, and no file a reader could load.
             return self.claims.flush(|_| Ok(()));
         }
+        let io = || raw_err(Mode::ReadWrite, self.path.as_deref());
+        // The order that keeps every prefix safe after a crash: rows (and their void words)
+        // on disk, then the durable watermark raised and its page on disk, then the shape
+        // that names the rows, then its page.
         let after = self.claims.flush(|rows| {
-            let (start, len) = self.layout.bytes_of(rows).ok_or(mmarray::Error::Overflow)?;
-            self.map
-                .flush_range(start, len, true)
-                .map_err(raw_err(Mode::ReadWrite, self.path.as_deref()))
+            let (start, len) = self
+                .layout
+                .bytes_of(rows.clone())
+                .ok_or(mmarray::Error::Overflow)?;
+            self.map.flush_range(start, len, true).map_err(io())?;
+            let (start, len) = self
+                .layout
+                .void_words_of(rows)
+                .ok_or(mmarray::Error::Overflow)?;
+            self.map.flush_range(start, len, true).map_err(io())
         })?;
         if after > 0 {
-            // The header's durable watermark lags on disk until its page is written back.
+            // The region's durable watermark lags on disk until its page is written back.
             // Write it on every flush that reports rows durable — also when this flush
             // found nothing new: another flush may have raised the watermark and not yet
             // written its header page, and our caller must not be told more than the
             // file would keep after a crash.
             self.map
-                .flush_range(0, ClaimHeader::LEN, true)
-                .map_err(raw_err(Mode::ReadWrite, self.path.as_deref()))?;
+                .flush_range(self.layout.region_at, ClaimHeader::LEN, true)
+                .map_err(io())?;
+            let region = self.claims.store();
+            let published = self
+                .text
+                .publish(region, after, 0, |_| false)
+                .map_err(|error| Error::Header {
+                    path: self.path.clone(),
+                    error,
+                })?;
+            if published == npy::Published::Rewrote {
+                self.map
+                    .flush_range(0, self.layout.rows, true)
+                    .map_err(io())?;
+            }
         }
         Ok(after)
     }

@@ -12,9 +12,13 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use mmarray::Element;
-use mmarray::claim::{ClaimHeader, Claims, Mapped};
+use std::sync::atomic::Ordering;
 
+use mmarray::claim::{ClaimHeader, Claims, Mapped};
+use mmarray::npy::{Descr, RowLogHeader, ShapeSlot};
+use mmarray::{ByteOrder, Dtype, Element, Kind, Scalar};
+
+use super::npy::HeaderText;
 use super::registry::Registration;
 use super::{Layout, RowLog};
 use crate::error::{Error, Result};
@@ -51,12 +55,17 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// (or `T` has size zero); [`Error::Io`] if the kernel refuses the memory.
     #[doc(alias = "mmap")]
     pub fn anonymous(capacity: u64) -> Result<Self> {
-        let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
+        // The same layout as a file's; `T` need not have a numpy descr: the header names
+        // its rows as raw bytes (`|V<size>`), which nobody can load from anonymous memory.
+        let descr = void_descr::<T>()?;
+        let layout = Layout::of::<T>(descr, capacity).ok_or(mmarray::Error::Overflow)?;
         check_align::<T>()?;
         let map = RawMap::anonymous(layout.len).map_err(raw_err(Mode::ReadWrite, None))?;
-        Self::build(map, layout, capacity, Setup::Create, None)
+        Self::build(map, layout, descr, Setup::Create, None)
     }
+}
 
+impl<T: Dtype + Send + Sync> RowLog<T> {
     /// Creates (or empties and overwrites) the file at `path` as a log of `capacity` rows:
     /// a fresh header, all rows zero, the file [`file_len`](Self::file_len) bytes long and
     /// its space allocated (`fallocate(2)`), so that a file system without room for the
@@ -150,7 +159,8 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// As [`create`](Self::create): no other process has the file open, no `Memmap` of this
     /// process maps it, and the contract of file-backed logs holds while the log lives.
     unsafe fn create_at(path: &Path, capacity: u64, sparse: bool) -> Result<Self> {
-        let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
+        let descr = Descr::of::<T>();
+        let layout = Layout::of::<T>(descr, capacity).ok_or(mmarray::Error::Overflow)?;
         check_align::<T>()?;
         let len = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
         // Like numpy's 'w+', through the same steps as `Memmap`: a new file is removed
@@ -187,7 +197,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
                 )
             }
             .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
-            Self::build(map, layout, capacity, Setup::Create, Some(path))
+            Self::build(map, layout, descr, Setup::Create, Some(path))
         })();
         match built {
             Ok(mut log) => {
@@ -330,28 +340,26 @@ impl<T: Element + Send + Sync> RowLog<T> {
         // One row log per file per process (`registry.rs`), before the header is read or
         // `recover` rewrites it.
         let registration = Registration::register(st.id, path)?;
-        let capacity = peek_capacity(&file, st.len, path)?;
-        let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
+        let descr = Descr::of::<T>();
+        let layout = peek_layout::<T>(&file, st.len, path)?;
         let needed = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
-        if st.len < layout.region as u64 {
-            // The file ends inside the claims region (the bitmap): a header error, not missing
-            // rows.
+        if st.len < needed {
+            // The file ends inside the rows, their padding or the claims region after them.
+            let region_at = layout.region_at as u64;
+            if st.len < region_at {
+                let rows = layout.rows as u64;
+                return Err(Error::DataTruncated {
+                    path: Some(path.to_path_buf()),
+                    needed: region_at - rows,
+                    len: st.len.saturating_sub(rows),
+                });
+            }
             return Err(Error::ClaimHeader {
                 path: Some(path.to_path_buf()),
                 error: mmarray::claim::SetupError::TooShort {
                     needed: layout.region,
-                    actual: usize::try_from(st.len).unwrap_or(usize::MAX),
+                    actual: usize::try_from(st.len - region_at).unwrap_or(usize::MAX),
                 },
-            });
-        }
-        if st.len < needed {
-            // In the error's terms: the rows' bytes, after the header region, that the
-            // capacity in the header needs, and those present.
-            let rows = layout.rows as u64;
-            return Err(Error::DataTruncated {
-                path: Some(path.to_path_buf()),
-                needed: needed - rows,
-                len: st.len.saturating_sub(rows),
             });
         }
         // SAFETY: the caller upholds the contract of file-backed logs, which includes the
@@ -361,54 +369,84 @@ impl<T: Element + Send + Sync> RowLog<T> {
             RawMap::map_file_with_stat(file.as_fd(), 0, layout.len, Access::ReadWrite, &st, false)
         }
         .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
-        let mut log = Self::build(map, layout, capacity, setup, Some(path))?;
+        let mut log = Self::build(map, layout, descr, setup, Some(path))?;
         log.registration = Some(registration);
         Ok(log)
     }
+}
 
-    /// Sets up the claims header at the start of `map` and wraps both.
+impl<T: Element + Send + Sync> RowLog<T> {
+    /// Sets up (or checks) the `.npy` header at the start of `map` and the claims region
+    /// after the rows, and wraps them.
     fn build(
         map: RawMap,
         layout: Layout,
-        capacity: u64,
+        descr: Descr<'_>,
         setup: Setup,
         path: Option<&Path>,
     ) -> Result<Self> {
         check_align::<T>()?;
-        let row_size = u64::try_from(layout.row_size).map_err(|_| mmarray::Error::Overflow)?;
-        // `layout.region` is `Mapped::region_len(capacity)`: 8 bytes per `region_words`.
-        let words = layout.region / 8;
-        // SAFETY: `atomics_unchecked` needs, for the chosen lifetime `'static`:
+        let npy_err = |error| Error::Header {
+            path: path.map(Path::to_path_buf),
+            error,
+        };
+        // SAFETY: `atomics_unchecked` needs, for the chosen lifetime `'static`, for each of
+        // the two calls below (the `.npy` header, bytes `0..layout.rows`; the claims region,
+        // bytes `layout.region_at..layout.len`):
         // 1. The map is neither dropped nor remapped while the words (and the `Mapped` store
-        //    built from them) are alive. The store goes into `RowLog::claims`, next to the map
-        //    in `RowLog::map`; `claims` is declared first, so it is dropped first; no method of
-        //    `RowLog` remaps or replaces the map; and the `'static` never escapes: the store
-        //    is private and only lent out for a borrow of the log (`Claim<'_, _>` tokens
-        //    inside `RowsMut<'_, T>`).
-        // 2. In this process every access to the bytes `0..8 * words` (the claims header and
-        //    bitmap, `layout.region` bytes) is an atomic access of these aligned words: no
-        //    other slice of the map overlaps them (`RowLog` never calls
-        //    `as_bytes`/`as_bytes_mut`, and every slice it makes covers rows, which start at
-        //    `layout.rows >= layout.region`); everything that reads or writes them goes
-        //    through the `Mapped` store, which only loads, stores and RMWs whole words
-        //    (`msync` of the header page is a syscall, no access); and the registry refuses a
-        //    second row log of the file in this process, while the contract of file-backed
-        //    logs excludes any other map of it here.
+        //    and `HeaderText` built from them) are alive. Both go into `RowLog::claims` and
+        //    `RowLog::text`, next to the map in `RowLog::map`; they are declared before it,
+        //    so they are dropped first; no method of `RowLog` remaps or replaces the map;
+        //    and the `'static` never escapes: the store and the text are private and only
+        //    lent out for a borrow of the log (`Claim<'_, _>` tokens inside
+        //    `RowsMut<'_, T>`).
+        // 2. In this process every access to these bytes is an atomic access of these
+        //    aligned words: no other slice of the map overlaps them (`RowLog` never calls
+        //    `as_bytes`/`as_bytes_mut`, and every slice it makes covers rows, which lie in
+        //    `layout.rows..layout.rows + capacity * size_of::<T>()`, after the `.npy` header
+        //    and before `layout.region_at`); everything that reads or writes them goes
+        //    through the `Mapped` store or the `HeaderText`, which only load, store and RMW
+        //    whole words (`msync` of their pages is a syscall, no access); and the registry
+        //    refuses a second row log of the file in this process, while the contract of
+        //    file-backed logs excludes any other map of it here.
         // 3. Every write by anyone else is an `AtomicU64` operation on one of these words: the
         //    contract of file-backed logs lets only row logs of this crate (and `T`) write the
         //    file, and they reach these bytes the same way (this very function); nothing
-        //    `write(2)`s it. Non-atomic reads by others — numpy's `memmap` or `read(2)` of the
-        //    committed watermark, the `mmarray rowlog` CLI — write nothing and happen outside
-        //    this process's memory model, as `atomics_unchecked` allows.
-        // Bounds and the 8-byte alignment are checked by `atomics_unchecked` (the region
-        // starts the page-aligned mapping).
-        let region = unsafe { map.atomics_unchecked(0, words) }
+        //    `write(2)`s it. Non-atomic reads by others — numpy's `np.load` of the file, the
+        //    `mmarray rowlog` CLI — write nothing and happen outside this process's memory
+        //    model, as `atomics_unchecked` allows.
+        // Bounds and the 8-byte alignment are checked by `atomics_unchecked` (the mapping is
+        // page-aligned; `layout.rows` is a multiple of 64 and `layout.region_at` of 4096).
+        let header = unsafe { map.atomics_unchecked(0, layout.rows / 8) };
+        // SAFETY: as for `header` just above: the same three points hold for the claims
+        // region's bytes `layout.region_at..layout.len`.
+        let region = unsafe { map.atomics_unchecked(layout.region_at, layout.region / 8) };
+        let header = header
             .map_err(raw_err(Mode::ReadWrite, path))?
             .ok_or(Error::ReadOnly)?;
+        let region = region
+            .map_err(raw_err(Mode::ReadWrite, path))?
+            .ok_or(Error::ReadOnly)?;
+        let text = HeaderText::new(header, layout.shape_field);
         let store = match setup {
-            Setup::Create => Mapped::create(region, capacity, row_size),
-            Setup::Open => Mapped::open(region, capacity, row_size),
-            Setup::Recover => Mapped::recover(region, capacity, row_size),
+            Setup::Create => {
+                // The `.npy` header first, showing 0 rows; the region after it ends with
+                // its magic (`Release`): a create torn by a crash leaves a file `open`
+                // refuses.
+                let mut bytes = vec![0u8; layout.rows];
+                layout
+                    .npy_header(descr)
+                    .emit(&mut bytes, 0, ShapeSlot::First)
+                    .map_err(npy_err)?;
+                for (word, chunk) in header.iter().zip(bytes.chunks_exact(8)) {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(chunk);
+                    word.store(u64::from_ne_bytes(b), Ordering::Relaxed);
+                }
+                Mapped::create_with(region, layout.geometry)
+            }
+            Setup::Open => Mapped::open_with(region, layout.geometry),
+            Setup::Recover => Mapped::recover_with(region, layout.geometry),
         }?;
         let claims = Claims::new(store);
         // A joiner finishes what a committer killed between setting its completion bits and
@@ -417,6 +455,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         claims.advance_committed();
         Ok(Self {
             claims,
+            text,
             map,
             layout,
             path: path.map(Path::to_path_buf),
@@ -426,29 +465,99 @@ impl<T: Element + Send + Sync> RowLog<T> {
     }
 }
 
-/// Refuses an element type aligned beyond a page: the rows of a mapping (aligned to a page)
-/// could not be aligned for it.
+/// The descr of `T`'s rows as raw bytes (`|V<size>`), for logs whose `T` has no numpy
+/// descr (anonymous logs).
+fn void_descr<T>() -> Result<Descr<'static>> {
+    Scalar::new(
+        ByteOrder::NotApplicable,
+        Kind::Void,
+        core::mem::size_of::<T>(),
+    )
+    .map(Descr::scalar_type)
+    .ok_or_else(|| mmarray::Error::Overflow.into())
+}
+
+/// Refuses an element type aligned beyond a page (the rows of a mapping, aligned to a page,
+/// could not be aligned for it) or beyond the 64 bytes the `.npy` header's length is a
+/// multiple of.
 fn check_align<T>() -> Result<()> {
     let (align, page) = (core::mem::align_of::<T>(), crate::raw::page_size());
     if align > page {
         return Err(Error::AlignBeyondPage { align, page });
     }
+    if align > Mapped::ROWS_ALIGN {
+        return Err(Error::RowAlign {
+            type_name: core::any::type_name::<T>(),
+            align,
+            max: Mapped::ROWS_ALIGN,
+        });
+    }
     Ok(())
 }
 
-/// The capacity recorded in the claims header at the start of `file` (of `len` bytes), after
-/// the core's [`ClaimHeader::peek`] checked magic, byte order and version; `Mapped::open`
-/// validates the rest once the file is mapped.
-fn peek_capacity(file: &File, len: u64, path: &Path) -> Result<u64> {
-    if len < u64::try_from(ClaimHeader::LEN).unwrap_or(u64::MAX) {
-        return Err(mmarray::claim::SetupError::TooShort {
-            needed: ClaimHeader::LEN,
-            actual: usize::try_from(len).unwrap_or(usize::MAX),
-        }
-        .into());
+/// The layout of the log in `file` (of `len` bytes), read from its `.npy` header (capacity,
+/// `H`, void offset) and checked against `T` and the claims region's identity (the core's
+/// [`ClaimHeader::peek`]: magic, byte order, version); `Mapped::open_with` validates the
+/// rest once the file is mapped.
+fn peek_layout<T: Dtype>(file: &File, len: u64, path: &Path) -> Result<Layout> {
+    let read = |at: u64, n: usize| -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; n];
+        file.read_exact_at(&mut buf, at)
+            .map_err(io_err("read", Some(path)))?;
+        Ok(buf)
+    };
+    let npy_err = |error| Error::Header {
+        path: Some(path.to_path_buf()),
+        error,
+    };
+    // A version-1 log starts with its claims header: refused by version, with advice.
+    let first = read(0, usize::try_from(len.min(16)).unwrap_or(16))?;
+    if first.starts_with(&ClaimHeader::MAGIC_V1) {
+        ClaimHeader::peek(&first)?;
     }
-    let mut head = [0u8; ClaimHeader::LEN];
-    file.read_exact_at(&mut head, 0)
-        .map_err(io_err("read", Some(path)))?;
-    Ok(ClaimHeader::peek(&head)?.capacity)
+    let mut head = first;
+    loop {
+        match RowLogHeader::parse(&head) {
+            Ok(_) => break,
+            Err(mmarray::npy::Error::Truncated { needed, .. })
+                if (needed as u64) <= len && needed > head.len() =>
+            {
+                head = read(0, needed)?;
+            }
+            Err(mmarray::npy::Error::Truncated { needed, .. }) if head.len() < 16.min(needed) => {
+                head = read(0, usize::try_from(len).unwrap_or(0).min(needed))?;
+                if head.len() < needed {
+                    return Err(npy_err(
+                        RowLogHeader::parse(&head)
+                            .err()
+                            .unwrap_or(mmarray::npy::Error::HeaderTooLarge),
+                    ));
+                }
+            }
+            Err(error) => return Err(npy_err(error)),
+        }
+    }
+    let parsed = RowLogHeader::parse(&head).map_err(npy_err)?;
+    parsed.header.descr.check::<T>().map_err(npy_err)?;
+    let capacity = parsed.header.capacity;
+    let layout = Layout::of::<T>(Descr::of::<T>(), capacity).ok_or(mmarray::Error::Overflow)?;
+    if layout.rows != parsed.len || layout.void_at() as u64 != parsed.header.void_offset {
+        return Err(npy_err(mmarray::npy::Error::NotARowLog {
+            expected: "the header length and void offset mmarray computes for this descr",
+        }));
+    }
+    // The region's identity, if the file reaches it (`join` reports a shorter file).
+    let region_at = layout.region_at as u64;
+    if len >= region_at + ClaimHeader::LEN as u64 {
+        let region = read(region_at, ClaimHeader::LEN)?;
+        let found = ClaimHeader::peek(&region)?.geometry;
+        if found.capacity != capacity {
+            return Err(mmarray::claim::SetupError::CapacityMismatch {
+                expected: capacity,
+                found: found.capacity,
+            }
+            .into());
+        }
+    }
+    Ok(layout)
 }

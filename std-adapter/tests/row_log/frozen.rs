@@ -14,13 +14,16 @@ use mmarray_std::{Error, RowLog};
 use crate::support::private;
 
 const CAPACITY: u64 = 8;
-/// The committed watermark's bytes in the header.
-const COMMITTED: usize = ClaimHeader::COMMITTED_OFFSET;
+/// Where the claims region starts: after the 256-byte `.npy` header and 8 rows of 8 bytes,
+/// at the next multiple of 4096 (checked in `frozen_file`).
+const REGION: usize = 4096;
+/// The committed watermark's bytes in the file.
+const COMMITTED: usize = REGION + ClaimHeader::COMMITTED_OFFSET;
 /// The tail and the durable watermark sit on either side of it (`ClaimHeader`'s layout table).
-const TAIL: usize = ClaimHeader::COMMITTED_OFFSET - 8;
-const DURABLE: usize = ClaimHeader::COMMITTED_OFFSET + 8;
+const TAIL: usize = COMMITTED - 8;
+const DURABLE: usize = REGION + ClaimHeader::DURABLE_OFFSET;
 /// The first word of the completion bitmap (rows 0..64).
-const BITMAP: usize = ClaimHeader::LEN;
+const BITMAP: usize = REGION + ClaimHeader::LEN;
 
 fn word(bytes: &[u8], at: usize) -> u64 {
     u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap())
@@ -34,6 +37,10 @@ fn set_word(bytes: &mut [u8], at: usize, value: u64) {
 /// committed (0..2 durable), rows 4..8 written by a writer whose completion bits are set, but
 /// the committed watermark still at 4.
 fn frozen_file(path: &Path) -> Vec<u8> {
+    let region = mmarray::claim::Geometry::new(CAPACITY, 8)
+        .with_header_len(RowLog::<u64>::header_len().unwrap() as u64)
+        .region_offset();
+    assert_eq!(region, Some(REGION as u64));
     let log = private!(RowLog::<u64>::create(path, CAPACITY)).unwrap();
     log.push(100).unwrap();
     log.push(101).unwrap();

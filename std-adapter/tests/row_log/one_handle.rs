@@ -44,7 +44,7 @@ fn assert_every_call_refused(path: &Path, first: &Path, held: &Path) {
     // Another row type: refused for the same reason, not for the header.
     refused(private!(RowLog::<u32>::open(path)), path, first);
     refused(
-        private!(RowLog::<[u64; 4]>::create(path, 1000)),
+        private!(RowLog::<[u8; 32]>::create(path, 1000)),
         path,
         first,
     );
@@ -178,11 +178,11 @@ fn a_constructor_that_fails_part_way_leaves_the_file_free() {
     let path = dir.path().join("d.log");
     drop(private!(RowLog::<u64>::create(&path, 10)).unwrap());
 
-    // Refused by the header after the file was mapped (registered by then).
+    // Refused by the `.npy` header's descr (registered by then).
     let err = private!(RowLog::<u32>::open(&path)).unwrap_err();
-    assert!(matches!(err, Error::ClaimHeader { .. }), "{err:?}");
+    assert!(matches!(err, Error::Header { .. }), "{err:?}");
     let err = private!(RowLog::<u32>::recover(&path)).unwrap_err();
-    assert!(matches!(err, Error::ClaimHeader { .. }), "{err:?}");
+    assert!(matches!(err, Error::Header { .. }), "{err:?}");
     drop(private!(RowLog::<u64>::open(&path)).unwrap());
 
     // Refused for a short file after registering.
@@ -194,22 +194,31 @@ fn a_constructor_that_fails_part_way_leaves_the_file_free() {
         .set_len(len - 8)
         .unwrap();
     let err = private!(RowLog::<u64>::open(&path)).unwrap_err();
+    assert!(matches!(err, Error::ClaimHeader { .. }), "{err:?}");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(300)
+        .unwrap();
+    let err = private!(RowLog::<u64>::open(&path)).unwrap_err();
     assert!(matches!(err, Error::DataTruncated { .. }), "{err:?}");
     // Not a row log at all.
     std::fs::write(&path, [7u8; 100]).unwrap();
     let err = private!(RowLog::<u64>::recover(&path)).unwrap_err();
-    assert!(matches!(err, Error::ClaimHeader { .. }), "{err:?}");
+    assert!(matches!(err, Error::Header { .. }), "{err:?}");
     drop(private!(RowLog::<u64>::create(&path, 10)).unwrap());
 
-    // `create` registers before sizing the file; a log of a petabyte cannot be sized (the
-    // file system's size limit) or, where it can, not mapped (no address space is that
-    // large): the call fails after registering.
+    // `create` registers before sizing the file; a log of 64 PiB (2^40 - 1 rows, the most a
+    // log holds, of 64 KiB) cannot be sized (the file system's size limit) or, where it
+    // can, not mapped (no address space is that large): the call fails after registering.
+    type Huge = [u8; 1 << 16];
     let huge = dir.path().join("huge.log");
-    let err = private!(RowLog::<u8>::create(&huge, 1 << 50)).unwrap_err();
+    let err = private!(RowLog::<Huge>::create(&huge, (1 << 40) - 1)).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
     assert!(!huge.exists(), "the file it created is removed again");
     std::fs::write(&huge, b"").unwrap();
-    let err = private!(RowLog::<u8>::create(&huge, 1 << 50)).unwrap_err();
+    let err = private!(RowLog::<Huge>::create(&huge, (1 << 40) - 1)).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
     let log = private!(RowLog::<u8>::create(&huge, 10)).unwrap();
     log.push(9).unwrap();

@@ -205,8 +205,9 @@ fn processes_append_and_survive_a_killed_writer() {
         Err(mmarray_std::Error::AlreadyOpen { .. })
     ));
     let bytes = std::fs::read(&path).unwrap();
-    let offset = RowLog::<Row>::rows_offset(capacity).unwrap();
-    let file_rows = <[Row]>::ref_from_bytes(&bytes[offset..]).unwrap();
+    let offset = RowLog::<Row>::header_len().unwrap();
+    let end = offset + capacity as usize * size_of::<Row>();
+    let file_rows = <[Row]>::ref_from_bytes(&bytes[offset..end]).unwrap();
     for (position, row) in file_rows[..hole.start as usize].iter().enumerate() {
         assert!(
             row.is_complete_at(position as u64),
@@ -224,8 +225,9 @@ fn processes_append_and_survive_a_killed_writer() {
 
     // Every row exactly once, in the mapping and in the file's bytes.
     let bytes = std::fs::read(&path).unwrap();
-    let offset = RowLog::<Row>::rows_offset(capacity).unwrap();
-    let file_rows = <[Row]>::ref_from_bytes(&bytes[offset..]).unwrap();
+    let offset = RowLog::<Row>::header_len().unwrap();
+    let end = offset + capacity as usize * size_of::<Row>();
+    let file_rows = <[Row]>::ref_from_bytes(&bytes[offset..end]).unwrap();
     assert_eq!(file_rows, rows);
     let mut seen = vec![vec![0u32; rows_each as usize]; writers as usize + 1];
     for (position, row) in file_rows.iter().enumerate() {
