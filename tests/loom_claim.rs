@@ -277,10 +277,11 @@ fn anyone_advances_past_a_committer_that_died_before_advancing() {
     });
 }
 
-/// A region of 8 atomic words standing in for a mapped file: a `Mapped` header for up to 64
-/// rows, shared by the "processes" of a model.
+/// A region of 24 atomic words standing in for a mapped file: a `Mapped` region (16 header
+/// words, one done and one void bitmap word, padding; no slots) for up to 64 rows, shared by
+/// the "processes" of a model.
 fn region() -> Arc<Vec<AtomicU64>> {
-    Arc::new((0..8).map(|_| AtomicU64::new(0)).collect())
+    Arc::new((0..24).map(|_| AtomicU64::new(0)).collect())
 }
 
 /// A joiner's `Mapped::open` racing two committers (one committing out of order, so bits and
@@ -292,7 +293,7 @@ fn region() -> Arc<Vec<AtomicU64>> {
 fn open_races_committers() {
     loom::model(|| {
         let r = region();
-        Mapped::create(&r, 4, 1).expect("8 words hold a header for 4 rows");
+        Mapped::create(&r, 4, 1).expect("24 words hold a region for 4 rows");
         let committer = {
             let r = Arc::clone(&r);
             thread::spawn(move || {
@@ -325,7 +326,7 @@ fn open_races_committers() {
 /// committed, 4..8 complete (bits set), the watermark still at 4, the tail at 8.
 fn frozen_region() -> Arc<Vec<AtomicU64>> {
     let r = region();
-    let c = Claims::new(Mapped::create(&r, 8, 1).expect("8 words hold a header for 8 rows"));
+    let c = Claims::new(Mapped::create(&r, 8, 1).expect("24 words hold a region for 8 rows"));
     c.claim(4).expect("room").commit();
     c.claim(4).expect("room").mark_and_die();
     drop(c);

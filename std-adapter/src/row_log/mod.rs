@@ -433,14 +433,23 @@ impl<T: Element + Send + Sync> RowLog<T> {
     }
 
     /// Writes the newly committed rows back to the file and waits for the disk
-    /// (`msync(2)` with `MS_SYNC`, over just those rows' pages), then raises the durable
-    /// watermark and writes the header back so the raised watermark is on disk too.
-    /// Returns the durable watermark.
+    /// (`msync(2)` with `MS_SYNC`, over just those rows' pages and their void bits), then
+    /// raises the durable watermark and writes the claims region's header back so the raised
+    /// watermark is on disk too, then publishes it in the `.npy` header's shape (so that
+    /// `np.load` sees the new rows) and writes that page back. Returns the durable
+    /// watermark.
+    ///
+    /// At every point of that order the file on disk is consistent: the shape never names
+    /// more rows than the durable watermark, which never names more than the rows on disk.
+    /// One process at a time rewrites the shape; a flush that finds another one doing it
+    /// leaves the publishing to it, so the shape may lag the durable watermark until the
+    /// next flush. Two rewrites of the same shape slot are at least 10 ms apart, so a flush
+    /// may wait up to 10 ms for the previous one.
     ///
     /// Safe to call from any thread while writers run; concurrent flushes are fine. For an
-    /// anonymous log there is nothing to write back, and the durable watermark just follows
-    /// the committed one. Dropping a log does not flush: the kernel writes the pages back in
-    /// its own time, but only what a flush made durable survives a crash (see
+    /// anonymous log there is nothing to write back or publish, and the durable watermark
+    /// just follows the committed one. Dropping a log does not flush: the kernel writes the
+    /// pages back in its own time, but only what a flush made durable survives a crash (see
     /// [`recover`](Self::recover)).
     ///
     /// # Examples
@@ -461,9 +470,11 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// # Errors
     ///
     /// [`Error::Io`] if `msync(2)` fails (e.g. `EIO`). If writing the rows back fails, the
-    /// durable watermark is not raised; if writing the header back fails, the rows are
-    /// durable and the watermark says so, but the file's copy of it may lag (a `recover`
-    /// after a crash then keeps fewer rows than it could).
+    /// durable watermark is not raised; if writing a header back fails, the rows are
+    /// durable and the watermark says so, but the file's copy of it (or of the shape) may
+    /// lag (a `recover` after a crash then keeps fewer rows than it could).
+    /// [`Error::Header`] if the `.npy` header's shape field is damaged (not the two slots
+    /// the log wrote); the rows are durable then.
     #[doc(alias = "msync")]
     pub fn flush(&self) -> Result<u64> {
         if self.path.is_none() {
