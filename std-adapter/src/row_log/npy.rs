@@ -8,10 +8,10 @@
 //! ```text
 //! publish(d):                                  d = durable just raised by this flusher
 //!   p = published; if value(p) >= d: return
+//!   wait until header_interval has passed since the rewrite before p
 //!   CAS header_writer 0 -> me+1; held by a live process: return (it publishes);
 //!      held by a dead one: take it over, then redo ITS rewrite first (same slot, same target)
-//!   p = published; if value(p) >= d: release; return
-//!   wait until header_interval has passed since the rewrite before p
+//!   if published changed since p: release, start again (value(p) >= d: return)
 //!   header_target := d; published := p | BUSY
 //!   word stores: slot 1 - parity(p) := d right-aligned, slot parity(p) := spaces
 //!   published := d | (1 - parity(p)) << 62; header_writer := 0
@@ -95,6 +95,9 @@ impl HeaderText {
 
     /// Publishes `durable` in the shape (the protocol in the module docs), as process slot
     /// `me`; `dead(slot)` says whether the process holding another slot is dead.
+    ///
+    /// The pacing wait happens before `header_writer` is taken, so the word is held only for
+    /// the few stores of one rewrite (or two, after a takeover).
     pub(super) fn publish(
         &self,
         region: &Mapped<'_>,
@@ -104,33 +107,45 @@ impl HeaderText {
     ) -> Result<Published, mmarray::npy::Error> {
         let published = region.published();
         let writer = region.header_writer();
-        let shown = |p: u64| p & ClaimHeader::PUBLISHED_VALUE;
-        let p = published.load(Ordering::Acquire);
-        if shown(p) >= durable && p & ClaimHeader::PUBLISHED_BUSY == 0 {
-            return Ok(Published::AlreadyShown);
-        }
         let mine = u64::from(me) + 1;
-        match writer.compare_exchange(0, mine, Ordering::Acquire, Ordering::Relaxed) {
-            Ok(_) => {}
-            Err(holder)
-                if holder != mine
-                    && u32::try_from(holder - 1).is_ok_and(&dead)
-                    && writer
-                        .compare_exchange(holder, mine, Ordering::Acquire, Ordering::Relaxed)
-                        .is_ok() => {}
-            Err(_) => return Ok(Published::Busy),
+        loop {
+            let p = published.load(Ordering::Acquire);
+            if p & ClaimHeader::PUBLISHED_VALUE >= durable && p & ClaimHeader::PUBLISHED_BUSY == 0 {
+                return Ok(Published::AlreadyShown);
+            }
+            if p & ClaimHeader::PUBLISHED_BUSY == 0 {
+                self.pace(p);
+            }
+            match writer.compare_exchange(0, mine, Ordering::Acquire, Ordering::Relaxed) {
+                Ok(_) => {}
+                Err(holder)
+                    if holder != mine
+                        && u32::try_from(holder - 1).is_ok_and(&dead)
+                        && writer
+                            .compare_exchange(holder, mine, Ordering::Acquire, Ordering::Relaxed)
+                            .is_ok() => {}
+                Err(_) => return Ok(Published::Busy),
+            }
+            let result = self.publish_held(region, durable, p);
+            writer.store(0, Ordering::Release);
+            match result {
+                // Someone published between our look and our lock: look again (and pace
+                // again, from the value they wrote).
+                Ok(None) => continue,
+                Ok(Some(done)) => return Ok(done),
+                Err(e) => return Err(e),
+            }
         }
-        let result = self.publish_held(region, durable);
-        writer.store(0, Ordering::Release);
-        result
     }
 
-    /// [`publish`](Self::publish) with `header_writer` held.
+    /// [`publish`](Self::publish) with `header_writer` held; `paced` is the published word
+    /// the pacing wait was measured for. `None` if the word changed since (try again).
     fn publish_held(
         &self,
         region: &Mapped<'_>,
         durable: u64,
-    ) -> Result<Published, mmarray::npy::Error> {
+        paced: u64,
+    ) -> Result<Option<Published>, mmarray::npy::Error> {
         let published = region.published();
         let mut p = published.load(Ordering::Acquire);
         if p & ClaimHeader::PUBLISHED_BUSY != 0 {
@@ -141,11 +156,14 @@ impl HeaderText {
             self.write(target, ShapeSlot::from_parity(slot))?;
             p = target | (u64::from(slot) << 62);
             published.store(p, Ordering::Release);
+            self.saw(p);
         }
         if p & ClaimHeader::PUBLISHED_VALUE >= durable {
-            return Ok(Published::AlreadyShown);
+            return Ok(Some(Published::AlreadyShown));
         }
-        self.pace(p);
+        if p != paced || self.saw(p).elapsed() < HEADER_INTERVAL {
+            return Ok(None);
+        }
         let slot = ShapeSlot::from_parity(p & ClaimHeader::PUBLISHED_PARITY == 0);
         region.header_target().store(durable, Ordering::Relaxed);
         published.store(p | ClaimHeader::PUBLISHED_BUSY, Ordering::Release);
@@ -153,7 +171,7 @@ impl HeaderText {
         let new = durable | (u64::from(slot.parity()) << 62);
         published.store(new, Ordering::Release);
         self.saw(new);
-        Ok(Published::Rewrote)
+        Ok(Some(Published::Rewrote))
     }
 
     /// Records that this process sees `published` now; returns when it first saw it.
@@ -180,5 +198,135 @@ impl HeaderText {
         if elapsed < HEADER_INTERVAL {
             std::thread::sleep(HEADER_INTERVAL - elapsed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mmarray::claim::Geometry;
+    use mmarray::npy::{Descr, Header, RowLogHeader};
+
+    /// A header text and a region in plain atomics (leaked: the text needs `'static`).
+    fn setup() -> (
+        HeaderText,
+        &'static [AtomicU64],
+        Geometry,
+        RowLogHeader<'static>,
+    ) {
+        let npy = RowLogHeader::new(Descr::of::<u64>(), 100, 4096 + 160);
+        let len = npy.emitted_len().unwrap();
+        let mut bytes = vec![0u8; len];
+        npy.emit(&mut bytes, 0, ShapeSlot::First).unwrap();
+        let words: &'static [AtomicU64] = Vec::leak(
+            bytes
+                .chunks_exact(8)
+                .map(|c| AtomicU64::new(u64::from_ne_bytes(c.try_into().unwrap())))
+                .collect(),
+        );
+        let g = Geometry::new(100, 8).with_header_len(len as u64);
+        let region: &'static [AtomicU64] = Vec::leak(
+            (0..g.region_words().unwrap())
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+        );
+        Mapped::create_with(region, g).unwrap();
+        (
+            HeaderText::new(words, npy.shape_field().unwrap()),
+            region,
+            g,
+            npy,
+        )
+    }
+
+    fn shape(text: &HeaderText) -> u64 {
+        Header::parse(&text.bytes()).unwrap().0.shape()[0] as u64
+    }
+
+    #[test]
+    fn publishing_alternates_slots_and_skips_what_is_shown() {
+        let (text, words, g, npy) = setup();
+        let region = Mapped::open_with(words, g).unwrap();
+        assert_eq!(
+            text.publish(&region, 5, 0, |_| false),
+            Ok(Published::Rewrote)
+        );
+        assert_eq!(shape(&text), 5);
+        let mut expected = vec![0u8; text.bytes().len()];
+        npy.emit(&mut expected, 5, ShapeSlot::Second).unwrap();
+        assert_eq!(text.bytes(), expected);
+        assert_eq!(
+            region.published().load(Ordering::Relaxed),
+            5 | ClaimHeader::PUBLISHED_PARITY
+        );
+        assert_eq!(
+            text.publish(&region, 5, 0, |_| false),
+            Ok(Published::AlreadyShown)
+        );
+        // The next rewrite writes the first slot again: not before 10 ms after the last.
+        let start = Instant::now();
+        assert_eq!(
+            text.publish(&region, 9, 0, |_| false),
+            Ok(Published::Rewrote)
+        );
+        assert!(
+            start.elapsed() >= HEADER_INTERVAL / 2,
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(shape(&text), 9);
+        assert_eq!(region.published().load(Ordering::Relaxed), 9);
+        assert_eq!(region.header_writer().load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn a_live_holder_publishes_and_a_dead_ones_rewrite_is_redone_first() {
+        let (text, words, g, npy) = setup();
+        let region = Mapped::open_with(words, g).unwrap();
+        // Slot 6's process died half way through writing 1234 into the second slot.
+        region.header_target().store(1234, Ordering::Relaxed);
+        region
+            .published()
+            .store(ClaimHeader::PUBLISHED_BUSY, Ordering::Relaxed);
+        region.header_writer().store(7, Ordering::Relaxed);
+        let full = shape_stores(&text.bytes(), text.field_at, 1234, ShapeSlot::Second).unwrap();
+        let first = full[0];
+        words_of(&text)[first.word].store(first.value, Ordering::Relaxed);
+        let torn = text.bytes();
+        // While slot 6 lives, it is left to it.
+        assert_eq!(
+            text.publish(&region, 2000, 0, |_| false),
+            Ok(Published::Busy)
+        );
+        assert_eq!(text.bytes(), torn);
+        // Dead: taken over, its rewrite finished, then ours written into the other slot.
+        assert_eq!(
+            text.publish(&region, 2000, 0, |slot| slot == 6),
+            Ok(Published::Rewrote)
+        );
+        let mut expected = vec![0u8; torn.len()];
+        npy.emit(&mut expected, 2000, ShapeSlot::First).unwrap();
+        assert_eq!(text.bytes(), expected);
+        assert_eq!(region.published().load(Ordering::Relaxed), 2000);
+        assert_eq!(region.header_writer().load(Ordering::Relaxed), 0);
+        // A dead holder whose rewrite already covers the value: finished, nothing more.
+        region.header_target().store(2500, Ordering::Relaxed);
+        region
+            .published()
+            .store(2000 | ClaimHeader::PUBLISHED_BUSY, Ordering::Relaxed);
+        region.header_writer().store(3, Ordering::Relaxed);
+        assert_eq!(
+            text.publish(&region, 2100, 0, |slot| slot == 2),
+            Ok(Published::AlreadyShown)
+        );
+        assert_eq!(shape(&text), 2500);
+        assert_eq!(
+            region.published().load(Ordering::Relaxed),
+            2500 | ClaimHeader::PUBLISHED_PARITY
+        );
+    }
+
+    fn words_of(text: &HeaderText) -> &'static [AtomicU64] {
+        text.words
     }
 }

@@ -515,7 +515,11 @@ fn peek_layout<T: Dtype>(file: &File, len: u64, path: &Path) -> Result<Layout> {
     if first.starts_with(&ClaimHeader::MAGIC_V1) {
         ClaimHeader::peek(&first)?;
     }
+    // Another process may be rewriting the shape while we read: a torn copy is refused by
+    // the parser (never misread, see `mmarray::npy::RowLogHeader`), so read again a few
+    // times before calling the header malformed.
     let mut head = first;
+    let mut torn = 0;
     loop {
         match RowLogHeader::parse(&head) {
             Ok(_) => break,
@@ -524,15 +528,14 @@ fn peek_layout<T: Dtype>(file: &File, len: u64, path: &Path) -> Result<Layout> {
             {
                 head = read(0, needed)?;
             }
-            Err(mmarray::npy::Error::Truncated { needed, .. }) if head.len() < 16.min(needed) => {
-                head = read(0, usize::try_from(len).unwrap_or(0).min(needed))?;
-                if head.len() < needed {
-                    return Err(npy_err(
-                        RowLogHeader::parse(&head)
-                            .err()
-                            .unwrap_or(mmarray::npy::Error::HeaderTooLarge),
-                    ));
-                }
+            Err(
+                mmarray::npy::Error::Syntax { .. }
+                | mmarray::npy::Error::InvalidShape { .. }
+                | mmarray::npy::Error::NotARowLog { .. },
+            ) if torn < 50 => {
+                torn += 1;
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                head = read(0, head.len())?;
             }
             Err(error) => return Err(npy_err(error)),
         }
