@@ -389,32 +389,23 @@ impl<'a> Mapped<'a> {
     /// The void bitmap: as many words as the done bitmap; bit `r % 64` of word `r / 64` set
     /// means row `r` is not valid data.
     ///
-    /// The claims protocol's own state, like the done bitmap: reached by the protocol
-    /// through `Parts`, never handed out of the crate.
-    #[allow(
-        dead_code,
-        reason = "wired into `Parts` with the void bitmap (design step 2)"
-    )]
-    pub(crate) fn void(&self) -> &'a [AtomicU64] {
+    /// Like every word of the region, these are the caller's own atomics (the region it
+    /// passed in), handed back with their place in the layout; the claims protocol reads and
+    /// writes them by its rules.
+    pub fn void(&self) -> &'a [AtomicU64] {
         self.void
     }
 
-    /// The slot table: [`slots`](Self::slots) slots of `8 + 8 * entries` words each.
-    #[allow(
-        dead_code,
-        reason = "wired into `Parts` with the owners (design step 3)"
-    )]
-    pub(crate) fn owners_words(&self) -> &'a [AtomicU64] {
+    /// The slot table: [`slots`](Self::slots) slots of `8 + 8 * entries` words each (slot
+    /// `i` from word `i * (8 + 8 * entries)`: its 8 header words, then its entries of 8
+    /// words each).
+    pub fn owners_words(&self) -> &'a [AtomicU64] {
         self.owners
     }
 
     /// The closer word (word 14): `(generation << 16) | (slot + 1)` of the process closing a
     /// hole, 0 = none.
-    #[allow(
-        dead_code,
-        reason = "wired into `Parts` with the owners (design step 3)"
-    )]
-    pub(crate) fn closer(&self) -> &'a AtomicU64 {
+    pub fn closer(&self) -> &'a AtomicU64 {
         &self.header[word::CLOSER]
     }
 

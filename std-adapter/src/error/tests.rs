@@ -325,7 +325,7 @@ fn every_chain_prints_each_message_once() {
     let mut seen: Vec<&str> = all.iter().map(variant).collect();
     seen.sort_unstable();
     seen.dedup();
-    let expected = if cfg!(feature = "npz") { 25 } else { 22 };
+    let expected = if cfg!(feature = "npz") { 26 } else { 23 };
     assert_eq!(seen.len(), expected, "every variant is built: {seen:?}");
     for e in &all {
         let mut chain = vec![e.to_string()];

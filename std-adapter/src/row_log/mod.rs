@@ -281,7 +281,7 @@ impl<T: Dtype + Send + Sync> RowLog<T> {
     ///
     /// // 256-byte .npy header, 1600 bytes of rows, rounded up to 4096; then the region:
     /// // 128 bytes of header, 2 + 2 bitmap words, 64 slots of 2112 bytes.
-    /// assert_eq!(RowLog::<u128>::file_len(100), Some(4096 + 192 + 64 * 2112));
+    /// assert_eq!(RowLog::<[u8; 16]>::file_len(100), Some(4096 + 192 + 64 * 2112));
     /// ```
     pub fn file_len(capacity: u64) -> Option<usize> {
         Layout::of::<T>(Descr::of::<T>(), capacity).map(|l| l.len)

@@ -50,7 +50,8 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::AlignBeyondPage`] if `T` is aligned to more than a page;
+    /// [`Error::AlignBeyondPage`] if `T` is aligned to more than a page, [`Error::RowAlign`] if
+    /// to more than 64 bytes;
     /// [`Error::Layout`] with [`mmarray::Error::Overflow`] if the log does not fit in memory
     /// (or `T` has size zero); [`Error::Io`] if the kernel refuses the memory.
     #[doc(alias = "mmap")]
@@ -81,21 +82,27 @@ impl<T: Dtype + Send + Sync> RowLog<T> {
     ///
     /// ```
     /// use mmarray_std::RowLog;
+    ///
+    /// mmarray_std::record! {
+    ///     /// A row: the log's file names its numpy dtype.
+    ///     struct Sample { t: u64, id: u32, value: f32 }
+    /// }
+    ///
     /// # let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("samples.log");
+    /// let path = dir.path().join("samples.npy");
     /// // SAFETY: the file is private to this example; only row logs of this type use it.
-    /// let log = unsafe { RowLog::<[f32; 4]>::create(&path, 1024) }?;
-    /// log.push([1.0, 2.0, 3.0, 4.0])?;
-    /// log.flush()?;
-    /// assert_eq!(std::fs::metadata(&path)?.len(), RowLog::<[f32; 4]>::file_len(1024).unwrap() as u64);
+    /// let log = unsafe { RowLog::<Sample>::create(&path, 1024) }?;
+    /// log.push(Sample { t: 1, id: 7, value: 0.5 })?;
+    /// log.flush()?; // numpy's `np.load(path)` now gives that row
+    /// assert_eq!(std::fs::metadata(&path)?.len(), RowLog::<Sample>::file_len(1024).unwrap() as u64);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// [`Error::Layout`] if the log does not fit in memory (or `T` has size zero),
-    /// [`Error::AlignBeyondPage`] if `T` is aligned to more than a page, both before the
-    /// file is touched; [`Error::NotAFile`] if `path` is not a regular file;
+    /// [`Error::Layout`] if the log does not fit in memory (or `T` has size zero, or the
+    /// capacity is 2^40 rows or more), [`Error::RowAlign`] if `T` is aligned to more than 64
+    /// bytes, both before the file is touched; [`Error::NotAFile`] if `path` is not a regular file;
     /// [`Error::AlreadyOpen`] if this process holds the file as a row log already (through
     /// any path), before the file is changed; [`Error::Io`] if opening, sizing or mapping
     /// the file fails.
@@ -259,11 +266,14 @@ impl<T: Dtype + Send + Sync> RowLog<T> {
     /// # Errors
     ///
     /// [`Error::AlreadyOpen`] if this process holds the file as a row log already (through
-    /// any path); [`Error::ClaimHeader`] if the file holds no claims header, one for another
-    /// row size, or one whose counters are inconsistent (after a crash, use
+    /// any path); [`Error::Header`] if the file does not start with a row log's `.npy`
+    /// header (`NotARowLog`, `BadMagic`, `Truncated`...) or one for another element type
+    /// (`DescrMismatch`); [`Error::ClaimHeader`] if its claims region is not this version's
+    /// (a version-1 log: [`SetupError::UnsupportedVersion`](mmarray::claim::SetupError::UnsupportedVersion)),
+    /// is damaged, or its counters are inconsistent (after a crash, use
     /// [`recover`](Self::recover)), and ([`SetupError::TooShort`](mmarray::claim::SetupError::TooShort))
-    /// if the file ends inside the header or its completion bitmap; [`Error::DataTruncated`]
-    /// if it ends inside the rows the header's capacity needs; [`Error::Layout`] and [`Error::Io`] as for
+    /// if the file ends inside the region; [`Error::DataTruncated`] if it ends inside the
+    /// rows (or their padding up to the region); [`Error::Layout`] and [`Error::Io`] as for
     /// [`create`](Self::create).
     ///
     /// # Safety
