@@ -6,7 +6,8 @@
 //! word that holds it ([`word`]), only with atomic loads, stores and read-modify-writes, so
 //! nothing here ever makes a plain (`&`/`&mut`) reference to bytes another process may write.
 
-use super::header::{Geometry, IDENTITY_WORDS, Identity, word};
+use super::geometry::Geometry;
+use super::header::{IDENTITY_WORDS, Identity, word};
 use super::store::{Key, Parts, Sealed, Store};
 use super::{SetupError, Watermarks};
 use crate::sync::{AtomicU64, Ordering};

@@ -222,13 +222,15 @@
 
 mod bitmap;
 mod error;
+mod geometry;
 mod header;
 mod mapped;
 mod store;
 mod token;
 
 pub use error::{ClaimError, PublishError, RecoverError, SetupError};
-pub use header::{ClaimHeader, Geometry};
+pub use geometry::Geometry;
+pub use header::ClaimHeader;
 pub use mapped::Mapped;
 pub use store::{Borrowed, Inline, Store};
 pub use token::Claim;

@@ -13,6 +13,7 @@
 //! guards (`rows.rs`), the buffered writer (`writer.rs`) and the one place where rows become
 //! slices, with the argument why that is sound (`slices.rs`).
 
+mod layout;
 mod npy;
 mod open;
 mod registry;
@@ -27,7 +28,7 @@ use std::marker::PhantomData;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use mmarray::claim::{ClaimHeader, Claims, Geometry, Mapped, RecoverError, Watermarks};
+use mmarray::claim::{ClaimHeader, Claims, Mapped, RecoverError, Watermarks};
 use mmarray::npy::{Descr, RowLogHeader};
 use mmarray::{Dtype, Element};
 
@@ -35,86 +36,7 @@ use crate::error::{Error, Result};
 use crate::fs::raw_err;
 use crate::mode::Mode;
 use crate::raw::RawMap;
-
-/// Where the parts of a row log lie, in bytes (the table in [`RowLog`]'s docs).
-#[derive(Clone, Copy, Debug)]
-struct Layout {
-    /// What the claims region records: capacity, row size, `H`, slots, entries.
-    geometry: Geometry,
-    /// `H`: length of the `.npy` header, offset of row 0.
-    rows: usize,
-    /// Offset of the shape field's `(` in the `.npy` header.
-    shape_field: usize,
-    /// Size of one row.
-    row_size: usize,
-    /// `R`: offset of the claims region.
-    region_at: usize,
-    /// Length of the claims region.
-    region: usize,
-    /// Length of the whole log: `R + region`.
-    len: usize,
-}
-
-impl Layout {
-    /// The layout of `capacity` rows of `T` described by `descr`, or `None` if it does not
-    /// fit in `usize` (or the row type has size zero, or the header is too large).
-    fn of<T>(descr: Descr<'_>, capacity: u64) -> Option<Self> {
-        let row_size = core::mem::size_of::<T>();
-        if row_size == 0 || capacity >= Geometry::MAX_CAPACITY {
-            return None;
-        }
-        // `H` depends on the descr only: measured with any void offset.
-        let text = RowLogHeader::new(descr, capacity, 0);
-        let rows = text.emitted_len().ok()?;
-        let shape_field = text.shape_field().ok()?;
-        let geometry = Geometry::new(capacity, u64::try_from(row_size).ok()?)
-            .with_header_len(u64::try_from(rows).ok()?)
-            .with_owners(Geometry::DEFAULT_SLOTS, Geometry::DEFAULT_ENTRIES);
-        let region_at = usize::try_from(geometry.region_offset()?).ok()?;
-        let region = geometry.region_len()?;
-        let len = region_at.checked_add(region)?;
-        Some(Self {
-            geometry,
-            rows,
-            shape_field,
-            row_size,
-            region_at,
-            region,
-            len,
-        })
-    }
-
-    /// Offset of the void bitmap in the file (named in the `.npy` header's comment).
-    fn void_at(&self) -> usize {
-        // `region_at + void_offset <= len`, which fits (`of`).
-        self.region_at + self.geometry.void_offset().unwrap_or(0)
-    }
-
-    /// The `.npy` header for this layout.
-    fn npy_header<'d>(&self, descr: Descr<'d>) -> RowLogHeader<'d> {
-        RowLogHeader::new(descr, self.geometry.capacity, self.void_at() as u64)
-    }
-
-    /// The bytes of rows `rows` as (offset, length), or `None` on overflow.
-    fn bytes_of(&self, rows: Range<u64>) -> Option<(usize, usize)> {
-        let start = usize::try_from(rows.start)
-            .ok()?
-            .checked_mul(self.row_size)?;
-        let count = rows.end.checked_sub(rows.start)?;
-        let len = usize::try_from(count).ok()?.checked_mul(self.row_size)?;
-        Some((self.rows.checked_add(start)?, len))
-    }
-
-    /// The void bitmap's words that hold rows `rows`, as (offset, length) in the file.
-    fn void_words_of(&self, rows: Range<u64>) -> Option<(usize, usize)> {
-        if rows.is_empty() {
-            return Some((self.void_at(), 0));
-        }
-        let first = usize::try_from(rows.start / 64).ok()?;
-        let last = usize::try_from((rows.end - 1) / 64).ok()?;
-        Some((self.void_at() + 8 * first, 8 * (last - first + 1)))
-    }
-}
+use layout::Layout;
 
 /// A fixed-capacity array of rows of `T` that many writers append to at once: threads
 /// sharing `&RowLog`, and processes mapping the same file.
@@ -153,7 +75,7 @@ impl Layout {
 ///
 /// Format version 2. The file is a plain `.npy` file of the rows that are durable, followed by
 /// the log's own state; all integers native-endian, the core owns every offset
-/// ([`Geometry`], [`ClaimHeader`](mmarray::claim::ClaimHeader),
+/// ([`Geometry`](mmarray::claim::Geometry), [`ClaimHeader`](mmarray::claim::ClaimHeader),
 /// [`RowLogHeader`]). `C` is the capacity, `S = size_of::<T>()`:
 ///
 /// | bytes | contents |
