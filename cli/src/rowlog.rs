@@ -42,15 +42,18 @@ pub(crate) fn run(path: &Path) -> Fallible<String> {
     let row_size = parsed.header.descr.itemsize() as u64;
     let (descr, capacity) = (parsed.header.descr, parsed.header.capacity);
     let too_large = || at(path, Error::from(SetupError::RegionTooLarge { capacity }));
-    let geometry = Geometry::new(capacity, row_size)
+    // Where the region lies depends on `H`, the capacity and the row size only.
+    let region_at = Geometry::new(capacity, row_size)
         .with_header_len(npy_len as u64)
-        .with_owners(Geometry::DEFAULT_SLOTS, Geometry::DEFAULT_ENTRIES);
-    let region_at = geometry.region_offset().ok_or_else(too_large)?;
-    let len = geometry.region_len().ok_or_else(too_large)?;
+        .region_offset()
+        .ok_or_else(too_large)?;
     let region_at = usize::try_from(region_at).map_err(|_| too_large())?;
-    let mut bytes = vec![0u8; len];
-    read_at(path, &file, &mut bytes[..ClaimHeader::LEN], region_at)?;
+    let mut bytes = vec![0u8; ClaimHeader::LEN];
+    read_at(path, &file, &mut bytes, region_at)?;
     let header = ClaimHeader::peek(&bytes).map_err(|e| at(path, Error::from(e)))?;
+    // Its length on the slots and entries it records.
+    let geometry = header.geometry;
+    bytes.resize(geometry.region_len().ok_or_else(too_large)?, 0);
     // The counters and bits of a live log change while we read. `Mapped::open`'s consistency
     // checks assume they were read in the order it loads them itself — durable, committed,
     // the bitmap, then the tail — so that a counter read later is never older than one read
