@@ -550,3 +550,6 @@ fn release_closer(closer: &AtomicU64, mine: u64) {
     // Release: our bits and advance happen before the next holder's take (Acquire).
     let _ = closer.compare_exchange(mine, 0, Release, Relaxed);
 }
+
+#[cfg(all(test, not(mmarray_loom)))]
+mod tests;

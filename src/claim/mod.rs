@@ -135,10 +135,34 @@
 //! **Claims and give-backs.** The tail moves only by compare-exchange: the RMW's atomicity
 //! alone makes claims disjoint. Rows are claimed once, except that a claim that still ends at
 //! the tail may be given back ([`Claim::give_back`]); the give-back is a `Release`
-//! compare-exchange and a claim's successful compare-exchange is `Acquire`, so whatever the
+//! compare-exchange and a claim's successful compare-exchange is `AcqRel`, so whatever the
 //! giver wrote to those rows happens before the next claimer's writes (every write to the tail
-//! is an RMW, so the next claimer reads from the give-back's release sequence). No row data is
-//! otherwise published through the tail.
+//! is an RMW, so the next claimer reads from the give-back's release sequence). The claim's
+//! release half publishes only its owner announcement ([`Claims::claim_as`]: A1 in
+//! `owner.rs`); no row data is otherwise published through the tail.
+//!
+//! # Validity
+//!
+//! A second bitmap, **void**, marks rows that are not valid data: rows [`abandon`](Claim::abandon)ed
+//! (a panicking guard, a give-back that failed and was abandoned instead) and holes closed for
+//! a dead owner ([`Claims::close_dead`], [`Claims::close_all`]). A row `r` is *valid* when
+//! `r < committed` and `void(r)` is clear; [`Claims::validity`] reads `committed` once and
+//! answers for the rows below it ([`Validity`]). A successful give-back returns rows to the
+//! tail: they are handed out again and never become void. The fast path and bit commits set
+//! no void bit: a fresh row's void bit is 0 (stores start cleared, and a rewind —
+//! [`Claims::truncate`], [`Mapped::recover`] — clears void bits from the rewound point).
+//!
+//! **P5 — readers see void before rows.** Whoever voids a row sets its void bit
+//! (`fetch_or(Release)`) *before* publishing the row's completion: the owner's `abandon` before
+//! its completion bits or its fast-path compare-exchange on `committed`; a closer before its
+//! completion bits. Every path by which `committed` passes row `r` goes through an `Acquire`
+//! of `done(r)` by an advancer (which then publishes with its release RMW on `committed`), or
+//! through the owner's own release compare-exchange on `committed`, sequenced after its void
+//! store. A reader that acquires `committed > r` reads from that RMW's release sequence (every
+//! write to `committed` is an RMW), so the void store happens before the reader's load of
+//! `void(r)`, which therefore sees it — as "Readers see contents" above argues for the rows
+//! themselves (and for the zeros a closer wrote). Void bits below the watermark never change
+//! again while the store is in use, so the view is consistent however long it is kept.
 //!
 //! # Durability
 //!
@@ -170,6 +194,13 @@
 //!   [`Claims::advance_committed`] (run by [`Claims::stalled`], [`Claims::flush`], a refused
 //!   claim, joining processes, and every commit of at least one row) carries it on, from any participant, with nobody's
 //!   death to establish.
+//! * **The living close a dead owner's hole.** With an owner table, claims made through
+//!   [`Claims::claim_as`] announce themselves first; [`Claims::close_dead`] — callable by any
+//!   participant at any time — closes the hole if every process that announced a claim over
+//!   it is dead according to the caller's [`Probe`]: zero-filled (by the caller's callback),
+//!   void, complete, and the watermark moves on. [`Claims::hole`] names the hole's owner.
+//!   When every process is gone (same machine, no reboot), [`Claims::close_all`] closes every
+//!   hole at once and keeps every committed row above them.
 //! * **A supervisor closes the hole.** [`Claims::stalled`] shows the incomplete rows at the
 //!   watermark. Once the writer that owns them is known to be dead (process exit, a lease —
 //!   that knowledge is the caller's, the protocol cannot tell slow from dead), the supervisor

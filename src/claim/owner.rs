@@ -547,3 +547,6 @@ impl<S: Store> Claims<S> {
         Ok(words)
     }
 }
+
+#[cfg(all(test, not(mmarray_loom)))]
+mod tests;
