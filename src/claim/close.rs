@@ -261,14 +261,18 @@ fn is_done(done: &[AtomicU64], row: u64) -> bool {
         .unwrap_or(false)
 }
 
-/// How a closer reads the tail at steps 1 and 8.
+/// How a closer runs: the protocol, or (loom builds only) a variant a model needs.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum TailRead {
-    /// `fetch_add(0, AcqRel)`: the protocol.
-    Rmw,
-    /// An `Acquire` load: wrong (P1); only for the loom model that shows it.
+enum Variant {
+    /// The protocol: `fetch_add(0, AcqRel)` reads of the tail at steps 1 and 8.
+    Protocol,
+    /// `Acquire` loads of the tail at steps 1 and 8 instead of RMWs.
     #[cfg(mmarray_loom)]
-    Load,
+    LoadTail,
+    /// The protocol, but the closer dies right after its zero-fill (step 11): no bits, no
+    /// advance, the `closer` word still held.
+    #[cfg(mmarray_loom)]
+    DieAfterZero,
 }
 
 /// Mask of the generation bits the `closer` word keeps.
@@ -314,12 +318,12 @@ impl<S: Store> Claims<S> {
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
     pub fn close_dead(&self, probe: &impl Probe, zero: impl FnOnce(Range<u64>)) -> Closing {
-        self.close_with(probe, zero, TailRead::Rmw)
+        self.close_with(probe, zero, Variant::Protocol)
     }
 
     /// Test hook (`#[doc(hidden)]`, loom builds only): [`close_dead`](Self::close_dead) with
-    /// plain `Acquire` loads of the tail at steps 1 and 8 — the mistake P1 rules out, shown by
-    /// the loom model `give_back_reclaim_aba_with_a_load`.
+    /// plain `Acquire` loads of the tail at steps 1 and 8 (the loom model
+    /// `give_back_reclaim_aba_with_a_load`).
     #[cfg(mmarray_loom)]
     #[doc(hidden)]
     pub fn close_dead_loading_the_tail(
@@ -327,20 +331,32 @@ impl<S: Store> Claims<S> {
         probe: &impl Probe,
         zero: impl FnOnce(Range<u64>),
     ) -> Closing {
-        self.close_with(probe, zero, TailRead::Load)
+        self.close_with(probe, zero, Variant::LoadTail)
+    }
+
+    /// Test hook (`#[doc(hidden)]`, loom builds only): a closer that dies right after its
+    /// zero-fill, holding the `closer` word (the loom model `two_closers_and_takeover`).
+    #[cfg(mmarray_loom)]
+    #[doc(hidden)]
+    pub fn close_dead_and_die_after_zero(
+        &self,
+        probe: &impl Probe,
+        zero: impl FnOnce(Range<u64>),
+    ) -> Closing {
+        self.close_with(probe, zero, Variant::DieAfterZero)
     }
 
     fn close_with(
         &self,
         probe: &impl Probe,
         zero: impl FnOnce(Range<u64>),
-        read: TailRead,
+        variant: Variant,
     ) -> Closing {
         let parts = self.parts();
-        let tail = |parts: &Parts<'_>| match read {
-            TailRead::Rmw => parts.tail.fetch_add(0, AcqRel),
+        let tail = |parts: &Parts<'_>| match variant {
             #[cfg(mmarray_loom)]
-            TailRead::Load => parts.tail.load(Acquire),
+            Variant::LoadTail => parts.tail.load(Acquire),
+            _ => parts.tail.fetch_add(0, AcqRel),
         };
         // Steps 1-3.
         let t1 = tail(&parts);
@@ -402,6 +418,10 @@ impl<S: Store> Claims<S> {
         let x = next_with(parts.done, w, bound, true);
         // Steps 11-13.
         zero(w..x);
+        #[cfg(mmarray_loom)]
+        if variant == Variant::DieAfterZero {
+            return Closing::Closed(w..x);
+        }
         mark(parts.void, w, x);
         mark(parts.done, w, x);
         advance(&parts);
