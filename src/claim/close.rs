@@ -81,12 +81,17 @@
 //! So when step 9 passes, the owner of `w` at `T2` is gone — and a gone owner never gives
 //! back, so it owns `w` from then on.
 //!
-//! An RMW and not a load is needed at step 8 (and at step 1, for the same reason at step 3):
-//! a load may read a tail older than the last claim and miss its announcement. The case
-//! (`give_back_reclaim_aba` in the loom models, with the test-only loading variant): `A`
-//! claims row 0 and gives it back, `B` claims it, `A` dies before retiring its entry. A load
-//! that reads `A`'s claim from the tail synchronises with `A` alone and sees `C = {A}`, dead:
-//! it would close `B`'s live rows.
+//! Steps 1 and 8 read the tail with an RMW, as design §3.3 asks (one RMW per attempt, on
+//! the slow path only). With the probes ordered before step 8, as here, an `Acquire` load
+//! would do as well: the probe that reports a candidate dead synchronises with its last
+//! step (the axiom), give-backs included, so the tail read after it cannot return a value
+//! from before them; and any later value synchronises with the claim that wrote it, whose
+//! announcement case 1 then needs. The loom model `give_back_reclaim_aba_with_a_load` (the
+//! design's scenario: `A` claims row 0, gives it back and dies before retiring, `B`
+//! re-claims it) passes with loads. What that scenario does need is the comparison of the
+//! two scans: without it the second scan's new candidate `B` is never probed and its live
+//! row is closed (`give_back_reclaim_aba_without_comparing_the_scans`), and without the
+//! give-back counts case 3 closes a live row (`give_back_after_the_tail_read_without_counts`).
 //!
 //! **P2 — no live owner's rows are closed.** By P1 the owner `Q` of `w` is gone since before
 //! `T2` (case 1: probed dead before `T2`, and by the axiom all its actions, give-backs
@@ -273,6 +278,12 @@ enum Variant {
     /// advance, the `closer` word still held.
     #[cfg(mmarray_loom)]
     DieAfterZero,
+    /// Step 9 without comparing the scans at all (a mistake P1 rules out).
+    #[cfg(mmarray_loom)]
+    NoComparison,
+    /// Step 9 comparing the candidates but not the give-back counts (P1, case 3).
+    #[cfg(mmarray_loom)]
+    NoCounts,
 }
 
 /// Mask of the generation bits the `closer` word keeps.
@@ -346,6 +357,30 @@ impl<S: Store> Claims<S> {
         self.close_with(probe, zero, Variant::DieAfterZero)
     }
 
+    /// Test hook (`#[doc(hidden)]`, loom builds only): step 9 without comparing the two
+    /// scans (the loom model `give_back_reclaim_aba_without_comparing_the_scans`).
+    #[cfg(mmarray_loom)]
+    #[doc(hidden)]
+    pub fn close_dead_without_comparing_the_scans(
+        &self,
+        probe: &impl Probe,
+        zero: impl FnOnce(Range<u64>),
+    ) -> Closing {
+        self.close_with(probe, zero, Variant::NoComparison)
+    }
+
+    /// Test hook (`#[doc(hidden)]`, loom builds only): step 9 comparing candidates but not the
+    /// give-back counts (the loom model `give_back_after_the_tail_read_without_counts`).
+    #[cfg(mmarray_loom)]
+    #[doc(hidden)]
+    pub fn close_dead_without_give_back_counts(
+        &self,
+        probe: &impl Probe,
+        zero: impl FnOnce(Range<u64>),
+    ) -> Closing {
+        self.close_with(probe, zero, Variant::NoCounts)
+    }
+
     fn close_with(
         &self,
         probe: &impl Probe,
@@ -409,7 +444,18 @@ impl<S: Store> Claims<S> {
         let t2 = tail(&parts);
         let second = scan(&parts.owners, w);
         let committed = parts.committed.load(Acquire);
-        if t2 <= w || !second.same(&first) || committed != w || is_done(parts.done, w) {
+        let same = match variant {
+            #[cfg(mmarray_loom)]
+            Variant::NoComparison => true,
+            #[cfg(mmarray_loom)]
+            Variant::NoCounts => Scan {
+                fingerprint: first.fingerprint,
+                ..second
+            }
+            .same(&first),
+            _ => second.same(&first),
+        };
+        if t2 <= w || !same || committed != w || is_done(parts.done, w) {
             release_closer(parts.closer, mine);
             return Closing::Retry;
         }
