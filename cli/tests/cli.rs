@@ -202,12 +202,12 @@ fn rowlog_prints_the_counters_of_a_live_log() {
         "  durable      3\n",
         "  in flight    3 (claimed, not yet committed)\n",
         "  stalled      rows 4..6 (2 rows claimed, not complete)\n",
-        "  rows start   byte 64 (for rows aligned to at most 64 bytes)\n",
+        "  rows start   byte 128 (for rows aligned to at most 64 bytes)\n",
     ] {
         assert!(out.contains(line), "{line:?} not in\n{out}");
     }
     assert!(
-        out.contains(&format!("  file size    {}\n", 64 + 10 * 16)),
+        out.contains(&format!("  file size    {}\n", 128 + 10 * 16)),
         "{out}"
     );
     drop(held);

@@ -45,7 +45,7 @@ fn model_runs(void: &[bool], rows: u64) -> Vec<core::ops::Range<u64>> {
 /// are exactly the abandoned ones, counted, tested and run row by row.
 #[test]
 fn validity_matches_a_row_model() {
-    for seed in 1..=40u64 {
+    for seed in 1..=12u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let capacity = 150;
         let claims = Claims::new(Inline::<3>::new(capacity).unwrap());
