@@ -46,7 +46,8 @@
 //! starts and done bits (P2). And the design compared only `C1` and `C2`: a live owner that
 //! gives back and retires between the tail read and the scan is then invisible to both scans
 //! while a live process re-claims its rows, hence the give-back counts in the fingerprint
-//! (P1, case 3).
+//! (P1, case 3). `C1` is kept in a fixed array of 16 candidates (the core allocates
+//! nothing); a row that more than 16 entries announce is reported as waiting, never closed.
 //!
 //! # Proofs
 //!
