@@ -497,28 +497,39 @@ impl<S: Store> Claims<S> {
     ) -> Result<Claim<'a, S>, (u64, u64)> {
         let parts = self.parts();
         let tail = parts.tail;
-        let announce = |word: u64| {
-            if let Some(words) = entry {
-                words[owner::RANGE].store(word, Release);
+        let Some(words) = entry else {
+            // No owner: today's loop, untouched by announcing.
+            let mut start = tail.load(Relaxed);
+            loop {
+                let end = attempt(&size, start, parts.capacity)?;
+                // AcqRel: see "Claims and give-backs" in the module docs.
+                match tail.compare_exchange_weak(start, end, AcqRel, Relaxed) {
+                    Ok(_) => {
+                        return Ok(Claim {
+                            claims: self,
+                            start,
+                            end,
+                            announce: None,
+                        });
+                    }
+                    Err(now) => start = now,
+                }
             }
         };
         // See "Claims and give-backs" in the module docs.
         let mut start = tail.load(Relaxed);
         loop {
-            // The tail never exceeds the capacity (store invariant); 0 if it somehow did.
-            let available = parts.capacity.saturating_sub(start);
-            // `rows <= available` by the callers' construction, so `end` stays <= capacity.
-            let Some(end) = size(available).and_then(|rows| start.checked_add(rows.min(available)))
-            else {
-                announce(0);
-                return Err((available, parts.capacity));
-            };
+            let end = attempt(&size, start, parts.capacity).inspect_err(|_| {
+                // Giving up: no claim, so no announcement.
+                words[owner::RANGE].store(0, Release);
+            })?;
             // An empty claim needs no owner: nobody waits on no rows.
-            announce(if end > start {
+            let announced = if end > start {
                 owner::pack(start, end - start)
             } else {
                 0
-            });
+            };
+            words[owner::RANGE].store(announced, Release);
             // AcqRel: Acquire for the rows a give-back returned, Release for the announcement
             // (A1 in `owner.rs`).
             match tail.compare_exchange_weak(start, end, AcqRel, Relaxed) {
@@ -527,7 +538,7 @@ impl<S: Store> Claims<S> {
                         claims: self,
                         start,
                         end,
-                        announce: entry.filter(|_| end > start).map(|words| token::Announce {
+                        announce: (end > start).then_some(token::Announce {
                             words,
                             shared: false,
                         }),
@@ -834,6 +845,22 @@ impl<S: Store + fmt::Debug> fmt::Debug for Claims<S> {
             .field("durable", &durable)
             .finish()
     }
+}
+
+/// The end of one claim attempt from tail `start`, or the refusal `(available, capacity)`
+/// when `size(available)` gives up.
+#[inline]
+fn attempt(
+    size: &impl Fn(u64) -> Option<u64>,
+    start: u64,
+    capacity: u64,
+) -> Result<u64, (u64, u64)> {
+    // The tail never exceeds the capacity (store invariant); 0 if it somehow did.
+    let available = capacity.saturating_sub(start);
+    // `rows <= available` by the callers' construction, so `end` stays <= capacity.
+    size(available)
+        .and_then(|rows| start.checked_add(rows.min(available)))
+        .ok_or((available, capacity))
 }
 
 /// The advance loop (see "Commits out of order" and "No commit is lost" in the module docs).
