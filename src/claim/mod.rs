@@ -443,8 +443,9 @@ impl<S: Store> Claims<S> {
     /// # Errors
     ///
     /// [`ClaimError::Full`] if fewer than `rows` rows are unclaimed; nothing is claimed then.
+    #[inline]
     pub fn claim(&self, rows: u64) -> Result<Claim<'_, S>, ClaimError> {
-        self.claim_with(None, |available| (rows <= available).then_some(rows))
+        self.claim_with(|available| (rows <= available).then_some(rows))
             .map_err(|(available, capacity)| self.refuse(rows, available, capacity))
     }
 
@@ -479,7 +480,7 @@ impl<S: Store> Claims<S> {
     ///
     /// [`ClaimError::Full`] if `max_rows > 0` and no row is left.
     pub fn claim_up_to(&self, max_rows: u64) -> Result<Claim<'_, S>, ClaimError> {
-        self.claim_with(None, |available| {
+        self.claim_with(|available| {
             let rows = max_rows.min(available);
             (rows > 0 || max_rows == 0).then_some(rows)
         })
@@ -490,33 +491,40 @@ impl<S: Store> Claims<S> {
     /// On giving up returns `(available, capacity)`. With an `entry`, each attempt announces
     /// its range there before the compare-exchange (A1, A2 in `owner.rs`), and giving up
     /// retires it.
-    fn claim_with<'a>(
+    #[inline]
+    fn claim_with(&self, size: impl Fn(u64) -> Option<u64>) -> Result<Claim<'_, S>, (u64, u64)> {
+        let parts = self.parts();
+        let tail = parts.tail;
+        // See "Claims and give-backs" in the module docs.
+        let mut start = tail.load(Relaxed);
+        loop {
+            let end = attempt(&size, start, parts.capacity)?;
+            // AcqRel: see "Claims and give-backs" (the release half matters to announced
+            // claims, `claim_announced`; on x86 it is the same instruction).
+            match tail.compare_exchange_weak(start, end, AcqRel, Relaxed) {
+                Ok(_) => {
+                    return Ok(Claim {
+                        claims: self,
+                        start,
+                        end,
+                        announce: None,
+                    });
+                }
+                Err(now) => start = now,
+            }
+        }
+    }
+
+    /// The claim loop of an announced claim: like [`claim_with`](Self::claim_with), but each
+    /// attempt announces its range in `words` before the compare-exchange (A1, A2 in
+    /// `owner.rs`), and giving up retires the entry.
+    fn claim_announced<'a>(
         &'a self,
-        entry: Option<&'a [AtomicU64; owner::ENTRY_WORDS]>,
+        words: &'a [AtomicU64; owner::ENTRY_WORDS],
         size: impl Fn(u64) -> Option<u64>,
     ) -> Result<Claim<'a, S>, (u64, u64)> {
         let parts = self.parts();
         let tail = parts.tail;
-        let Some(words) = entry else {
-            // No owner: today's loop, untouched by announcing.
-            let mut start = tail.load(Relaxed);
-            loop {
-                let end = attempt(&size, start, parts.capacity)?;
-                // AcqRel: see "Claims and give-backs" in the module docs.
-                match tail.compare_exchange_weak(start, end, AcqRel, Relaxed) {
-                    Ok(_) => {
-                        return Ok(Claim {
-                            claims: self,
-                            start,
-                            end,
-                            announce: None,
-                        });
-                    }
-                    Err(now) => start = now,
-                }
-            }
-        };
-        // See "Claims and give-backs" in the module docs.
         let mut start = tail.load(Relaxed);
         loop {
             let end = attempt(&size, start, parts.capacity).inspect_err(|_| {
@@ -555,6 +563,7 @@ impl<S: Store> Claims<S> {
     /// compare-exchange of `committed` from `start` to `end` (no bits), then scans for runs
     /// that other committers completed above it. Otherwise: set the completion bits, then run
     /// the advance loop. See "Commits out of order".
+    #[inline]
     fn complete(&self, start: u64, end: u64) -> u64 {
         let parts = self.parts();
         let committed = parts.committed;

@@ -111,6 +111,7 @@ impl<S: Store> Claim<'_, S> {
     /// assert_eq!(claims.committed(), 3);
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
+    #[inline]
     pub fn commit(self) -> u64 {
         let committed = self.claims.complete(self.start, self.end);
         if let Some(announce) = self.announce {
