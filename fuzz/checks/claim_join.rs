@@ -122,22 +122,20 @@ pub fn check_claim_join(data: &[u8]) -> bool {
         "joined a header peek refuses"
     );
     assert_eq!(store.geometry(), geometry);
-    // The void bitmap and the slot table, which no operation below writes.
+    // The slot table, which no operation below writes (these claims announce nothing).
     let untouched = |region: &[core::sync::atomic::AtomicU64]| -> Vec<u64> {
-        let void = geometry.void_offset().expect("joined") / 8;
-        let bitmap = geometry.bitmap_words().expect("joined");
         let slots = geometry.slots_offset().expect("joined") / 8;
         let end = geometry.region_words().expect("joined");
-        region[void..void + bitmap]
+        region[slots..end]
             .iter()
-            .chain(&region[slots..end])
             .map(|w| w.load(core::sync::atomic::Ordering::Relaxed))
             .collect()
     };
+    let void_at = geometry.void_offset().expect("joined") / 8;
     let before = untouched(&region);
     let mut claims = Claims::new(store);
     invariants(&claims);
-    let mut shadow = Shadow::joined(&region, &claims);
+    let mut shadow = Shadow::joined(&region, void_at, &claims);
     shadow.check(&claims);
 
     // Segments of shared operations, each ended by a recovery call through `&mut`.
@@ -170,6 +168,7 @@ pub fn check_claim_join(data: &[u8]) -> bool {
                     let w = if op & 7 == COMMIT {
                         claim.commit()
                     } else {
+                        shadow.void(claim.rows(), true);
                         claim.abandon()
                     };
                     assert!(w <= claims.capacity());
@@ -280,6 +279,7 @@ pub fn check_claim_join(data: &[u8]) -> bool {
                     Ok(dropped) => {
                         assert_eq!(dropped, len..claimed);
                         shadow.set(dropped.clone(), false);
+                        shadow.void(len..claims.capacity(), false);
                         assert_eq!((claims.committed(), claims.claimed()), (len, len));
                     }
                     Err(e) => assert!(len > committed, "{e}"),
@@ -298,7 +298,8 @@ pub fn check_claim_join(data: &[u8]) -> bool {
     let again = Claims::new(again);
     assert_eq!((again.watermarks(), again.claimed()), (marks, tail));
     assert_eq!((again.store().capacity(), again.store().row_size()), (capacity, row_size));
-    assert_eq!(untouched(&region), before, "void bits and slots are not touched");
+    assert_eq!(untouched(&region), before, "the slot table is not touched");
+    shadow.check_void(&region, void_at, claims.capacity());
     true
 }
 
@@ -321,6 +322,8 @@ fn invariants<S: mmarray::claim::Store>(claims: &mmarray::claim::Claims<S>) {
 /// the operations they drive, independently of the protocol's own bitmap and counters.
 struct Shadow {
     complete: Vec<bool>,
+    /// Whether each row is void (abandoned), as the operations left it.
+    void: Vec<bool>,
 }
 
 impl Shadow {
@@ -328,6 +331,7 @@ impl Shadow {
     /// from it to the tail are complete where their completion bit is set, the rest are not.
     fn joined<S: mmarray::claim::Store>(
         region: &[core::sync::atomic::AtomicU64],
+        void_at: usize,
         claims: &mmarray::claim::Claims<S>,
     ) -> Self {
         let (committed, tail) = (claims.committed(), claims.claimed());
@@ -339,7 +343,25 @@ impl Shadow {
                 row < committed || (row < tail && word & (1 << (row % 64)) != 0)
             })
             .collect();
-        Self { complete }
+        // The join refused void bits at or past the tail (`StrayVoid`); `recover` cleared
+        // them from the durable watermark on.
+        let void = (0..capacity as u64).map(|row| bit(region, void_at, row)).collect();
+        Self { complete, void }
+    }
+
+    /// Marks `rows` void or not.
+    fn void(&mut self, rows: core::ops::Range<u64>, void: bool) {
+        for row in rows {
+            self.void[row as usize] = void;
+        }
+    }
+
+    /// The region's void bitmap is the model's, and the protocol's validity of every
+    /// committed row agrees with it.
+    fn check_void(&self, region: &[core::sync::atomic::AtomicU64], void_at: usize, capacity: u64) {
+        for row in 0..capacity {
+            assert_eq!(bit(region, void_at, row), self.void[row as usize], "void bit of row {row}");
+        }
     }
 
     /// Marks `rows` complete or not.
@@ -349,11 +371,22 @@ impl Shadow {
         }
     }
 
-    /// The committed watermark never passes a row the model says is incomplete.
+    /// The committed watermark never passes a row the model says is incomplete, and the
+    /// validity of the rows below it is the model's.
     fn check<S: mmarray::claim::Store>(&self, claims: &mmarray::claim::Claims<S>) {
+        let validity = claims.validity();
+        for row in 0..validity.rows() {
+            assert_eq!(validity.is_valid(row), !self.void[row as usize], "validity of row {row}");
+        }
         let committed = claims.committed();
         if let Some(row) = (0..committed).find(|&row| !self.complete[row as usize]) {
             panic!("the committed watermark {committed} passed row {row}, which is incomplete");
         }
     }
+}
+
+/// Bit `row` of the bitmap starting at word `at` of `region`.
+fn bit(region: &[core::sync::atomic::AtomicU64], at: usize, row: u64) -> bool {
+    let word = region[at + (row / 64) as usize].load(core::sync::atomic::Ordering::Relaxed);
+    word & (1 << (row % 64)) != 0
 }

@@ -17,6 +17,33 @@ pub enum ClaimError {
         /// The capacity of the array, in rows.
         capacity: u64,
     },
+    /// An announced claim ([`claim_as`](super::Claims::claim_as)) asked for more rows than
+    /// an owner entry can name.
+    TooLarge {
+        /// How many rows were asked for.
+        requested: u64,
+        /// The most rows one announced claim can have ([`Owners::MAX_ROWS`](super::Owners::MAX_ROWS)).
+        max: u64,
+    },
+    /// The entry is not in the store's owner table (or the store tracks no owners, or its
+    /// capacity is above [`Owners::MAX_CAPACITY`](super::Owners::MAX_CAPACITY)).
+    NoEntry {
+        /// The entry's slot.
+        slot: u32,
+        /// The entry's index in the slot.
+        index: u32,
+        /// Slots of the table.
+        slots: u32,
+        /// Entries per slot.
+        entries: u32,
+    },
+    /// The entry still announces a claim that has not ended.
+    EntryInUse {
+        /// The entry's slot.
+        slot: u32,
+        /// The entry's index in the slot.
+        index: u32,
+    },
 }
 
 impl fmt::Display for ClaimError {
@@ -30,6 +57,27 @@ impl fmt::Display for ClaimError {
                 f,
                 "cannot claim {requested} rows: only {available} of {capacity} rows are unclaimed; \
                  claim at most {available} rows or create the array with a larger capacity"
+            ),
+            Self::TooLarge { requested, max } => write!(
+                f,
+                "cannot announce a claim of {requested} rows: an owner entry names at most \
+                 {max} rows; claim at most {max} rows at a time"
+            ),
+            Self::NoEntry {
+                slot,
+                index,
+                slots,
+                entries,
+            } => write!(
+                f,
+                "owner entry {index} of slot {slot} does not exist: the store's owner table has \
+                 {slots} slots of {entries} entries (and announces claims only for capacities \
+                 below 2^40); use an entry of the table, or `claim` without an owner"
+            ),
+            Self::EntryInUse { slot, index } => write!(
+                f,
+                "owner entry {index} of slot {slot} still announces a claim that has not ended; \
+                 end that claim first or use a free entry"
             ),
         }
     }
@@ -205,6 +253,13 @@ pub enum SetupError {
         /// How many rows have been claimed (the tail).
         claimed: u64,
     },
+    /// The void bitmap marks a row that was never claimed.
+    StrayVoid {
+        /// The first such row.
+        row: u64,
+        /// How many rows have been claimed (the tail).
+        claimed: u64,
+    },
     /// The region records another `.npy` header length than the file's.
     HeaderLenMismatch {
         /// The length the caller found in the file (or expected).
@@ -218,6 +273,27 @@ pub enum SetupError {
         expected: (u32, u32),
         /// Slots and entries per slot recorded in the region.
         found: (u32, u32),
+    },
+    /// The owner table has too few words for its slots and entries.
+    OwnerTableTooSmall {
+        /// Words needed: `slots * (8 + 8 * entries)` ([`Owners::words_for`](super::Owners::words_for)).
+        needed: usize,
+        /// Words given.
+        actual: usize,
+    },
+    /// More slots than the `closer` word can name.
+    TooManySlots {
+        /// Slots requested.
+        slots: u32,
+        /// The most slots ([`Owners::MAX_SLOTS`](super::Owners::MAX_SLOTS)).
+        max: u32,
+    },
+    /// Owner entries name rows below `2^40` only.
+    CapacityTooLargeForOwners {
+        /// The requested capacity, in rows.
+        capacity: u64,
+        /// The largest capacity with an owner table ([`Owners::MAX_CAPACITY`](super::Owners::MAX_CAPACITY)).
+        max: u64,
     },
 }
 
@@ -290,6 +366,12 @@ impl fmt::Display for SetupError {
                  claimed; every bit at or past the tail must be clear (after a crash, open \
                  with `recover`)"
             ),
+            Self::StrayVoid { row, claimed } => write!(
+                f,
+                "the void bitmap marks row {row} not valid but only {claimed} rows were \
+                 claimed; every bit at or past the tail must be clear (after a crash, open \
+                 with `recover`)"
+            ),
             Self::HeaderLenMismatch { expected, found } => write!(
                 f,
                 "the claim region says the .npy header before the rows is {found} bytes but the \
@@ -300,6 +382,22 @@ impl fmt::Display for SetupError {
                 "the claim region has {} owner slots of {} entries but {} of {} were expected; \
                  open it with the slots and entries it was created with",
                 found.0, found.1, expected.0, expected.1
+            ),
+            Self::OwnerTableTooSmall { needed, actual } => write!(
+                f,
+                "the owner table is {actual} words but its slots and entries need {needed}; \
+                 pass at least {needed} words or fewer slots or entries"
+            ),
+            Self::TooManySlots { slots, max } => write!(
+                f,
+                "an owner table of {slots} slots is too large: at most {max} slots fit the \
+                 closer word; use fewer slots"
+            ),
+            Self::CapacityTooLargeForOwners { capacity, max } => write!(
+                f,
+                "a capacity of {capacity} rows is too large for owner tracking: owner entries \
+                 name rows up to {max}; use a capacity of at most {max} rows (rotate to a new \
+                 log beyond it)"
             ),
         }
     }

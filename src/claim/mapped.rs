@@ -8,6 +8,7 @@
 
 use super::geometry::Geometry;
 use super::header::{IDENTITY_WORDS, Identity, word};
+use super::owner::Owners;
 use super::store::{Key, Parts, Sealed, Store};
 use super::{SetupError, Watermarks};
 use crate::sync::{AtomicU64, Ordering};
@@ -244,7 +245,7 @@ impl<'a> Mapped<'a> {
     /// [`SetupError::CapacityMismatch`], [`SetupError::RowSizeMismatch`],
     /// [`SetupError::HeaderLenMismatch`], [`SetupError::OwnersMismatch`] for a region that is
     /// not the expected one, and [`SetupError::InconsistentCounters`],
-    /// [`SetupError::StrayCompletion`] for one whose state is corrupt (or was torn by a
+    /// [`SetupError::StrayCompletion`], [`SetupError::StrayVoid`] for one whose state is corrupt (or was torn by a
     /// crash: use [`recover`](Self::recover) then).
     pub fn open_with(region: &'a [AtomicU64], geometry: Geometry) -> Result<Self, SetupError> {
         let store = split(region, geometry)?;
@@ -260,10 +261,16 @@ impl<'a> Mapped<'a> {
         let durable = header[word::DURABLE].load(Ordering::Acquire);
         let committed = header[word::COMMITTED].load(Ordering::Acquire);
         let last_bit = last_set(store.done);
+        // Void bits are set (Release) only on claimed rows, before their completion bits,
+        // so the same argument covers them.
+        let last_void = last_set(store.void);
         let tail = header[word::TAIL].load(Ordering::Acquire);
         check_counters(Watermarks { durable, committed }, tail, capacity)?;
         if let Some(row) = last_bit.filter(|&row| row >= tail) {
             return Err(SetupError::StrayCompletion { row, claimed: tail });
+        }
+        if let Some(row) = last_void.filter(|&row| row >= tail) {
+            return Err(SetupError::StrayVoid { row, claimed: tail });
         }
         Ok(store)
     }
@@ -339,6 +346,7 @@ impl<'a> Mapped<'a> {
         // which leaves committed <= tail either way (tail is lowered last) and is undone by
         // recovering again. RMWs, like every other write to `committed`.
         clear_from(store.done, durable);
+        clear_from(store.void, durable);
         header[word::COMMITTED].swap(durable, Ordering::AcqRel);
         header[word::TAIL].swap(durable, Ordering::AcqRel);
         Ok(store)
@@ -464,6 +472,8 @@ fn split(region: &[AtomicU64], geometry: Geometry) -> Result<Mapped<'_>, SetupEr
         .get(slots_at..)
         .filter(|o| o.len() == owners)
         .ok_or(too_short)?;
+    // The slot count must fit the `closer` word (`TooManySlots`); the length was checked above.
+    Owners::new(owners, geometry.slots, geometry.entries)?;
     Ok(Mapped {
         header,
         done,
@@ -549,6 +559,9 @@ impl Sealed for Mapped<'_> {
             durable: &self.header[word::DURABLE],
             done: self.done,
             capacity: self.geometry.capacity,
+            void: self.void,
+            owners: Owners::table(self.owners, self.geometry.slots, self.geometry.entries),
+            closer: &self.header[word::CLOSER],
         }
     }
 }

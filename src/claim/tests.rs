@@ -72,7 +72,7 @@ fn capacity_not_a_multiple_of_64_stops_at_capacity() {
 
 #[test]
 fn borrowed_bitmap_is_cleared_and_sized() {
-    let mut bitmap: Vec<_> = (0..3)
+    let mut bitmap: Vec<_> = (0..7)
         .map(|_| crate::sync::AtomicU64::new(u64::MAX))
         .collect();
     assert_eq!(

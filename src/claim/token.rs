@@ -1,9 +1,30 @@
 //! [`Claim`]: the token for a range of claimed rows, ended by commit, abandon or give-back.
 
+use super::owner::{ENTRY_WORDS, GIVE_BACKS, PARTS, RANGE};
 use super::{Claims, Store};
-use crate::sync::Ordering::{Relaxed, Release};
+use crate::sync::AtomicU64;
+use crate::sync::Ordering::{AcqRel, Relaxed, Release};
 use core::fmt;
 use core::ops::Range;
+
+/// The entry a claim was announced in (see "Announce before claiming" in `owner.rs`).
+pub(super) struct Announce<'a> {
+    /// The entry's words.
+    pub(super) words: &'a [AtomicU64; ENTRY_WORDS],
+    /// Whether the claim was split: its parts then count themselves in the entry's word 1.
+    pub(super) shared: bool,
+}
+
+impl Announce<'_> {
+    /// Ends one part: retires the entry if it was the last (A3 in `owner.rs`).
+    fn end(self) {
+        if self.shared && self.words[PARTS].fetch_sub(1, AcqRel) != 1 {
+            return;
+        }
+        // Release: whoever reads the free entry sees the rows published (A2).
+        self.words[RANGE].store(0, Release);
+    }
+}
 
 /// Exclusive use of a range of rows, handed out by [`Claims::claim`].
 ///
@@ -15,6 +36,8 @@ pub struct Claim<'a, S: Store> {
     pub(super) claims: &'a Claims<S>,
     pub(super) start: u64,
     pub(super) end: u64,
+    /// The entry announcing the claim (`None`: not announced, e.g. [`Claims::claim`]).
+    pub(super) announce: Option<Announce<'a>>,
 }
 
 impl<S: Store> Claim<'_, S> {
@@ -88,13 +111,20 @@ impl<S: Store> Claim<'_, S> {
     /// assert_eq!(claims.committed(), 3);
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
+    #[inline]
     pub fn commit(self) -> u64 {
-        self.claims.complete(self.start, self.end)
+        let committed = self.claims.complete(self.start, self.end);
+        if let Some(announce) = self.announce {
+            announce.end();
+        }
+        committed
     }
 
-    /// Gives the rows up: the writer fills them with a value readers recognise as "no data"
-    /// (zeros) and then calls this, which marks them complete exactly like
-    /// [`commit`](Self::commit), so the watermark does not stop at them.
+    /// Gives the rows up: marks them *void* (not valid data: see "Validity" in the
+    /// [module docs](super)) and then complete exactly like [`commit`](Self::commit), so the
+    /// watermark does not stop at them. Readers that ask for validity skip them; readers that
+    /// do not see their contents, so fill them with a value that means "no data" first
+    /// (zeros).
     ///
     /// # Examples
     ///
@@ -107,15 +137,22 @@ impl<S: Store> Claim<'_, S> {
     /// next.commit();
     /// // ... zero-fill rows failed.rows() ...
     /// assert_eq!(failed.abandon(), 4);
+    /// assert_eq!(claims.validity().count_valid(), 1);
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
     pub fn abandon(self) -> u64 {
-        self.claims.complete(self.start, self.end)
+        // Void before the completion is published (P5 in the module docs).
+        super::bitmap::mark(self.claims.parts().void, self.start, self.end);
+        let committed = self.claims.complete(self.start, self.end);
+        if let Some(announce) = self.announce {
+            announce.end();
+        }
+        committed
     }
 }
 
 impl<S: Store> Claim<'_, S> {
-    /// Test hook (`#[doc(hidden)]`: `pub` only because the loom models in `tests/loom_claim.rs`,
+    /// Test hook (`#[doc(hidden)]`: `pub` only because the loom models in `tests/loom_claim/`,
     /// an external crate, need it; built only under `cfg(test)` or `--cfg mmarray_loom`, never
     /// in a normal build): a committer that dies between its two steps. Sets the claim's completion
     /// bits (the first step of a commit above the watermark) and stops before the advance
@@ -124,6 +161,18 @@ impl<S: Store> Claim<'_, S> {
     #[doc(hidden)]
     pub fn mark_and_die(self) {
         super::bitmap::mark(self.claims.parts().done, self.start, self.end);
+    }
+
+    /// Test hook (`#[doc(hidden)]`, as [`mark_and_die`](Self::mark_and_die)): a writer that
+    /// dies right after its give-back's compare-exchange, before counting the give-back and
+    /// retiring its entry (which keeps announcing the rows it returned). Returns whether the
+    /// give-back succeeded.
+    #[cfg(any(test, mmarray_loom))]
+    #[doc(hidden)]
+    pub fn give_back_and_die(self) -> bool {
+        let tail = self.claims.parts().tail;
+        tail.compare_exchange(self.end, self.start, Release, Relaxed)
+            .is_ok()
     }
 }
 
@@ -147,23 +196,42 @@ impl<'a, S: Store> Claim<'a, S> {
     pub fn split_at(self, rows: u64) -> (Claim<'a, S>, Claim<'a, S>) {
         let mid = self.start.saturating_add(rows).min(self.end);
         let (claims, start, end) = (self.claims, self.start, self.end);
+        let (first, second) = match self.announce {
+            None => (None, None),
+            Some(Announce { words, shared }) => {
+                // A3 in `owner.rs`: the first split counts two live parts, a later one adds one.
+                if shared {
+                    words[PARTS].fetch_add(1, Relaxed);
+                } else {
+                    words[PARTS].store(2, Relaxed);
+                }
+                let part = || Announce {
+                    words,
+                    shared: true,
+                };
+                (Some(part()), Some(part()))
+            }
+        };
         (
             Claim {
                 claims,
                 start,
                 end: mid,
+                announce: first,
             },
             Claim {
                 claims,
                 start: mid,
                 end,
+                announce: second,
             },
         )
     }
 
     /// Returns the rows to the array if nothing was claimed after them (the claim still ends
-    /// at the tail): the next claim gets them again. Otherwise hands the claim back unchanged,
-    /// to be committed or abandoned. An empty claim is always given back.
+    /// at the tail): the next claim gets them again, and they never become void. Otherwise
+    /// hands the claim back unchanged: [`abandon`](Self::abandon) it then (its rows become
+    /// void), or commit it. An empty claim is always given back.
     ///
     /// # Examples
     ///
@@ -187,13 +255,23 @@ impl<'a, S: Store> Claim<'a, S> {
     /// The claim itself, when rows after it were claimed since.
     pub fn give_back(self) -> Result<(), Claim<'a, S>> {
         if self.start == self.end {
+            if let Some(announce) = self.announce {
+                announce.end();
+            }
             return Ok(());
         }
         let parts = self.claims.parts();
         let tail = parts.tail;
         // Release: see "Claims and give-backs" in the module docs.
         match tail.compare_exchange(self.end, self.start, Release, Relaxed) {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                if let Some(announce) = self.announce {
+                    // A4 in `owner.rs`: counted before the entry changes.
+                    announce.words[GIVE_BACKS].fetch_add(1, Release);
+                    announce.end();
+                }
+                Ok(())
+            }
             Err(_) => Err(self),
         }
     }

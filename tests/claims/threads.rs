@@ -180,8 +180,9 @@ fn hammer<S: Store + Sync>(claims: &Claims<S>, rows: &[Row], writers: u64) {
 fn writers_reader_and_flusher_on_a_heap_bitmap() {
     for writers in [2, 4, 8] {
         let capacity = rows_for(100_000, 256);
-        let mut bitmap: Vec<AtomicU64> =
-            (0..capacity / 64 + 1).map(|_| AtomicU64::new(0)).collect();
+        let mut bitmap: Vec<AtomicU64> = (0..2 * (capacity / 64 + 1))
+            .map(|_| AtomicU64::new(0))
+            .collect();
         let claims = Claims::new(Borrowed::new(&mut bitmap, capacity).expect("bitmap fits"));
         hammer(&claims, &rows(capacity), writers);
     }
