@@ -24,8 +24,13 @@ use zerocopy::IntoBytes;
 /// Rows appended per iteration (1 MiB of rows).
 const ROWS: u64 = 1 << 16;
 
-/// A 16-byte row.
-type Row = [u64; 2];
+mmarray_std::record! {
+    /// A 16-byte row (a record: a file-backed row log names its rows' numpy dtype).
+    struct Row {
+        k: u64,
+        t: u64,
+    }
+}
 
 /// Runs `work(thread, rows)` on `threads` threads (the caller's own thread when 1) and
 /// returns the wall time.
@@ -54,7 +59,7 @@ fn row_log(path: &Path, threads: u64, batch: u64, iters: u64) -> Duration {
             for i in (0..rows).step_by(batch as usize) {
                 let mut claimed = log.claim(batch).expect("ROWS rows fit");
                 for (k, row) in (i..).zip(claimed.iter_mut()) {
-                    *row = [k, t];
+                    *row = Row { k, t };
                 }
                 claimed.commit();
             }
@@ -73,7 +78,7 @@ fn row_log_writer(path: &Path, threads: u64, iters: u64) -> Duration {
         total += timed(threads, |t, rows| {
             let mut w = log.writer(64);
             for k in 0..rows {
-                w.push([k, t]).expect("ROWS rows fit");
+                w.push(Row { k, t }).expect("ROWS rows fit");
             }
         });
         assert_eq!(log.committed(), ROWS);
@@ -103,7 +108,7 @@ fn mutex_cursor(path: &Path, threads: u64, batch: u64, iters: u64) -> Duration {
                 let mut guard = state.lock().expect("not poisoned");
                 let (cursor, map) = &mut *guard;
                 for k in i..i + batch {
-                    let row: Row = [k, t];
+                    let row = Row { k, t };
                     let at = *cursor * size_of::<Row>();
                     map[at..at + size_of::<Row>()].copy_from_slice(row.as_bytes());
                     *cursor += 1;

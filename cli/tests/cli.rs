@@ -183,14 +183,18 @@ fn rowlog_prints_the_counters_of_a_live_log() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.rowlog");
     // SAFETY: the test's own file; only this log (and the tool, reading) touches it.
-    let log = unsafe { RowLog::<[u64; 2]>::create(&path, 10) }.unwrap();
+    let log = unsafe { RowLog::<Reading>::create(&path, 10) }.unwrap();
+    let reading = |i: u64| Reading {
+        id: i,
+        temp: i as f64,
+    };
     for i in 0..3 {
-        log.push([i, i]).unwrap();
+        log.push(reading(i)).unwrap();
     }
     log.flush().unwrap();
-    log.push([3, 3]).unwrap();
+    log.push(reading(3)).unwrap();
     let held = log.claim(2).unwrap(); // claimed, not committed: the watermark stalls at 4
-    log.push([6, 6]).unwrap();
+    log.push(reading(6)).unwrap();
 
     let o = mmarray(&["rowlog", path.to_str().unwrap()]);
     let (out, err) = text(&o);
@@ -200,14 +204,18 @@ fn rowlog_prints_the_counters_of_a_live_log() {
         "  claimed      7\n",
         "  committed    4\n",
         "  durable      3\n",
+        "  npy shape    (3,) (durable rows as of a flush)\n",
+        "  dtype        [('id', '<u8'), ('temp K', '<f8')]\n",
         "  in flight    3 (claimed, not yet committed)\n",
         "  stalled      rows 4..6 (2 rows claimed, not complete)\n",
-        "  rows start   byte 64 (for rows aligned to at most 64 bytes)\n",
+        "  rows start   byte 256 (after the .npy header)\n",
+        "  region at    byte 4096\n",
     ] {
         assert!(out.contains(line), "{line:?} not in\n{out}");
     }
+    // The region: 128 + 2 * 8 bytes of header and bitmaps, padded to 192, then 64 slots.
     assert!(
-        out.contains(&format!("  file size    {}\n", 64 + 10 * 16)),
+        out.contains(&format!("  file size    {}\n", 4096 + 192 + 64 * 2112)),
         "{out}"
     );
     drop(held);

@@ -9,9 +9,11 @@
 // input drives — and the committed watermark must never pass a row it says is incomplete.
 //
 // Input: byte 0 is a set of flags, byte 1 the number `n` of operation bytes that follow; the
-// rest is the region (zero-padded to whole 8-byte words, native-endian like the file).
-// Capacity and row size are the header's own (bytes 16..32), as an adapter reads them with
-// `ClaimHeader::peek` before mapping, unless a flag perturbs them.
+// rest is the region (format version 2, zero-padded to whole 8-byte words, native-endian like
+// the file). The geometry — capacity, row size, `.npy` header length, slots and entries
+// (bytes 48..80) — is the header's own, as an adapter reads it with `ClaimHeader::peek` before
+// mapping, unless a flag perturbs it. Operations must leave the void bitmap and the slot
+// table (which no operation of this version writes) as the join found them.
 
 /// Flag: join with `Mapped::recover` instead of `Mapped::open`.
 pub const RECOVER: u8 = 1;
@@ -19,6 +21,10 @@ pub const RECOVER: u8 = 1;
 pub const OTHER_CAPACITY: u8 = 2;
 /// Flag: expect rows one byte longer than the header records.
 pub const OTHER_ROW_SIZE: u8 = 4;
+/// Flag: expect a `.npy` header 64 bytes longer than the region records.
+pub const OTHER_HEADER_LEN: u8 = 8;
+/// Flag: expect one entry per slot more than the region records.
+pub const OTHER_ENTRIES: u8 = 16;
 
 /// Operation bytes: the low 3 bits pick the operation, the rest is its argument.
 pub const CLAIM: u8 = 0;
@@ -61,7 +67,7 @@ fn word_at(bytes: &[u8], at: usize) -> u64 {
 
 /// Runs the checks on one input; returns whether the join accepted the region.
 pub fn check_claim_join(data: &[u8]) -> bool {
-    use mmarray::claim::{ClaimHeader, Claims, Mapped};
+    use mmarray::claim::{ClaimHeader, Claims, Geometry, Mapped};
 
     let flags = data.first().copied().unwrap_or(0);
     let n = usize::from(data.get(1).copied().unwrap_or(0));
@@ -73,21 +79,34 @@ pub fn check_claim_join(data: &[u8]) -> bool {
     padded.resize(region.len() * 8, 0);
     let bytes = &padded[..];
 
-    let (mut capacity, mut row_size) = (word_at(bytes, 16), word_at(bytes, 24));
+    let owners = word_at(bytes, 72);
+    let mut geometry = Geometry::new(word_at(bytes, 48), word_at(bytes, 56))
+        .with_header_len(word_at(bytes, 64))
+        .with_owners(owners as u32, (owners >> 32) as u32);
+    if cfg!(target_endian = "big") {
+        geometry = geometry.with_owners((owners >> 32) as u32, owners as u32);
+    }
     // `peek` reads the same fields from plain bytes: it agrees with the raw words.
     if let Ok(peeked) = ClaimHeader::peek(bytes) {
-        assert_eq!((peeked.capacity, peeked.row_size), (capacity, row_size));
+        assert_eq!(peeked.geometry, geometry);
     }
     if flags & OTHER_CAPACITY != 0 {
-        capacity = capacity.wrapping_add(1);
+        geometry.capacity = geometry.capacity.wrapping_add(1);
     }
     if flags & OTHER_ROW_SIZE != 0 {
-        row_size = row_size.wrapping_add(1);
+        geometry.row_size = geometry.row_size.wrapping_add(1);
     }
+    if flags & OTHER_HEADER_LEN != 0 {
+        geometry.header_len = geometry.header_len.wrapping_add(64);
+    }
+    if flags & OTHER_ENTRIES != 0 {
+        geometry.entries = geometry.entries.wrapping_add(1);
+    }
+    let (capacity, row_size) = (geometry.capacity, geometry.row_size);
     let joined = if flags & RECOVER != 0 {
-        Mapped::recover(&region, capacity, row_size)
+        Mapped::recover_with(&region, geometry)
     } else {
-        Mapped::open(&region, capacity, row_size)
+        Mapped::open_with(&region, geometry)
     };
     let store = match joined {
         Ok(store) => store,
@@ -102,10 +121,21 @@ pub fn check_claim_join(data: &[u8]) -> bool {
         ClaimHeader::peek(bytes).is_ok(),
         "joined a header peek refuses"
     );
-    assert_eq!((store.capacity(), store.row_size()), (capacity, row_size));
+    assert_eq!(store.geometry(), geometry);
+    // The slot table, which no operation below writes (these claims announce nothing).
+    let untouched = |region: &[core::sync::atomic::AtomicU64]| -> Vec<u64> {
+        let slots = geometry.slots_offset().expect("joined") / 8;
+        let end = geometry.region_words().expect("joined");
+        region[slots..end]
+            .iter()
+            .map(|w| w.load(core::sync::atomic::Ordering::Relaxed))
+            .collect()
+    };
+    let void_at = geometry.void_offset().expect("joined") / 8;
+    let before = untouched(&region);
     let mut claims = Claims::new(store);
     invariants(&claims);
-    let mut shadow = Shadow::joined(&region, &claims);
+    let mut shadow = Shadow::joined(&region, void_at, &claims);
     shadow.check(&claims);
 
     // Segments of shared operations, each ended by a recovery call through `&mut`.
@@ -138,6 +168,7 @@ pub fn check_claim_join(data: &[u8]) -> bool {
                     let w = if op & 7 == COMMIT {
                         claim.commit()
                     } else {
+                        shadow.void(claim.rows(), true);
                         claim.abandon()
                     };
                     assert!(w <= claims.capacity());
@@ -248,6 +279,7 @@ pub fn check_claim_join(data: &[u8]) -> bool {
                     Ok(dropped) => {
                         assert_eq!(dropped, len..claimed);
                         shadow.set(dropped.clone(), false);
+                        shadow.void(len..claims.capacity(), false);
                         assert_eq!((claims.committed(), claims.claimed()), (len, len));
                     }
                     Err(e) => assert!(len > committed, "{e}"),
@@ -262,9 +294,12 @@ pub fn check_claim_join(data: &[u8]) -> bool {
     // joiner.
     let marks = claims.watermarks();
     let tail = claims.claimed();
-    let again = Mapped::open(&region, capacity, row_size).expect("the state stays joinable");
+    let again = Mapped::open_with(&region, geometry).expect("the state stays joinable");
     let again = Claims::new(again);
     assert_eq!((again.watermarks(), again.claimed()), (marks, tail));
+    assert_eq!((again.store().capacity(), again.store().row_size()), (capacity, row_size));
+    assert_eq!(untouched(&region), before, "the slot table is not touched");
+    shadow.check_void(&region, void_at, claims.capacity());
     true
 }
 
@@ -287,6 +322,8 @@ fn invariants<S: mmarray::claim::Store>(claims: &mmarray::claim::Claims<S>) {
 /// the operations they drive, independently of the protocol's own bitmap and counters.
 struct Shadow {
     complete: Vec<bool>,
+    /// Whether each row is void (abandoned), as the operations left it.
+    void: Vec<bool>,
 }
 
 impl Shadow {
@@ -294,6 +331,7 @@ impl Shadow {
     /// from it to the tail are complete where their completion bit is set, the rest are not.
     fn joined<S: mmarray::claim::Store>(
         region: &[core::sync::atomic::AtomicU64],
+        void_at: usize,
         claims: &mmarray::claim::Claims<S>,
     ) -> Self {
         let (committed, tail) = (claims.committed(), claims.claimed());
@@ -305,7 +343,25 @@ impl Shadow {
                 row < committed || (row < tail && word & (1 << (row % 64)) != 0)
             })
             .collect();
-        Self { complete }
+        // The join refused void bits at or past the tail (`StrayVoid`); `recover` cleared
+        // them from the durable watermark on.
+        let void = (0..capacity as u64).map(|row| bit(region, void_at, row)).collect();
+        Self { complete, void }
+    }
+
+    /// Marks `rows` void or not.
+    fn void(&mut self, rows: core::ops::Range<u64>, void: bool) {
+        for row in rows {
+            self.void[row as usize] = void;
+        }
+    }
+
+    /// The region's void bitmap is the model's, and the protocol's validity of every
+    /// committed row agrees with it.
+    fn check_void(&self, region: &[core::sync::atomic::AtomicU64], void_at: usize, capacity: u64) {
+        for row in 0..capacity {
+            assert_eq!(bit(region, void_at, row), self.void[row as usize], "void bit of row {row}");
+        }
     }
 
     /// Marks `rows` complete or not.
@@ -315,11 +371,22 @@ impl Shadow {
         }
     }
 
-    /// The committed watermark never passes a row the model says is incomplete.
+    /// The committed watermark never passes a row the model says is incomplete, and the
+    /// validity of the rows below it is the model's.
     fn check<S: mmarray::claim::Store>(&self, claims: &mmarray::claim::Claims<S>) {
+        let validity = claims.validity();
+        for row in 0..validity.rows() {
+            assert_eq!(validity.is_valid(row), !self.void[row as usize], "validity of row {row}");
+        }
         let committed = claims.committed();
         if let Some(row) = (0..committed).find(|&row| !self.complete[row as usize]) {
             panic!("the committed watermark {committed} passed row {row}, which is incomplete");
         }
     }
+}
+
+/// Bit `row` of the bitmap starting at word `at` of `region`.
+fn bit(region: &[core::sync::atomic::AtomicU64], at: usize, row: u64) -> bool {
+    let word = region[at + (row / 64) as usize].load(core::sync::atomic::Ordering::Relaxed);
+    word & (1 << (row % 64)) != 0
 }

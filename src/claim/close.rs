@@ -46,7 +46,8 @@
 //! starts and done bits (P2). And the design compared only `C1` and `C2`: a live owner that
 //! gives back and retires between the tail read and the scan is then invisible to both scans
 //! while a live process re-claims its rows, hence the give-back counts in the fingerprint
-//! (P1, case 3).
+//! (P1, case 3). `C1` is kept in a fixed array of 16 candidates (the core allocates
+//! nothing); a row that more than 16 entries announce is reported as waiting, never closed.
 //!
 //! # Proofs
 //!
@@ -81,12 +82,17 @@
 //! So when step 9 passes, the owner of `w` at `T2` is gone — and a gone owner never gives
 //! back, so it owns `w` from then on.
 //!
-//! An RMW and not a load is needed at step 8 (and at step 1, for the same reason at step 3):
-//! a load may read a tail older than the last claim and miss its announcement. The case
-//! (`give_back_reclaim_aba` in the loom models, with the test-only loading variant): `A`
-//! claims row 0 and gives it back, `B` claims it, `A` dies before retiring its entry. A load
-//! that reads `A`'s claim from the tail synchronises with `A` alone and sees `C = {A}`, dead:
-//! it would close `B`'s live rows.
+//! Steps 1 and 8 read the tail with an RMW, as design §3.3 asks (one RMW per attempt, on
+//! the slow path only). With the probes ordered before step 8, as here, an `Acquire` load
+//! would do as well: the probe that reports a candidate dead synchronises with its last
+//! step (the axiom), give-backs included, so the tail read after it cannot return a value
+//! from before them; and any later value synchronises with the claim that wrote it, whose
+//! announcement case 1 then needs. The loom model `give_back_reclaim_aba_with_a_load` (the
+//! design's scenario: `A` claims row 0, gives it back and dies before retiring, `B`
+//! re-claims it) passes with loads. What that scenario does need is the comparison of the
+//! two scans: without it the second scan's new candidate `B` is never probed and its live
+//! row is closed (`give_back_reclaim_aba_without_comparing_the_scans`), and without the
+//! give-back counts case 3 closes a live row (`give_back_after_the_tail_read_without_counts`).
 //!
 //! **P2 — no live owner's rows are closed.** By P1 the owner `Q` of `w` is gone since before
 //! `T2` (case 1: probed dead before `T2`, and by the axiom all its actions, give-backs
@@ -261,14 +267,24 @@ fn is_done(done: &[AtomicU64], row: u64) -> bool {
         .unwrap_or(false)
 }
 
-/// How a closer reads the tail at steps 1 and 8.
+/// How a closer runs: the protocol, or (loom builds only) a variant a model needs.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum TailRead {
-    /// `fetch_add(0, AcqRel)`: the protocol.
-    Rmw,
-    /// An `Acquire` load: wrong (P1); only for the loom model that shows it.
+enum Variant {
+    /// The protocol: `fetch_add(0, AcqRel)` reads of the tail at steps 1 and 8.
+    Protocol,
+    /// `Acquire` loads of the tail at steps 1 and 8 instead of RMWs.
     #[cfg(mmarray_loom)]
-    Load,
+    LoadTail,
+    /// The protocol, but the closer dies right after its zero-fill (step 11): no bits, no
+    /// advance, the `closer` word still held.
+    #[cfg(mmarray_loom)]
+    DieAfterZero,
+    /// Step 9 without comparing the scans at all (a mistake P1 rules out).
+    #[cfg(mmarray_loom)]
+    NoComparison,
+    /// Step 9 comparing the candidates but not the give-back counts (P1, case 3).
+    #[cfg(mmarray_loom)]
+    NoCounts,
 }
 
 /// Mask of the generation bits the `closer` word keeps.
@@ -314,12 +330,12 @@ impl<S: Store> Claims<S> {
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
     pub fn close_dead(&self, probe: &impl Probe, zero: impl FnOnce(Range<u64>)) -> Closing {
-        self.close_with(probe, zero, TailRead::Rmw)
+        self.close_with(probe, zero, Variant::Protocol)
     }
 
     /// Test hook (`#[doc(hidden)]`, loom builds only): [`close_dead`](Self::close_dead) with
-    /// plain `Acquire` loads of the tail at steps 1 and 8 — the mistake P1 rules out, shown by
-    /// the loom model `give_back_reclaim_aba_with_a_load`.
+    /// plain `Acquire` loads of the tail at steps 1 and 8 (the loom model
+    /// `give_back_reclaim_aba_with_a_load`).
     #[cfg(mmarray_loom)]
     #[doc(hidden)]
     pub fn close_dead_loading_the_tail(
@@ -327,20 +343,56 @@ impl<S: Store> Claims<S> {
         probe: &impl Probe,
         zero: impl FnOnce(Range<u64>),
     ) -> Closing {
-        self.close_with(probe, zero, TailRead::Load)
+        self.close_with(probe, zero, Variant::LoadTail)
+    }
+
+    /// Test hook (`#[doc(hidden)]`, loom builds only): a closer that dies right after its
+    /// zero-fill, holding the `closer` word (the loom model `two_closers_and_takeover`).
+    #[cfg(mmarray_loom)]
+    #[doc(hidden)]
+    pub fn close_dead_and_die_after_zero(
+        &self,
+        probe: &impl Probe,
+        zero: impl FnOnce(Range<u64>),
+    ) -> Closing {
+        self.close_with(probe, zero, Variant::DieAfterZero)
+    }
+
+    /// Test hook (`#[doc(hidden)]`, loom builds only): step 9 without comparing the two
+    /// scans (the loom model `give_back_reclaim_aba_without_comparing_the_scans`).
+    #[cfg(mmarray_loom)]
+    #[doc(hidden)]
+    pub fn close_dead_without_comparing_the_scans(
+        &self,
+        probe: &impl Probe,
+        zero: impl FnOnce(Range<u64>),
+    ) -> Closing {
+        self.close_with(probe, zero, Variant::NoComparison)
+    }
+
+    /// Test hook (`#[doc(hidden)]`, loom builds only): step 9 comparing candidates but not the
+    /// give-back counts (the loom model `give_back_after_the_tail_read_without_counts`).
+    #[cfg(mmarray_loom)]
+    #[doc(hidden)]
+    pub fn close_dead_without_give_back_counts(
+        &self,
+        probe: &impl Probe,
+        zero: impl FnOnce(Range<u64>),
+    ) -> Closing {
+        self.close_with(probe, zero, Variant::NoCounts)
     }
 
     fn close_with(
         &self,
         probe: &impl Probe,
         zero: impl FnOnce(Range<u64>),
-        read: TailRead,
+        variant: Variant,
     ) -> Closing {
         let parts = self.parts();
-        let tail = |parts: &Parts<'_>| match read {
-            TailRead::Rmw => parts.tail.fetch_add(0, AcqRel),
+        let tail = |parts: &Parts<'_>| match variant {
             #[cfg(mmarray_loom)]
-            TailRead::Load => parts.tail.load(Acquire),
+            Variant::LoadTail => parts.tail.load(Acquire),
+            _ => parts.tail.fetch_add(0, AcqRel),
         };
         // Steps 1-3.
         let t1 = tail(&parts);
@@ -393,7 +445,18 @@ impl<S: Store> Claims<S> {
         let t2 = tail(&parts);
         let second = scan(&parts.owners, w);
         let committed = parts.committed.load(Acquire);
-        if t2 <= w || !second.same(&first) || committed != w || is_done(parts.done, w) {
+        let same = match variant {
+            #[cfg(mmarray_loom)]
+            Variant::NoComparison => true,
+            #[cfg(mmarray_loom)]
+            Variant::NoCounts => Scan {
+                fingerprint: first.fingerprint,
+                ..second
+            }
+            .same(&first),
+            _ => second.same(&first),
+        };
+        if t2 <= w || !same || committed != w || is_done(parts.done, w) {
             release_closer(parts.closer, mine);
             return Closing::Retry;
         }
@@ -402,6 +465,10 @@ impl<S: Store> Claims<S> {
         let x = next_with(parts.done, w, bound, true);
         // Steps 11-13.
         zero(w..x);
+        #[cfg(mmarray_loom)]
+        if variant == Variant::DieAfterZero {
+            return Closing::Closed(w..x);
+        }
         mark(parts.void, w, x);
         mark(parts.done, w, x);
         advance(&parts);
@@ -550,3 +617,6 @@ fn release_closer(closer: &AtomicU64, mine: u64) {
     // Release: our bits and advance happen before the next holder's take (Acquire).
     let _ = closer.compare_exchange(mine, 0, Release, Relaxed);
 }
+
+#[cfg(all(test, not(mmarray_loom)))]
+mod tests;

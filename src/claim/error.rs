@@ -253,6 +253,27 @@ pub enum SetupError {
         /// How many rows have been claimed (the tail).
         claimed: u64,
     },
+    /// The void bitmap marks a row that was never claimed.
+    StrayVoid {
+        /// The first such row.
+        row: u64,
+        /// How many rows have been claimed (the tail).
+        claimed: u64,
+    },
+    /// The region records another `.npy` header length than the file's.
+    HeaderLenMismatch {
+        /// The length the caller found in the file (or expected).
+        expected: u64,
+        /// The length recorded in the region.
+        found: u64,
+    },
+    /// The region records another slot table than the caller expected.
+    OwnersMismatch {
+        /// Slots and entries per slot the caller expected.
+        expected: (u32, u32),
+        /// Slots and entries per slot recorded in the region.
+        found: (u32, u32),
+    },
     /// The owner table has too few words for its slots and entries.
     OwnerTableTooSmall {
         /// Words needed: `slots * (8 + 8 * entries)` ([`Owners::words_for`](super::Owners::words_for)).
@@ -287,12 +308,13 @@ impl fmt::Display for SetupError {
             ),
             Self::RegionTooLarge { capacity } => write!(
                 f,
-                "the claim header and bitmap for {capacity} rows do not fit in this platform's \
-                 address space; use a smaller capacity"
+                "a claim region for {capacity} rows is too large: the capacity must be below \
+                 2^40 rows and the region must fit in this platform's address space; use a \
+                 smaller capacity (or fewer owner slots)"
             ),
             Self::TooShort { needed, actual } => write!(
                 f,
-                "the claim region is {actual} bytes but the header and bitmap need {needed}; \
+                "the claim region is {actual} bytes but its header, bitmaps and slot table need {needed}; \
                  pass a region of at least {needed} bytes"
             ),
             Self::BadMagic { found } => write!(
@@ -303,7 +325,9 @@ impl fmt::Display for SetupError {
             ),
             Self::UnsupportedVersion { found, supported } => write!(
                 f,
-                "the claim header has layout version {found}; this crate reads version {supported}"
+                "the row log has layout version {found}; this crate reads and writes version \
+                 {supported} only: open it with the mmarray release that wrote it, or create a new \
+                 log with this one and copy the committed rows over"
             ),
             Self::DamagedByteOrderMark { found } => write!(
                 f,
@@ -341,6 +365,23 @@ impl fmt::Display for SetupError {
                 "the completion bitmap marks row {row} complete but only {claimed} rows were \
                  claimed; every bit at or past the tail must be clear (after a crash, open \
                  with `recover`)"
+            ),
+            Self::StrayVoid { row, claimed } => write!(
+                f,
+                "the void bitmap marks row {row} not valid but only {claimed} rows were \
+                 claimed; every bit at or past the tail must be clear (after a crash, open \
+                 with `recover`)"
+            ),
+            Self::HeaderLenMismatch { expected, found } => write!(
+                f,
+                "the claim region says the .npy header before the rows is {found} bytes but the \
+                 file's is {expected}: the header or the region is damaged; recreate the file"
+            ),
+            Self::OwnersMismatch { expected, found } => write!(
+                f,
+                "the claim region has {} owner slots of {} entries but {} of {} were expected; \
+                 open it with the slots and entries it was created with",
+                found.0, found.1, expected.0, expected.1
             ),
             Self::OwnerTableTooSmall { needed, actual } => write!(
                 f,

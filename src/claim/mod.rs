@@ -135,10 +135,34 @@
 //! **Claims and give-backs.** The tail moves only by compare-exchange: the RMW's atomicity
 //! alone makes claims disjoint. Rows are claimed once, except that a claim that still ends at
 //! the tail may be given back ([`Claim::give_back`]); the give-back is a `Release`
-//! compare-exchange and a claim's successful compare-exchange is `Acquire`, so whatever the
+//! compare-exchange and a claim's successful compare-exchange is `AcqRel`, so whatever the
 //! giver wrote to those rows happens before the next claimer's writes (every write to the tail
-//! is an RMW, so the next claimer reads from the give-back's release sequence). No row data is
-//! otherwise published through the tail.
+//! is an RMW, so the next claimer reads from the give-back's release sequence). The claim's
+//! release half publishes only its owner announcement ([`Claims::claim_as`]: A1 in
+//! `owner.rs`); no row data is otherwise published through the tail.
+//!
+//! # Validity
+//!
+//! A second bitmap, **void**, marks rows that are not valid data: rows [`abandon`](Claim::abandon)ed
+//! (a panicking guard, a give-back that failed and was abandoned instead) and holes closed for
+//! a dead owner ([`Claims::close_dead`], [`Claims::close_all`]). A row `r` is *valid* when
+//! `r < committed` and `void(r)` is clear; [`Claims::validity`] reads `committed` once and
+//! answers for the rows below it ([`Validity`]). A successful give-back returns rows to the
+//! tail: they are handed out again and never become void. The fast path and bit commits set
+//! no void bit: a fresh row's void bit is 0 (stores start cleared, and a rewind —
+//! [`Claims::truncate`], [`Mapped::recover`] — clears void bits from the rewound point).
+//!
+//! **P5 — readers see void before rows.** Whoever voids a row sets its void bit
+//! (`fetch_or(Release)`) *before* publishing the row's completion: the owner's `abandon` before
+//! its completion bits or its fast-path compare-exchange on `committed`; a closer before its
+//! completion bits. Every path by which `committed` passes row `r` goes through an `Acquire`
+//! of `done(r)` by an advancer (which then publishes with its release RMW on `committed`), or
+//! through the owner's own release compare-exchange on `committed`, sequenced after its void
+//! store. A reader that acquires `committed > r` reads from that RMW's release sequence (every
+//! write to `committed` is an RMW), so the void store happens before the reader's load of
+//! `void(r)`, which therefore sees it — as "Readers see contents" above argues for the rows
+//! themselves (and for the zeros a closer wrote). Void bits below the watermark never change
+//! again while the store is in use, so the view is consistent however long it is kept.
 //!
 //! # Durability
 //!
@@ -170,6 +194,13 @@
 //!   [`Claims::advance_committed`] (run by [`Claims::stalled`], [`Claims::flush`], a refused
 //!   claim, joining processes, and every commit of at least one row) carries it on, from any participant, with nobody's
 //!   death to establish.
+//! * **The living close a dead owner's hole.** With an owner table, claims made through
+//!   [`Claims::claim_as`] announce themselves first; [`Claims::close_dead`] — callable by any
+//!   participant at any time — closes the hole if every process that announced a claim over
+//!   it is dead according to the caller's [`Probe`]: zero-filled (by the caller's callback),
+//!   void, complete, and the watermark moves on. [`Claims::hole`] names the hole's owner.
+//!   When every process is gone (same machine, no reboot), [`Claims::close_all`] closes every
+//!   hole at once and keeps every committed row above them.
 //! * **A supervisor closes the hole.** [`Claims::stalled`] shows the incomplete rows at the
 //!   watermark. Once the writer that owns them is known to be dead (process exit, a lease —
 //!   that knowledge is the caller's, the protocol cannot tell slow from dead), the supervisor
@@ -223,6 +254,7 @@
 mod bitmap;
 mod close;
 mod error;
+mod geometry;
 mod header;
 mod mapped;
 mod owner;
@@ -232,6 +264,7 @@ mod validity;
 
 pub use close::{Closing, Hole};
 pub use error::{ClaimError, PublishError, RecoverError, SetupError};
+pub use geometry::Geometry;
 pub use header::ClaimHeader;
 pub use mapped::Mapped;
 pub use owner::{Entry, Liveness, Owner, Owners, Probe};
@@ -412,8 +445,9 @@ impl<S: Store> Claims<S> {
     /// # Errors
     ///
     /// [`ClaimError::Full`] if fewer than `rows` rows are unclaimed; nothing is claimed then.
+    #[inline]
     pub fn claim(&self, rows: u64) -> Result<Claim<'_, S>, ClaimError> {
-        self.claim_with(None, |available| (rows <= available).then_some(rows))
+        self.claim_with(|available| (rows <= available).then_some(rows))
             .map_err(|(available, capacity)| self.refuse(rows, available, capacity))
     }
 
@@ -448,7 +482,7 @@ impl<S: Store> Claims<S> {
     ///
     /// [`ClaimError::Full`] if `max_rows > 0` and no row is left.
     pub fn claim_up_to(&self, max_rows: u64) -> Result<Claim<'_, S>, ClaimError> {
-        self.claim_with(None, |available| {
+        self.claim_with(|available| {
             let rows = max_rows.min(available);
             (rows > 0 || max_rows == 0).then_some(rows)
         })
@@ -459,35 +493,53 @@ impl<S: Store> Claims<S> {
     /// On giving up returns `(available, capacity)`. With an `entry`, each attempt announces
     /// its range there before the compare-exchange (A1, A2 in `owner.rs`), and giving up
     /// retires it.
-    fn claim_with<'a>(
+    #[inline]
+    fn claim_with(&self, size: impl Fn(u64) -> Option<u64>) -> Result<Claim<'_, S>, (u64, u64)> {
+        let parts = self.parts();
+        let tail = parts.tail;
+        // See "Claims and give-backs" in the module docs.
+        let mut start = tail.load(Relaxed);
+        loop {
+            let end = attempt(&size, start, parts.capacity)?;
+            // AcqRel: see "Claims and give-backs" (the release half matters to announced
+            // claims, `claim_announced`; on x86 it is the same instruction).
+            match tail.compare_exchange_weak(start, end, AcqRel, Relaxed) {
+                Ok(_) => {
+                    return Ok(Claim {
+                        claims: self,
+                        start,
+                        end,
+                        announce: None,
+                    });
+                }
+                Err(now) => start = now,
+            }
+        }
+    }
+
+    /// The claim loop of an announced claim: like [`claim_with`](Self::claim_with), but each
+    /// attempt announces its range in `words` before the compare-exchange (A1, A2 in
+    /// `owner.rs`), and giving up retires the entry.
+    fn claim_announced<'a>(
         &'a self,
-        entry: Option<&'a [AtomicU64; owner::ENTRY_WORDS]>,
+        words: &'a [AtomicU64; owner::ENTRY_WORDS],
         size: impl Fn(u64) -> Option<u64>,
     ) -> Result<Claim<'a, S>, (u64, u64)> {
         let parts = self.parts();
         let tail = parts.tail;
-        let announce = |word: u64| {
-            if let Some(words) = entry {
-                words[owner::RANGE].store(word, Release);
-            }
-        };
-        // See "Claims and give-backs" in the module docs.
         let mut start = tail.load(Relaxed);
         loop {
-            // The tail never exceeds the capacity (store invariant); 0 if it somehow did.
-            let available = parts.capacity.saturating_sub(start);
-            // `rows <= available` by the callers' construction, so `end` stays <= capacity.
-            let Some(end) = size(available).and_then(|rows| start.checked_add(rows.min(available)))
-            else {
-                announce(0);
-                return Err((available, parts.capacity));
-            };
+            let end = attempt(&size, start, parts.capacity).inspect_err(|_| {
+                // Giving up: no claim, so no announcement.
+                words[owner::RANGE].store(0, Release);
+            })?;
             // An empty claim needs no owner: nobody waits on no rows.
-            announce(if end > start {
+            let announced = if end > start {
                 owner::pack(start, end - start)
             } else {
                 0
-            });
+            };
+            words[owner::RANGE].store(announced, Release);
             // AcqRel: Acquire for the rows a give-back returned, Release for the announcement
             // (A1 in `owner.rs`).
             match tail.compare_exchange_weak(start, end, AcqRel, Relaxed) {
@@ -496,7 +548,7 @@ impl<S: Store> Claims<S> {
                         claims: self,
                         start,
                         end,
-                        announce: entry.filter(|_| end > start).map(|words| token::Announce {
+                        announce: (end > start).then_some(token::Announce {
                             words,
                             shared: false,
                         }),
@@ -513,6 +565,7 @@ impl<S: Store> Claims<S> {
     /// compare-exchange of `committed` from `start` to `end` (no bits), then scans for runs
     /// that other committers completed above it. Otherwise: set the completion bits, then run
     /// the advance loop. See "Commits out of order".
+    #[inline]
     fn complete(&self, start: u64, end: u64) -> u64 {
         let parts = self.parts();
         let committed = parts.committed;
@@ -803,6 +856,22 @@ impl<S: Store + fmt::Debug> fmt::Debug for Claims<S> {
             .field("durable", &durable)
             .finish()
     }
+}
+
+/// The end of one claim attempt from tail `start`, or the refusal `(available, capacity)`
+/// when `size(available)` gives up.
+#[inline]
+fn attempt(
+    size: &impl Fn(u64) -> Option<u64>,
+    start: u64,
+    capacity: u64,
+) -> Result<u64, (u64, u64)> {
+    // The tail never exceeds the capacity (store invariant); 0 if it somehow did.
+    let available = capacity.saturating_sub(start);
+    // `rows <= available` by the callers' construction, so `end` stays <= capacity.
+    size(available)
+        .and_then(|rows| start.checked_add(rows.min(available)))
+        .ok_or((available, capacity))
 }
 
 /// The advance loop (see "Commits out of order" and "No commit is lost" in the module docs).

@@ -489,7 +489,7 @@ impl<S: Store> Claims<S> {
                 max: Owners::MAX_ROWS,
             });
         }
-        self.claim_with(Some(words), |available| (rows <= available).then_some(rows))
+        self.claim_announced(words, |available| (rows <= available).then_some(rows))
             .map_err(|(available, capacity)| self.refuse(rows, available, capacity))
     }
 
@@ -515,7 +515,7 @@ impl<S: Store> Claims<S> {
     pub fn claim_up_to_as(&self, entry: Entry, max_rows: u64) -> Result<Claim<'_, S>, ClaimError> {
         let words = self.free_entry(entry)?;
         let max_rows = max_rows.min(Owners::MAX_ROWS);
-        self.claim_with(Some(words), |available| {
+        self.claim_announced(words, |available| {
             let rows = max_rows.min(available);
             (rows > 0 || max_rows == 0).then_some(rows)
         })
@@ -547,3 +547,6 @@ impl<S: Store> Claims<S> {
         Ok(words)
     }
 }
+
+#[cfg(all(test, not(mmarray_loom)))]
+mod tests;

@@ -190,7 +190,7 @@ const fn check_bitmap(capacity: u64, max: u64) -> Result<(), SetupError> {
 
 /// `Ok(())` if an owner table of `slots` x `entries` fits `words` words and `capacity` can be
 /// announced (`< 2^40`).
-const fn check_owners(
+pub(super) const fn check_owners(
     words: usize,
     slots: u32,
     entries: u32,

@@ -111,6 +111,7 @@ impl<S: Store> Claim<'_, S> {
     /// assert_eq!(claims.committed(), 3);
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
+    #[inline]
     pub fn commit(self) -> u64 {
         let committed = self.claims.complete(self.start, self.end);
         if let Some(announce) = self.announce {
@@ -151,7 +152,7 @@ impl<S: Store> Claim<'_, S> {
 }
 
 impl<S: Store> Claim<'_, S> {
-    /// Test hook (`#[doc(hidden)]`: `pub` only because the loom models in `tests/loom_claim.rs`,
+    /// Test hook (`#[doc(hidden)]`: `pub` only because the loom models in `tests/loom_claim/`,
     /// an external crate, need it; built only under `cfg(test)` or `--cfg mmarray_loom`, never
     /// in a normal build): a committer that dies between its two steps. Sets the claim's completion
     /// bits (the first step of a commit above the watermark) and stops before the advance
@@ -160,6 +161,18 @@ impl<S: Store> Claim<'_, S> {
     #[doc(hidden)]
     pub fn mark_and_die(self) {
         super::bitmap::mark(self.claims.parts().done, self.start, self.end);
+    }
+
+    /// Test hook (`#[doc(hidden)]`, as [`mark_and_die`](Self::mark_and_die)): a writer that
+    /// dies right after its give-back's compare-exchange, before counting the give-back and
+    /// retiring its entry (which keeps announcing the rows it returned). Returns whether the
+    /// give-back succeeded.
+    #[cfg(any(test, mmarray_loom))]
+    #[doc(hidden)]
+    pub fn give_back_and_die(self) -> bool {
+        let tail = self.claims.parts().tail;
+        tail.compare_exchange(self.end, self.start, Release, Relaxed)
+            .is_ok()
     }
 }
 

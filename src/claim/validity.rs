@@ -161,3 +161,6 @@ impl Iterator for ValidRuns<'_> {
 }
 
 impl FusedIterator for ValidRuns<'_> {}
+
+#[cfg(all(test, not(mmarray_loom)))]
+mod tests;

@@ -196,10 +196,10 @@ impl fmt::Display for HeaderText<'_, '_> {
 }
 
 /// Counts a text's length in latin-1 and UTF-8 and whether latin-1 can encode it.
-struct Measure {
-    latin1: bool,
-    chars: usize,
-    utf8_len: usize,
+pub(super) struct Measure {
+    pub(super) latin1: bool,
+    pub(super) chars: usize,
+    pub(super) utf8_len: usize,
 }
 
 impl Write for Measure {
@@ -214,10 +214,10 @@ impl Write for Measure {
 }
 
 /// Writes text as latin-1 or UTF-8 into a byte buffer.
-struct Encoder<'b> {
-    buf: &'b mut [u8],
-    pos: usize,
-    utf8: bool,
+pub(super) struct Encoder<'b> {
+    pub(super) buf: &'b mut [u8],
+    pub(super) pos: usize,
+    pub(super) utf8: bool,
 }
 
 impl Write for Encoder<'_> {

@@ -273,6 +273,12 @@ pub enum Error {
         /// The smallest version that holds the header.
         needed: super::Version,
     },
+    /// The header is not a row log's: it lacks the two-slot shape field or the trailing
+    /// `# mmarray row log v2; ...` comment where [`RowLogHeader`](super::RowLogHeader) puts them.
+    NotARowLog {
+        /// What was expected and not found.
+        expected: &'static str,
+    },
     /// A rewritten shape does not fit in the existing header.
     ShapeDoesNotFit {
         /// Header text bytes the new shape needs (including the final newline).
@@ -387,6 +393,11 @@ impl fmt::Display for Error {
             Error::HeaderTooLarge => {
                 f.write_str("header is too large for any .npy version (its length must fit in 32 bits)")
             }
+            Error::NotARowLog { expected } => write!(
+                f,
+                "not a row log's .npy header: expected {expected}; open plain .npy files with \
+                 npy::Header::parse, and row logs only as written by mmarray"
+            ),
             Error::ShapeDoesNotFit { needed, available } => write!(
                 f,
                 "new shape does not fit in the existing header: the text needs {needed} bytes, the header has {available}"

@@ -9,6 +9,9 @@
 //! - [`Header`]: the parsed header text (descr, order, shape), with [`Header::parse`] and
 //!   [`Header::emit`] writing exactly the bytes numpy writes, and [`rewrite_shape`] to patch
 //!   the shape in place when appending.
+//! - [`RowLogHeader`]: the header of a row log (`mmarray_std::RowLog`), a plain 1-d
+//!   structured `.npy` header whose shape is a two-slot field that concurrent readers can
+//!   never misread as too large, and [`shape_stores`], the word stores that rewrite it.
 //!
 //! Nothing here allocates: text is borrowed from the input, shapes are stored inline and
 //! record descrs are walked lazily (see [`Descr`]).
@@ -29,6 +32,7 @@ mod error;
 mod header;
 mod lex;
 mod name;
+mod row_log;
 
 pub use bytes::{HeaderBytes, MAGIC, Version};
 pub use descr::{Descr, Field, Fields};
@@ -36,3 +40,6 @@ pub use emit::rewrite_shape;
 pub use error::{Error, Key, Part, ShapeProblem, Snippet};
 pub use header::{ALIGN, DEFAULT_MAX_HEADER_LEN, GROWTH_AXIS_MAX_DIGITS, Header};
 pub use name::{Name, NameChars};
+pub use row_log::{
+    ParsedRowLog, RowLogHeader, SLOT_WIDTH, ShapeSlot, WordStore, WordStores, shape_stores,
+};

@@ -1,5 +1,5 @@
 //! Several writer processes append to one row log file at once, without a lock; numpy
-//! then reads the committed rows straight from the file.
+//! then loads the file as the plain `.npy` it is: `np.load(path)` gives the durable rows.
 //!
 //! Run with `cargo run --release -p mmarray-std --example row_log_processes`. The
 //! example starts itself again as the writer processes. numpy is taken from
@@ -11,8 +11,14 @@ use std::process::Command;
 
 use mmarray_std::RowLog;
 
-/// A row: which writer wrote it, its sequence number there, and a payload.
-type Row = [u64; 3];
+mmarray_std::record! {
+    /// A row: which writer wrote it, its sequence number there, and a payload.
+    struct Row {
+        writer: u64,
+        seq: u64,
+        payload: u64,
+    }
+}
 
 const WRITERS: u64 = 4;
 const ROWS_PER_WRITER: u64 = 1000;
@@ -46,7 +52,7 @@ fn run(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
         path.display(),
         log.capacity(),
         size_of::<Row>(),
-        RowLog::<Row>::rows_offset(CAPACITY).ok_or("capacity too large")?
+        RowLog::<Row>::header_len().ok_or("header too large")?
     );
 
     let exe = std::env::current_exe()?;
@@ -75,7 +81,7 @@ fn run(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     // Unused ends of chunks that could not be given back are zero rows; every real
     // row has a writer id from 1.
     let rows = log.committed_rows();
-    let real = rows.iter().filter(|r| r[0] != 0).count();
+    let real = rows.iter().filter(|r| r.writer != 0).count();
     assert_eq!(real as u64, WRITERS * ROWS_PER_WRITER);
     println!(
         "in this process: {real} rows with a writer id, first {:?}",
@@ -93,14 +99,18 @@ fn write_rows(id: u64, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let log = unsafe { RowLog::<Row>::open(path) }?;
     let mut w = log.writer(CHUNK);
     for seq in 0..ROWS_PER_WRITER {
-        w.push([id, seq, id * 1_000_000 + seq * seq])?;
+        w.push(Row {
+            writer: id,
+            seq,
+            payload: id * 1_000_000 + seq * seq,
+        })?;
     }
     w.publish();
     Ok(())
 }
 
-/// numpy reads the committed prefix: the watermark is the u64 at byte 40 of the
-/// header, the rows start at `RowLog::rows_offset`.
+/// numpy loads the file as a `.npy`: the header names the durable rows (here all of them,
+/// after the final flush) and their record dtype.
 fn read_with_numpy(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let python = std::env::var("MMARRAY_PYTHON").unwrap_or_else(|_| "python3".into());
     let has_numpy = Command::new(&python)
@@ -111,19 +121,17 @@ fn read_with_numpy(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
         println!("numpy reader skipped: {python} has no numpy (set MMARRAY_PYTHON)");
         return Ok(());
     }
-    let offset = RowLog::<Row>::rows_offset(CAPACITY).ok_or("capacity too large")?;
     let script = format!(
         r#"
 import sys, numpy as np
-path = sys.argv[1]
-committed = int(np.fromfile(path, dtype=np.uint64, count=1, offset=40)[0])
-rows = np.memmap(path, dtype=np.uint64, mode="r", offset={offset}, shape=(committed, 3))
-real = rows[rows[:, 0] != 0]
-print("numpy: committed", committed, "rows; per writer:", np.bincount(real[:, 0])[1:].tolist())
+rows = np.load(sys.argv[1], mmap_mode="r")
+print("numpy:", rows.shape[0], "durable rows of", rows.dtype)
+real = rows[rows["writer"] != 0]
+print("numpy: per writer:", np.bincount(real["writer"])[1:].tolist())
 for w in range(1, {WRITERS} + 1):
-    mine = real[real[:, 0] == w]
-    assert np.array_equal(np.sort(mine[:, 1]), np.arange({ROWS_PER_WRITER})), w
-    assert np.array_equal(mine[:, 2], w * 1_000_000 + mine[:, 1] ** 2), w
+    mine = real[real["writer"] == w]
+    assert np.array_equal(np.sort(mine["seq"]), np.arange({ROWS_PER_WRITER})), w
+    assert np.array_equal(mine["payload"], w * 1_000_000 + mine["seq"] ** 2), w
 print("numpy: every writer's rows are all there, each once, with its payload")
 "#
     );

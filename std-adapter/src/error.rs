@@ -129,6 +129,16 @@ pub enum Error {
         /// The page size in bytes, the largest alignment a mapping guarantees.
         page: usize,
     },
+    /// A row log's rows start at a multiple of 64 bytes (after its `.npy` header): a row
+    /// type aligned to more cannot be stored there. Refused before anything is opened.
+    RowAlign {
+        /// The row type, as `core::any::type_name` spells it.
+        type_name: &'static str,
+        /// Its alignment in bytes.
+        align: usize,
+        /// The largest alignment a row log's rows have.
+        max: usize,
+    },
     /// A claim on a shared row log could not be granted (too few rows are left).
     Claim(mmarray::claim::ClaimError),
     /// The claims header of a shared row log is missing, damaged or for other rows, or its
@@ -442,15 +452,25 @@ impl fmt::Display for Error {
                  and a mapping is only page-aligned; use an element type aligned to at most \
                  {page} bytes"
             ),
+            Error::RowAlign {
+                type_name,
+                align,
+                max,
+            } => write!(
+                f,
+                "rows of {type_name} are aligned to {align} bytes, but a row log's rows start at \
+                 a multiple of {max} bytes (after its .npy header); use a row type aligned to \
+                 at most {max} bytes"
+            ),
             Error::Claim(e) => e.fmt(f),
-            // The core speaks of regions; a row log's file is shorter than the header.
+            // The core speaks of regions; a row log's file ends inside its claims region.
             Error::ClaimHeader {
                 path,
                 error: mmarray::claim::SetupError::TooShort { needed, actual },
             } => write!(
                 f,
-                "{} is {actual} bytes, shorter than the {needed}-byte header of a row log: \
-                 it is not a row log; open a file made by RowLog::create",
+                "{} ends {actual} bytes into its {needed}-byte claims region (after the rows): \
+                 it was cut short or is not a row log; open a file made by RowLog::create",
                 Named(path)
             ),
             Error::ClaimHeader { path, error } => write!(f, "{}{error}", In(path)),
@@ -636,6 +656,7 @@ impl From<Error> for io::Error {
             | Error::Ragged { .. }
             | Error::CannotGrow { .. }
             | Error::AlignBeyondPage { .. }
+            | Error::RowAlign { .. }
             | Error::Recover(_)
             | Error::NotStalled { .. } => K::InvalidInput,
             #[cfg(feature = "npz")]

@@ -39,21 +39,26 @@ fn the_seeds_on_disk_are_the_generated_ones() {
             "seed {name} is stale (run write_seeds with --ignored)"
         );
         let refused =
-            REFUSED.contains(&name.as_str()) || name.starts_with("torn_") && name != "torn_95";
+            REFUSED.contains(&name.as_str()) || name.starts_with("torn_") && name != "torn_575";
         assert_eq!(check_claim_join(&data), !refused, "seed {name}");
     }
 }
 
-/// The seeds a join refuses with a typed error: foreign or damaged identity, regions cut
-/// short (`torn_*`, except `torn_95`, which ends inside the last bitmap word: the missing
-/// byte reads as zero, which is a valid state), inconsistent counters and stray bits (which
-/// `recover` repairs unless the durable watermark itself is impossible).
+/// The seeds a join refuses with a typed error: foreign or damaged identity (a version-1
+/// header among them), regions cut short (`torn_*`, except `torn_575`, which ends inside the
+/// last word of the slot table: the missing byte reads as zero, which is a valid state),
+/// inconsistent counters and stray bits (which `recover` repairs unless the durable watermark
+/// itself is impossible).
 const REFUSED: &[&str] = &[
     "empty",
     "flags_only",
     "zeros",
     "bad_magic",
-    "version_2",
+    "version_3",
+    "version_1",
+    "other_header_len",
+    "other_entries",
+    "more_slots",
     "foreign_byte_order",
     "damaged_byte_order",
     "other_capacity",
@@ -70,9 +75,6 @@ const REFUSED: &[&str] = &[
     "bit_past_capacity",
     "all_ones_counters",
     "all_ones_counters_recover",
-    // Temporary placement of the void bitmap and `closer` word (after the bitmap): a region
-    // for 0 rows is 64 bytes, so one cut at 50 lacks a whole word.
-    "fresh_0_cut_at_50",
 ];
 
 /// Rewrites the generated seeds into the corpus directory.
@@ -84,14 +86,15 @@ fn write_seeds() {
     }
 }
 
-/// Field offsets of the header (`ClaimHeader`'s layout table).
+/// Field offsets of the header (`ClaimHeader`'s layout table, format version 2).
 const VERSION: usize = 8;
 const BYTE_ORDER: usize = 12;
-const CAPACITY: usize = 16;
-const TAIL: usize = 32;
-const COMMITTED: usize = 40;
-const DURABLE: usize = 48;
-const BITMAP: usize = 56;
+const TAIL: usize = 16;
+const COMMITTED: usize = 24;
+const DURABLE: usize = 32;
+const CAPACITY: usize = 48;
+const SLOTS: usize = 72;
+const BITMAP: usize = 128;
 
 /// An input: flags, the operation bytes, the region's bytes.
 fn input(flags: u8, ops: &[u8], region: &[u8]) -> Vec<u8> {
@@ -101,18 +104,20 @@ fn input(flags: u8, ops: &[u8], region: &[u8]) -> Vec<u8> {
     data
 }
 
-/// The bytes of a region made by `Mapped::create` for `capacity` rows of `row_size` bytes,
-/// after `build` ran on its protocol.
+/// The bytes of a region made by `Mapped::create_with` for `capacity` rows of `row_size`
+/// bytes (after a 256-byte `.npy` header, with 2 slots of 2 entries), after `build` ran on
+/// its protocol.
 fn region(
     capacity: u64,
     row_size: u64,
     build: impl FnOnce(&mmarray::claim::Claims<mmarray::claim::Mapped<'_>>),
 ) -> Vec<u8> {
-    use mmarray::claim::{Claims, Mapped};
-    let words = region_words(&vec![0; Mapped::region_len(capacity).unwrap()]);
-    build(&Claims::new(
-        Mapped::create(&words, capacity, row_size).unwrap(),
-    ));
+    use mmarray::claim::{Claims, Geometry, Mapped};
+    let g = Geometry::new(capacity, row_size)
+        .with_header_len(256)
+        .with_owners(2, 2);
+    let words = region_words(&vec![0; g.region_len().unwrap()]);
+    build(&Claims::new(Mapped::create_with(&words, g).unwrap()));
     words
         .iter()
         .flat_map(|w| w.load(core::sync::atomic::Ordering::Relaxed).to_ne_bytes())
@@ -230,6 +235,23 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     // Refused: the identity is not the expected one.
     add("other_capacity", input(OTHER_CAPACITY, &MIX, &busy));
     add("other_row_size", input(OTHER_ROW_SIZE, &MIX, &busy));
+    add("other_header_len", input(OTHER_HEADER_LEN, &MIX, &busy));
+    add("other_entries", input(OTHER_ENTRIES | RECOVER, &MIX, &busy));
+    // A slot table larger than the region holds.
+    add(
+        "more_slots",
+        input(0, &MIX, &{
+            let mut b = busy.clone();
+            put(&mut b, SLOTS, &3u32.to_ne_bytes());
+            b
+        }),
+    );
+    // Non-zero void bits and slot words are carried through untouched.
+    let mut marked = busy.clone();
+    put(&mut marked, BITMAP + 16, &0b1010u64.to_ne_bytes()); // void bits of rows 1 and 3
+    let last = marked.len() - 8;
+    put(&mut marked, last, &7u64.to_ne_bytes()); // the last entry's padding word
+    add("void_and_slots", input(0, &MIX, &marked));
     add(
         "other_row_size_recover",
         input(RECOVER | OTHER_ROW_SIZE, &[], &busy),
@@ -241,8 +263,17 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     add("empty", Vec::new());
     add("flags_only", vec![RECOVER]);
     let mut bad = busy.clone();
-    put(&mut bad, VERSION, &2u32.to_ne_bytes());
-    add("version_2", input(0, &[], &bad));
+    put(&mut bad, VERSION, &3u32.to_ne_bytes());
+    add("version_3", input(0, &[], &bad));
+    // A version-1 header (magic `MMACLAIM`, version 1, a 56-byte header and its bitmap).
+    let mut v1 = Vec::new();
+    v1.extend_from_slice(b"MMACLAIM");
+    v1.extend_from_slice(&1u32.to_ne_bytes());
+    v1.extend_from_slice(&0x0102_0304u32.to_ne_bytes());
+    for word in [8u64, 1, 0, 0, 0, 0] {
+        v1.extend_from_slice(&word.to_ne_bytes());
+    }
+    add("version_1", input(0, &MIX, &v1));
     let mut bad = busy.clone();
     put(
         &mut bad,
@@ -255,12 +286,17 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     add("damaged_byte_order", input(0, &[], &bad));
 
     // Refused: torn (cut short) regions.
-    for len in [8, 32, 55, 56, 57, busy.len() - 8, busy.len() - 1] {
+    assert_eq!(busy.len(), 576);
+    for len in [8, 32, 127, 128, 129, 150, busy.len() - 8, busy.len() - 1] {
         add(&format!("torn_{len}"), input(0, &MIX, &busy[..len]));
     }
-    // Ends inside the durable watermark of a region for 0 rows: the rest reads as zeros.
+    // Ends inside the last word of a region for 0 rows (its slot table): the rest reads as
+    // zeros.
     let fresh_0 = region(0, 8, |_| {});
-    add("fresh_0_cut_at_50", input(0, &MIX, &fresh_0[..50]));
+    add(
+        "fresh_0_cut_short",
+        input(0, &MIX, &fresh_0[..fresh_0.len() - 3]),
+    );
     add(
         "huge_capacity",
         input(0, &[], &put_u64(busy.clone(), CAPACITY, u64::MAX)),

@@ -200,7 +200,7 @@ fn writers_reader_and_flusher_on_an_inline_store_in_a_box() {
 #[test]
 fn writers_reader_and_flusher_on_an_in_file_header() {
     let capacity = rows_for(10_000, 256);
-    let words = Mapped::region_words(capacity).expect("fits");
+    let words = Mapped::region_words(capacity, 0, 0).expect("fits");
     let region: Vec<AtomicU64> = (0..words).map(|_| AtomicU64::new(0)).collect();
     let store = Mapped::create(&region, capacity, 16).expect("region sized by region_words");
     // Other "processes" join while the writers run: `Mapped::open`'s read order must never

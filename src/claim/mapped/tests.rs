@@ -3,9 +3,23 @@
 extern crate std;
 
 use super::*;
+use crate::claim::ClaimHeader;
 use crate::claim::Claims;
-use crate::claim::header::field;
 use std::vec::Vec;
+
+/// Byte offsets of the header's fields, written out from the table on `ClaimHeader` (an
+/// independent reference for the layout the code computes).
+mod field {
+    pub(super) const MAGIC: usize = 0;
+    pub(super) const VERSION: usize = 8;
+    pub(super) const BYTE_ORDER: usize = 12;
+    pub(super) const TAIL: usize = 16;
+    pub(super) const COMMITTED: usize = 24;
+    pub(super) const DURABLE: usize = 32;
+    pub(super) const HEADER_LEN: usize = 64;
+    pub(super) const SLOTS: usize = 72;
+    pub(super) const BITMAP: usize = 128;
+}
 
 /// A zeroed region of `len` bytes as atomic words (a stand-in for a mapped page).
 fn buffer(len: usize) -> Vec<AtomicU64> {
@@ -33,30 +47,60 @@ fn put(buf: &[AtomicU64], offset: usize, value: &[u8]) {
 
 #[test]
 fn header_bytes_are_the_documented_layout() {
-    let buf = buffer(96);
-    let claims = Claims::new(Mapped::create(&buf, 70, 24).unwrap());
+    let g = Geometry::new(70, 24).with_header_len(256).with_owners(2, 1);
+    let buf = buffer(g.region_len().unwrap());
+    let store = Mapped::create_with(&buf, g).unwrap();
+    store
+        .published()
+        .store(5 | ClaimHeader::PUBLISHED_PARITY, Ordering::Relaxed);
+    store.header_writer().store(3, Ordering::Relaxed);
+    store.header_target().store(6, Ordering::Relaxed);
+    store.closer().store(0x2_0004, Ordering::Relaxed);
+    store.boot_id()[0].store(0x1111, Ordering::Relaxed);
+    store.boot_id()[1].store(0x2222, Ordering::Relaxed);
+    store.void()[1].store(0b100, Ordering::Relaxed); // row 66
+    store.owners_words()[16].store(7, Ordering::Relaxed); // slot 1's generation
+    store.owners_words()[24].store(9, Ordering::Relaxed); // slot 1, entry 0's range
+    let claims = Claims::new(store);
     claims.claim(3).unwrap().commit();
     let _open = claims.claim(2).unwrap(); // rows 3..5 stay open
     claims.claim(1).unwrap().commit();
     claims.flush(|_| Ok::<(), ()>(())).unwrap();
     let mut golden = Vec::new();
-    golden.extend_from_slice(b"MMACLAIM");
-    golden.extend_from_slice(&1u32.to_ne_bytes());
+    golden.extend_from_slice(b"MMRLOG\x02\0");
+    golden.extend_from_slice(&2u32.to_ne_bytes());
     golden.extend_from_slice(&0x0102_0304u32.to_ne_bytes());
-    for field in [70u64, 24, 6, 3, 3] {
+    // tail, committed, durable, allocated, capacity, row size, header length
+    for field in [6u64, 3, 3, 70, 70, 24, 256] {
         golden.extend_from_slice(&field.to_ne_bytes());
     }
-    // Rows 0..3 were committed at the watermark (the fast path sets no bits); row 5
-    // waits above the open claim with its bit set.
+    golden.extend_from_slice(&2u32.to_ne_bytes()); // slots
+    golden.extend_from_slice(&1u32.to_ne_bytes()); // entries
+    // boot id, published (5 in slot 1), header writer, closer, header target
+    for field in [0x1111u64, 0x2222, 5 | 1 << 62, 3, 0x2_0004, 6] {
+        golden.extend_from_slice(&field.to_ne_bytes());
+    }
+    assert_eq!(golden.len(), 128);
+    // Done bitmap: rows 0..3 were committed at the watermark (the fast path sets no bits);
+    // row 5 waits above the open claim with its bit set.
     golden.extend_from_slice(&0b10_0000u64.to_ne_bytes());
     golden.extend_from_slice(&0u64.to_ne_bytes()); // rows 64..70
-    golden.extend_from_slice(&[0; 24]); // void bitmap, closer (temporary placement)
+    // Void bitmap at 144: row 66.
+    golden.extend_from_slice(&0u64.to_ne_bytes());
+    golden.extend_from_slice(&0b100u64.to_ne_bytes());
+    golden.resize(192, 0); // padding to the slot table at 192
+    // Slot 0 (16 words: header and one entry), then slot 1.
+    golden.resize(192 + 128, 0);
+    golden.extend_from_slice(&7u64.to_ne_bytes());
+    golden.resize(192 + 128 + 64, 0);
+    golden.extend_from_slice(&9u64.to_ne_bytes());
+    golden.resize(192 + 256, 0);
     assert_eq!(bytes(&buf), golden);
 }
 
 #[test]
 fn open_sees_what_create_and_commits_left() {
-    let buf = buffer(Mapped::region_len(100).unwrap() + 40);
+    let buf = buffer(Geometry::new(100, 8).region_len().unwrap() + 40);
     {
         let store = Mapped::create(&buf, 100, 8).unwrap();
         let claims = Claims::new(store);
@@ -64,7 +108,7 @@ fn open_sees_what_create_and_commits_left() {
     }
     let store = Mapped::open(&buf, 100, 8).unwrap();
     assert_eq!(
-        bytes(&buf[Mapped::region_words(100).unwrap()..]),
+        bytes(&buf[Mapped::region_words(100, 0, 0).unwrap()..]),
         [0; 40],
         "words after the region are not touched"
     );
@@ -79,8 +123,8 @@ fn open_sees_what_create_and_commits_left() {
 
 #[test]
 fn create_clears_an_old_header() {
-    let buf = buffer(80);
-    put(&buf, 0, &[0xFF; 64]);
+    let buf = buffer(192);
+    put(&buf, 0, &[0xFF; 192]);
     let claims = Claims::new(Mapped::create(&buf, 8, 1).unwrap());
     assert_eq!(
         (claims.claimed(), claims.committed(), claims.durable()),
@@ -97,33 +141,43 @@ fn create_clears_an_old_header() {
 
 #[test]
 fn region_errors() {
-    let buf = buffer(80);
+    let buf = buffer(256);
     assert_eq!(
         Mapped::create(&buf[..7], 64, 1).err(),
         Some(SetupError::TooShort {
-            needed: 80,
+            needed: 192,
             actual: 56
         })
     );
     assert_eq!(
         Mapped::open(&[], 0, 1).err(),
         Some(SetupError::TooShort {
-            needed: 64,
+            needed: 128,
             actual: 0
         })
     );
-    if usize::BITS == 64 {
-        // 2 x 2^58 words fit in usize; the bytes do not fit in this buffer.
-        assert_eq!(Mapped::region_len(u64::MAX), Some((1 << 62) + 64));
-        assert!(matches!(
-            Mapped::create(&buf, u64::MAX, 1),
-            Err(SetupError::TooShort { .. })
-        ));
-    } else {
-        assert_eq!(Mapped::region_len(u64::MAX), None);
+    assert_eq!(
+        Mapped::create_with(&buf, Geometry::new(1, 1).with_owners(1, 1)).err(),
+        Some(SetupError::TooShort {
+            needed: 320,
+            actual: 256
+        })
+    );
+    // Capacities from 2^40 on are refused whatever the region.
+    for capacity in [1 << 40, u64::MAX] {
         assert_eq!(
-            Mapped::create(&buf, u64::MAX, 1).err(),
-            Some(SetupError::RegionTooLarge { capacity: u64::MAX })
+            Mapped::create(&buf, capacity, 1).err(),
+            Some(SetupError::RegionTooLarge { capacity })
+        );
+    }
+    assert!(matches!(
+        Mapped::create(&buf, (1 << 40) - 1, 1),
+        Err(SetupError::TooShort { .. })
+    ));
+    if usize::BITS == 64 {
+        assert_eq!(
+            Geometry::new(u64::MAX, 1).region_len(),
+            Some((1 << 62) + 128)
         );
     }
 }
@@ -131,12 +185,12 @@ fn region_errors() {
 #[test]
 fn identity_errors() {
     let fresh = || {
-        let buf = buffer(80);
+        let buf = buffer(192);
         Mapped::create(&buf, 10, 4).unwrap();
         buf
     };
     let buf = fresh();
-    put(&buf, field::MAGIC.start, b"NOTCLAIM");
+    put(&buf, field::MAGIC, b"NOTCLAIM");
     assert_eq!(
         Mapped::open(&buf, 10, 4).err(),
         Some(SetupError::BadMagic {
@@ -144,18 +198,29 @@ fn identity_errors() {
         })
     );
     let buf = fresh();
-    put(&buf, field::VERSION.start, &2u32.to_ne_bytes());
+    put(&buf, field::VERSION, &3u32.to_ne_bytes());
     assert_eq!(
         Mapped::open(&buf, 10, 4).err(),
         Some(SetupError::UnsupportedVersion {
-            found: 2,
-            supported: 1
+            found: 3,
+            supported: 2
+        })
+    );
+    // A version-1 header (its magic, version 1 at the same bytes) is refused by version.
+    let buf = fresh();
+    put(&buf, field::MAGIC, b"MMACLAIM");
+    put(&buf, field::VERSION, &1u32.to_ne_bytes());
+    assert_eq!(
+        Mapped::open(&buf, 10, 4).err(),
+        Some(SetupError::UnsupportedVersion {
+            found: 1,
+            supported: 2
         })
     );
     let buf = fresh();
     put(
         &buf,
-        field::BYTE_ORDER.start,
+        field::BYTE_ORDER,
         &0x0102_0304u32.swap_bytes().to_ne_bytes(),
     );
     assert_eq!(
@@ -163,7 +228,7 @@ fn identity_errors() {
         Some(SetupError::ForeignByteOrder)
     );
     let buf = fresh();
-    put(&buf, field::BYTE_ORDER.start, &0x0102_0305u32.to_ne_bytes());
+    put(&buf, field::BYTE_ORDER, &0x0102_0305u32.to_ne_bytes());
     assert_eq!(
         Mapped::open(&buf, 10, 4).err(),
         Some(SetupError::DamagedByteOrderMark { found: 0x0102_0305 })
@@ -190,15 +255,42 @@ fn identity_errors() {
             found: 4
         })
     );
+    // The `.npy` header length and the slot table are checked against the caller's.
+    let g = Geometry::new(10, 4).with_header_len(128).with_owners(1, 2);
+    let buf = buffer(g.region_len().unwrap());
+    Mapped::create_with(&buf, g).unwrap();
+    assert_eq!(
+        bytes(&buf)[field::HEADER_LEN..field::HEADER_LEN + 8],
+        128u64.to_ne_bytes()
+    );
+    assert_eq!(
+        bytes(&buf)[field::SLOTS..field::SLOTS + 4],
+        1u32.to_ne_bytes()
+    );
+    assert_eq!(
+        Mapped::open_with(&buf, g.with_header_len(192)).err(),
+        Some(SetupError::HeaderLenMismatch {
+            expected: 192,
+            found: 128
+        })
+    );
+    assert_eq!(
+        Mapped::open_with(&buf, g.with_owners(1, 1)).err(),
+        Some(SetupError::OwnersMismatch {
+            expected: (1, 1),
+            found: (1, 2)
+        })
+    );
+    assert!(Mapped::open_with(&buf, g).is_ok());
 }
 
 #[test]
 fn state_errors_and_recover() {
     // tail 4, committed 5: impossible.
-    let buf = buffer(80);
+    let buf = buffer(192);
     Mapped::create(&buf, 10, 4).unwrap();
-    put(&buf, field::TAIL.start, &4u64.to_ne_bytes());
-    put(&buf, field::COMMITTED.start, &5u64.to_ne_bytes());
+    put(&buf, field::TAIL, &4u64.to_ne_bytes());
+    put(&buf, field::COMMITTED, &5u64.to_ne_bytes());
     assert_eq!(
         Mapped::open(&buf, 10, 4).err(),
         Some(SetupError::InconsistentCounters {
@@ -209,14 +301,14 @@ fn state_errors_and_recover() {
         })
     );
     // tail 4 but row 7 marked complete.
-    put(&buf, field::COMMITTED.start, &2u64.to_ne_bytes());
+    put(&buf, field::COMMITTED, &2u64.to_ne_bytes());
     put(&buf, field::BITMAP, &0b1000_0011u64.to_ne_bytes());
     assert_eq!(
         Mapped::open(&buf, 10, 4).err(),
         Some(SetupError::StrayCompletion { row: 7, claimed: 4 })
     );
     // recover trusts only the durable watermark (1): rewinds to it, clears bits from it on.
-    put(&buf, field::DURABLE.start, &1u64.to_ne_bytes());
+    put(&buf, field::DURABLE, &1u64.to_ne_bytes());
     let claims = Claims::new(Mapped::recover(&buf, 10, 4).unwrap());
     assert_eq!(
         (claims.claimed(), claims.committed(), claims.durable()),
@@ -229,7 +321,7 @@ fn state_errors_and_recover() {
     assert_eq!(again.commit(), 10);
     assert!(Mapped::open(&buf, 10, 4).is_ok());
     // A durable watermark past the capacity cannot be recovered from.
-    put(&buf, field::DURABLE.start, &11u64.to_ne_bytes());
+    put(&buf, field::DURABLE, &11u64.to_ne_bytes());
     assert!(matches!(
         Mapped::recover(&buf, 10, 4),
         Err(SetupError::InconsistentCounters { durable: 11, .. })
@@ -253,15 +345,21 @@ fn last_set_and_clear_from_against_a_model() {
 
 #[test]
 fn a_joiner_advances_a_watermark_a_dead_committer_left_behind() {
-    let buf = buffer(80);
+    let buf = buffer(192);
     let claims = Claims::new(Mapped::create(&buf, 8, 1).unwrap());
     let first = claims.claim(4).unwrap();
     let second = claims.claim(4).unwrap();
     first.commit();
     second.mark_and_die(); // killed between setting its bits and advancing
     let frozen = bytes(&buf);
-    assert_eq!(frozen[field::COMMITTED], 4u64.to_ne_bytes());
-    assert_eq!(frozen[field::BITMAP..][..8], 0xF0u64.to_ne_bytes());
+    assert_eq!(
+        frozen[field::COMMITTED..field::COMMITTED + 8],
+        4u64.to_ne_bytes()
+    );
+    assert_eq!(
+        frozen[field::BITMAP..field::BITMAP + 8],
+        0xF0u64.to_ne_bytes()
+    );
 
     let joined = Claims::new(Mapped::open(&buf, 8, 1).unwrap());
     assert_eq!(bytes(&buf), frozen, "open changes nothing");
@@ -272,13 +370,13 @@ fn a_joiner_advances_a_watermark_a_dead_committer_left_behind() {
         "the first process sees the same watermark"
     );
     let mut expected = frozen.clone();
-    expected[field::COMMITTED].copy_from_slice(&8u64.to_ne_bytes());
+    expected[field::COMMITTED..field::COMMITTED + 8].copy_from_slice(&8u64.to_ne_bytes());
     assert_eq!(bytes(&buf), expected, "only the committed watermark moved");
 
     // Recovering a frozen region rewinds to the durable watermark (0 here) whether or not
     // the watermark was advanced first: only durability proves rows are on disk.
-    put(&buf, field::COMMITTED.start, &4u64.to_ne_bytes());
-    put(&buf, field::DURABLE.start, &2u64.to_ne_bytes());
+    put(&buf, field::COMMITTED, &4u64.to_ne_bytes());
+    put(&buf, field::DURABLE, &2u64.to_ne_bytes());
     let recovered = Claims::new(Mapped::recover(&buf, 8, 1).unwrap());
     assert_eq!(
         (
@@ -288,6 +386,9 @@ fn a_joiner_advances_a_watermark_a_dead_committer_left_behind() {
         ),
         (2, 2, 2)
     );
-    assert_eq!(bytes(&buf)[field::BITMAP..][..8], 0u64.to_ne_bytes());
+    assert_eq!(
+        bytes(&buf)[field::BITMAP..field::BITMAP + 8],
+        0u64.to_ne_bytes()
+    );
     assert_eq!(recovered.stalled(), None);
 }

@@ -288,6 +288,11 @@ fn adapter_errors() -> Vec<Error> {
             align: 8192,
             page: 4096,
         },
+        Error::RowAlign {
+            type_name: "app::Wide",
+            align: 128,
+            max: 64,
+        },
         Error::NotStalled {
             start: 1,
             end: 2,
@@ -324,6 +329,7 @@ fn variant(e: &Error) -> &'static str {
         Error::Ragged { .. } => "Ragged",
         Error::CannotGrow { .. } => "CannotGrow",
         Error::AlignBeyondPage { .. } => "AlignBeyondPage",
+        Error::RowAlign { .. } => "RowAlign",
         Error::Claim(_) => "Claim",
         Error::ClaimHeader { .. } => "ClaimHeader",
         Error::Recover(_) => "Recover",
@@ -349,7 +355,7 @@ fn every_chain_prints_each_message_once() {
     let mut seen: Vec<&str> = all.iter().map(variant).collect();
     seen.sort_unstable();
     seen.dedup();
-    let expected = if cfg!(feature = "npz") { 28 } else { 25 };
+    let expected = if cfg!(feature = "npz") { 29 } else { 26 };
     assert_eq!(seen.len(), expected, "every variant is built: {seen:?}");
     for e in &all {
         let mut chain = vec![e.to_string()];

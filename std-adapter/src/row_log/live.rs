@@ -83,7 +83,23 @@ impl<T> RowLog<T> {
     }
 }
 
-impl Live<'_> {
+impl<'a> Live<'a> {
+    /// Who this process is as the `.npy` header's writer, and whether the process holding
+    /// another slot is dead (for taking over a rewrite it left half-done). Without a slot
+    /// (anonymous logs, no OFD locks) a name outside the slot table that no other process
+    /// shares (its process id), and nobody is ever dead.
+    pub(super) fn header_writer(self) -> (u32, impl Fn(u32) -> bool + 'a) {
+        let me = self
+            .slots
+            .me()
+            .unwrap_or(0x8000_0000 | (std::process::id() & 0x7fff_ffff));
+        let dead = move |slot: u32| match self.file {
+            Some(file) => self.slots.liveness(file.as_fd(), slot) == Liveness::Dead,
+            None => false,
+        };
+        (me, dead)
+    }
+
     /// A claim's guard ended: its entry goes back (after the last part of a split claim),
     /// `mine` rises to the claim's end, and a committer left behind a hole passes it by.
     /// `ended` is the claim's end and the watermark its commit (or abandon) left, `None` for a

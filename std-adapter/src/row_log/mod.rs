@@ -18,7 +18,9 @@
 
 mod durability;
 mod hole;
+mod layout;
 mod live;
+mod npy;
 mod open;
 mod registry;
 mod rows;
@@ -38,57 +40,15 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use mmarray::Element;
 use mmarray::claim::{ClaimHeader, Claims, Mapped, RecoverError, Watermarks};
+use mmarray::npy::{Descr, RowLogHeader};
+use mmarray::{Dtype, Element};
 
 use crate::error::{Error, Result};
 use crate::fs::raw_err;
 use crate::mode::Mode;
 use crate::raw::RawMap;
-
-/// Where the parts of a row log lie, in bytes.
-#[derive(Clone, Copy, Debug)]
-struct Layout {
-    /// Length of the claims region (header and bitmap).
-    region: usize,
-    /// Offset of row 0.
-    rows: usize,
-    /// Size of one row.
-    row_size: usize,
-    /// Length of the whole log: `rows + capacity * row_size`.
-    len: usize,
-}
-
-impl Layout {
-    /// The layout of `capacity` rows of `T`, or `None` if it does not fit in `usize` (or the
-    /// row type has size zero).
-    fn of<T>(capacity: u64) -> Option<Self> {
-        let row_size = core::mem::size_of::<T>();
-        if row_size == 0 {
-            return None;
-        }
-        let region = Mapped::region_len(capacity)?;
-        let rows = Mapped::rows_offset(capacity, core::mem::align_of::<T>())?;
-        let data = usize::try_from(capacity).ok()?.checked_mul(row_size)?;
-        let len = rows.checked_add(data)?;
-        Some(Self {
-            region,
-            rows,
-            row_size,
-            len,
-        })
-    }
-
-    /// The bytes of rows `rows` as (offset, length), or `None` on overflow.
-    fn bytes_of(&self, rows: Range<u64>) -> Option<(usize, usize)> {
-        let start = usize::try_from(rows.start)
-            .ok()?
-            .checked_mul(self.row_size)?;
-        let count = rows.end.checked_sub(rows.start)?;
-        let len = usize::try_from(count).ok()?.checked_mul(self.row_size)?;
-        Some((self.rows.checked_add(start)?, len))
-    }
-}
+use layout::Layout;
 
 /// A fixed-capacity array of rows of `T` that many writers append to at once: threads
 /// sharing `&RowLog`, and processes mapping the same file.
@@ -125,22 +85,27 @@ impl Layout {
 ///
 /// # File layout
 ///
-/// All integers native-endian; the core owns every offset. `R = Mapped::region_len(capacity)`
-/// (the header of [`ClaimHeader::LEN`] bytes plus one bit per row, rounded up to 8 bytes),
-/// `D = Mapped::rows_offset(capacity, align_of::<T>())` (`R` rounded up to a multiple of
-/// `max(64, align_of::<T>())`):
+/// Format version 2. The file is a plain `.npy` file of the rows that are durable, followed by
+/// the log's own state; all integers native-endian, the core owns every offset
+/// ([`Geometry`](mmarray::claim::Geometry), [`ClaimHeader`](mmarray::claim::ClaimHeader),
+/// [`RowLogHeader`]). `C` is the capacity, `S = size_of::<T>()`:
 ///
 /// | bytes | contents |
 /// |-------|----------|
-/// | `0..R` | the claims header and completion bitmap, as documented on [`ClaimHeader`] |
-/// | `R..D` | zeros ([`RowLog::rows_offset`] is `D`) |
-/// | `D..D + capacity * size_of::<T>()` | the rows, row `i` at `D + i * size_of::<T>()` |
+/// | `0..H` | `.npy` 1.0 header: `T`'s descr, the shape in two slots, a comment naming `C` and `V` ([`RowLog::header_len`] is `H`, a multiple of 64) |
+/// | `H..H + C*S` | the rows, row `i` at `H + i * S` |
+/// | `H + C*S..R` | zeros; `R` = `H + C*S` rounded up to a multiple of 4096 |
+/// | `R..R + 128` | the claims header: counters, watermarks, published shape, ... |
+/// | `R + 128..V` | done bitmap, one bit per row |
+/// | `V..` | void bitmap (same length), then the owners' slot table at a multiple of 64 |
 ///
 /// The layout depends on the capacity and `T` only, not on the page size, so a file moves
-/// between machines of the same byte order. [`RowLog::file_len`] is the file's length. numpy
-/// reads the committed rows with `np.memmap(path, dtype, mode='r', offset=D,
-/// shape=(committed,))`, the committed watermark being the `u64` at byte
-/// [`ClaimHeader::COMMITTED_OFFSET`] (40).
+/// between machines of the same byte order. [`RowLog::file_len`] is the file's length.
+/// numpy reads the file as it reads any `.npy`: `np.load(path)` or
+/// `np.load(path, mmap_mode='r')` returns the rows durable as of the last
+/// [`flush`](RowLog::flush), with `T`'s dtype, while writers run. A load that overlaps a
+/// flush's rewrite of the shape may raise `ValueError` (never return rows that are not
+/// durable): retry it.
 ///
 /// # Safety contract of file-backed logs
 ///
@@ -223,6 +188,9 @@ pub struct RowLog<T> {
     /// The protocol over the header inside `map`. Declared before `map` so that it is
     /// dropped first: its `'static` is really "as long as `map`" (see `build`).
     claims: Claims<Mapped<'static>>,
+    /// The `.npy` header's words, rewritten by `flush` (`npy.rs`); the same `'static` as
+    /// `claims`.
+    text: npy::HeaderText,
     /// This process's owner slots in the log, its free entries and its probe timer
     /// (`slots.rs`); holds no slot for anonymous logs or where there are no OFD locks.
     slots: slots::Slots,
@@ -246,22 +214,20 @@ pub struct RowLog<T> {
     _rows: PhantomData<T>,
 }
 
-impl<T: Element + Send + Sync> RowLog<T> {
-    /// The byte offset of row 0 in a log of `capacity` rows (`D` in the
-    /// [layout](RowLog#file-layout)); `None` if the log would not fit in memory.
+impl<T: Dtype + Send + Sync> RowLog<T> {
+    /// The length of the `.npy` header of a log of `T` (`H` in the
+    /// [layout](RowLog#file-layout)): where row 0 starts. It depends on `T`'s descr only;
+    /// `None` if no `.npy` format version can hold it.
     ///
     /// # Examples
     ///
     /// ```
     /// use mmarray_std::RowLog;
     ///
-    /// // 56-byte header + one word of each bitmap + the closer word = 80 bytes, rounded up.
-    /// assert_eq!(RowLog::<u32>::rows_offset(64), Some(128));
-    /// // Two words of each bitmap: 96 bytes, rounded up to 128.
-    /// assert_eq!(RowLog::<u32>::rows_offset(65), Some(128));
+    /// assert_eq!(RowLog::<u32>::header_len(), Some(256));
     /// ```
-    pub fn rows_offset(capacity: u64) -> Option<usize> {
-        Layout::of::<T>(capacity).map(|l| l.rows)
+    pub fn header_len() -> Option<usize> {
+        RowLogHeader::new(Descr::of::<T>(), 0, 0).emitted_len().ok()
     }
 
     /// The length in bytes of the file of a log of `capacity` rows; `None` if the log would
@@ -272,10 +238,12 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// ```
     /// use mmarray_std::RowLog;
     ///
-    /// assert_eq!(RowLog::<[u64; 2]>::file_len(100), Some(128 + 100 * 16));
+    /// // 256-byte .npy header, 1600 bytes of rows, rounded up to 4096; then the region:
+    /// // 128 bytes of header, 2 + 2 bitmap words, 64 slots of 2112 bytes.
+    /// assert_eq!(RowLog::<[u8; 16]>::file_len(100), Some(4096 + 192 + 64 * 2112));
     /// ```
     pub fn file_len(capacity: u64) -> Option<usize> {
-        Layout::of::<T>(capacity).map(|l| l.len)
+        Layout::of::<T>(Descr::of::<T>(), capacity).map(|l| l.len)
     }
 }
 
@@ -430,20 +398,29 @@ impl<T: Element + Send + Sync> RowLog<T> {
     }
 
     /// Writes the newly committed rows back to the file and waits for the disk
-    /// (`msync(2)` with `MS_SYNC`, over just those rows' pages), then raises the durable
-    /// watermark and writes the header back so the raised watermark is on disk too.
-    /// Returns what is durable now, what was committed, and the end of this handle's own
-    /// committed rows ([`Flushed::covers_mine`] says whether they are all durable).
+    /// (`msync(2)` with `MS_SYNC`, over just those rows' pages and their void bits), then
+    /// raises the durable watermark and writes the claims region's header back so the raised
+    /// watermark is on disk too, then publishes it in the `.npy` header's shape (so that
+    /// `np.load` sees the new rows) and writes that page back.
     ///
-    /// First it closes the holes of dead writers at the committed watermark (probing their
-    /// liveness at once, without the grace period): their rows become void and the
-    /// watermark moves past them. A hole whose writer lives stays; to wait for it, use
+    /// At every point of that order the file on disk is consistent: the shape never names
+    /// more rows than the durable watermark, which never names more than the rows on disk.
+    /// One process at a time rewrites the shape; a flush that finds another one doing it
+    /// leaves the publishing to it, so the shape may lag the durable watermark until the
+    /// next flush. Two rewrites of the same shape slot are at least 10 ms apart, so a flush
+    /// may wait up to 10 ms for the previous one.
+    ///
+    /// Returns what is durable now, what was committed, and the end of this handle's own
+    /// committed rows ([`Flushed::covers_mine`] says whether they are all durable). First it
+    /// closes the holes of dead writers at the committed watermark (probing their liveness at
+    /// once, without the grace period): their rows become void and the watermark moves past
+    /// them. A hole whose writer lives stays; to wait for it, use
     /// [`flush_until_durable`](Self::flush_until_durable).
     ///
     /// Safe to call from any thread while writers run; concurrent flushes are fine. For an
-    /// anonymous log there is nothing to write back, and the durable watermark just follows
-    /// the committed one. Dropping a log does not flush: the kernel writes the pages back in
-    /// its own time, but only what a flush made durable survives a crash (see
+    /// anonymous log there is nothing to write back or publish, and the durable watermark
+    /// just follows the committed one. Dropping a log does not flush: the kernel writes the
+    /// pages back in its own time, but only what a flush made durable survives a crash (see
     /// [`recover`](Self::recover)).
     ///
     /// # Examples
@@ -466,9 +443,11 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// # Errors
     ///
     /// [`Error::Io`] if `msync(2)` fails (e.g. `EIO`). If writing the rows back fails, the
-    /// durable watermark is not raised; if writing the header back fails, the rows are
-    /// durable and the watermark says so, but the file's copy of it may lag (a `recover`
-    /// after a crash then keeps fewer rows than it could).
+    /// durable watermark is not raised; if writing a header back fails, the rows are
+    /// durable and the watermark says so, but the file's copy of it (or of the shape) may
+    /// lag (a `recover` after a crash then keeps fewer rows than it could).
+    /// [`Error::Header`] if the `.npy` header's shape field is damaged (not the two slots
+    /// the log wrote); the rows are durable then.
     #[doc(alias = "msync")]
     pub fn flush(&self) -> Result<Flushed> {
         self.close_pass(true);
@@ -483,23 +462,50 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// The writing part of [`flush`](Self::flush): rows, durable watermark, header.
     fn write_back(&self) -> Result<u64> {
         if self.path.is_none() {
+            // Anonymous memory: nothing to write back, and no file a reader could load.
             return self.claims.flush(|_| Ok(()));
         }
+        let io = || raw_err(Mode::ReadWrite, self.path.as_deref());
+        // The order that keeps every prefix safe after a crash: rows (and their void words)
+        // on disk, then the durable watermark raised and its page on disk, then the shape
+        // that names the rows, then its page.
         let after = self.claims.flush(|rows| {
-            let (start, len) = self.layout.bytes_of(rows).ok_or(mmarray::Error::Overflow)?;
-            self.map
-                .flush_range(start, len, true)
-                .map_err(raw_err(Mode::ReadWrite, self.path.as_deref()))
+            let (start, len) = self
+                .layout
+                .bytes_of(rows.clone())
+                .ok_or(mmarray::Error::Overflow)?;
+            self.map.flush_range(start, len, true).map_err(io())?;
+            let (start, len) = self
+                .layout
+                .void_words_of(rows)
+                .ok_or(mmarray::Error::Overflow)?;
+            self.map.flush_range(start, len, true).map_err(io())
         })?;
         if after > 0 {
-            // The header's durable watermark lags on disk until its page is written back.
+            // The region's durable watermark lags on disk until its page is written back.
             // Write it on every flush that reports rows durable — also when this flush
             // found nothing new: another flush may have raised the watermark and not yet
             // written its header page, and our caller must not be told more than the
             // file would keep after a crash.
             self.map
-                .flush_range(0, ClaimHeader::LEN, true)
-                .map_err(raw_err(Mode::ReadWrite, self.path.as_deref()))?;
+                .flush_range(self.layout.region_at, ClaimHeader::LEN, true)
+                .map_err(io())?;
+            let region = self.claims.store();
+            // The header writer is named by this process's slot; a writer that died holding
+            // the word is taken over (its slot's lock is free: `slots.rs`).
+            let (me, dead) = self.live().header_writer();
+            let published = self
+                .text
+                .publish(region, after, me, dead)
+                .map_err(|error| Error::Header {
+                    path: self.path.clone(),
+                    error,
+                })?;
+            if published == npy::Published::Rewrote {
+                self.map
+                    .flush_range(0, self.layout.rows, true)
+                    .map_err(io())?;
+            }
         }
         Ok(after)
     }

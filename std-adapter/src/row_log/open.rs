@@ -13,9 +13,13 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
 
-use mmarray::Element;
-use mmarray::claim::{ClaimHeader, Claims, Mapped};
+use std::sync::atomic::Ordering;
 
+use mmarray::claim::{ClaimHeader, Claims, Mapped};
+use mmarray::npy::{Descr, RowLogHeader, ShapeSlot};
+use mmarray::{ByteOrder, Dtype, Element, Kind, Scalar};
+
+use super::npy::HeaderText;
 use super::registry::Registration;
 use super::session::{self, Joined, Recovered, Start};
 use super::slots::{GRACE, Slots};
@@ -49,17 +53,23 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::AlignBeyondPage`] if `T` is aligned to more than a page;
+    /// [`Error::AlignBeyondPage`] if `T` is aligned to more than a page, [`Error::RowAlign`] if
+    /// to more than 64 bytes;
     /// [`Error::Layout`] with [`mmarray::Error::Overflow`] if the log does not fit in memory
     /// (or `T` has size zero); [`Error::Io`] if the kernel refuses the memory.
     #[doc(alias = "mmap")]
     pub fn anonymous(capacity: u64) -> Result<Self> {
-        let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
+        // The same layout as a file's; `T` need not have a numpy descr: the header names
+        // its rows as raw bytes (`|V<size>`), which nobody can load from anonymous memory.
+        let descr = void_descr::<T>()?;
+        let layout = Layout::of::<T>(descr, capacity).ok_or(mmarray::Error::Overflow)?;
         check_align::<T>()?;
         let map = RawMap::anonymous(layout.len).map_err(raw_err(Mode::ReadWrite, None))?;
-        Self::build(map, layout, capacity, Setup::Create, None)
+        Self::build(map, layout, descr, Setup::Create, None)
     }
+}
 
+impl<T: Dtype + Send + Sync> RowLog<T> {
     /// Creates (or empties and overwrites) the file at `path` as a log of `capacity` rows:
     /// a fresh header, all rows zero, the file [`file_len`](Self::file_len) bytes long and
     /// its space allocated (`fallocate(2)`), so that a file system without room for the
@@ -75,21 +85,27 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// ```
     /// use mmarray_std::RowLog;
+    ///
+    /// mmarray_std::record! {
+    ///     /// A row: the log's file names its numpy dtype.
+    ///     struct Sample { t: u64, id: u32, value: f32 }
+    /// }
+    ///
     /// # let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("samples.log");
+    /// let path = dir.path().join("samples.npy");
     /// // SAFETY: the file is private to this example; only row logs of this type use it.
-    /// let log = unsafe { RowLog::<[f32; 4]>::create(&path, 1024) }?;
-    /// log.push([1.0, 2.0, 3.0, 4.0])?;
-    /// log.flush()?;
-    /// assert_eq!(std::fs::metadata(&path)?.len(), RowLog::<[f32; 4]>::file_len(1024).unwrap() as u64);
+    /// let log = unsafe { RowLog::<Sample>::create(&path, 1024) }?;
+    /// log.push(Sample { t: 1, id: 7, value: 0.5 })?;
+    /// log.flush()?; // numpy's `np.load(path)` now gives that row
+    /// assert_eq!(std::fs::metadata(&path)?.len(), RowLog::<Sample>::file_len(1024).unwrap() as u64);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// [`Error::Layout`] if the log does not fit in memory (or `T` has size zero),
-    /// [`Error::AlignBeyondPage`] if `T` is aligned to more than a page, both before the
-    /// file is touched; [`Error::NotAFile`] if `path` is not a regular file;
+    /// [`Error::Layout`] if the log does not fit in memory (or `T` has size zero, or the
+    /// capacity is 2^40 rows or more), [`Error::RowAlign`] if `T` is aligned to more than 64
+    /// bytes, both before the file is touched; [`Error::NotAFile`] if `path` is not a regular file;
     /// [`Error::AlreadyOpen`] if this process holds the file as a row log already (through
     /// any path), [`Error::InUse`] if another process is joined to it (Linux and Android),
     /// both before the file is changed; [`Error::Io`] if opening, sizing or mapping the file
@@ -156,7 +172,8 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// As [`create`](Self::create): no other process has the file open, no `Memmap` of this
     /// process maps it, and the contract of file-backed logs holds while the log lives.
     unsafe fn create_at(path: &Path, capacity: u64, sparse: bool) -> Result<Self> {
-        let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
+        let descr = Descr::of::<T>();
+        let layout = Layout::of::<T>(descr, capacity).ok_or(mmarray::Error::Overflow)?;
         check_align::<T>()?;
         let len = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
         // Like numpy's 'w+', through the same steps as `Memmap`: a new file is removed
@@ -199,7 +216,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
                 )
             }
             .map_err(raw_err(Mode::ReadWrite, Some(path)))?;
-            let mut log = Self::build(map, layout, capacity, Setup::Create, Some(path))?;
+            let mut log = Self::build(map, layout, descr, Setup::Create, Some(path))?;
             // The log keeps the descriptor (never a `dup` of it: its locks are this process's
             // liveness, and must go when the log goes).
             log.join_session(file, joined, Start::Fresh)?;
@@ -265,11 +282,14 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// # Errors
     ///
     /// [`Error::AlreadyOpen`] if this process holds the file as a row log already (through
-    /// any path); [`Error::ClaimHeader`] if the file holds no claims header, one for another
-    /// row size, or one whose counters are inconsistent (after a crash, use
+    /// any path); [`Error::Header`] if the file does not start with a row log's `.npy`
+    /// header (`NotARowLog`, `BadMagic`, `Truncated`...) or one for another element type
+    /// (`DescrMismatch`); [`Error::ClaimHeader`] if its claims region is not this version's
+    /// (a version-1 log: [`SetupError::UnsupportedVersion`](mmarray::claim::SetupError::UnsupportedVersion)),
+    /// is damaged, or its counters are inconsistent (after a crash, use
     /// [`recover`](Self::recover)), and ([`SetupError::TooShort`](mmarray::claim::SetupError::TooShort))
-    /// if the file ends inside the header or its completion bitmap; [`Error::DataTruncated`]
-    /// if it ends inside the rows the header's capacity needs; [`Error::Layout`] and [`Error::Io`] as for
+    /// if the file ends inside the region; [`Error::DataTruncated`] if it ends inside the
+    /// rows (or their padding up to the region); [`Error::Layout`] and [`Error::Io`] as for
     /// [`create`](Self::create).
     ///
     /// # Safety
@@ -319,8 +339,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// // SAFETY: as above, and no other process uses the file now.
     /// let (log, recovered) = unsafe { RowLog::<u64>::recover(&path) }?;
-    /// assert_eq!((log.claimed(), log.committed(), log.committed_rows()), (1, 1, &[1][..]));
-    /// assert_eq!((recovered.kept, recovered.rewound), (1, 2));
+    /// // The same boot: every committed row is kept, the dead claim's row is void (zeros).
+    /// assert_eq!((log.claimed(), log.committed(), log.committed_rows()), (3, 3, &[1, 2, 0][..]));
+    /// assert_eq!((recovered.kept, recovered.closed, recovered.rewound), (3, 1, 0));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
@@ -374,28 +395,26 @@ impl<T: Element + Send + Sync> RowLog<T> {
             }
             Setup::Open | Setup::Create => (session::join(file.as_fd(), Some(path))?, Start::Join),
         };
-        let capacity = peek_capacity(&file, st.len, path)?;
-        let layout = Layout::of::<T>(capacity).ok_or(mmarray::Error::Overflow)?;
+        let descr = Descr::of::<T>();
+        let layout = peek_layout::<T>(&file, st.len, path)?;
         let needed = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
-        if st.len < layout.region as u64 {
-            // The file ends inside the claims region (the bitmap): a header error, not missing
-            // rows.
+        if st.len < needed {
+            // The file ends inside the rows, their padding or the claims region after them.
+            let region_at = layout.region_at as u64;
+            if st.len < region_at {
+                let rows = layout.rows as u64;
+                return Err(Error::DataTruncated {
+                    path: Some(path.to_path_buf()),
+                    needed: region_at - rows,
+                    len: st.len.saturating_sub(rows),
+                });
+            }
             return Err(Error::ClaimHeader {
                 path: Some(path.to_path_buf()),
                 error: mmarray::claim::SetupError::TooShort {
                     needed: layout.region,
-                    actual: usize::try_from(st.len).unwrap_or(usize::MAX),
+                    actual: usize::try_from(st.len - region_at).unwrap_or(usize::MAX),
                 },
-            });
-        }
-        if st.len < needed {
-            // In the error's terms: the rows' bytes, after the header region, that the
-            // capacity in the header needs, and those present.
-            let rows = layout.rows as u64;
-            return Err(Error::DataTruncated {
-                path: Some(path.to_path_buf()),
-                needed: needed - rows,
-                len: st.len.saturating_sub(rows),
             });
         }
         let map_file = || {
@@ -421,9 +440,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
             Setup::Recover => Setup::Open,
             other => other,
         };
-        let mut log = match Self::build(map_file()?, layout, capacity, first, Some(path)) {
+        let mut log = match Self::build(map_file()?, layout, descr, first, Some(path)) {
             Err(Error::ClaimHeader { .. }) if matches!(setup, Setup::Recover) => {
-                Self::build(map_file()?, layout, capacity, Setup::Recover, Some(path))?
+                Self::build(map_file()?, layout, descr, Setup::Recover, Some(path))?
             }
             built => built?,
         };
@@ -431,50 +450,80 @@ impl<T: Element + Send + Sync> RowLog<T> {
         log.registration = Some(registration);
         Ok((log, recovered))
     }
+}
 
-    /// Sets up the claims header at the start of `map` and wraps both.
+impl<T: Element + Send + Sync> RowLog<T> {
+    /// Sets up (or checks) the `.npy` header at the start of `map` and the claims region
+    /// after the rows, and wraps them.
     fn build(
         map: RawMap,
         layout: Layout,
-        capacity: u64,
+        descr: Descr<'_>,
         setup: Setup,
         path: Option<&Path>,
     ) -> Result<Self> {
         check_align::<T>()?;
-        let row_size = u64::try_from(layout.row_size).map_err(|_| mmarray::Error::Overflow)?;
-        // `layout.region` is `Mapped::region_len(capacity)`: 8 bytes per `region_words`.
-        let words = layout.region / 8;
-        // SAFETY: `atomics_unchecked` needs, for the chosen lifetime `'static`:
+        let npy_err = |error| Error::Header {
+            path: path.map(Path::to_path_buf),
+            error,
+        };
+        // SAFETY: `atomics_unchecked` needs, for the chosen lifetime `'static`, for each of
+        // the two calls below (the `.npy` header, bytes `0..layout.rows`; the claims region,
+        // bytes `layout.region_at..layout.len`):
         // 1. The map is neither dropped nor remapped while the words (and the `Mapped` store
-        //    built from them) are alive. The store goes into `RowLog::claims`, next to the map
-        //    in `RowLog::map`; `claims` is declared first, so it is dropped first; no method of
-        //    `RowLog` remaps or replaces the map; and the `'static` never escapes: the store
-        //    is private and only lent out for a borrow of the log (`Claim<'_, _>` tokens
-        //    inside `RowsMut<'_, T>`).
-        // 2. In this process every access to the bytes `0..8 * words` (the claims header and
-        //    bitmap, `layout.region` bytes) is an atomic access of these aligned words: no
-        //    other slice of the map overlaps them (`RowLog` never calls
-        //    `as_bytes`/`as_bytes_mut`, and every slice it makes covers rows, which start at
-        //    `layout.rows >= layout.region`); everything that reads or writes them goes
-        //    through the `Mapped` store, which only loads, stores and RMWs whole words
-        //    (`msync` of the header page is a syscall, no access); and the registry refuses a
-        //    second row log of the file in this process, while the contract of file-backed
-        //    logs excludes any other map of it here.
+        //    and `HeaderText` built from them) are alive. Both go into `RowLog::claims` and
+        //    `RowLog::text`, next to the map in `RowLog::map`; they are declared before it,
+        //    so they are dropped first; no method of `RowLog` remaps or replaces the map;
+        //    and the `'static` never escapes: the store and the text are private and only
+        //    lent out for a borrow of the log (`Claim<'_, _>` tokens inside
+        //    `RowsMut<'_, T>`).
+        // 2. In this process every access to these bytes is an atomic access of these
+        //    aligned words: no other slice of the map overlaps them (`RowLog` never calls
+        //    `as_bytes`/`as_bytes_mut`, and every slice it makes covers rows, which lie in
+        //    `layout.rows..layout.rows + capacity * size_of::<T>()`, after the `.npy` header
+        //    and before `layout.region_at`); everything that reads or writes them goes
+        //    through the `Mapped` store or the `HeaderText`, which only load, store and RMW
+        //    whole words (`msync` of their pages is a syscall, no access); and the registry
+        //    refuses a second row log of the file in this process, while the contract of
+        //    file-backed logs excludes any other map of it here.
         // 3. Every write by anyone else is an `AtomicU64` operation on one of these words: the
         //    contract of file-backed logs lets only row logs of this crate (and `T`) write the
         //    file, and they reach these bytes the same way (this very function); nothing
-        //    `write(2)`s it. Non-atomic reads by others — numpy's `memmap` or `read(2)` of the
-        //    committed watermark, the `mmarray rowlog` CLI — write nothing and happen outside
-        //    this process's memory model, as `atomics_unchecked` allows.
-        // Bounds and the 8-byte alignment are checked by `atomics_unchecked` (the region
-        // starts the page-aligned mapping).
-        let region = unsafe { map.atomics_unchecked(0, words) }
+        //    `write(2)`s it. Non-atomic reads by others — numpy's `np.load` of the file, the
+        //    `mmarray rowlog` CLI — write nothing and happen outside this process's memory
+        //    model, as `atomics_unchecked` allows.
+        // Bounds and the 8-byte alignment are checked by `atomics_unchecked` (the mapping is
+        // page-aligned; `layout.rows` is a multiple of 64 and `layout.region_at` of 4096).
+        let header = unsafe { map.atomics_unchecked(0, layout.rows / 8) };
+        // SAFETY: as for `header` just above: the same three points hold for the claims
+        // region's bytes `layout.region_at..layout.len`.
+        let region = unsafe { map.atomics_unchecked(layout.region_at, layout.region / 8) };
+        let header = header
             .map_err(raw_err(Mode::ReadWrite, path))?
             .ok_or(Error::ReadOnly)?;
+        let region = region
+            .map_err(raw_err(Mode::ReadWrite, path))?
+            .ok_or(Error::ReadOnly)?;
+        let text = HeaderText::new(header, layout.shape_field);
         let store = match setup {
-            Setup::Create => Mapped::create(region, capacity, row_size),
-            Setup::Open => Mapped::open(region, capacity, row_size),
-            Setup::Recover => Mapped::recover(region, capacity, row_size),
+            Setup::Create => {
+                // The `.npy` header first, showing 0 rows; the region after it ends with
+                // its magic (`Release`): a create torn by a crash leaves a file `open`
+                // refuses.
+                let mut bytes = vec![0u8; layout.rows];
+                layout
+                    .npy_header(descr)
+                    .emit(&mut bytes, 0, ShapeSlot::First)
+                    .map_err(npy_err)?;
+                for (word, chunk) in header.iter().zip(bytes.chunks_exact(8)) {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(chunk);
+                    word.store(u64::from_ne_bytes(b), Ordering::Relaxed);
+                }
+                Mapped::create_with(region, layout.geometry)
+            }
+            Setup::Open => Mapped::open_with(region, layout.geometry),
+            Setup::Recover => Mapped::recover_with(region, layout.geometry),
         }?;
         let claims = Claims::new(store);
         // A joiner finishes what a committer killed between setting its completion bits and
@@ -486,6 +535,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         let slots = Slots::new(claims.owners(), path.is_some(), GRACE);
         Ok(Self {
             claims,
+            text,
             slots,
             mine: AtomicU64::new(0),
             map,
@@ -498,29 +548,102 @@ impl<T: Element + Send + Sync> RowLog<T> {
     }
 }
 
-/// Refuses an element type aligned beyond a page: the rows of a mapping (aligned to a page)
-/// could not be aligned for it.
+/// The descr of `T`'s rows as raw bytes (`|V<size>`), for logs whose `T` has no numpy
+/// descr (anonymous logs).
+fn void_descr<T>() -> Result<Descr<'static>> {
+    Scalar::new(
+        ByteOrder::NotApplicable,
+        Kind::Void,
+        core::mem::size_of::<T>(),
+    )
+    .map(Descr::scalar_type)
+    .ok_or_else(|| mmarray::Error::Overflow.into())
+}
+
+/// Refuses an element type aligned beyond a page (the rows of a mapping, aligned to a page,
+/// could not be aligned for it) or beyond the 64 bytes the `.npy` header's length is a
+/// multiple of.
 fn check_align<T>() -> Result<()> {
     let (align, page) = (core::mem::align_of::<T>(), crate::raw::page_size());
     if align > page {
         return Err(Error::AlignBeyondPage { align, page });
     }
+    if align > Mapped::ROWS_ALIGN {
+        return Err(Error::RowAlign {
+            type_name: core::any::type_name::<T>(),
+            align,
+            max: Mapped::ROWS_ALIGN,
+        });
+    }
     Ok(())
 }
 
-/// The capacity recorded in the claims header at the start of `file` (of `len` bytes), after
-/// the core's [`ClaimHeader::peek`] checked magic, byte order and version; `Mapped::open`
-/// validates the rest once the file is mapped.
-fn peek_capacity(file: &File, len: u64, path: &Path) -> Result<u64> {
-    if len < u64::try_from(ClaimHeader::LEN).unwrap_or(u64::MAX) {
-        return Err(mmarray::claim::SetupError::TooShort {
-            needed: ClaimHeader::LEN,
-            actual: usize::try_from(len).unwrap_or(usize::MAX),
-        }
-        .into());
+/// The layout of the log in `file` (of `len` bytes), read from its `.npy` header (capacity,
+/// `H`, void offset) and checked against `T` and the claims region's identity (the core's
+/// [`ClaimHeader::peek`]: magic, byte order, version); `Mapped::open_with` validates the
+/// rest once the file is mapped.
+fn peek_layout<T: Dtype>(file: &File, len: u64, path: &Path) -> Result<Layout> {
+    let read = |at: u64, n: usize| -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; n];
+        file.read_exact_at(&mut buf, at)
+            .map_err(io_err("read", Some(path)))?;
+        Ok(buf)
+    };
+    let npy_err = |error| Error::Header {
+        path: Some(path.to_path_buf()),
+        error,
+    };
+    // A version-1 log starts with its claims header: refused by version, with advice.
+    let first = read(0, usize::try_from(len.min(16)).unwrap_or(16))?;
+    if first.starts_with(&ClaimHeader::MAGIC_V1) {
+        ClaimHeader::peek(&first)?;
     }
-    let mut head = [0u8; ClaimHeader::LEN];
-    file.read_exact_at(&mut head, 0)
-        .map_err(io_err("read", Some(path)))?;
-    Ok(ClaimHeader::peek(&head)?.capacity)
+    // Another process may be rewriting the shape while we read: a torn copy is refused by
+    // the parser (never misread, see `mmarray::npy::RowLogHeader`), so read again a few
+    // times before calling the header malformed.
+    let mut head = first;
+    let mut torn = 0;
+    loop {
+        match RowLogHeader::parse(&head) {
+            Ok(_) => break,
+            Err(mmarray::npy::Error::Truncated { needed, .. })
+                if (needed as u64) <= len && needed > head.len() =>
+            {
+                head = read(0, needed)?;
+            }
+            Err(
+                mmarray::npy::Error::Syntax { .. }
+                | mmarray::npy::Error::InvalidShape { .. }
+                | mmarray::npy::Error::NotARowLog { .. },
+            ) if torn < 50 => {
+                torn += 1;
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                head = read(0, head.len())?;
+            }
+            Err(error) => return Err(npy_err(error)),
+        }
+    }
+    let parsed = RowLogHeader::parse(&head).map_err(npy_err)?;
+    parsed.header.descr.check::<T>().map_err(npy_err)?;
+    let capacity = parsed.header.capacity;
+    let layout = Layout::of::<T>(Descr::of::<T>(), capacity).ok_or(mmarray::Error::Overflow)?;
+    if layout.rows != parsed.len || layout.void_at() as u64 != parsed.header.void_offset {
+        return Err(npy_err(mmarray::npy::Error::NotARowLog {
+            expected: "the header length and void offset mmarray computes for this descr",
+        }));
+    }
+    // The region's identity, if the file reaches it (`join` reports a shorter file).
+    let region_at = layout.region_at as u64;
+    if len >= region_at + ClaimHeader::LEN as u64 {
+        let region = read(region_at, ClaimHeader::LEN)?;
+        let found = ClaimHeader::peek(&region)?.geometry;
+        if found.capacity != capacity {
+            return Err(mmarray::claim::SetupError::CapacityMismatch {
+                expected: capacity,
+                found: found.capacity,
+            }
+            .into());
+        }
+    }
+    Ok(layout)
 }

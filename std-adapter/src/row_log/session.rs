@@ -237,9 +237,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
         Ok(report)
     }
 
-    /// The region's boot-id words (10 and 11), where this format has them.
+    /// The region's boot-id words (10 and 11).
     fn boot_words(&self) -> Option<&AtomicU64Pair> {
-        None
+        Some(self.claims.store().boot_id())
     }
 
     /// Closes every hole (alone: every other participant is gone), keeping every committed

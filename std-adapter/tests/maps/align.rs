@@ -70,11 +70,9 @@ fn every_constructor_refuses_an_element_aligned_beyond_a_page() {
         "anonymous, empty",
     );
     // The row log refuses it the same way.
+    // (File-backed row logs need a row type with a numpy descr, which `Big` has not; the
+    // row log's own 64-byte limit is tested in `row_log/npy_view`.)
     assert_refused(RowLog::<Big>::anonymous(4), "row log");
-    assert_refused(
-        private!(RowLog::<Big>::create(dir.path().join("big.log"), 4)),
-        "row log create",
-    );
     assert_eq!(
         std::fs::metadata(&path).unwrap().len(),
         0,

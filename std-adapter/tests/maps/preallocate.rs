@@ -141,10 +141,10 @@ fn full_disk(dir: &Path) {
     // create, and its new file is gone; the sparse constructor succeeds (the hazard is the
     // caller's). Before, `RowLog::create` succeeded and a writer died of SIGBUS later.
     let log_path = dir.join("big.log");
-    let e = private!(RowLog::<[u64; 2]>::create(&log_path, 1 << 20)).unwrap_err();
+    let e = private!(RowLog::<[u8; 16]>::create(&log_path, 1 << 20)).unwrap_err();
     assert_eq!(errno_of(&e), Some(NOSPC), "row log create: {e}");
     assert!(!log_path.exists(), "a failed row-log create left its file");
-    let sparse_log = private!(RowLog::<[u64; 2]>::create_sparse(&log_path, 1 << 20)).unwrap();
+    let sparse_log = private!(RowLog::<[u8; 16]>::create_sparse(&log_path, 1 << 20)).unwrap();
     assert_eq!(sparse_log.capacity(), 1 << 20);
     drop(sparse_log);
     std::fs::remove_file(&log_path).unwrap();

@@ -1,8 +1,9 @@
 //! A writer killed after its completion bits reached the file but before its advance loop ran
 //! leaves the committed watermark on a complete row: with the log full, no later commit moves
-//! it. Joining processes, `stalled`, `flush`, a refused `push` and `force_complete` advance it;
-//! `recover` still rewinds to the durable watermark. The frozen state is crafted in a real file
-//! (the bits written by offset), and the file's bytes are compared afterwards.
+//! it. Joining processes, `hole`, `flush`, a refused `push` and `force_complete` advance it;
+//! `recover` after a reboot (the boot id in the file another one) rewinds to the durable
+//! watermark. The frozen state is crafted in a real file (the bits written by offset), and the
+//! file's bytes are compared afterwards, up to the owner slots (which every joiner rewrites).
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;
@@ -14,13 +15,34 @@ use mmarray_std::{Error, RowLog};
 use crate::support::private;
 
 const CAPACITY: u64 = 8;
-/// The committed watermark's bytes in the header.
-const COMMITTED: usize = ClaimHeader::COMMITTED_OFFSET;
+/// Where the claims region starts: after the 256-byte `.npy` header and 8 rows of 8 bytes,
+/// at the next multiple of 4096 (checked in `frozen_file`).
+const REGION: usize = 4096;
+/// The committed watermark's bytes in the file.
+const COMMITTED: usize = REGION + ClaimHeader::COMMITTED_OFFSET;
 /// The tail and the durable watermark sit on either side of it (`ClaimHeader`'s layout table).
-const TAIL: usize = ClaimHeader::COMMITTED_OFFSET - 8;
-const DURABLE: usize = ClaimHeader::COMMITTED_OFFSET + 8;
+const TAIL: usize = COMMITTED - 8;
+const DURABLE: usize = REGION + ClaimHeader::DURABLE_OFFSET;
 /// The first word of the completion bitmap (rows 0..64).
-const BITMAP: usize = ClaimHeader::LEN;
+const BITMAP: usize = REGION + ClaimHeader::LEN;
+/// The boot id's two words (region words 10 and 11).
+const BOOT: usize = REGION + 10 * 8;
+/// The owner slot table: after the 16 header words and one word of each bitmap, at the next
+/// multiple of 64 bytes.
+const SLOTS: usize = REGION + 192;
+
+/// The machine's boot id as the region stores it (low word first), read independently.
+fn this_boot() -> [u64; 2] {
+    let text = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
+    let id = u128::from_str_radix(&text.trim().replace('-', ""), 16).unwrap();
+    [id as u64, (id >> 64) as u64]
+}
+
+/// Makes the file's last session look like one of another boot (a machine crash since).
+fn pretend_a_reboot(path: &Path) {
+    let file = OpenOptions::new().write(true).open(path).unwrap();
+    file.write_all_at(&[0; 16], BOOT as u64).unwrap();
+}
 
 fn word(bytes: &[u8], at: usize) -> u64 {
     u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap())
@@ -34,6 +56,10 @@ fn set_word(bytes: &mut [u8], at: usize, value: u64) {
 /// committed (0..2 durable), rows 4..8 written by a writer whose completion bits are set, but
 /// the committed watermark still at 4.
 fn frozen_file(path: &Path) -> Vec<u8> {
+    let region = mmarray::claim::Geometry::new(CAPACITY, 8)
+        .with_header_len(RowLog::<u64>::header_len().unwrap() as u64)
+        .region_offset();
+    assert_eq!(region, Some(REGION as u64));
     let log = private!(RowLog::<u64>::create(path, CAPACITY)).unwrap();
     log.push(100).unwrap();
     log.push(101).unwrap();
@@ -52,6 +78,11 @@ fn frozen_file(path: &Path) -> Vec<u8> {
         .unwrap();
     drop(file);
     let bytes = std::fs::read(path).unwrap();
+    assert_eq!(
+        [word(&bytes, BOOT), word(&bytes, BOOT + 8)],
+        this_boot(),
+        "create stored the boot id"
+    );
     assert_eq!(
         (
             word(&bytes, TAIL),
@@ -85,17 +116,26 @@ fn joining_moves_a_watermark_a_dead_committer_froze() {
     // SAFETY: the file is this test's own; no other process has it open.
     assert_eq!(unsafe { log.force_complete(8..8) }.unwrap(), 8);
     drop(log);
-    // Only the committed watermark changed in the file; the rows and bits are as they were.
+    // Only the committed watermark changed in the file before the slots; the rows and bits
+    // are as they were. The opener (alone: its session start found nothing to close) took
+    // slot 0 again: a new generation, this process.
     let mut expected = frozen;
     set_word(&mut expected, COMMITTED, 8);
-    assert_eq!(std::fs::read(&path).unwrap(), expected);
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(bytes[..SLOTS], expected[..SLOTS]);
+    assert_eq!(
+        (word(&bytes, SLOTS), word(&bytes, SLOTS + 8)),
+        (3, u64::from(std::process::id())),
+        "slot 0: taken by create (generation 1), then by open"
+    );
 }
 
 #[test]
-fn recovering_a_frozen_log_rewinds_to_its_durable_rows() {
+fn recovering_a_frozen_log_after_a_reboot_rewinds_to_its_durable_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("frozen.log");
     let frozen = frozen_file(&path);
+    pretend_a_reboot(&path);
 
     let (log, _) = private!(RowLog::<u64>::recover(&path)).unwrap();
     assert_eq!((log.claimed(), log.committed(), log.durable()), (2, 2, 2));
@@ -106,7 +146,9 @@ fn recovering_a_frozen_log_rewinds_to_its_durable_rows() {
     set_word(&mut expected, TAIL, 2);
     set_word(&mut expected, COMMITTED, 2);
     set_word(&mut expected, BITMAP, 0);
-    assert_eq!(std::fs::read(&path).unwrap(), expected);
+    // (The boot id is this boot's again: `frozen` has it.)
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(bytes[..SLOTS], expected[..SLOTS]);
 
     // The rows after the durable ones are handed out again, and commit normally.
     let log = private!(RowLog::<u64>::open(&path)).unwrap();
@@ -174,4 +216,26 @@ fn a_push_refused_by_a_frozen_full_log_still_moves_its_watermark() {
         "the refused claim advanced the watermark"
     );
     assert_eq!(log.durable(), 0, "and persisted nothing");
+}
+
+#[test]
+fn recovering_a_frozen_log_on_the_same_boot_keeps_every_committed_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frozen.log");
+    let frozen = frozen_file(&path);
+
+    let (log, recovered) = private!(RowLog::<u64>::recover(&path)).unwrap();
+    assert_eq!((log.claimed(), log.committed(), log.durable()), (8, 8, 2));
+    assert_eq!(
+        (recovered.kept, recovered.closed, recovered.rewound),
+        (8, 0, 0)
+    );
+    assert_eq!(
+        log.committed_rows(),
+        &[100, 101, 102, 103, 104, 105, 106, 107]
+    );
+    drop(log);
+    let mut expected = frozen;
+    set_word(&mut expected, COMMITTED, 8);
+    assert_eq!(std::fs::read(&path).unwrap()[..SLOTS], expected[..SLOTS]);
 }

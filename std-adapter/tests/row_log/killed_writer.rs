@@ -51,7 +51,12 @@ fn value(id: u32, t: u64) -> f32 {
 }
 
 /// Appends `ticks` through `w`, publishing at random points and reporting each committed end.
-fn tick(w: &mut mmarray_std::Writer<'_, Tick>, id: u32, ticks: std::ops::Range<u64>) {
+fn tick(
+    log: &RowLog<Tick>,
+    w: &mut mmarray_std::Writer<'_, Tick>,
+    id: u32,
+    ticks: std::ops::Range<u64>,
+) {
     let mut next_publish = ticks.start + 1 + mix(u64::from(id) ^ ticks.start) % 600;
     for t in ticks {
         w.push(Tick {
@@ -64,6 +69,12 @@ fn tick(w: &mut mmarray_std::Writer<'_, Tick>, id: u32, ticks: std::ops::Range<u
             w.publish();
             say(&format!("committed {}", t + 1));
             next_publish = t + 2 + mix(u64::from(id) * 7919 + t) % 600;
+            // Now and then a flush, so that numpy's shape (the durable rows) grows during the
+            // run; and a little pacing, so that the poller sees many states.
+            if next_publish.is_multiple_of(4) {
+                log.flush().unwrap();
+            }
+            std::thread::sleep(Duration::from_micros(500));
         }
     }
 }
@@ -81,7 +92,7 @@ fn ticking_child() {
     let log = unsafe { RowLog::<Tick>::open(&path) }.unwrap();
     let mut w = log.writer(256);
     if id == 1 {
-        tick(&mut w, id, 0..ROWS);
+        tick(&log, &mut w, id, 0..ROWS);
         say("done");
         // Not killed yet: hold the last chunk until killed (a minute at most).
         w.push(Tick {
@@ -93,11 +104,11 @@ fn ticking_child() {
         std::thread::sleep(Duration::from_secs(60));
         panic!("writer A was not killed");
     }
-    tick(&mut w, id, 0..ROWS / 2);
+    tick(&log, &mut w, id, 0..ROWS / 2);
     say("half");
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).unwrap();
-    tick(&mut w, id, ROWS / 2..ROWS);
+    tick(&log, &mut w, id, ROWS / 2..ROWS);
     drop(w); // publishes the rest
     say(&format!("committed {ROWS}"));
     let flushed = log.flush_until_durable(Duration::from_secs(10)).unwrap();
@@ -160,6 +171,8 @@ def void_mask(n):
     return np.unpackbits(bits, bitorder='little')[:n].astype(bool)
 
 last, polls, refused = 0, 0, 0
+np.load(path)
+print('READY', flush=True)
 while True:
     finished = os.path.exists(stop)
     for mode in (None, 'r'):
@@ -195,18 +208,32 @@ fn a_killed_writer_does_not_cost_the_survivor_or_numpy_anything() {
     // The parent makes the file and stays joined, but writes, flushes and repairs nothing.
     let log = private!(RowLog::<Tick>::create(&path, 3 * ROWS)).unwrap();
 
-    let poller = Command::new(&python)
+    let mut poller = Command::new(&python)
         .args(["-c", POLLER])
         .args([&path, &stop, &out])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // The writers start once numpy polls.
+    let mut poller_out = BufReader::new(poller.stdout.take().unwrap());
+    let mut ready = String::new();
+    poller_out.read_line(&mut ready).unwrap();
+    assert_eq!(ready.trim(), "READY", "the poller did not start");
     let mut a = spawn_writer(&path, 1);
     let mut b = spawn_writer(&path, 2);
     let mut a_out = BufReader::new(a.stdout.take().unwrap());
     let mut b_out = BufReader::new(b.stdout.take().unwrap());
-    assert_eq!(next_message(&mut b_out).as_deref(), Some("half"));
+    let mut b_committed = 0u64;
+    loop {
+        match next_message(&mut b_out) {
+            Some(m) if m.starts_with("committed ") => {
+                b_committed = m["committed ".len()..].parse().unwrap();
+            }
+            Some(m) if m == "half" => break,
+            other => panic!("writer B: {other:?}"),
+        }
+    }
 
     // Kill A after a random number of its commits (its current chunk is claimed, part-filled).
     let seed = std::process::id() as u64
@@ -235,7 +262,6 @@ fn a_killed_writer_does_not_cost_the_survivor_or_numpy_anything() {
     }
 
     b.stdin.take().unwrap().write_all(b"go\n").unwrap();
-    let mut b_committed = 0u64;
     let flushed = loop {
         match next_message(&mut b_out) {
             Some(m) if m.starts_with("committed ") => {
@@ -253,8 +279,9 @@ fn a_killed_writer_does_not_cost_the_survivor_or_numpy_anything() {
     );
 
     std::fs::write(&stop, b"").unwrap();
+    let mut report = String::new();
+    std::io::Read::read_to_string(&mut poller_out, &mut report).unwrap();
     let poller = poller.wait_with_output().unwrap();
-    let report = String::from_utf8_lossy(&poller.stdout);
     assert!(
         poller.status.success(),
         "the numpy poller failed:\n{}",

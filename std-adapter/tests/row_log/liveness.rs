@@ -135,7 +135,7 @@ fn a_forked_child_keeps_its_dead_parents_slot_alive() {
         log.flush_until_durable(Duration::from_millis(60)),
         Err(Error::NotDurable { .. })
     ));
-    signal(forked.unwrap() as u32, libc::SIGKILL);
+    signal(forked.unwrap(), libc::SIGKILL);
     let flushed = log.flush_until_durable(Duration::from_secs(10)).unwrap();
     assert!(flushed.covers_mine());
     assert_eq!(flushed.committed, hole.end + 1);

@@ -1,14 +1,26 @@
 //! The lock-free row log (`RowLog`) against real files, one module per behaviour: threads,
 //! processes (this binary re-executes itself for the child writers), the buffered writer, one
-//! handle per file per process, a real `fork` (a child opens its own log).
+//! handle per file per process, a real `fork` (a child opens its own log), numpy loading the
+//! log as a plain `.npy` (`npy_view`), liveness of writers in other processes (`liveness`, with
+//! the `children` it starts), the killed-writer scenario (`killed_writer`) and writers
+//! killed at random (`random_kills`).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod anonymous;
+#[cfg(target_os = "linux")]
+mod children;
 mod fork;
 mod frozen;
+#[cfg(target_os = "linux")]
+mod killed_writer;
+#[cfg(target_os = "linux")]
+mod liveness;
+mod npy_view;
 mod one_handle;
 mod processes;
+#[cfg(target_os = "linux")]
+mod random_kills;
 mod threads;
 mod writer;

@@ -44,7 +44,7 @@ fn assert_every_call_refused(path: &Path, first: &Path, held: &Path) {
     // Another row type: refused for the same reason, not for the header.
     refused(private!(RowLog::<u32>::open(path)), path, first);
     refused(
-        private!(RowLog::<[u64; 4]>::create(path, 1000)),
+        private!(RowLog::<[u8; 32]>::create(path, 1000)),
         path,
         first,
     );
@@ -178,11 +178,11 @@ fn a_constructor_that_fails_part_way_leaves_the_file_free() {
     let path = dir.path().join("d.log");
     drop(private!(RowLog::<u64>::create(&path, 10)).unwrap());
 
-    // Refused by the header after the file was mapped (registered by then).
+    // Refused by the `.npy` header's descr (registered by then).
     let err = private!(RowLog::<u32>::open(&path)).unwrap_err();
-    assert!(matches!(err, Error::ClaimHeader { .. }), "{err:?}");
+    assert!(matches!(err, Error::Header { .. }), "{err:?}");
     let err = private!(RowLog::<u32>::recover(&path)).unwrap_err();
-    assert!(matches!(err, Error::ClaimHeader { .. }), "{err:?}");
+    assert!(matches!(err, Error::Header { .. }), "{err:?}");
     drop(private!(RowLog::<u64>::open(&path)).unwrap());
 
     // Refused for a short file after registering.
@@ -194,22 +194,31 @@ fn a_constructor_that_fails_part_way_leaves_the_file_free() {
         .set_len(len - 8)
         .unwrap();
     let err = private!(RowLog::<u64>::open(&path)).unwrap_err();
+    assert!(matches!(err, Error::ClaimHeader { .. }), "{err:?}");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(300)
+        .unwrap();
+    let err = private!(RowLog::<u64>::open(&path)).unwrap_err();
     assert!(matches!(err, Error::DataTruncated { .. }), "{err:?}");
     // Not a row log at all.
     std::fs::write(&path, [7u8; 100]).unwrap();
     let err = private!(RowLog::<u64>::recover(&path)).unwrap_err();
-    assert!(matches!(err, Error::ClaimHeader { .. }), "{err:?}");
+    assert!(matches!(err, Error::Header { .. }), "{err:?}");
     drop(private!(RowLog::<u64>::create(&path, 10)).unwrap());
 
-    // `create` registers before sizing the file; a log of a petabyte cannot be sized (the
-    // file system's size limit) or, where it can, not mapped (no address space is that
-    // large): the call fails after registering.
+    // `create` registers before sizing the file; a log of 64 PiB (2^40 - 1 rows, the most a
+    // log holds, of 64 KiB) cannot be sized (the file system's size limit) or, where it
+    // can, not mapped (no address space is that large): the call fails after registering.
+    type Huge = [u8; 1 << 16];
     let huge = dir.path().join("huge.log");
-    let err = private!(RowLog::<u8>::create(&huge, 1 << 50)).unwrap_err();
+    let err = private!(RowLog::<Huge>::create(&huge, (1 << 40) - 1)).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
     assert!(!huge.exists(), "the file it created is removed again");
     std::fs::write(&huge, b"").unwrap();
-    let err = private!(RowLog::<u8>::create(&huge, 1 << 50)).unwrap_err();
+    let err = private!(RowLog::<Huge>::create(&huge, (1 << 40) - 1)).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
     let log = private!(RowLog::<u8>::create(&huge, 10)).unwrap();
     log.push(9).unwrap();
@@ -276,7 +285,12 @@ fn of_threads_racing_for_one_file_exactly_one_gets_it() {
         // Joining, recovering and creating an existing log at once, through two names.
         let link = dir.path().join(format!("race{round}.link"));
         std::fs::hard_link(&path, &link).unwrap();
-        let before = state(&path);
+        // The `.npy` header and the rows (every joiner rewrites its owner slot after them).
+        let rows_part = |path: &Path| {
+            let len = RowLog::<u64>::header_len().unwrap() + 100 * 8;
+            std::fs::read(path).unwrap()[..len].to_vec()
+        };
+        let before = rows_part(&path);
         let log = one_winner(race(6, |i| {
             let p = if i % 2 == 0 { &path } else { &link };
             match i % 3 {
@@ -289,7 +303,7 @@ fn of_threads_racing_for_one_file_exactly_one_gets_it() {
             // An open or a recover won, and the creates were refused: nobody emptied the file
             // (and recovering a log whose rows are all durable changes no byte).
             assert_eq!(log.committed_rows(), &[round]);
-            assert!(state(&path).0 == before.0, "round {round}");
+            assert!(rows_part(&path) == before, "round {round}");
         } else {
             // A create won: the others were refused before touching the file, which is now
             // the new, empty log.

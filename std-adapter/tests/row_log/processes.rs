@@ -1,7 +1,8 @@
 //! `RowLog` across processes: child processes (this test binary, re-executed) join one file
 //! through its in-file claims header and append rows; one of them is killed with SIGKILL
 //! while it holds a claim. The others carry on, the file stays readable up to the committed
-//! watermark, the supervisor closes the hole, and every row is in the file exactly once.
+//! watermark, the living close the dead writer's hole (no supervisor, no `unsafe` call), and
+//! every row is in the file exactly once.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -128,12 +129,23 @@ fn next_message(out: &mut BufReader<ChildStdout>) -> String {
 }
 
 /// Every committed row is complete at its position.
-fn assert_readable(log: &RowLog<Row>) {
+/// Every committed row is complete at its position, except the rows of `void`, which read as
+/// zeros (the dead writer's closed hole).
+fn assert_readable(log: &RowLog<Row>, void: &std::ops::Range<u64>) {
     for (position, row) in log.committed_rows().iter().enumerate() {
-        assert!(
-            row.is_complete_at(position as u64),
-            "row {position}: {row:?}"
-        );
+        let position = position as u64;
+        if void.contains(&position) {
+            assert_eq!(
+                *row,
+                Row::ZERO,
+                "row {position} of the closed hole {void:?}"
+            );
+        } else {
+            assert!(
+                row.is_complete_at(position),
+                "row {position}: {row:?} (the closed hole: {void:?})"
+            );
+        }
     }
 }
 
@@ -144,7 +156,7 @@ fn processes_append_and_survive_a_killed_writer() {
     let (writers, rows_each, victim_rows) = (3u64, 3000u64, 500u64);
     let capacity = writers * rows_each + victim_rows + HOLD;
     // SAFETY: only row logs of `Row`, in this process and its children, use the file.
-    let mut log = unsafe { RowLog::<Row>::create(&path, capacity) }.unwrap();
+    let log = unsafe { RowLog::<Row>::create(&path, capacity) }.unwrap();
 
     let mut children: Vec<Child> = (0..writers)
         .map(|id| spawn_child(&path, id, "writer", rows_each))
@@ -172,10 +184,16 @@ fn processes_append_and_survive_a_killed_writer() {
     victim.kill().unwrap(); // SIGKILL
     assert_eq!(victim.wait().unwrap().signal(), Some(9));
 
-    // Everything below the hole is complete; the watermark stops at the hole.
-    assert_eq!(log.committed(), hole.start);
-    assert_eq!(log.hole().map(|h| h.rows), Some(hole.clone()));
-    assert_readable(&log);
+    // Everything below the hole is complete. The hole's owner is dead: the first participant
+    // that probes (`hole()` does at once) closes it, and the watermark moves past it.
+    assert_eq!(log.hole(), None);
+    assert_eq!(
+        log.committed(),
+        log.claimed(),
+        "the writers' committed halves above the hole are readable"
+    );
+    assert!(log.committed() >= hole.end);
+    assert_readable(&log, &hole);
 
     // The others carry on.
     for child in &mut children {
@@ -190,11 +208,11 @@ fn processes_append_and_survive_a_killed_writer() {
     assert_eq!(log.claimed(), capacity, "every row was handed out");
     assert_eq!(
         log.committed(),
-        hole.start,
-        "still stuck at the dead writer's hole"
+        capacity,
+        "nothing waits for the dead writer"
     );
-    assert_eq!(log.hole().map(|h| h.rows), Some(hole.clone()));
-    assert_eq!(log.flush().unwrap().durable, hole.start);
+    assert_eq!(log.hole(), None);
+    assert_eq!(log.flush().unwrap().durable, capacity);
 
     // A second handle in this process is refused (the children, other processes, joined);
     // the file's own bytes hold every committed row.
@@ -205,8 +223,9 @@ fn processes_append_and_survive_a_killed_writer() {
         Err(mmarray_std::Error::AlreadyOpen { .. })
     ));
     let bytes = std::fs::read(&path).unwrap();
-    let offset = RowLog::<Row>::rows_offset(capacity).unwrap();
-    let file_rows = <[Row]>::ref_from_bytes(&bytes[offset..]).unwrap();
+    let offset = RowLog::<Row>::header_len().unwrap();
+    let end = offset + capacity as usize * size_of::<Row>();
+    let file_rows = <[Row]>::ref_from_bytes(&bytes[offset..end]).unwrap();
     for (position, row) in file_rows[..hole.start as usize].iter().enumerate() {
         assert!(
             row.is_complete_at(position as u64),
@@ -214,18 +233,14 @@ fn processes_append_and_survive_a_killed_writer() {
         );
     }
 
-    // The supervisor closes the hole: zeros, and the watermark runs to the end.
-    // SAFETY: the victim, which held the rows, is dead; no other process force-completes.
-    let closed = unsafe { log.force_complete(hole.clone()) };
-    assert_eq!(closed.unwrap(), capacity);
-    assert_eq!(log.hole().map(|h| h.rows), None);
     let rows = log.committed_rows();
     assert_eq!(rows.len() as u64, capacity);
 
     // Every row exactly once, in the mapping and in the file's bytes.
     let bytes = std::fs::read(&path).unwrap();
-    let offset = RowLog::<Row>::rows_offset(capacity).unwrap();
-    let file_rows = <[Row]>::ref_from_bytes(&bytes[offset..]).unwrap();
+    let offset = RowLog::<Row>::header_len().unwrap();
+    let end = offset + capacity as usize * size_of::<Row>();
+    let file_rows = <[Row]>::ref_from_bytes(&bytes[offset..end]).unwrap();
     assert_eq!(file_rows, rows);
     let mut seen = vec![vec![0u32; rows_each as usize]; writers as usize + 1];
     for (position, row) in file_rows.iter().enumerate() {
@@ -253,13 +268,13 @@ fn processes_append_and_survive_a_killed_writer() {
         );
     }
 
-    // After a crash, recovery keeps the durable rows (flushed before the hole was closed).
+    // After the processes ended, recovery (on the same boot) keeps every committed row.
     drop(log);
     // SAFETY: as above; no other process uses the file any more.
-    let (recovered, _) = unsafe { RowLog::<Row>::recover(&path) }.unwrap();
+    let (recovered, report) = unsafe { RowLog::<Row>::recover(&path) }.unwrap();
     assert_eq!(
-        (recovered.claimed(), recovered.committed()),
-        (hole.start, hole.start)
+        (recovered.claimed(), recovered.committed(), report.kept),
+        (capacity, capacity, capacity)
     );
-    assert_readable(&recovered);
+    assert_readable(&recovered, &hole);
 }

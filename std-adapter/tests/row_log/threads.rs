@@ -134,9 +134,10 @@ fn run(path: &Path, writers: u64, rows_each: u64) -> Vec<Done> {
 
 fn check_file(path: &Path, capacity: u64, records: &[Done]) {
     let bytes = std::fs::read(path).unwrap();
-    let offset = RowLog::<Row>::rows_offset(capacity).unwrap();
+    let offset = RowLog::<Row>::header_len().unwrap();
     assert_eq!(bytes.len(), RowLog::<Row>::file_len(capacity).unwrap());
-    let rows = <[Row]>::ref_from_bytes(&bytes[offset..]).unwrap();
+    let end = offset + capacity as usize * size_of::<Row>();
+    let rows = <[Row]>::ref_from_bytes(&bytes[offset..end]).unwrap();
     assert_eq!(rows.len() as u64, capacity);
     // Every row index was handed to exactly one writer...
     let mut owners = vec![0u32; rows.len()];
@@ -172,9 +173,14 @@ fn check_file(path: &Path, capacity: u64, records: &[Done]) {
         .count();
     assert_eq!(written.len(), wrote);
     // The header says what the log said: all rows claimed, committed and durable.
-    let counter = |at: usize| u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap());
+    let region = mmarray::claim::Geometry::new(capacity, size_of::<Row>() as u64)
+        .with_header_len(offset as u64)
+        .region_offset()
+        .unwrap() as usize;
+    let counter =
+        |at: usize| u64::from_ne_bytes(bytes[region + at..region + at + 8].try_into().unwrap());
     assert_eq!(
-        (counter(32), counter(40), counter(48)),
+        (counter(16), counter(24), counter(32)),
         (capacity, capacity, capacity)
     );
 }
@@ -324,26 +330,74 @@ fn the_file_layout_is_the_documented_one() {
     let _open = log.claim(1).unwrap();
     log.flush().unwrap();
     let bytes = std::fs::read(&path).unwrap();
+    // The `.npy` header: 256 bytes, the durable row count (1) in the second shape slot
+    // (the first flush's), the comment naming the void bitmap at 4096 + 128 + 8.
     let mut golden = Vec::new();
-    golden.extend_from_slice(b"MMACLAIM");
-    golden.extend_from_slice(&1u32.to_ne_bytes());
-    golden.extend_from_slice(&0x0102_0304u32.to_ne_bytes());
-    // capacity, row size, tail, committed, durable, bitmap word (empty: row 0 was
-    // committed at the watermark, which needs no completion bit)
-    for field in [3u64, 4, 2, 1, 1, 0] {
-        golden.extend_from_slice(&field.to_ne_bytes());
-    }
-    // Void bitmap word, closer word (temporary placement), then zeros up to 128.
-    golden.extend_from_slice(&[0; 16]);
-    golden.extend_from_slice(&[0; 48]);
-    assert_eq!(
-        golden.len(),
-        128,
-        "the rows start at the next multiple of 64"
-    );
+    golden.extend_from_slice(b"\x93NUMPY\x01\x00");
+    golden.extend_from_slice(&246u16.to_le_bytes());
+    golden.extend_from_slice(b"{'descr': '<u4', 'fortran_order': False, 'shape': (");
+    golden.extend_from_slice(&[b' '; 40]);
+    golden.extend_from_slice(b"1,), } # mmarray row log v2; capacity 3; void bitmap at byte 4232");
+    golden.resize(255, b' ');
+    golden.push(b'\n');
+    // The rows at 256: row 0 committed, row 1 claimed (zero), row 2 never claimed.
     golden.extend_from_slice(&0xAABB_CCDDu32.to_ne_bytes());
     golden.extend_from_slice(&[0; 8]);
+    // Zeros up to the claims region at the next multiple of 4096.
+    golden.resize(4096, 0);
+    golden.extend_from_slice(b"MMRLOG\x02\0");
+    golden.extend_from_slice(&2u32.to_ne_bytes());
+    golden.extend_from_slice(&0x0102_0304u32.to_ne_bytes());
+    // tail, committed, durable, allocated, capacity, row size, npy header length
+    for field in [2u64, 1, 1, 3, 3, 4, 256] {
+        golden.extend_from_slice(&field.to_ne_bytes());
+    }
+    golden.extend_from_slice(&64u32.to_ne_bytes()); // slots
+    golden.extend_from_slice(&32u32.to_ne_bytes()); // entries per slot
+    // boot id (two words, this boot's: `/proc/sys/kernel/random/boot_id`, low half first),
+    // published (1, parity 1), header writer, closer, header target
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
+    let boot = u128::from_str_radix(&boot.trim().replace('-', ""), 16).unwrap();
+    for field in [boot as u64, (boot >> 64) as u64, 1 | 1 << 62, 0, 0, 1] {
+        golden.extend_from_slice(&field.to_ne_bytes());
+    }
+    // Done bitmap (empty: row 0 was committed at the watermark, which needs no bit), void
+    // bitmap, padding to 192, then 64 slots of 8 + 8 * 32 words. Slot 0 is this process's
+    // (taken at create): generation 1, pid, start time (`/proc/self/stat` field 22, counted
+    // after the parenthesised name), pid namespace; its entry 0 announces the open claim of
+    // row 1 (`start | len << 40`; the push's announcement was retired).
+    golden.resize(4096 + 192, 0);
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let start_ticks: u64 = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .nth(19)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let pid_ns =
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata("/proc/self/ns/pid").unwrap());
+    for field in [
+        1,
+        u64::from(std::process::id()),
+        start_ticks,
+        pid_ns,
+        0,
+        0,
+        0,
+        0,
+        1 | 1 << 40,
+    ] {
+        golden.extend_from_slice(&field.to_ne_bytes());
+    }
+    golden.resize(4096 + 192 + 64 * 2112, 0);
+    assert_eq!(bytes.len(), golden.len());
+    assert_eq!(bytes[..4096 + 192], golden[..4096 + 192]);
     assert_eq!(bytes, golden);
+    assert_eq!(RowLog::<u32>::header_len(), Some(256));
+    assert_eq!(RowLog::<u32>::file_len(3), Some(golden.len()));
 }
 
 #[test]
@@ -352,104 +406,109 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
     let path = dir.path().join("x.log");
     let log = private!(RowLog::<u64>::create(&path, 10)).unwrap();
     drop(log);
+    // The `.npy` header names the rows' type: another type is refused by its descr.
     let err = private!(RowLog::<u32>::open(&path)).unwrap_err();
-    assert!(matches!(
-        err,
-        Error::ClaimHeader {
-            error: SetupError::RowSizeMismatch {
-                expected: 4,
-                found: 8
-            },
-            path: Some(_)
-        }
-    ));
-    assert_eq!(
-        std::io::Error::from(err).kind(),
-        std::io::ErrorKind::InvalidData
-    );
-
-    let full_len = std::fs::metadata(&path).unwrap().len();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_len(full_len - 1)
-        .unwrap();
-    let err = private!(RowLog::<u64>::open(&path)).unwrap_err();
     assert!(
         matches!(
             err,
-            Error::DataTruncated {
-                needed: 80,
-                len: 79,
-                path: Some(_)
-            }
-        ),
-        "the 10 rows' 80 bytes after the header region, and what is left of them: {err}"
-    );
-    assert_eq!(full_len % 64, 80 % 64, "the rows start at a multiple of 64");
-
-    // Ending inside the completion bitmap (1000 rows: 16 words after the 56-byte header) is
-    // a short claims header, not missing rows.
-    let big = dir.path().join("big.bin");
-    drop(private!(RowLog::<u64>::create(&big, 1000)).unwrap());
-    let region = mmarray::claim::Mapped::region_len(1000).unwrap();
-    assert_eq!(region, 56 + 2 * 16 * 8 + 8);
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&big)
-        .unwrap()
-        .set_len(100)
-        .unwrap();
-    let err = private!(RowLog::<u64>::open(&big)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::ClaimHeader {
-                error: SetupError::TooShort {
-                    needed: 320,
-                    actual: 100
-                },
+            Error::Header {
+                error: mmarray::npy::Error::DescrMismatch { .. },
                 path: Some(_)
             }
         ),
         "{err:?}"
     );
     assert_eq!(
-        err.to_string(),
-        format!(
-            "{} is 100 bytes, shorter than the 320-byte header of a row log: it is not a row \
-             log; open a file made by RowLog::create",
-            big.display()
-        )
+        std::io::Error::from(err).kind(),
+        std::io::ErrorKind::InvalidData
+    );
+
+    // Cut inside the claims region, after the rows.
+    let full_len = std::fs::metadata(&path).unwrap().len();
+    let cut = |len: u64| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(len)
+            .unwrap();
+    };
+    cut(full_len - 1);
+    let err = private!(RowLog::<u64>::open(&path)).unwrap_err();
+    let region_len = full_len as usize - 4096;
+    assert!(
+        matches!(
+            err,
+            Error::ClaimHeader {
+                error: SetupError::TooShort { needed, actual },
+                path: Some(_)
+            } if needed == region_len && actual == region_len - 1
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("claims region"), "{err}");
+    // Cut inside the rows (10 rows of 8 bytes at 256) and their padding up to 4096.
+    cut(300);
+    let err = private!(RowLog::<u64>::open(&path)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::DataTruncated {
+                needed: 3840,
+                len: 44,
+                path: Some(_)
+            }
+        ),
+        "{err:?}"
+    );
+    // Cut inside the `.npy` header.
+    cut(100);
+    let err = private!(RowLog::<u64>::open(&path)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Header {
+                error: mmarray::npy::Error::Truncated { .. },
+                path: Some(_)
+            }
+        ),
+        "{err:?}"
     );
 
     let other = dir.path().join("other.bin");
-    std::fs::write(&other, [7u8; 100]).unwrap();
-    let err = private!(RowLog::<u64>::open(&other)).unwrap_err();
-    assert!(matches!(
-        err,
-        Error::ClaimHeader { error: SetupError::BadMagic { found }, path: Some(_) } if found == [7; 8]
-    ));
-    std::fs::write(&other, [0u8; 10]).unwrap();
-    let err = private!(RowLog::<u64>::open(&other)).unwrap_err();
-    assert!(matches!(
-        err,
-        Error::ClaimHeader {
-            error: SetupError::TooShort {
-                needed: 56,
-                actual: 10
-            },
-            path: Some(_)
-        }
-    ));
-    assert_eq!(
-        err.to_string(),
-        format!(
-            "{} is 10 bytes, shorter than the 56-byte header of a row log: it is not a row \
-             log; open a file made by RowLog::create",
-            other.display()
-        )
+    for junk in [&[7u8; 100][..], &[0u8; 10]] {
+        std::fs::write(&other, junk).unwrap();
+        let err = private!(RowLog::<u64>::open(&other)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Header {
+                    error: mmarray::npy::Error::BadMagic { .. },
+                    path: Some(_)
+                }
+            ),
+            "{err:?}"
+        );
+    }
+    // A plain `.npy` file is not a row log.
+    let plain = dir.path().join("plain.npy");
+    drop(
+        private!(mmarray_std::npy::create::<u64, mmarray_std::Ix1>(
+            &plain,
+            [4]
+        ))
+        .unwrap(),
+    );
+    let err = private!(RowLog::<u64>::open(&plain)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Header {
+                error: mmarray::npy::Error::NotARowLog { .. },
+                path: Some(_)
+            }
+        ),
+        "{err:?}"
     );
 
     // Refused before the file is touched, and named.
@@ -463,10 +522,47 @@ fn open_refuses_what_is_not_a_log_of_this_type() {
 }
 
 #[test]
-fn recover_keeps_durable_rows_and_reclaims_the_rest() {
+fn a_version_1_log_is_refused_with_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crash.log");
-    let log = private!(RowLog::<u64>::create(&path, 8)).unwrap();
+    let path = dir.path().join("v1.log");
+    // The first bytes of a version-1 log: its claims header at byte 0.
+    let mut v1 = Vec::new();
+    v1.extend_from_slice(b"MMACLAIM");
+    v1.extend_from_slice(&1u32.to_ne_bytes());
+    v1.extend_from_slice(&0x0102_0304u32.to_ne_bytes());
+    for word in [10u64, 8, 0, 0, 0, 0] {
+        v1.extend_from_slice(&word.to_ne_bytes());
+    }
+    v1.resize(64 + 80, 0);
+    std::fs::write(&path, &v1).unwrap();
+    for err in [
+        private!(RowLog::<u64>::open(&path)).unwrap_err(),
+        private!(RowLog::<u64>::recover(&path)).unwrap_err(),
+    ] {
+        assert!(
+            matches!(
+                err,
+                Error::ClaimHeader {
+                    error: SetupError::UnsupportedVersion {
+                        found: 1,
+                        supported: 2
+                    },
+                    path: Some(_)
+                }
+            ),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(message.contains("version 1"), "{message}");
+        assert!(message.contains("create a new log"), "{message}");
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), v1, "the file is unchanged");
+}
+
+/// A log of 8 rows left by a "crash": rows 0..3 durable, 3 committed, 4..6 held by a claim
+/// that never ended, 6 committed above it.
+fn crashed_log(path: &std::path::Path) {
+    let log = private!(RowLog::<u64>::create(path, 8)).unwrap();
     for v in [10, 11, 12] {
         log.push(v).unwrap();
     }
@@ -475,8 +571,45 @@ fn recover_keeps_durable_rows_and_reclaims_the_rest() {
     std::mem::forget(log.claim(2).unwrap()); // held when the "crash" happens
     log.push(16).unwrap();
     drop(log);
+}
 
-    let (log, _) = private!(RowLog::<u64>::recover(&path)).unwrap();
+#[test]
+fn recover_on_the_same_boot_keeps_every_committed_row_and_voids_the_hole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crash.log");
+    crashed_log(&path);
+    let (log, recovered) = private!(RowLog::<u64>::recover(&path)).unwrap();
+    assert_eq!(
+        (recovered.kept, recovered.closed, recovered.rewound),
+        (7, 2, 0)
+    );
+    assert_eq!(
+        (log.claimed(), log.watermarks()),
+        (
+            7,
+            Watermarks {
+                durable: 3,
+                committed: 7
+            }
+        )
+    );
+    assert_eq!(log.committed_rows(), &[10, 11, 12, 13, 0, 0, 16]);
+    assert_eq!(log.push(17).unwrap(), 7);
+}
+
+#[test]
+fn recover_after_a_reboot_keeps_durable_rows_and_reclaims_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crash.log");
+    crashed_log(&path);
+    // Another boot's session: the boot id (region words 10 and 11, the region at 4096 after
+    // the header and 8 rows) is not this machine's now.
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&file, &[0; 16], 4096 + 80).unwrap();
+    drop(file);
+
+    let (log, recovered) = private!(RowLog::<u64>::recover(&path)).unwrap();
+    assert_eq!((recovered.kept, recovered.rewound), (3, 4));
     assert_eq!(
         (log.claimed(), log.watermarks()),
         (

@@ -13,6 +13,13 @@ fn row(writer: u64, seq: u64) -> [u64; 3] {
     ]
 }
 
+mmarray_std::record! {
+    /// The same three words as a record, for a file-backed log (which names its dtype).
+    struct Triple {
+        words: [u64; 3],
+    }
+}
+
 fn is_valid(r: &[u64; 3]) -> bool {
     r[0] != 0 && r[2] == r[0].wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ r[1]
 }
@@ -60,7 +67,7 @@ fn many_writers_land_every_row_exactly_once() {
     let cap = WRITERS * PER + WRITERS * 7; // room for every chunk's unused end
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("writers.log");
-    let log = private!(RowLog::<[u64; 3]>::create(&path, cap)).unwrap();
+    let log = private!(RowLog::<Triple>::create(&path, cap)).unwrap();
     let done = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         let reader = s.spawn(|| {
@@ -70,7 +77,8 @@ fn many_writers_land_every_row_exactly_once() {
                 assert!(rows.len() >= seen, "the watermark never goes back");
                 // Every visible row is complete: valid, or zeros of an abandoned chunk end.
                 for r in &rows[seen..] {
-                    assert!(is_valid(r) || *r == [0; 3], "a torn row is visible: {r:?}");
+                    let r = r.words;
+                    assert!(is_valid(&r) || r == [0; 3], "a torn row is visible: {r:?}");
                 }
                 seen = rows.len();
             }
@@ -81,7 +89,7 @@ fn many_writers_land_every_row_exactly_once() {
                 s.spawn(move || {
                     let mut w = log.writer(8);
                     for i in 0..PER {
-                        w.push(row(t, i)).unwrap();
+                        w.push(Triple { words: row(t, i) }).unwrap();
                         if i % 500 == 499 {
                             w.publish();
                         }
@@ -100,10 +108,11 @@ fn many_writers_land_every_row_exactly_once() {
     drop(log);
     // The file itself: every (writer, seq) exactly once, the rest zeros.
     let bytes = std::fs::read(&path).unwrap();
-    let rows_at = bytes.len() - usize::try_from(cap).unwrap() * 24;
+    let rows_at = RowLog::<Triple>::header_len().unwrap();
+    let rows_end = rows_at + usize::try_from(cap).unwrap() * 24;
     let mut seen = vec![vec![false; PER as usize]; WRITERS as usize];
     let mut zeros = 0;
-    for chunk in bytes[rows_at..].chunks_exact(24) {
+    for chunk in bytes[rows_at..rows_end].chunks_exact(24) {
         let r: [u64; 3] = std::array::from_fn(|k| {
             u64::from_ne_bytes(chunk[8 * k..8 * k + 8].try_into().unwrap())
         });

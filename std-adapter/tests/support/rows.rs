@@ -2,16 +2,16 @@
 
 #![allow(dead_code, reason = "each test binary uses its own subset")]
 
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
-
-/// A row that carries its own index, its writer, a sequence number and a checksum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-pub struct Row {
-    pub index: u64,
-    pub writer: u64,
-    pub seq: u64,
-    pub check: u64,
+mmarray_std::record! {
+    /// A row that carries its own index, its writer, a sequence number and a checksum (a
+    /// record: file-backed row logs name their rows' numpy dtype).
+    #[derive(PartialEq, Eq)]
+    pub struct Row {
+        pub index: u64,
+        pub writer: u64,
+        pub seq: u64,
+        pub check: u64,
+    }
 }
 
 /// A 64-bit mixer (splitmix64's finaliser).
