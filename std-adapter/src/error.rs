@@ -223,9 +223,10 @@ pub enum Error {
         slots: u32,
     },
     /// Rows a caller waited for did not become durable in time
-    /// (`RowLog::flush_until`, `RowLog::flush_until_durable`): the committed watermark is
-    /// held below them by a hole whose owner is alive (or cannot be told alive or dead), or the
-    /// rows were not committed yet.
+    /// ([`RowLog::flush_until`](crate::RowLog::flush_until),
+    /// [`RowLog::flush_until_durable`](crate::RowLog::flush_until_durable)): the committed
+    /// watermark is held below them by a hole whose owner is alive (or cannot be told alive or
+    /// dead), or the rows were not committed yet.
     NotDurable {
         /// The file.
         path: Option<PathBuf>,

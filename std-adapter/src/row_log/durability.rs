@@ -19,8 +19,8 @@ pub struct Flushed {
     pub durable: u64,
     /// The committed watermark the flush saw.
     pub committed: u64,
-    /// The end of the highest row this handle committed (0 if none); a
-    /// [`Writer`](super::Writer)'s flush uses the writer's own rows.
+    /// The end of the highest row this handle committed before the flush began (0 if none),
+    /// in any of its threads; a [`Writer`](super::Writer)'s flush uses the writer's own rows.
     pub mine: u64,
 }
 

@@ -1,5 +1,5 @@
 //! A hole at the committed watermark and who holds it ([`Hole`], [`Owner`]): what
-//! `RowLog::hole` reports and [`Error::NotDurable`](crate::Error::NotDurable)
+//! [`RowLog::hole`](super::RowLog::hole) reports and [`Error::NotDurable`](crate::Error::NotDurable)
 //! names.
 
 use std::fmt;

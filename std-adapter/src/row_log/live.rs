@@ -101,18 +101,26 @@ impl<'a> Live<'a> {
     }
 
     /// A claim's guard ended: its entry goes back (after the last part of a split claim),
-    /// `mine` rises to the claim's end, and a committer left behind a hole passes it by.
-    /// `ended` is the claim's end and the watermark its commit (or abandon) left, `None` for a
-    /// give-back. Returns that watermark (0 for a give-back).
-    pub(super) fn end_claim(&self, entry: Option<Entry>, ended: Option<(u64, u64)>) -> u64 {
+    /// `mine` rises to the end of its rows (if it had any), and a committer left behind a hole
+    /// passes it by. `rows` are the claim's rows, `watermark` what its commit (or abandon)
+    /// left, `None` for a give-back. Returns that watermark (0 for a give-back).
+    pub(super) fn end_claim(
+        &self,
+        entry: Option<Entry>,
+        rows: Range<u64>,
+        watermark: Option<u64>,
+    ) -> u64 {
         if let Some(entry) = entry {
             self.slots.release(entry);
         }
-        let Some((end, watermark)) = ended else {
+        let Some(watermark) = watermark else {
             return 0;
         };
-        self.mine.fetch_max(end, Ordering::AcqRel);
-        if watermark < end {
+        if rows.is_empty() {
+            return watermark;
+        }
+        self.mine.fetch_max(rows.end, Ordering::AcqRel);
+        if watermark < rows.end {
             // The slow path of a commit: our rows wait behind a hole.
             self.close_pass(false);
         }

@@ -450,12 +450,14 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// the log wrote); the rows are durable then.
     #[doc(alias = "msync")]
     pub fn flush(&self) -> Result<Flushed> {
+        // This handle's rows committed before the flush began: what it can promise about.
+        let mine = self.mine.load(Ordering::Acquire);
         self.close_pass(true);
         let durable = self.write_back()?;
         Ok(Flushed {
             durable,
             committed: self.claims.committed(),
-            mine: self.mine.load(Ordering::Acquire),
+            mine,
         })
     }
 

@@ -94,9 +94,10 @@ impl<'a, T: Element> RowsMut<'a, T> {
         let Some(claim) = self.claim.take() else {
             return Ok(());
         };
+        let rows = claim.rows();
         match claim.give_back() {
             Ok(()) => {
-                self.log.end_claim(self.entry, None);
+                self.log.end_claim(self.entry, rows, None);
                 Ok(())
             }
             Err(claim) => {
@@ -130,9 +131,9 @@ impl<'a, T: Element> RowsMut<'a, T> {
         let Some(claim) = self.claim.take() else {
             return 0;
         };
-        let end = claim.end();
+        let rows = claim.rows();
         let watermark = claim.commit();
-        self.log.end_claim(self.entry, Some((end, watermark)))
+        self.log.end_claim(self.entry, rows, Some(watermark))
     }
 
     /// Gives the rows up: zero-fills them and marks them complete, so the committed
@@ -156,9 +157,9 @@ impl<'a, T: Element> RowsMut<'a, T> {
         let Some(claim) = self.claim.take() else {
             return 0;
         };
-        let end = claim.end();
+        let rows = claim.rows();
         let watermark = claim.abandon();
-        self.log.end_claim(self.entry, Some((end, watermark)))
+        self.log.end_claim(self.entry, rows, Some(watermark))
     }
 }
 
@@ -183,7 +184,7 @@ impl<T: Element> Drop for RowsMut<'_, T> {
         let Some(claim) = self.claim.take() else {
             return;
         };
-        let end = claim.end();
+        let rows = claim.rows();
         let watermark = if std::thread::panicking() {
             // The rows may be half-written: publish zeros instead.
             self.rows.zero();
@@ -191,7 +192,7 @@ impl<T: Element> Drop for RowsMut<'_, T> {
         } else {
             claim.commit()
         };
-        self.log.end_claim(self.entry, Some((end, watermark)));
+        self.log.end_claim(self.entry, rows, Some(watermark));
     }
 }
 
