@@ -22,9 +22,10 @@
 //!
 //! # Entries
 //!
-//! A process-local bitmask has one bit per entry of every slot this process holds: set = the
-//! entry is ours and free. A claim takes one (one `fetch_and`), a retired claim gives it back
-//! (one `fetch_or`). When every entry of every held slot is in use, the process takes another
+//! A process-local bitmask has one bit per entry of every slot (a word per slot for up to 64
+//! entries), set = the entry is ours and free. A claim takes one (one `fetch_and`), a retired
+//! claim gives it back (one `fetch_or`; a split claim's parts count themselves, and only a
+//! shared entry costs more). When every entry of every held slot is in use, the process takes another
 //! slot (under a mutex, off the fast path), so the number of live claims is bounded only by
 //! `N * E`; with none left, [`Error::NoSlot`].
 //!
@@ -67,10 +68,14 @@ pub(crate) struct Slots {
     mine: Box<[AtomicBool]>,
     /// The first slot taken (the one `me()` names); `u32::MAX` before any.
     first: AtomicU32,
-    /// Bit `slot * E + entry`: that entry is ours and free.
+    /// Free entries of ours: slot `s` has words `s * per_slot ..`, entry `j` is bit `j % 64`
+    /// of its word `j / 64` (no division on the claim path for up to 64 entries a slot).
     free: Box<[AtomicU64]>,
-    /// Per entry: the live guards over its claim (a split claim's parts share the entry); the
-    /// entry goes back to `free` when the last one ends.
+    /// Words of `free` per slot: `ceil(E / 64)`.
+    per_slot: usize,
+    /// Per entry: the live guards over its claim *beyond the first* (a split claim's parts
+    /// share the entry); the entry goes back to `free` when the last one ends. 0 while one
+    /// guard holds it — the common case, which then costs no read-modify-write.
     parts: Box<[AtomicU32]>,
     /// Taking another slot is serialised (and off the fast path).
     more: Mutex<()>,
@@ -89,13 +94,17 @@ impl Slots {
     pub(crate) fn new(table: Owners<'_>, tracking: bool, grace: Duration) -> Self {
         let tracking = tracking && ofd::SUPPORTED && !table.is_none();
         let bits = table.slots as usize * table.entries as usize;
+        let per_slot = (table.entries as usize).div_ceil(64);
         Self {
             slots: table.slots,
             entries: table.entries,
             tracking,
             mine: (0..table.slots).map(|_| AtomicBool::new(false)).collect(),
             first: AtomicU32::new(u32::MAX),
-            free: (0..bits.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
+            free: (0..table.slots as usize * per_slot)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+            per_slot,
             parts: (0..bits).map(|_| AtomicU32::new(0)).collect(),
             more: Mutex::new(()),
             me: OnceLock::new(),
@@ -164,9 +173,9 @@ impl Slots {
         let _ = self
             .first
             .compare_exchange(u32::MAX, slot, Ordering::AcqRel, Ordering::Relaxed);
-        for e in 0..self.entries {
-            let bit = slot as usize * self.entries as usize + e as usize;
-            self.free[bit / 64].fetch_or(1 << (bit % 64), Ordering::Release);
+        for index in 0..self.entries {
+            let (word, bit) = self.free_bit(Entry { slot, index });
+            self.free[word].fetch_or(bit, Ordering::Release);
         }
     }
 
@@ -200,25 +209,30 @@ impl Slots {
 
     /// A free entry of ours, if there is one: clears its bit.
     fn try_entry(&self) -> Option<Entry> {
-        let per = self.entries;
         let start = self.first.load(Ordering::Acquire);
         if start == u32::MAX {
             return None;
         }
         let words = self.free.len();
-        let first_word = start as usize * per as usize / 64;
+        let first_word = start as usize * self.per_slot;
         for k in 0..words {
-            let w = (first_word + k) % words;
+            let mut w = first_word + k;
+            if w >= words {
+                w -= words;
+            }
             let mut bits = self.free[w].load(Ordering::Relaxed);
             while bits != 0 {
                 let b = bits.trailing_zeros();
                 let prev = self.free[w].fetch_and(!(1 << b), Ordering::Acquire);
                 if prev & (1 << b) != 0 {
-                    let bit = w * 64 + b as usize;
-                    self.parts[bit].store(1, Ordering::Relaxed);
+                    let (slot, word_in_slot) = if self.per_slot == 1 {
+                        (w, 0)
+                    } else {
+                        (w / self.per_slot, w % self.per_slot)
+                    };
                     return Some(Entry {
-                        slot: u32::try_from(bit / per as usize).ok()?,
-                        index: u32::try_from(bit % per as usize).ok()?,
+                        slot: u32::try_from(slot).ok()?,
+                        index: u32::try_from(word_in_slot * 64).ok()? + b,
                     });
                 }
                 bits = prev & !(1 << b);
@@ -227,12 +241,19 @@ impl Slots {
         None
     }
 
-    /// The bit of `entry` in the masks.
+    /// The word of `free` and the bit in it of `entry`.
+    fn free_bit(&self, entry: Entry) -> (usize, u64) {
+        let word = entry.slot as usize * self.per_slot + entry.index as usize / 64;
+        (word, 1 << (entry.index % 64))
+    }
+
+    /// The counter of `entry` in `parts`.
     fn bit(&self, entry: Entry) -> usize {
         entry.slot as usize * self.entries as usize + entry.index as usize
     }
 
-    /// One more guard shares `entry` (a claim was split).
+    /// One more guard shares `entry` (a claim was split, by a holder of one of its guards:
+    /// the count cannot reach "last" meanwhile).
     pub(crate) fn share(&self, entry: Entry) {
         self.parts[self.bit(entry)].fetch_add(1, Ordering::Relaxed);
     }
@@ -241,10 +262,30 @@ impl Slots {
     /// claim was refused); the last one gives the entry back to the free mask. The core
     /// retired the entry's announcement before (when the claim's last part ended), so the next
     /// claim through it finds it free.
+    ///
+    /// A guard that finds no other guard counted is the last one (nobody can share the entry
+    /// but a holder of a guard), so the common unshared case is a load. Otherwise it takes
+    /// itself off the count by compare-exchange; of two guards ending at once, one succeeds
+    /// and the other then finds none counted and gives the entry back. The `Acquire` load
+    /// joins the `AcqRel` exchanges of the other parts, so their ends happen before the give-back.
     pub(crate) fn release(&self, entry: Entry) {
-        let bit = self.bit(entry);
-        if self.parts[bit].fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.free[bit / 64].fetch_or(1 << (bit % 64), Ordering::Release);
+        let count = &self.parts[self.bit(entry)];
+        let mut others = count.load(Ordering::Acquire);
+        loop {
+            if others == 0 {
+                let (word, bit) = self.free_bit(entry);
+                self.free[word].fetch_or(bit, Ordering::Release);
+                return;
+            }
+            match count.compare_exchange_weak(
+                others,
+                others - 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(now) => others = now,
+            }
         }
     }
 
