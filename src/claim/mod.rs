@@ -267,7 +267,7 @@ pub use error::{ClaimError, PublishError, RecoverError, SetupError};
 pub use geometry::Geometry;
 pub use header::ClaimHeader;
 pub use mapped::Mapped;
-pub use owner::{Entry, Liveness, Owner, Owners, Probe};
+pub use owner::{Entry, Hold, Liveness, Owner, Owners, Probe};
 pub use store::{Borrowed, Inline, Store};
 pub use token::Claim;
 pub use validity::{ValidRuns, Validity};

@@ -470,3 +470,52 @@ fn void_before_done() {
         assert_eq!(closer.join().expect("closer"), [0..1]);
     });
 }
+
+/// Model 6: a dead owner's announcement outlives a part it gave back. D (slot 1) claims rows
+/// 0..2, splits the claim at row 1, gives 1..2 back and dies holding row 0 (its entry still
+/// announces 0..2); L (slot 2) then claims row 1, writes it and commits, while a closer
+/// (slot 0) runs. The closer may close row 0 only: its range stops at the next announced
+/// claim (L's) and at the first complete row, and a zero-fill of row 1 racing L's write
+/// would fail loom's check of the row cell; a closed row 1 would read as void.
+#[test]
+fn split_give_back_then_die() {
+    loom::model(|| {
+        let w = world(2);
+        let gave_back = Arc::new(AtomicBool::new(false));
+        let d = {
+            let (w, gave_back) = (Arc::clone(&w), Arc::clone(&gave_back));
+            thread::spawn(move || {
+                let claim = w.claims.claim_as(entry(1), 2).expect("room");
+                let (held, rest) = claim.split_at(1);
+                assert!(rest.give_back().is_ok(), "nothing was claimed after D");
+                gave_back.store(true, Release);
+                core::mem::forget(held); // D dies holding row 0
+                w.die(1);
+            })
+        };
+        let l = {
+            let (w, gave_back) = (Arc::clone(&w), Arc::clone(&gave_back));
+            thread::spawn(move || {
+                while !gave_back.load(Acquire) {
+                    thread::yield_now();
+                }
+                let claim = w.claims.claim_as(entry(2), 1).expect("D gave row 1 back");
+                assert_eq!(claim.rows(), 1..2);
+                w.write(1, 2);
+                claim.commit();
+            })
+        };
+        for rows in close_until_settled(&w, 0) {
+            assert_eq!(rows, 0..1, "closed beyond D's row");
+        }
+        w.read_committed();
+        d.join().expect("D");
+        l.join().expect("L");
+        for rows in close_until_settled(&w, 0) {
+            assert_eq!(rows, 0..1, "closed beyond D's row");
+        }
+        assert_eq!(w.read_committed(), 2);
+        assert!(!w.claims.validity().is_valid(0), "D's row is void");
+        assert!(w.claims.validity().is_valid(1), "L's row is valid");
+    });
+}
