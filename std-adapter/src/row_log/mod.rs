@@ -19,6 +19,7 @@ mod open;
 mod registry;
 mod rows;
 mod slices;
+mod validity;
 mod writer;
 
 pub use rows::RowsMut;
