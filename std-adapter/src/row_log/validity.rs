@@ -127,6 +127,32 @@ impl<T: Element + Send + Sync> RowLog<T> {
             .flat_map(|(run, rows)| run.zip(rows.iter()))
     }
 
+    /// Where the void bitmap lies in the file: `V` of the [file layout](RowLog#file-layout),
+    /// the byte offset the `.npy` header's comment names (`... void bitmap at byte V`). Bit
+    /// `r % 64` of the native-endian word at `V + 8 * (r / 64)` is row `r`'s void bit, so on a
+    /// little-endian machine numpy's `np.unpackbits(..., bitorder='little')` of the bytes from
+    /// `V` is the mask in row order. Meaningless for an anonymous log, which has no file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray_std::RowLog;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("events.npy");
+    /// // SAFETY: the file is this example's; only row logs of `u64` use it.
+    /// let log = unsafe { RowLog::<u64>::create(&path, 100) }?;
+    /// // After the 256-byte header and 800 bytes of rows (rounded up to 4096), the
+    /// // 128-byte region header and the done bitmap (2 words).
+    /// assert_eq!(log.void_offset(), 4096 + 128 + 16);
+    /// let header = std::fs::read(&path)?;
+    /// let header = String::from_utf8_lossy(&header[..256]);
+    /// assert!(header.contains("; void bitmap at byte 4240"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn void_offset(&self) -> u64 {
+        self.layout.void_at() as u64
+    }
+
     /// The number of valid rows below the committed watermark (read once): a popcount of the
     /// void bitmap, a word at a time.
     ///

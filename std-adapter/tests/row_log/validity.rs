@@ -145,6 +145,7 @@ fn valid_rows_are_the_committed_ones_and_numpy_finds_the_same_with_the_void_mask
     // Where numpy finds the void bitmap: after the rows rounded up to 4096 bytes, the
     // 128-byte region header and the done bitmap. Here 256 + 2000 * 16 -> 32768.
     let v = 32768 + 128 + 8 * capacity.div_ceil(64);
+    assert_eq!(log.void_offset(), v);
     let Some(py) = numpy::python() else { return };
     // The README's snippet, with V read from the header's comment (stdlib `re` only).
     let script = "
