@@ -500,7 +500,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     }
 
     /// Closes a hole left by a writer that died holding a claim: zero-fills `rows` and marks
-    /// them complete, so the committed watermark moves on over them (and over the rows
+    /// them void (not data: [`valid_rows`](Self::valid_rows) skips them) and complete, so the committed watermark moves on over them (and over the rows
     /// committed above them). Returns the new committed watermark.
     ///
     /// `rows` must lie within [`stalled`](Self::stalled): claimed, incomplete, and at the
