@@ -6,7 +6,10 @@
 //!                        size, whether the data is complete) and its values as numpy
 //!                        prints them (large arrays summarised with `...`)
 //! mmarray rowlog FILE    a row log's counters: capacity, row size, claimed,
-//!                        committed, durable, and the stalled rows (holes)
+//!                        committed, durable, the stalled rows (holes), the valid
+//!                        rows and where the void bitmap lies
+//! mmarray rowlog --mask-offset FILE
+//!                        just the void bitmap's byte offset, for scripts
 //! ```
 //!
 //! A file that is not what the command expects gets the library's error message and
@@ -46,13 +49,17 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> Failure + '_ {
 }
 
 const USAGE: &str = "usage: mmarray info FILE      (.npy or .npz: header, completeness, values)
-       mmarray rowlog FILE    (a row log's counters)";
+       mmarray rowlog FILE    (a row log's counters)
+       mmarray rowlog --mask-offset FILE    (byte offset of its void bitmap)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let run = match args.as_slice() {
         [cmd, file] if cmd == "info" => info::run(Path::new(file)),
         [cmd, file] if cmd == "rowlog" => rowlog::run(Path::new(file)),
+        [cmd, flag, file] if cmd == "rowlog" && flag == "--mask-offset" => {
+            rowlog::mask_offset(Path::new(file))
+        }
         [flag] if flag == "-h" || flag == "--help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,4 +1,5 @@
-//! `mmarray rowlog FILE`: a row log's counters, read from its header.
+//! `mmarray rowlog FILE`: a row log's counters, read from its header; `mmarray rowlog
+//! --mask-offset FILE`: where its void bitmap lies.
 
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
@@ -16,27 +17,8 @@ pub(crate) fn run(path: &Path) -> Fallible<String> {
     let file = std::fs::File::open(path).map_err(io_error(path))?;
     let size = file.metadata().map_err(io_error(path))?.len();
     // The `.npy` header first: it names the capacity; its length is where the rows start.
-    // A version-1 log starts with its claims header instead: refused by version.
-    let mut head = vec![0u8; usize::try_from(size.min(16)).unwrap_or(16)];
-    read_at(path, &file, &mut head, 0)?;
-    if head.starts_with(&ClaimHeader::MAGIC_V1) {
-        ClaimHeader::peek(&head).map_err(|e| at(path, Error::from(e)))?;
-    }
-    let parsed = loop {
-        match RowLogHeader::parse(&head) {
-            Ok(parsed) => break parsed,
-            Err(npy::Error::Truncated { needed, .. })
-                if needed > head.len() && needed as u64 <= size =>
-            {
-                head = vec![0u8; needed];
-                read_at(path, &file, &mut head, 0)?;
-            }
-            Err(npy::Error::Truncated { .. }) => {
-                return Err(truncated(path, size));
-            }
-            Err(error) => return Err(at(path, Error::from(error)).into()),
-        }
-    };
+    let head = npy_header(path, &file, size)?;
+    let parsed = RowLogHeader::parse(&head).map_err(|e| at(path, Error::from(e)))?;
     let shown = parsed.shown;
     let npy_len = parsed.len;
     let row_size = parsed.header.descr.itemsize() as u64;
@@ -93,10 +75,24 @@ pub(crate) fn run(path: &Path) -> Fallible<String> {
         ),
         None => "none".to_string(),
     };
+    let validity = claims.validity();
+    let valid = validity.count_valid();
+    // Where the void bitmap lies, from the region's geometry; the `.npy` comment names it
+    // for numpy readers and should agree.
+    let void_at = geometry
+        .void_offset()
+        .and_then(|v| u64::try_from(region_at.checked_add(v)?).ok())
+        .ok_or_else(too_large)?;
+    let named = parsed.header.void_offset;
+    let void_note = if named == void_at {
+        " (named in the .npy header's comment)".to_string()
+    } else {
+        format!(" (the .npy header's comment says byte {named}: damaged)")
+    };
     let mut descr_text = [0u8; 512];
     let descr_text = descr.to_string_in(&mut descr_text).unwrap_or("(long)");
     Ok(format!(
-        "{}: row log\n  capacity     {} rows of {} bytes\n  dtype        {descr_text}\n  claimed      {}\n  committed    {}\n  durable      {}\n  npy shape    ({shown},) (durable rows as of a flush)\n  in flight    {} (claimed, not yet committed)\n  stalled      {stalled}\n  rows start   byte {npy_len} (after the .npy header)\n  region at    byte {region_at}\n  file size    {size}{}\n",
+        "{}: row log\n  capacity     {} rows of {} bytes\n  dtype        {descr_text}\n  claimed      {}\n  committed    {}\n  durable      {}\n  npy shape    ({shown},) (durable rows as of a flush)\n  in flight    {} (claimed, not yet committed)\n  stalled      {stalled}\n  valid        {valid} of {} committed rows ({} void: abandoned, given up or closed)\n  void bitmap  byte {void_at}{void_note}, one bit per row, little bit order\n  rows start   byte {npy_len} (after the .npy header)\n  region at    byte {region_at}\n  file size    {size}{}\n",
         path.display(),
         claims.capacity(),
         row_size,
@@ -104,12 +100,50 @@ pub(crate) fn run(path: &Path) -> Fallible<String> {
         claims.committed(),
         claims.durable(),
         claims.claimed() - claims.committed(),
+        validity.rows(),
+        validity.rows() - valid,
         match expected {
             Some(e) if e == size => String::new(),
             Some(e) => format!(" (a log of this capacity is {e} bytes)"),
             None => String::new(),
         }
     ))
+}
+
+/// `mmarray rowlog --mask-offset FILE`: the byte offset of the void bitmap, as the `.npy`
+/// header's comment names it (for scripts: `np.memmap(path, np.uint8, 'r', offset=V, ...)`).
+pub(crate) fn mask_offset(path: &Path) -> Fallible<String> {
+    let file = std::fs::File::open(path).map_err(io_error(path))?;
+    let size = file.metadata().map_err(io_error(path))?.len();
+    let head = npy_header(path, &file, size)?;
+    let parsed = RowLogHeader::parse(&head).map_err(|e| at(path, Error::from(e)))?;
+    Ok(format!("{}\n", parsed.header.void_offset))
+}
+
+/// The bytes of the row log's `.npy` header (which [`RowLogHeader::parse`] accepts), read
+/// from the start of `file` (`size` bytes long). A version-1 log starts with its claims
+/// header instead: refused by version.
+fn npy_header(path: &Path, file: &std::fs::File, size: u64) -> Fallible<Vec<u8>> {
+    let mut head = vec![0u8; usize::try_from(size.min(16)).unwrap_or(16)];
+    read_at(path, file, &mut head, 0)?;
+    if head.starts_with(&ClaimHeader::MAGIC_V1) {
+        ClaimHeader::peek(&head).map_err(|e| at(path, Error::from(e)))?;
+    }
+    loop {
+        match RowLogHeader::parse(&head) {
+            Ok(_) => return Ok(head),
+            Err(npy::Error::Truncated { needed, .. })
+                if needed > head.len() && needed as u64 <= size =>
+            {
+                head = vec![0u8; needed];
+                read_at(path, file, &mut head, 0)?;
+            }
+            Err(npy::Error::Truncated { .. }) => {
+                return Err(truncated(path, size));
+            }
+            Err(error) => return Err(at(path, Error::from(error)).into()),
+        }
+    }
 }
 
 /// Offsets of the counters in the claims region (`ClaimHeader`'s layout table: the tail, the

@@ -227,6 +227,66 @@ fn rowlog_prints_the_counters_of_a_live_log() {
     assert_refused(&mmarray(&["rowlog", path.to_str().unwrap()]), "truncated");
 }
 
+#[test]
+fn rowlog_prints_the_valid_rows_and_where_the_void_bitmap_lies() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.npy");
+    // SAFETY: the test's own file; only this log (and the tool, reading) touches it.
+    let log = unsafe { RowLog::<Reading>::create(&path, 100) }.unwrap();
+    let reading = |i: u64| Reading {
+        id: i,
+        temp: i as f64,
+    };
+    // Rows 0..2 data, 2..5 abandoned, 5 data, then a writer whose chunk end 7..10 cannot
+    // go back (another claim follows it), then row 10.
+    log.push(reading(0)).unwrap();
+    log.push(reading(1)).unwrap();
+    log.claim(3).unwrap().abandon();
+    log.push(reading(5)).unwrap();
+    let mut writer = log.writer(4); // rows 6..10
+    writer.push(reading(6)).unwrap();
+    log.push(reading(10)).unwrap();
+    drop(writer);
+    log.flush().unwrap();
+    let void = [2u64, 3, 4, 7, 8, 9];
+
+    let o = mmarray(&["rowlog", path.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    // The void bitmap after the region header (128 bytes) and the done bitmap (2 words of
+    // 100 rows), the region at 4096 (256-byte .npy header + 1600 bytes of rows, rounded up).
+    let v = 4096 + 128 + 16;
+    for line in [
+        "  committed    11\n".to_string(),
+        "  valid        5 of 11 committed rows (6 void: abandoned, given up or closed)\n".into(),
+        format!(
+            "  void bitmap  byte {v} (named in the .npy header's comment), one bit per row, little bit order\n"
+        ),
+    ] {
+        assert!(out.contains(&line), "{line:?} not in\n{out}");
+    }
+    // The bytes there are the void rows' bits, as a script reading the file sees them.
+    let bytes = std::fs::read(&path).unwrap();
+    let bits: Vec<u64> = (0..11u64)
+        .filter(|&r| bytes[v + (r / 8) as usize] & (1 << (r % 8)) != 0)
+        .collect();
+    assert_eq!(bits, void);
+
+    let o = mmarray(&["rowlog", "--mask-offset", path.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(out, format!("{v}\n"));
+    assert_refused(
+        &mmarray(&[
+            "rowlog",
+            "--mask-offset",
+            dir.path().join("none").to_str().unwrap(),
+        ]),
+        "none",
+    );
+    drop(log);
+}
+
 // This crate depends on `mmarray-std` alone (no zerocopy, no mmarray): the one place in the
 // workspace that shows a record declared with nothing else in Cargo.toml compiles and works.
 mmarray_std::record! {

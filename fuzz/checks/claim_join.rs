@@ -265,6 +265,8 @@ pub fn check_claim_join(data: &[u8]) -> bool {
                 let claimed = claims.claimed();
                 match claims.force_complete(rows.clone()) {
                     Ok(w) => {
+                        // The rows it completes become void; complete ones keep their bit.
+                        shadow.void_incomplete(rows.clone());
                         shadow.set(rows.clone(), true);
                         assert!(rows.end <= claimed);
                         assert!(w >= rows.end, "rows from the watermark on are complete");
@@ -322,7 +324,7 @@ fn invariants<S: mmarray::claim::Store>(claims: &mmarray::claim::Claims<S>) {
 /// the operations they drive, independently of the protocol's own bitmap and counters.
 struct Shadow {
     complete: Vec<bool>,
-    /// Whether each row is void (abandoned), as the operations left it.
+    /// Whether each row is void (abandoned or force-completed), as the operations left it.
     void: Vec<bool>,
 }
 
@@ -353,6 +355,15 @@ impl Shadow {
     fn void(&mut self, rows: core::ops::Range<u64>, void: bool) {
         for row in rows {
             self.void[row as usize] = void;
+        }
+    }
+
+    /// Marks the rows of `rows` that are not complete void (what `force_complete` does).
+    fn void_incomplete(&mut self, rows: core::ops::Range<u64>) {
+        for row in rows {
+            if !self.complete[row as usize] {
+                self.void[row as usize] = true;
+            }
         }
     }
 

@@ -133,10 +133,18 @@
 //! hole was closed meanwhile. So a dead owner's hole is closed within the adapter's grace
 //! period plus one call per claim that changed in between; if nobody calls, nobody is waiting
 //! on it (flushes and the adapter's readers call it).
+//!
+//! Limits of P6, by design: a hole row announced by more than `MAX_CANDIDATES` (16) entries
+//! is reported `Waiting` and never closed (the core keeps no unbounded candidate list); a
+//! caller with no slot of its own ([`Probe::me`] is `None`) cannot take the `closer` word and
+//! only reports the hole, so some participant with a slot (any writer; the adapter gives
+//! every joined process one) must call; and a `Probe` answering `Unknown` (no liveness
+//! source on the platform) never lets a hole close. The closed range and the reported hole
+//! are clamped to the capacity, so a corrupted tail cannot make `zero` reach past the rows.
 
 use super::bitmap::{locate, mark, next_with};
 use super::owner::{ENTRY_WORDS, GIVE_BACKS, RANGE, unpack};
-use super::owner::{Liveness, Owner, Owners, Probe};
+use super::owner::{Hold, Liveness, Owner, Owners, Probe};
 use super::store::Parts;
 use super::{Claims, Store, advance};
 use crate::sync::AtomicU64;
@@ -287,9 +295,6 @@ enum Variant {
     NoCounts,
 }
 
-/// Mask of the generation bits the `closer` word keeps.
-const CLOSER_GENERATION: u64 = (1 << 48) - 1;
-
 impl<S: Store> Claims<S> {
     /// Closes the hole at the committed watermark if every process that announced a claim
     /// covering it is dead; see
@@ -404,7 +409,11 @@ impl<S: Store> Claims<S> {
         let first = scan(&parts.owners, w);
         let hole = |scan: &Scan, at: usize, liveness| {
             let candidate = scan.candidates().get(at).copied();
-            let end = next_with(parts.done, w, t1.min(scan.min_end), true);
+            let bound = t1
+                .min(scan.min_end)
+                .min(scan.next_start)
+                .min(parts.capacity);
+            let end = next_with(parts.done, w, bound, true);
             Hole {
                 rows: w..end.max(w + 1),
                 owner: candidate.and_then(|c| {
@@ -419,6 +428,11 @@ impl<S: Store> Claims<S> {
             }
         };
         if first.found == 0 {
+            // The owner may have committed (or given back) and retired its entry between
+            // the advance and the scan: look again before calling the hole unexplained.
+            if parts.committed.load(Acquire) != w || is_done(parts.done, w) {
+                return Closing::Retry;
+            }
             return Closing::Unknown(w);
         }
         for (at, c) in first.candidates().iter().enumerate() {
@@ -441,6 +455,12 @@ impl<S: Store> Claims<S> {
         if !take_closer(&parts, mine, probe) {
             return Closing::Waiting(hole(&first, 0, Liveness::Dead));
         }
+        // Released on every path out, also when `zero` unwinds: the rows are a dead
+        // owner's, and a later closer redoes an interrupted close (P4: idempotent).
+        let _closer = CloserGuard {
+            closer: parts.closer,
+            mine,
+        };
         // Steps 8-9, under the closer.
         let t2 = tail(&parts);
         let second = scan(&parts.owners, w);
@@ -457,22 +477,25 @@ impl<S: Store> Claims<S> {
             _ => second.same(&first),
         };
         if t2 <= w || !same || committed != w || is_done(parts.done, w) {
-            release_closer(parts.closer, mine);
             return Closing::Retry;
         }
         // Step 10.
-        let bound = t2.min(second.min_end).min(second.next_start);
+        let bound = t2
+            .min(second.min_end)
+            .min(second.next_start)
+            .min(parts.capacity);
         let x = next_with(parts.done, w, bound, true);
         // Steps 11-13.
         zero(w..x);
         #[cfg(mmarray_loom)]
         if variant == Variant::DieAfterZero {
+            // A dead closer releases nothing: its word stays set until taken over.
+            core::mem::forget(_closer);
             return Closing::Closed(w..x);
         }
         mark(parts.void, w, x);
         mark(parts.done, w, x);
         advance(&parts);
-        release_closer(parts.closer, mine);
         Closing::Closed(w..x)
     }
 
@@ -507,7 +530,11 @@ impl<S: Store> Claims<S> {
             return None;
         }
         let found = scan(&parts.owners, w);
-        let end = next_with(parts.done, w, t.min(found.min_end), true);
+        let bound = t
+            .min(found.min_end)
+            .min(found.next_start)
+            .min(parts.capacity);
+        let end = next_with(parts.done, w, bound, true).max(w + 1);
         let owner = found.candidates().first().and_then(|c| {
             Some(Owner {
                 generation: c.generation,
@@ -573,8 +600,7 @@ impl<S: Store> Claims<S> {
 
 /// The `closer` value of slot `me` at its current generation, or `None` outside the table.
 fn closer_value(owners: &Owners<'_>, me: u32) -> Option<u64> {
-    let generation = owners.generation(me)? & CLOSER_GENERATION;
-    Some((generation << 16) | u64::from(me + 1))
+    owners.hold_word(me)
 }
 
 /// Takes the `closer` word for `mine`, taking it over from a dead holder (P4); `false` if a
@@ -586,6 +612,8 @@ fn take_closer(parts: &Parts<'_>, mine: u64, probe: &impl Probe) -> bool {
         // Acquire: a taken-over holder's writes (bits) are seen by our checks.
         match parts.closer.compare_exchange(seen, mine, AcqRel, Acquire) {
             Ok(_) => return true,
+            // The holder released it between our looks: try again from free.
+            Err(0) => seen = 0,
             Err(holder) => {
                 if holder == mine || !holder_gone(&parts.owners, holder, probe) {
                     return false;
@@ -600,16 +628,23 @@ fn take_closer(parts: &Parts<'_>, mine: u64, probe: &impl Probe) -> bool {
 /// Whether the process that wrote `holder` to `closer` is gone: its slot is probed dead or
 /// has another generation (re-taken, which needs the old holder gone).
 fn holder_gone(owners: &Owners<'_>, holder: u64, probe: &impl Probe) -> bool {
-    let Some(slot) = ((holder & 0xffff) as u32).checked_sub(1) else {
-        return false;
-    };
-    let Some(generation) = owners.generation(slot) else {
-        return false;
-    };
-    if generation & CLOSER_GENERATION != holder >> 16 {
-        return true;
+    match owners.hold_state(holder) {
+        Hold::Gone => true,
+        Hold::Slot(slot) => probe.me() != Some(slot) && probe.probe(slot) == Liveness::Dead,
+        Hold::Free | Hold::Invalid => false,
     }
-    probe.me() != Some(slot) && probe.probe(slot) == Liveness::Dead
+}
+
+/// Holds the `closer` word for one close; releases it when dropped.
+struct CloserGuard<'a> {
+    closer: &'a AtomicU64,
+    mine: u64,
+}
+
+impl Drop for CloserGuard<'_> {
+    fn drop(&mut self) {
+        release_closer(self.closer, self.mine);
+    }
 }
 
 /// Releases `closer` if it is still ours.

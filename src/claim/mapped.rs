@@ -347,6 +347,13 @@ impl<'a> Mapped<'a> {
         // recovering again. RMWs, like every other write to `committed`.
         clear_from(store.done, durable);
         clear_from(store.void, durable);
+        // Every participant is gone (the rule above): their announcements, a closer's or a
+        // header writer's hold mean nothing now, and left set they would keep slots from
+        // being reused and the `.npy` shape from being published. A rewrite a dead header
+        // writer left half done (`published` with its busy bit) is redone by the next one.
+        Owners::table(store.owners, geometry.slots, geometry.entries).clear_entries();
+        header[word::CLOSER].store(0, Ordering::Release);
+        header[word::HEADER_WRITER].store(0, Ordering::Release);
         header[word::COMMITTED].swap(durable, Ordering::AcqRel);
         header[word::TAIL].swap(durable, Ordering::AcqRel);
         Ok(store)

@@ -144,8 +144,9 @@
 //! # Validity
 //!
 //! A second bitmap, **void**, marks rows that are not valid data: rows [`abandon`](Claim::abandon)ed
-//! (a panicking guard, a give-back that failed and was abandoned instead) and holes closed for
-//! a dead owner ([`Claims::close_dead`], [`Claims::close_all`]). A row `r` is *valid* when
+//! (a panicking guard, a give-back that failed and was abandoned instead), holes closed for
+//! a dead owner ([`Claims::close_dead`], [`Claims::close_all`]) and the incomplete rows a
+//! supervisor completes ([`Claims::force_complete`]). A row `r` is *valid* when
 //! `r < committed` and `void(r)` is clear; [`Claims::validity`] reads `committed` once and
 //! answers for the rows below it ([`Validity`]). A successful give-back returns rows to the
 //! tail: they are handed out again and never become void. The fast path and bit commits set
@@ -155,7 +156,10 @@
 //! **P5 — readers see void before rows.** Whoever voids a row sets its void bit
 //! (`fetch_or(Release)`) *before* publishing the row's completion: the owner's `abandon` before
 //! its completion bits or its fast-path compare-exchange on `committed`; a closer before its
-//! completion bits. Every path by which `committed` passes row `r` goes through an `Acquire`
+//! completion bits; `force_complete` before it completes the rows exactly as `abandon` does
+//! (it voids only rows that were not complete: those at or above an RMW read of `committed`
+//! — the latest value — whose completion bit it read clear; with no live owner, as its
+//! caller vouches, nobody else completes them meanwhile). Every path by which `committed` passes row `r` goes through an `Acquire`
 //! of `done(r)` by an advancer (which then publishes with its release RMW on `committed`), or
 //! through the owner's own release compare-exchange on `committed`, sequenced after its void
 //! store. A reader that acquires `committed > r` reads from that RMW's release sequence (every
@@ -204,8 +208,9 @@
 //! * **A supervisor closes the hole.** [`Claims::stalled`] shows the incomplete rows at the
 //!   watermark. Once the writer that owns them is known to be dead (process exit, a lease —
 //!   that knowledge is the caller's, the protocol cannot tell slow from dead), the supervisor
-//!   repairs or zero-fills the rows and calls [`Claims::force_complete`] (`&mut self`: no token
-//!   of this store can be alive; other stores are the caller's). `stalled` reports the whole run up to the next complete row,
+//!   zero-fills the rows and calls [`Claims::force_complete`], which marks the rows it
+//!   completes void (`&mut self`: no token of this store can be alive; other stores are the
+//!   caller's). `stalled` reports the whole run up to the next complete row,
 //!   which may include claims of live writers that simply have not committed yet; with live
 //!   writers about, close only the dead writer's own range (e.g. one it recorded when
 //!   claiming).
@@ -267,7 +272,7 @@ pub use error::{ClaimError, PublishError, RecoverError, SetupError};
 pub use geometry::Geometry;
 pub use header::ClaimHeader;
 pub use mapped::Mapped;
-pub use owner::{Entry, Liveness, Owner, Owners, Probe};
+pub use owner::{Entry, Hold, Liveness, Owner, Owners, Probe};
 pub use store::{Borrowed, Inline, Store};
 pub use token::Claim;
 pub use validity::{ValidRuns, Validity};
@@ -748,15 +753,17 @@ impl<S: Store> Claims<S> {
         (end > committed).then_some(committed..end)
     }
 
-    /// Marks `rows` complete on behalf of a writer that will never end its claim, and advances
-    /// the committed watermark over them; returns the new watermark.
+    /// Marks `rows` void and complete on behalf of a writer that will never end its claim, and
+    /// advances the committed watermark over them; returns the new watermark.
     ///
-    /// Before calling, repair or zero-fill the rows: readers see them as soon as the watermark
-    /// passes. `&mut self` proves that no [`Claim`] *of this store* is alive; the caller must
+    /// The rows it completes are *void* (not valid data, like [`Claim::abandon`]'s: see
+    /// "Validity" in the [module docs](self)), so readers that ask for validity skip them.
+    /// Before calling, zero-fill the rows: readers that do not ask see their contents as soon as
+    /// the watermark passes. `&mut self` proves that no [`Claim`] *of this store* is alive; the caller must
     /// know that no writer still owns any of the rows through another store — another process,
     /// or, for [`Mapped`], another `Mapped` over the same words in this process, which `&mut`
     /// does not cover (see "Failures" in the [module docs](self)). Other processes may keep claiming and committing meanwhile. Rows
-    /// already complete are left as they are.
+    /// already complete are left as they are (and keep their validity).
     ///
     /// # Examples
     ///
@@ -771,6 +778,8 @@ impl<S: Store> Claims<S> {
     /// assert_eq!(claims.committed(), 0);
     /// // ... zero-fill rows 0..2 ...
     /// assert_eq!(claims.force_complete(lost_rows), Ok(5));
+    /// let validity = claims.validity();
+    /// assert_eq!(validity.runs().collect::<Vec<_>>(), [2..5]); // rows 0..2 are void
     /// # Ok::<(), mmarray::claim::SetupError>(())
     /// ```
     ///
@@ -790,6 +799,18 @@ impl<S: Store> Claims<S> {
         if start == end {
             // `complete` skips the loop for no rows; a recovery call always runs it.
             return Ok(self.advance_committed());
+        }
+        // The rows this call completes are zero-filled, not data: void first (Release), then
+        // complete, as `abandon` does (P5). Rows already complete keep their validity: those
+        // below the watermark (an RMW read: the latest value) and those with a done bit.
+        let parts = self.parts();
+        let w = parts.committed.fetch_add(0, AcqRel);
+        let mut row = start.max(w);
+        while row < end {
+            let gap = next_with(parts.done, row, end, false);
+            let next = next_with(parts.done, gap, end, true);
+            mark(parts.void, gap, next);
+            row = next;
         }
         Ok(self.complete(start, end))
     }

@@ -310,6 +310,50 @@ impl<'s> Owners<'s> {
         }
     }
 
+    /// The value a process holding `slot` writes into a *hold word* — a shared word that at
+    /// most one process holds at a time, such as the `closer` word or a `.npy` header
+    /// writer's: `(generation << 16) | (slot + 1)` with the slot's current generation (its low
+    /// 48 bits). Never 0 (0 means "free"); `None` outside the table.
+    ///
+    /// The generation makes a hold outlive nothing: a slot re-taken by a new process has a
+    /// new generation, so [`hold_state`](Self::hold_state) reports a hold left by the slot's
+    /// previous (dead) process as [`Hold::Gone`] even though the slot itself is alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Hold, Inline, Claims};
+    ///
+    /// let claims = Claims::new(Inline::<1, 32>::with_owners(10, 2, 1)?);
+    /// let owners = claims.owners();
+    /// owners.take(1, 4242, 17, 0);
+    /// let word = owners.hold_word(1).expect("slot 1 exists");
+    /// assert_eq!(owners.hold_state(word), Hold::Slot(1));
+    /// owners.take(1, 4343, 18, 0); // the slot is taken again: the old hold is gone
+    /// assert_eq!(owners.hold_state(word), Hold::Gone);
+    /// assert_eq!(owners.hold_state(0), Hold::Free);
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn hold_word(&self, slot: u32) -> Option<u64> {
+        let generation = self.generation(slot)? & HOLD_GENERATION;
+        Some((generation << 16) | u64::from(slot + 1))
+    }
+
+    /// What a hold word's value says about its holder (see [`hold_word`](Self::hold_word)).
+    pub fn hold_state(&self, word: u64) -> Hold {
+        if word == 0 {
+            return Hold::Free;
+        }
+        let Some(slot) = ((word & 0xffff) as u32).checked_sub(1) else {
+            return Hold::Invalid;
+        };
+        match self.generation(slot) {
+            None => Hold::Invalid,
+            Some(generation) if generation & HOLD_GENERATION != word >> 16 => Hold::Gone,
+            Some(_) => Hold::Slot(slot),
+        }
+    }
+
     /// The generation of `slot` (`Acquire`), or `None` outside the table.
     pub(super) fn generation(&self, slot: u32) -> Option<u64> {
         Some(self.header(slot)?[GENERATION].load(Acquire))
@@ -546,6 +590,25 @@ impl<S: Store> Claims<S> {
         }
         Ok(words)
     }
+}
+
+/// Mask of the generation bits a hold word keeps.
+const HOLD_GENERATION: u64 = (1 << 48) - 1;
+
+/// What a hold word (the `closer` word, a header writer's word) says about its holder
+/// ([`Owners::hold_state`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hold {
+    /// Nobody holds it (the word is 0).
+    Free,
+    /// The process that holds `slot` now holds it, as far as the table can tell: probe the
+    /// slot to know whether that process is alive.
+    Slot(u32),
+    /// Its holder is gone: the slot was taken again since (a new generation), which needs
+    /// the holder's process to have released it or died.
+    Gone,
+    /// Not a value of this table (a slot outside it): written by something else, or damaged.
+    Invalid,
 }
 
 #[cfg(all(test, not(mmarray_loom)))]

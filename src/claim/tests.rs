@@ -153,6 +153,12 @@ fn recovery_force_complete_and_truncate() {
     assert_eq!(reversed, Err(RecoverError::Reversed { start: 12, end: 11 }));
     assert_eq!(claims.committed(), 10, "errors change nothing");
     assert_eq!(claims.force_complete(dead), Ok(35));
+    let validity = claims.validity();
+    assert_eq!(
+        validity.runs().collect::<Vec<_>>(),
+        [0..10, 30..35],
+        "force-completed rows are void"
+    );
 
     assert_eq!(
         claims.truncate(9),
@@ -215,6 +221,15 @@ fn a_committer_that_dies_before_advancing_freezes_nothing() {
     assert_eq!(claims.force_complete(8..8), Ok(8));
     let mut claims = frozen::<1>(8);
     assert_eq!(claims.force_complete(5..7), Ok(8), "rows already complete");
+    assert_eq!(claims.validity().count_valid(), 8, "and still valid");
+    // A range over complete rows below and above the watermark and a hole between: only the
+    // hole's rows become void.
+    let mut claims = Claims::new(Inline::<1>::new(16).unwrap());
+    claims.claim(2).unwrap().commit(); // 0..2 fast path, no done bits
+    drop(claims.claim(3).unwrap()); // 2..5 dead
+    claims.claim(2).unwrap().commit(); // 5..7 done bits above the hole
+    assert_eq!(claims.force_complete(0..7), Ok(7));
+    assert_eq!(claims.validity().runs().collect::<Vec<_>>(), [0..2, 5..7]);
 
     // On an array with room, the next commit carries the watermark over the dead claim.
     let claims = frozen::<1>(16);

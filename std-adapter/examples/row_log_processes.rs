@@ -1,5 +1,6 @@
 //! Several writer processes append to one row log file at once, without a lock; numpy
-//! then loads the file as the plain `.npy` it is: `np.load(path)` gives the durable rows.
+//! then loads the file as the plain `.npy` it is: `np.load(path)` gives the durable rows,
+//! and the void bitmap (`np.memmap` + `np.unpackbits`) the mask of the ones that are data.
 //!
 //! Run with `cargo run --release -p mmarray-std --example row_log_processes`. The
 //! example starts itself again as the writer processes. numpy is taken from
@@ -37,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let dir = std::env::temp_dir().join(format!("mmarray-row-log-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let path = dir.join("events.rowlog");
+    let path = dir.join("events.npy");
     let result = run(&path);
     std::fs::remove_dir_all(&dir)?;
     result
@@ -78,18 +79,20 @@ fn run(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
         log.claimed(),
         w.committed
     );
-    // Unused ends of chunks that could not be given back are zero rows; every real
-    // row has a writer id from 1.
-    let rows = log.committed_rows();
-    let real = rows.iter().filter(|r| r.writer != 0).count();
-    assert_eq!(real as u64, WRITERS * ROWS_PER_WRITER);
+    // Unused ends of chunks that could not be given back (another writer had claimed after
+    // them) are void rows: `valid_rows` skips them, so no sentinel value is needed.
+    let valid = log.count_valid();
+    assert_eq!(valid, WRITERS * ROWS_PER_WRITER);
+    assert!(log.valid_rows().all(|(_, row)| row.writer >= 1));
     println!(
-        "in this process: {real} rows with a writer id, first {:?}",
-        rows[0]
+        "in this process: {valid} valid rows, {} void (unused chunk ends), first {:?}",
+        w.committed - valid,
+        log.valid_rows().next().map(|(_, row)| row)
     );
+    let void_at = log.void_offset();
     drop(log);
 
-    read_with_numpy(path)
+    read_with_numpy(path, void_at)
 }
 
 /// One writer process: opens the log and appends its rows through a buffered writer.
@@ -110,8 +113,9 @@ fn write_rows(id: u64, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// numpy loads the file as a `.npy`: the header names the durable rows (here all of them,
-/// after the final flush) and their record dtype.
-fn read_with_numpy(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+/// after the final flush) and their record dtype; the void bitmap at byte `void_at` (which
+/// the header's comment names too) is the mask of the rows that are data.
+fn read_with_numpy(path: &Path, void_at: u64) -> Result<(), Box<dyn std::error::Error>> {
     let python = std::env::var("MMARRAY_PYTHON").unwrap_or_else(|_| "python3".into());
     let has_numpy = Command::new(&python)
         .args(["-c", "import numpy"])
@@ -124,12 +128,16 @@ fn read_with_numpy(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let script = format!(
         r#"
 import sys, numpy as np
-rows = np.load(sys.argv[1], mmap_mode="r")
-print("numpy:", rows.shape[0], "durable rows of", rows.dtype)
-real = rows[rows["writer"] != 0]
-print("numpy: per writer:", np.bincount(real["writer"])[1:].tolist())
+path, V = sys.argv[1], int(sys.argv[2])
+a = np.load(path, mmap_mode="r")
+void = np.unpackbits(np.memmap(path, np.uint8, "r", offset=V, shape=((len(a) + 7) // 8,)),
+                     bitorder="little")[:len(a)].astype(bool)
+valid = a[~void]
+print("numpy:", len(a), "durable rows of", a.dtype, "-", len(valid), "valid,", int(void.sum()), "void")
+print("numpy: per writer:", np.bincount(valid["writer"], minlength={WRITERS} + 1)[1:].tolist())
+assert len(valid) == {WRITERS} * {ROWS_PER_WRITER}
 for w in range(1, {WRITERS} + 1):
-    mine = real[real["writer"] == w]
+    mine = valid[valid["writer"] == w]
     assert np.array_equal(np.sort(mine["seq"]), np.arange({ROWS_PER_WRITER})), w
     assert np.array_equal(mine["payload"], w * 1_000_000 + mine["seq"] ** 2), w
 print("numpy: every writer's rows are all there, each once, with its payload")
@@ -138,6 +146,7 @@ print("numpy: every writer's rows are all there, each once, with its payload")
     let status = Command::new(&python)
         .args(["-c", &script])
         .arg(path)
+        .arg(void_at.to_string())
         .status()?;
     if !status.success() {
         return Err(format!("the numpy reader failed: {status}").into());

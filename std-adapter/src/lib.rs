@@ -154,7 +154,7 @@ pub use mmarray;
 #[cfg(feature = "half")]
 pub use mmarray::F16;
 #[cfg(all(target_has_atomic = "64", not(mmarray_loom)))]
-pub use mmarray::claim::Watermarks;
+pub use mmarray::claim::{ValidRuns, Validity, Watermarks};
 pub use mmarray::{
     ArrayView, ArrayViewMut, Bool, ByteStr, Complex, Datetime64, Dimension, Dtype, Element,
     FieldType, IntoShape, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn, NumpyFormat, Order,

@@ -1,5 +1,5 @@
 //! loom models of owner tracking and closing dead holes (`Claims::claim_as`,
-//! `Claims::close_dead`, the void bitmap): design §10, models 1–5.
+//! `Claims::close_dead`, the void bitmap, `force_complete`'s void rows): design §10, models 1–5.
 //!
 //! A *process* is a thread holding a slot of the owner table. Its death is modelled as the
 //! kernel would make it observable (design §2.3): the thread stops at a chosen step, and only
@@ -17,10 +17,10 @@
 
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
-use loom::sync::atomic::AtomicBool;
 use loom::sync::atomic::Ordering::{Acquire, Release};
+use loom::sync::atomic::{AtomicBool, AtomicU64};
 use loom::thread;
-use mmarray::claim::{Claims, Closing, Entry, Inline, Liveness, Probe};
+use mmarray::claim::{Claims, Closing, Entry, Inline, Liveness, Mapped, Probe};
 
 /// 4 slots of 1 entry: 4 * (8 + 8) words.
 type Store = Inline<1, 64>;
@@ -468,5 +468,109 @@ fn void_before_done() {
             }
         }
         assert_eq!(closer.join().expect("closer"), [0..1]);
+    });
+}
+
+/// Model 6: a dead owner's announcement outlives a part it gave back. D (slot 1) claims rows
+/// 0..2, splits the claim at row 1, gives 1..2 back and dies holding row 0 (its entry still
+/// announces 0..2); L (slot 2) then claims row 1, writes it and commits, while a closer
+/// (slot 0) runs. The closer may close row 0 only: its range stops at the next announced
+/// claim (L's) and at the first complete row, and a zero-fill of row 1 racing L's write
+/// would fail loom's check of the row cell; a closed row 1 would read as void.
+#[test]
+fn split_give_back_then_die() {
+    loom::model(|| {
+        let w = world(2);
+        let gave_back = Arc::new(AtomicBool::new(false));
+        let d = {
+            let (w, gave_back) = (Arc::clone(&w), Arc::clone(&gave_back));
+            thread::spawn(move || {
+                let claim = w.claims.claim_as(entry(1), 2).expect("room");
+                let (held, rest) = claim.split_at(1);
+                assert!(rest.give_back().is_ok(), "nothing was claimed after D");
+                gave_back.store(true, Release);
+                core::mem::forget(held); // D dies holding row 0
+                w.die(1);
+            })
+        };
+        let l = {
+            let (w, gave_back) = (Arc::clone(&w), Arc::clone(&gave_back));
+            thread::spawn(move || {
+                while !gave_back.load(Acquire) {
+                    thread::yield_now();
+                }
+                let claim = w.claims.claim_as(entry(2), 1).expect("D gave row 1 back");
+                assert_eq!(claim.rows(), 1..2);
+                w.write(1, 2);
+                claim.commit();
+            })
+        };
+        for rows in close_until_settled(&w, 0) {
+            assert_eq!(rows, 0..1, "closed beyond D's row");
+        }
+        w.read_committed();
+        d.join().expect("D");
+        l.join().expect("L");
+        for rows in close_until_settled(&w, 0) {
+            assert_eq!(rows, 0..1, "closed beyond D's row");
+        }
+        assert_eq!(w.read_committed(), 2);
+        assert!(!w.claims.validity().is_valid(0), "D's row is void");
+        assert!(w.claims.validity().is_valid(1), "L's row is valid");
+    });
+}
+
+/// Model 5, supervisor path: a writer "process" died holding row 0 while another commits
+/// row 1 above it; a supervisor, with a store of its own over the same words (`&mut`
+/// covers only its own store), zero-fills row 0 and calls `force_complete(0..1)`. A reader
+/// (a third store) that acquires `committed > 0` sees row 0 void and reads its zeros
+/// (ordered after the zero-fill: loom's causality check), and row 1 valid with its data.
+#[test]
+fn force_complete_voids_before_done() {
+    loom::model(|| {
+        // A `Mapped` region for 2 rows: 16 header words, one done and one void word, padding.
+        let region: Arc<Vec<AtomicU64>> = Arc::new((0..24).map(|_| AtomicU64::new(0)).collect());
+        Mapped::create(&region, 2, 1).expect("24 words hold a region for 2 rows");
+        let rows: Arc<Vec<UnsafeCell<u64>>> =
+            Arc::new((0..2).map(|_| UnsafeCell::new(0)).collect());
+        {
+            let dead = Claims::new(Mapped::open(&region, 2, 1).expect("a valid header"));
+            core::mem::forget(dead.claim(1).expect("room")); // row 0: its writer dies
+        }
+        let committer = {
+            let (rows, region) = (Arc::clone(&rows), Arc::clone(&region));
+            thread::spawn(move || {
+                let own = Claims::new(Mapped::open(&region, 2, 1).expect("a valid header"));
+                let live = own.claim(1).expect("room");
+                assert_eq!(live.rows(), 1..2);
+                // SAFETY: as in `World::write` (loom checks the ordering).
+                rows[1].with_mut(|cell| unsafe { *cell = 2 });
+                live.commit();
+            })
+        };
+        let supervisor = {
+            let (rows, region) = (Arc::clone(&rows), Arc::clone(&region));
+            thread::spawn(move || {
+                let mut own = Claims::new(Mapped::open(&region, 2, 1).expect("a valid header"));
+                // SAFETY: as in `World::write`.
+                rows[0].with_mut(|cell| unsafe { *cell = 0 });
+                own.force_complete(0..1).expect("claimed rows")
+            })
+        };
+        let reader = Claims::new(Mapped::open(&region, 2, 1).expect("a valid header"));
+        for _ in 0..3 {
+            thread::yield_now();
+            let validity = reader.validity();
+            for row in 0..validity.rows() {
+                // SAFETY: as in `World::read`.
+                let value = rows[row as usize].with(|cell| unsafe { *cell });
+                assert_eq!(validity.is_valid(row), row == 1, "row {row}");
+                assert_eq!(value, row * 2, "row {row} holds {value}");
+            }
+        }
+        committer.join().expect("committer");
+        assert!(supervisor.join().expect("supervisor") >= 1);
+        let validity = reader.validity();
+        assert_eq!((validity.rows(), validity.count_valid()), (2, 1));
     });
 }

@@ -11,6 +11,8 @@
 
 #![cfg(mmarray_loom)]
 
+mod closing;
+
 use loom::sync::Arc;
 use loom::sync::atomic::Ordering::{Relaxed, SeqCst};
 use loom::sync::atomic::{AtomicBool, AtomicU64};

@@ -27,6 +27,7 @@ mod rows;
 mod session;
 mod slices;
 mod slots;
+mod validity;
 mod writer;
 
 pub use durability::Flushed;
@@ -105,7 +106,48 @@ use layout::Layout;
 /// `np.load(path, mmap_mode='r')` returns the rows durable as of the last
 /// [`flush`](RowLog::flush), with `T`'s dtype, while writers run. A load that overlaps a
 /// flush's rewrite of the shape may raise `ValueError` (never return rows that are not
-/// durable): retry it.
+/// durable): retry it. The void bitmap at `V` is numpy's mask of the rows that are not data
+/// ([`valid_rows`](RowLog::valid_rows) on the Rust side; the README shows the three lines).
+///
+/// # Capacity, and rotating to a new file
+///
+/// The capacity is fixed when the log is created: it cannot grow while other processes
+/// use the file. The log's state (claims header, bitmaps, slot table) lies after the
+/// reserved rows, because numpy needs the rows right after the `.npy` header; growing the
+/// capacity would move those words while every process is using them — a stop of every
+/// process at one instant, i.e. a supervisor — and no process can remap while its threads
+/// hold the `&[T]` of [`committed_rows`](RowLog::committed_rows) or a [`RowsMut`]'s
+/// `&mut [T]`, which only `&mut self` could rule out and which a writer in another process
+/// cannot be asked for. So reserve generously ([`create_sparse`](RowLog::create_sparse)
+/// costs no disk up front), and when a claim fails with `Full`, rotate: create the next
+/// file, flush the old log and drop it.
+///
+/// ```
+/// use mmarray_std::mmarray::claim::ClaimError;
+/// use mmarray_std::{Error, RowLog};
+/// # let dir = tempfile::tempdir()?;
+/// # let logs = dir.path();
+/// let name = |n: u32| logs.join(format!("{n:06}.npy")); // logs/000017.npy, ...
+/// let mut n = 17;
+/// // SAFETY: the files are this program's; only row logs of `u64` use them.
+/// let mut log = unsafe { RowLog::<u64>::create(name(n), 4) }?;
+/// for value in 0..10u64 {
+///     match log.push(value) {
+///         Ok(_) => {}
+///         Err(Error::Claim(ClaimError::Full { .. })) => {
+///             log.flush()?; // the old file's rows on disk and in its `.npy` shape
+///             n += 1;
+///             // SAFETY: as above. Assigning drops the old log.
+///             log = unsafe { RowLog::<u64>::create(name(n), 4) }?;
+///             log.push(value)?;
+///         }
+///         Err(e) => return Err(e.into()),
+///     }
+/// }
+/// assert_eq!(n, 19);
+/// assert_eq!(log.committed_rows(), &[8, 9]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Safety contract of file-backed logs
 ///
@@ -386,7 +428,8 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// written again, while other writers keep appending above it.
     ///
     /// Call it again to see rows committed since. Rows that a writer abandoned (or that
-    /// [`force_complete`](Self::force_complete) closed) read as zeros.
+    /// [`force_complete`](Self::force_complete) closed) read as zeros; they are *void*, and
+    /// [`valid_rows`](Self::valid_rows) skips them.
     ///
     /// # Examples
     ///
@@ -528,7 +571,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     }
 
     /// Closes a hole left by a writer that died holding a claim: zero-fills `rows` and marks
-    /// them complete, so the committed watermark moves on over them (and over the rows
+    /// them void (not data: [`valid_rows`](Self::valid_rows) skips them) and complete, so the committed watermark moves on over them (and over the rows
     /// committed above them). Returns the new committed watermark.
     ///
     /// Dead writers' holes close by themselves ([`flush`](Self::flush), [`hole`](Self::hole),

@@ -9,8 +9,10 @@
 //! publish(d):                                  d = durable just raised by this flusher
 //!   p = published; if value(p) >= d: return
 //!   wait until header_interval has passed since the rewrite before p
-//!   CAS header_writer 0 -> me+1; held by a live process: return (it publishes);
-//!      held by a dead one: take it over, then redo ITS rewrite first (same slot, same target)
+//!   CAS header_writer 0 -> hold word (generation << 16 | slot + 1); held by a live process:
+//!      wait for it (it holds the word for a few stores) and try again, up to 50 ms;
+//!      held by a dead one, or by a slot's earlier generation: take it over, then redo ITS
+//!      rewrite first (same slot, same target)
 //!   if published changed since p: release, start again (value(p) >= d: return)
 //!   header_target := d; published := p | BUSY
 //!   word stores: slot 1 - parity(p) := d right-aligned, slot parity(p) := spaces
@@ -27,19 +29,25 @@
 //! reader's copy of the header that reorders bytes cannot span both (§6.3, T2b). The time of
 //! another process's rewrite is not recorded anywhere, so the wait is measured from when this
 //! process first saw the current published value: the rewrite before it, the last one of the
-//! slot about to be written, ended before the current one began. (That paces rewrites one
-//! per interval, where the design allows two; it needs no shared clock.)
+//! slot about to be written, ended before the current one began. That paces *every* rewrite,
+//! one per interval: each rewrite writes one slot and blanks the other, so two consecutive
+//! rewrites already both touch each slot (the design's "two per interval" in §6.3 was wrong,
+//! corrected there). It needs no shared clock.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use mmarray::claim::{ClaimHeader, Mapped};
+use mmarray::claim::{ClaimHeader, Hold, Mapped, Owners};
 use mmarray::npy::{ShapeSlot, shape_stores};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Time between two rewrites of the same shape slot.
 pub(super) const HEADER_INTERVAL: Duration = Duration::from_millis(10);
+
+/// How long a flush waits for another holder of `header_writer` before leaving the
+/// publishing to it ([`Published::Busy`]): a live holder holds it for a few stores.
+const HOLD_WAIT: Duration = Duration::from_millis(50);
 
 /// The `.npy` header text of a mapped log: its words, and this process's pacing record.
 pub(super) struct HeaderText {
@@ -107,7 +115,22 @@ impl HeaderText {
     ) -> Result<Published, mmarray::npy::Error> {
         let published = region.published();
         let writer = region.header_writer();
-        let mine = u64::from(me) + 1;
+        // The hold word carries the slot's generation, so a hold left by a dead process whose
+        // slot was taken again reads as gone, not as its live successor's (or as ours).
+        let owners = Owners::new(region.owners_words(), region.slots(), region.entries())
+            .ok()
+            .filter(|o| !o.is_none());
+        let mine = owners
+            .and_then(|o| o.hold_word(me))
+            .unwrap_or(u64::from(me) + 1);
+        let gone = |holder: u64| match owners.map(|o| o.hold_state(holder)) {
+            Some(Hold::Gone) => true,
+            Some(Hold::Slot(slot)) => slot != me && dead(slot),
+            // No slot table (a region made without one): the word is `slot + 1`.
+            None => u32::try_from(holder - 1).is_ok_and(|slot| slot != me && dead(slot)),
+            Some(Hold::Free | Hold::Invalid) => false,
+        };
+        let since = Instant::now();
         loop {
             let p = published.load(Ordering::Acquire);
             if p & ClaimHeader::PUBLISHED_VALUE >= durable && p & ClaimHeader::PUBLISHED_BUSY == 0 {
@@ -120,11 +143,22 @@ impl HeaderText {
                 Ok(_) => {}
                 Err(holder)
                     if holder != mine
-                        && u32::try_from(holder - 1).is_ok_and(&dead)
+                        && gone(holder)
                         && writer
                             .compare_exchange(holder, mine, Ordering::Acquire, Ordering::Relaxed)
                             .is_ok() => {}
-                Err(_) => return Ok(Published::Busy),
+                Err(_) => {
+                    // A holder keeps the word only for the stores of one rewrite (the pacing
+                    // wait comes before taking it), and publishes its own value, which may be
+                    // below ours: wait for it and publish ours after it, so a flush that
+                    // returns has its durable value in the text (or a later one). Bounded, for
+                    // a holder that is stopped or dead without anyone knowing yet.
+                    if since.elapsed() >= HOLD_WAIT {
+                        return Ok(Published::Busy);
+                    }
+                    std::thread::sleep(Duration::from_micros(100));
+                    continue;
+                }
             }
             let result = self.publish_held(region, durable, p);
             writer.store(0, Ordering::Release);
@@ -324,6 +358,38 @@ mod tests {
             region.published().load(Ordering::Relaxed),
             2500 | ClaimHeader::PUBLISHED_PARITY
         );
+    }
+
+    #[test]
+    fn a_hold_of_a_slots_earlier_generation_is_taken_over_and_a_live_one_waited_for() {
+        let (text, _, _, _) = setup();
+        let g = Geometry::new(100, 8).with_header_len(256).with_owners(4, 1);
+        let words: Vec<AtomicU64> = (0..g.region_words().unwrap())
+            .map(|_| AtomicU64::new(0))
+            .collect();
+        let region = Mapped::create_with(&words, g).unwrap();
+        let owners = Owners::new(region.owners_words(), 4, 1).unwrap();
+        owners.take(2, 100, 1, 0);
+        owners.take(0, 200, 1, 0);
+        // Slot 2's first process took the writer word and died; a new process took slot 2.
+        let stale = owners.hold_word(2).unwrap();
+        owners.take(2, 300, 2, 0);
+        region.header_writer().store(stale, Ordering::Relaxed);
+        // Nobody is probed dead, yet the stale hold is recognised by its generation.
+        assert_eq!(
+            text.publish(&region, 7, 0, |_| false),
+            Ok(Published::Rewrote)
+        );
+        assert_eq!(shape(&text), 7);
+        assert_eq!(region.header_writer().load(Ordering::Relaxed), 0);
+        // A hold of slot 2's live process is waited for (bounded), then left to it.
+        region
+            .header_writer()
+            .store(owners.hold_word(2).unwrap(), Ordering::Relaxed);
+        let start = Instant::now();
+        assert_eq!(text.publish(&region, 9, 0, |_| false), Ok(Published::Busy));
+        assert!(start.elapsed() >= HOLD_WAIT, "{:?}", start.elapsed());
+        assert_eq!(shape(&text), 7);
     }
 
     fn words_of(text: &HeaderText) -> &'static [AtomicU64] {

@@ -18,7 +18,8 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// chunk is full, on [`Writer::publish`], or when the writer is dropped — not at each
     /// [`Writer::push`]. Dropping the writer publishes what it wrote and returns the unused
     /// rest of its chunk to the log when nothing was claimed after it (otherwise the rest is
-    /// zero-filled and abandoned, as [`RowsMut::abandon`] does).
+    /// zero-filled and abandoned, as [`RowsMut::abandon`] does: void rows, which
+    /// [`valid_rows`](RowLog::valid_rows) skips).
     ///
     /// # Examples
     ///
@@ -36,10 +37,10 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///     }
     /// });
     /// // Both writers were dropped: everything they claimed is committed (no hole). A chunk
-    /// // end that could not be given back (the other writer had claimed after it) reads as
-    /// // zero rows, so count the rows with a writer tag.
+    /// // end that could not be given back (the other writer had claimed after it) is void
+    /// // (zero rows, skipped by `valid_rows`).
     /// assert_eq!(log.committed(), log.claimed());
-    /// let mut rows: Vec<_> = log.committed_rows().iter().filter(|r| r[0] != 0).collect();
+    /// let mut rows: Vec<_> = log.valid_rows().map(|(_, row)| row).collect();
     /// rows.sort();
     /// assert_eq!(rows.len(), 200);
     /// assert_eq!(rows[..2], [&[1, 0], &[1, 1]]);

@@ -2,7 +2,7 @@
 //! (`ci/test miri` runs this module under Stacked Borrows and Tree Borrows with several
 //! seeds): every way a guard ends — `commit`, drop, `abandon`, `split_at` then both, a
 //! buffered [`Writer`](mmarray_std::Writer)'s publish, give-back and drop — publishes rows
-//! that a reader thread may be reading at that moment.
+//! that a reader thread may be reading at that moment; the reader also walks `valid_rows`.
 //!
 //! Under Stacked Borrows this caught guards that published their rows while their own
 //! `&mut [T]` field was still a protected argument of `commit`/`abandon`: on the code before
@@ -111,6 +111,11 @@ fn readers_see_rows_that_guards_and_writers_publish_meanwhile() {
                 for (position, row) in rows.iter().enumerate() {
                     assert!(readable(row, position as u64), "row {position}: {row:?}");
                 }
+                // The valid rows are data, never the zeros of a void row.
+                for (position, row) in log.valid_rows() {
+                    assert!(*row != Row::ZERO, "valid row {position} is zeros");
+                    assert!(readable(row, position), "valid row {position}: {row:?}");
+                }
                 seen = rows.len();
                 if stop {
                     return seen;
@@ -164,4 +169,15 @@ fn readers_see_rows_that_guards_and_writers_publish_meanwhile() {
         found, expected,
         "every committed row exactly once, nothing else"
     );
+    // Without looking at the contents: the valid rows are exactly the committed ones, and
+    // every other row below the watermark is void and zeros.
+    let valid: Vec<(u64, u64)> = log.valid_rows().map(|(_, r)| (r.writer, r.seq)).collect();
+    assert_eq!(valid.len(), expected.len(), "no row valid twice");
+    assert_eq!(valid.into_iter().collect::<HashSet<_>>(), expected);
+    let (rows, validity) = log.committed_rows_with_validity();
+    for (position, row) in rows.iter().enumerate() {
+        if !validity.is_valid(position as u64) {
+            assert_eq!(*row, Row::ZERO, "void row {position}");
+        }
+    }
 }

@@ -1,9 +1,9 @@
 //! The lock-free row log (`RowLog`) against real files, one module per behaviour: threads,
 //! processes (this binary re-executes itself for the child writers), the buffered writer, one
 //! handle per file per process, a real `fork` (a child opens its own log), numpy loading the
-//! log as a plain `.npy` (`npy_view`), liveness of writers in other processes (`liveness`, with
-//! the `children` it starts), the killed-writer scenario (`killed_writer`) and writers
-//! killed at random (`random_kills`).
+//! log as a plain `.npy` (`npy_view`), valid rows and numpy's void mask (`validity`), liveness
+//! of writers in other processes (`liveness`, with the `children` it starts), the issue's
+//! killed-writer scenario (`killed_writer`) and writers killed at random (`random_kills`).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -23,4 +23,5 @@ mod processes;
 #[cfg(target_os = "linux")]
 mod random_kills;
 mod threads;
+mod validity;
 mod writer;
