@@ -27,7 +27,7 @@ use mmarray::Element;
 use mmarray::claim::{Claim, ClaimError, Claims, Closing, Entry, Liveness, Mapped};
 
 use super::hole::{Hole, Owner};
-use super::slots::Slots;
+use super::slots::{Lease, Slots};
 use super::{Layout, RowLog, RowsMut};
 use crate::error::Result;
 use crate::raw::RawMap;
@@ -106,7 +106,7 @@ impl<'a> Live<'a> {
     /// left, `None` for a give-back. Returns that watermark (0 for a give-back).
     pub(super) fn end_claim(
         &self,
-        entry: Option<Entry>,
+        entry: Option<Lease>,
         rows: Range<u64>,
         watermark: Option<u64>,
     ) -> u64 {
@@ -128,9 +128,9 @@ impl<'a> Live<'a> {
     }
 
     /// A claim's guard was split: both parts share its entry.
-    pub(super) fn share_entry(&self, entry: Option<Entry>) {
-        if let Some(entry) = entry {
-            self.slots.share(entry);
+    pub(super) fn share_entry(&self, entry: Option<Lease>) {
+        if let Some(lease) = entry {
+            self.slots.share(lease.entry);
         }
     }
 
@@ -195,6 +195,13 @@ pub(super) unsafe fn zero_rows(map: &RawMap, layout: &Layout, rows: Range<u64>) 
     }
 }
 
+impl<T> RowLog<T> {
+    /// Gives an entry from [`take_entry`](Self::take_entry) back (one no claim holds).
+    pub(super) fn give_entry_back(&self, entry: Entry) {
+        self.slots.release(Lease { entry, kept: false });
+    }
+}
+
 impl<T: Element + Send + Sync> RowLog<T> {
     /// Claims through a fresh owner entry of this process (none for anonymous logs or without
     /// OFD locks); a refused claim gives the entry back and passes by the hole that may have
@@ -207,20 +214,42 @@ impl<T: Element + Send + Sync> RowLog<T> {
             Option<Entry>,
         ) -> core::result::Result<Claim<'s, Mapped<'static>>, ClaimError>,
     ) -> Result<RowsMut<'s, T>> {
-        let entry = match (&self.file, rows) {
-            (Some(file), 1..) => self.slots.take_entry(
+        let entry = match rows {
+            1.. => self.take_entry()?,
+            0 => None,
+        };
+        self.claim_through(entry.map(|entry| Lease { entry, kept: false }), claim)
+    }
+
+    /// A free owner entry of this process for a claim (taking another slot if every entry is
+    /// in use); `None` for anonymous logs or without OFD locks.
+    pub(super) fn take_entry(&self) -> Result<Option<Entry>> {
+        match &self.file {
+            Some(file) => self.slots.take_entry(
                 self.claims.owners(),
                 file.as_fd(),
                 || self.claims.committed(),
                 self.path.as_deref(),
-            )?,
-            _ => None,
-        };
-        match claim(&self.claims, entry) {
-            Ok(claim) => Ok(self.rows_mut(claim, entry)),
+            ),
+            None => Ok(None),
+        }
+    }
+
+    /// Claims through `lease`'s entry (`None`: without announcing); a refused claim gives
+    /// the entry back (unless kept) and passes by the hole that may have filled the log.
+    pub(super) fn claim_through<'s>(
+        &'s self,
+        lease: Option<Lease>,
+        claim: impl FnOnce(
+            &'s Claims<Mapped<'static>>,
+            Option<Entry>,
+        ) -> core::result::Result<Claim<'s, Mapped<'static>>, ClaimError>,
+    ) -> Result<RowsMut<'s, T>> {
+        match claim(&self.claims, lease.map(|l| l.entry)) {
+            Ok(claim) => Ok(self.rows_mut(claim, lease)),
             Err(e) => {
-                if let Some(entry) = entry {
-                    self.slots.release(entry);
+                if let Some(lease) = lease {
+                    self.slots.release(lease);
                 }
                 self.close_pass(false);
                 Err(e.into())

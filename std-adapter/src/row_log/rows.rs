@@ -4,12 +4,13 @@
 use std::ops::{Deref, DerefMut, Range};
 
 use mmarray::Element;
-use mmarray::claim::{Claim, Entry, Mapped};
+use mmarray::claim::{Claim, Mapped};
 
 #[cfg(doc)]
 use super::RowLog;
 use super::live::Live;
 use super::slices::ClaimedRows;
+use super::slots::Lease;
 
 /// Exclusive use of a range of claimed rows: dereferences to `&mut [T]`; committing makes
 /// the rows visible (once every row below them is committed too).
@@ -28,9 +29,9 @@ pub struct RowsMut<'a, T: Element> {
     /// The log's liveness parts, told when the claim ends (`Live::end_claim`: the entry,
     /// `mine`, a hole).
     log: Live<'a>,
-    /// The owner entry the claim was announced in (shared by the parts of a split claim);
-    /// `None` without owner tracking.
-    entry: Option<Entry>,
+    /// The owner entry the claim was announced in (shared by the parts of a split claim),
+    /// and whether its holder keeps it; `None` without owner tracking.
+    entry: Option<Lease>,
 }
 
 impl<'a, T: Element> RowsMut<'a, T> {
@@ -41,7 +42,7 @@ impl<'a, T: Element> RowsMut<'a, T> {
         rows: ClaimedRows<'a, T>,
         claim: Claim<'a, Mapped<'static>>,
         log: Live<'a>,
-        entry: Option<Entry>,
+        entry: Option<Lease>,
     ) -> Self {
         debug_assert_eq!(
             rows.len() as u64,

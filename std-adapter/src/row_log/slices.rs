@@ -56,10 +56,11 @@ use core::ptr::NonNull;
 use mmarray::Element;
 #[cfg(doc)]
 use mmarray::claim::Claims;
-use mmarray::claim::{Claim, Entry, Mapped};
+use mmarray::claim::{Claim, Mapped};
 
 #[cfg(doc)]
 use super::Writer;
+use super::slots::Lease;
 use super::{RowLog, RowsMut};
 #[cfg(doc)]
 use crate::raw::RawMap;
@@ -203,7 +204,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     pub(super) fn rows_mut<'s>(
         &'s self,
         claim: Claim<'s, Mapped<'static>>,
-        entry: Option<Entry>,
+        entry: Option<Lease>,
     ) -> RowsMut<'s, T> {
         let Some((offset, len)) = self.layout.bytes_of(claim.rows()) else {
             unreachable!("claimed rows lie inside the validated layout");

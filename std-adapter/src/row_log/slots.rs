@@ -268,13 +268,17 @@ impl Slots {
     /// itself off the count by compare-exchange; of two guards ending at once, one succeeds
     /// and the other then finds none counted and gives the entry back. The `Acquire` load
     /// joins the `AcqRel` exchanges of the other parts, so their ends happen before the give-back.
-    pub(crate) fn release(&self, entry: Entry) {
+    pub(crate) fn release(&self, lease: Lease) {
+        let entry = lease.entry;
         let count = &self.parts[self.bit(entry)];
         let mut others = count.load(Ordering::Acquire);
         loop {
             if others == 0 {
-                let (word, bit) = self.free_bit(entry);
-                self.free[word].fetch_or(bit, Ordering::Release);
+                // A kept entry stays with its holder (a `Writer`), which gives it back itself.
+                if !lease.kept {
+                    let (word, bit) = self.free_bit(entry);
+                    self.free[word].fetch_or(bit, Ordering::Release);
+                }
                 return;
             }
             match count.compare_exchange_weak(
@@ -365,3 +369,15 @@ impl Probe for Prober<'_> {
 
 #[cfg(test)]
 mod tests;
+
+/// A claim's hold on an owner entry: the entry, and whether its holder keeps it past the
+/// claim (a [`Writer`](super::Writer) announces every chunk through the one entry it took
+/// first, saving the free-mask round trip per chunk) or it goes back to the free mask when
+/// the claim's last part ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Lease {
+    /// The entry the claim was announced in.
+    pub(crate) entry: Entry,
+    /// Whether the entry stays with its holder when the claim ends.
+    pub(crate) kept: bool,
+}

@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use mmarray::Element;
 
+use mmarray::claim::Entry;
+
+use super::slots::Lease;
 use super::{Flushed, RowLog, RowsMut};
 #[cfg(doc)]
 use crate::error::Error;
@@ -53,6 +56,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
             current: None,
             filled: 0,
             mine: 0,
+            entry: None,
         }
     }
 }
@@ -66,6 +70,10 @@ pub struct Writer<'a, T: Element> {
     filled: usize,
     /// The end of the highest row this writer committed.
     mine: u64,
+    /// The owner entry every chunk is announced through: taken at the first chunk, kept for
+    /// the writer's life (one free-mask round trip per writer, not per chunk), given back
+    /// when it drops. `None` before the first chunk and without owner tracking.
+    entry: Option<Entry>,
 }
 
 impl<'a, T: Element + Send + Sync> Writer<'a, T> {
@@ -97,7 +105,15 @@ impl<'a, T: Element + Send + Sync> Writer<'a, T> {
             full.commit();
         }
         self.filled = 0;
-        self.current = Some(self.log.claim_up_to(self.chunk)?);
+        if self.entry.is_none() {
+            self.entry = self.log.take_entry()?;
+        }
+        let lease = self.entry.map(|entry| Lease { entry, kept: true });
+        let chunk = self.chunk;
+        self.current = Some(self.log.claim_through(lease, |claims, entry| match entry {
+            Some(entry) => claims.claim_up_to_as(entry, chunk),
+            None => claims.claim_up_to(chunk),
+        })?);
         Ok(())
     }
 
@@ -154,6 +170,7 @@ impl<'a, T: Element + Send + Sync> Writer<'a, T> {
 impl<T: Element> Drop for Writer<'_, T> {
     fn drop(&mut self) {
         let Some(rows) = self.current.take() else {
+            self.give_entry_back();
             return;
         };
         let (done, rest) = rows.split_at(self.filled);
@@ -166,6 +183,17 @@ impl<T: Element> Drop for Writer<'_, T> {
         // Rows never written: back to the log if nothing was claimed after them.
         if let Err(rest) = rest.give_back() {
             rest.abandon();
+        }
+        self.give_entry_back();
+    }
+}
+
+impl<T: Element> Writer<'_, T> {
+    /// Gives the kept owner entry back to the process's free entries (every claim through it
+    /// has ended: the writer holds no rows).
+    fn give_entry_back(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            self.log.give_entry_back(entry);
         }
     }
 }

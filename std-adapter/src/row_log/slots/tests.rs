@@ -132,7 +132,10 @@ fn entries_run_out_into_another_slot_and_then_into_no_slot() {
     );
     assert!(err.to_string().contains("all 3 owner slots"), "{err}");
     a.share(e1); // split: two guards
-    a.release(e1);
+    a.release(Lease {
+        entry: e1,
+        kept: false,
+    });
     assert!(
         matches!(
             a.take_entry(t, fa.as_fd(), || 0, path),
@@ -140,8 +143,28 @@ fn entries_run_out_into_another_slot_and_then_into_no_slot() {
         ),
         "one part still holds it"
     );
-    a.release(e1);
+    a.release(Lease {
+        entry: e1,
+        kept: false,
+    });
     assert_eq!(take(), e1, "a released entry is reused");
+    // A kept entry (a writer's) is not given back when its last claim part ends.
+    a.share(e1);
+    a.release(Lease {
+        entry: e1,
+        kept: true,
+    });
+    a.release(Lease {
+        entry: e1,
+        kept: true,
+    });
+    assert!(
+        matches!(
+            a.take_entry(t, fa.as_fd(), || 0, path),
+            Err(Error::NoSlot { .. })
+        ),
+        "the writer keeps it"
+    );
 }
 
 #[test]
