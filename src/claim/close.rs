@@ -596,6 +596,35 @@ impl<S: Store> Claims<S> {
         parts.closer.store(0, Release);
         closed
     }
+
+    /// Clears every entry's announcement and the `closer` word, for a rewind after every
+    /// participant is gone ([`truncate`](Self::truncate) keeps them; [`close_all`](Self::close_all)
+    /// clears them itself). Left set, a dead process's announcements would keep its slot
+    /// from being reused and name it as the owner of rows handed out again.
+    ///
+    /// `&mut self`: as [`close_all`](Self::close_all), the caller vouches that no other
+    /// participant exists.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mmarray::claim::{Claims, Entry, Inline};
+    ///
+    /// let mut claims = Claims::new(Inline::<1, 32>::with_owners(10, 2, 1)?);
+    /// claims.owners().take(1, 4242, 17, 0);
+    /// core::mem::forget(claims.claim_as(Entry { slot: 1, index: 0 }, 3).expect("room"));
+    /// claims.truncate(0).expect("nothing committed");
+    /// assert!(claims.hole().is_none());
+    /// claims.forget_owners();
+    /// let again = claims.claim_as(Entry { slot: 1, index: 0 }, 3).expect("the entry is free");
+    /// assert_eq!(again.rows(), 0..3);
+    /// # Ok::<(), mmarray::claim::SetupError>(())
+    /// ```
+    pub fn forget_owners(&mut self) {
+        let parts = self.parts();
+        parts.owners.clear_entries();
+        parts.closer.store(0, Release);
+    }
 }
 
 /// The `closer` value of slot `me` at its current generation, or `None` outside the table.

@@ -238,6 +238,14 @@ pub enum Error {
         /// (the rows had not been committed).
         hole: Option<crate::row_log::Hole>,
     },
+    /// An earlier write-back of this row log failed (the error was returned then): the
+    /// kernel reports a lost page's write error only once, so this handle no longer reports
+    /// any row durable. Check the device, then open the log again (rows the failed
+    /// write-back covered may be lost after a crash; `recover` keeps the durable ones).
+    WriteBackFailed {
+        /// The file.
+        path: Option<PathBuf>,
+    },
     /// An `.npz` archive has no member of this name.
     #[cfg(feature = "npz")]
     NoSuchMember {
@@ -280,6 +288,7 @@ impl Error {
             | Error::InUse { path, .. }
             | Error::NoSlot { path, .. }
             | Error::NotDurable { path, .. }
+            | Error::WriteBackFailed { path }
             | Error::NotAFile { path }
             | Error::Io { path, .. },
             Some(p),
@@ -552,6 +561,13 @@ impl fmt::Display for Error {
                     ),
                 }
             }
+            Error::WriteBackFailed { path } => write!(
+                f,
+                "{}an earlier write-back of this row log failed, and the kernel reports such a \
+                 failure only once: this handle reports no more rows durable; check the \
+                 device, then open the log again",
+                In(path)
+            ),
             #[cfg(feature = "npz")]
             Error::NoSuchMember { name } => write!(
                 f,
@@ -646,6 +662,7 @@ impl From<Error> for io::Error {
                 K::ResourceBusy
             }
             Error::NotDurable { .. } => K::TimedOut,
+            Error::WriteBackFailed { .. } => K::Other,
             Error::NotAFile { .. } => K::Unsupported,
             Error::Layout { .. }
             | Error::InvalidMode(_)

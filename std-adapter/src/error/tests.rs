@@ -299,6 +299,9 @@ fn adapter_errors() -> Vec<Error> {
             committed: 3,
             stalled_end: 3,
         },
+        Error::WriteBackFailed {
+            path: Some("events.npy".into()),
+        },
     ]);
     #[cfg(feature = "npz")]
     all.extend([
@@ -340,6 +343,7 @@ fn variant(e: &Error) -> &'static str {
         Error::InUse { .. } => "InUse",
         Error::NoSlot { .. } => "NoSlot",
         Error::NotDurable { .. } => "NotDurable",
+        Error::WriteBackFailed { .. } => "WriteBackFailed",
         #[cfg(feature = "npz")]
         Error::NoSuchMember { .. } => "NoSuchMember",
         #[cfg(feature = "npz")]
@@ -355,7 +359,7 @@ fn every_chain_prints_each_message_once() {
     let mut seen: Vec<&str> = all.iter().map(variant).collect();
     seen.sort_unstable();
     seen.dedup();
-    let expected = if cfg!(feature = "npz") { 29 } else { 26 };
+    let expected = if cfg!(feature = "npz") { 30 } else { 27 };
     assert_eq!(seen.len(), expected, "every variant is built: {seen:?}");
     for e in &all {
         let mut chain = vec![e.to_string()];

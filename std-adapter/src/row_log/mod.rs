@@ -207,9 +207,13 @@ use layout::Layout;
 /// 5. **Nothing crosses a `fork`.** A child made by `fork(2)` inherits its parent's
 ///    `RowLog`s, [`RowsMut`] guards, slices and writers, over the same `MAP_SHARED` pages the
 ///    parent still uses. The child must not use them, nor drop a guard (dropping a `RowsMut`
-///    abandons its rows: it writes them, under the parent's own guard): it leaves them alone
-///    (exec, `_exit`, or [`std::mem::forget`]) and opens its own log of the file after the
-///    fork, as any other process does. The registry knows forks: an entry made by another
+///    abandons its rows: it writes them, under the parent's own guard): it leaves guards,
+///    writers and slices alone (exec, `_exit`, or [`std::mem::forget`] of *them*) and opens
+///    its own log of the file after the fork, as any other process does. The inherited
+///    `RowLog` itself is best *dropped* in the child (that only unmaps and closes the child's
+///    copies): forgetting it would keep the parent's slot locks held for the child's whole
+///    life, so a parent that dies holding a claim would look alive and its hole would stay
+///    open until the child exits. The registry knows forks: an entry made by another
 ///    process id is stale in the child, so the child's own `open` is not refused.
 /// 6. **Every process shares one kernel and page cache**, on one host: the protocol's
 ///    atomics work through the shared pages of one page cache, and the one-handle check
@@ -238,6 +242,11 @@ pub struct RowLog<T> {
     slots: slots::Slots,
     /// The end of the highest row this handle committed (or abandoned): `Flushed::mine`.
     mine: AtomicU64,
+    /// Set when a write-back (`msync`) of this log failed: the kernel reports a lost page's
+    /// error once per open file description, so a later `msync` of the same pages may succeed
+    /// without the data being on disk. From then on [`flush`](Self::flush) fails and the
+    /// durable watermark is never raised again through this handle.
+    write_back_failed: std::sync::atomic::AtomicBool,
     /// The mapping; never remapped, dropped before the file.
     map: RawMap,
     layout: Layout,
@@ -367,7 +376,11 @@ impl<T: Element + Send + Sync> RowLog<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Claim`] if fewer than `rows` rows are left; nothing is claimed then.
+    /// [`Error::Claim`] if fewer than `rows` rows are left; nothing is claimed then. On a
+    /// file-backed log that tracks owners (Linux, Android), also
+    /// [`ClaimError::TooLarge`](mmarray::claim::ClaimError::TooLarge) for more than
+    /// `2^24 - 1` rows in one claim (an owner entry names a claim in one word); claim such
+    /// ranges in parts. [`Error::NoSlot`] if every owner slot of the file is taken.
     pub fn claim(&self, rows: u64) -> Result<RowsMut<'_, T>> {
         self.claim_by(rows, |claims, entry| match entry {
             Some(entry) => claims.claim_as(entry, rows),
@@ -510,7 +523,19 @@ impl<T: Element + Send + Sync> RowLog<T> {
             // Anonymous memory: nothing to write back, and no file a reader could load.
             return self.claims.flush(|_| Ok(()));
         }
-        let io = || raw_err(Mode::ReadWrite, self.path.as_deref());
+        if self.write_back_failed.load(Ordering::Acquire) {
+            return Err(Error::WriteBackFailed {
+                path: self.path.clone(),
+            });
+        }
+        let failed = |e| {
+            self.write_back_failed.store(true, Ordering::Release);
+            e
+        };
+        let io = || {
+            let to_error = raw_err(Mode::ReadWrite, self.path.as_deref());
+            move |e| failed(to_error(e))
+        };
         // The order that keeps every prefix safe after a crash: rows (and their void words)
         // on disk, then the durable watermark raised and its page on disk, then the shape
         // that names the rows, then its page.

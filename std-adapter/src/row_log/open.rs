@@ -241,10 +241,20 @@ impl<T: Dtype + Send + Sync> RowLog<T> {
     }
 
     /// Joins the log in the file at `path`, which other processes may be writing right now;
-    /// the capacity is read from its header. Changes nothing in the file, except that it
-    /// advances the committed watermark over rows already complete, which a writer killed
-    /// between marking its rows complete and advancing may have left behind
-    /// ([`Claims::advance_committed`]).
+    /// the capacity is read from its header. It advances the committed watermark over rows
+    /// already complete, which a writer killed between marking its rows complete and
+    /// advancing may have left behind ([`Claims::advance_committed`]), takes an owner slot
+    /// (its generation, pid and start time are written into the slot table) and closes the
+    /// holes of writers it finds dead.
+    ///
+    /// The first process to join a log nobody has joined (on Linux and Android: nobody holds
+    /// its session lock) also repairs what the last session left: on the same boot (or where
+    /// this machine's boot id cannot be read) every hole is closed — its rows become void
+    /// zeros — and every committed row is kept; after a reboot (another boot id stored) the
+    /// log is rewound to its durable watermark, since rows above it may not have reached the
+    /// disk. A commit is published row by row, so a writer killed *inside* `commit` may leave
+    /// a prefix of its claim valid and the rest void: every valid row is one its writer
+    /// finished writing before calling `commit`.
     ///
     /// Each process holds a file through one handle: a file this process holds as a row log
     /// already is refused ([`Error::AlreadyOpen`]), whatever path reaches it. Threads share
@@ -538,6 +548,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
             text,
             slots,
             mine: AtomicU64::new(0),
+            write_back_failed: std::sync::atomic::AtomicBool::new(false),
             map,
             layout,
             path: path.map(Path::to_path_buf),
@@ -582,6 +593,9 @@ fn check_align<T>() -> Result<()> {
 /// `H`, void offset) and checked against `T` and the claims region's identity (the core's
 /// [`ClaimHeader::peek`]: magic, byte order, version); `Mapped::open_with` validates the
 /// rest once the file is mapped.
+/// The longest `.npy` 1.0 header: magic and version (8), its length (2), and `u16::MAX`.
+const MAX_V1_HEADER: usize = 10 + u16::MAX as usize;
+
 fn peek_layout<T: Dtype>(file: &File, len: u64, path: &Path) -> Result<Layout> {
     let read = |at: u64, n: usize| -> Result<Vec<u8>> {
         let mut buf = vec![0u8; n];
@@ -606,8 +620,10 @@ fn peek_layout<T: Dtype>(file: &File, len: u64, path: &Path) -> Result<Layout> {
     loop {
         match RowLogHeader::parse(&head) {
             Ok(_) => break,
+            // A row log's header is `.npy` 1.0 (a 16-bit length): a longer one, which a
+            // crafted 2.0 header could ask for, is not read (it is refused below).
             Err(mmarray::npy::Error::Truncated { needed, .. })
-                if (needed as u64) <= len && needed > head.len() =>
+                if (needed as u64) <= len && needed > head.len() && needed <= MAX_V1_HEADER =>
             {
                 head = read(0, needed)?;
             }

@@ -129,9 +129,12 @@ pub(crate) enum Boot {
     /// Stored and equal to this boot's: the page cache holds everything the last session's
     /// processes wrote — keep every committed row.
     Same,
-    /// Stored and different (or none stored, or this machine has no boot id): the machine
-    /// may have crashed since; only what `flush` made durable is known to be on disk.
+    /// Stored and different (or none stored): the machine may have crashed since; only what
+    /// `flush` made durable is known to be on disk.
     Other,
+    /// This machine's boot id cannot be read (no `/proc`, a sandbox): a machine crash cannot
+    /// be told from a process crash.
+    Unknown,
 }
 
 /// Compares the boot id stored in the region's words 10 and 11 with this boot's.
@@ -139,7 +142,8 @@ pub(crate) fn boot(words: &[AtomicU64; 2]) -> Boot {
     let stored = stored_boot(words);
     match process::boot_id() {
         Some(now) if stored == now => Boot::Same,
-        _ => Boot::Other,
+        Some(_) => Boot::Other,
+        None => Boot::Unknown,
     }
 }
 
@@ -207,11 +211,12 @@ impl<T: Element + Send + Sync> RowLog<T> {
         };
         match (repair, start) {
             (Some(Boot::Same), _) => report.closed = self.close_all(),
-            (Some(Boot::Other), Start::Recover) => report.rewound = self.rewind()?,
-            // An `open` that cannot tell the boot (no boot id in this format) keeps the log
-            // as it finds it, as before sessions existed.
-            (Some(Boot::Other), _) if self.boot_words().is_none() => {}
-            (Some(Boot::Other), _) => report.rewound = self.rewind()?,
+            // An `open` that cannot tell the boot keeps every committed row (closing holes):
+            // rewinding would drop rows whose commit returned on a machine that may never
+            // have crashed. An explicit `recover` rewinds (the caller asked for the
+            // machine-crash repair).
+            (Some(Boot::Unknown), Start::Join) => report.closed = self.close_all(),
+            (Some(Boot::Other | Boot::Unknown), _) => report.rewound = self.rewind()?,
             (None, _) => {}
         }
         if joined == Joined::Alone
@@ -257,11 +262,19 @@ impl<T: Element + Send + Sync> RowLog<T> {
         })
     }
 
-    /// Rewinds to the durable watermark; returns the rows dropped.
+    /// Rewinds to the durable watermark; returns the rows dropped. Every earlier participant
+    /// is gone (the caller holds the session alone): their announcements and their holds on
+    /// the `closer` and header-writer words are cleared with it, so no hole is blamed on them
+    /// and their slots can be taken again.
     fn rewind(&mut self) -> Result<u64> {
         self.claims.advance_committed();
         let durable = self.claims.durable();
         let dropped = self.claims.truncate(durable)?;
+        self.claims.forget_owners();
+        self.claims
+            .store()
+            .header_writer()
+            .store(0, Ordering::Release);
         Ok(dropped.end - dropped.start)
     }
 }

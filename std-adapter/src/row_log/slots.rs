@@ -199,12 +199,16 @@ impl Slots {
             return Ok(Some(entry));
         }
         let _more = self.more.lock().unwrap_or_else(PoisonError::into_inner);
-        // Another thread may have taken a slot (or given an entry back) meanwhile.
-        if let Some(entry) = self.try_entry() {
-            return Ok(Some(entry));
+        // Another thread may have taken a slot (or given an entry back) meanwhile; and
+        // threads on the path above may take every entry of the slot taken here before this
+        // thread looks: take slots until one of its entries is ours or none is left. A claim
+        // of a tracking process is never made without an entry (closing relies on it).
+        loop {
+            if let Some(entry) = self.try_entry() {
+                return Ok(Some(entry));
+            }
+            self.take_slot(table, fd, &committed, path)?;
         }
-        self.take_slot(table, fd, committed, path)?;
-        Ok(self.try_entry())
     }
 
     /// A free entry of ours, if there is one: clears its bit.

@@ -10,7 +10,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use mmarray::claim::{ClaimError, ClaimHeader};
-use mmarray_std::{Error, RowLog};
+use mmarray_std::{Error, Owner, RowLog};
 
 use crate::support::private;
 
@@ -238,4 +238,41 @@ fn recovering_a_frozen_log_on_the_same_boot_keeps_every_committed_row() {
     let mut expected = frozen;
     set_word(&mut expected, COMMITTED, 8);
     assert_eq!(std::fs::read(&path).unwrap()[..SLOTS], expected[..SLOTS]);
+}
+
+/// After a reboot, `open` rewinds to the durable rows and forgets the dead session's
+/// announcements: a claim of the rows handed out again is named after its live owner (this
+/// process), not after the dead writer that had announced the same rows before the crash,
+/// and the dead writer's slot is not pending any more.
+#[test]
+fn opening_after_a_reboot_forgets_the_dead_sessions_announcements() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rebooted.log");
+    let log = private!(RowLog::<u64>::create(&path, CAPACITY)).unwrap();
+    log.push(1).unwrap();
+    assert_eq!(log.flush().unwrap().durable, 1);
+    // A writer holding rows 1..5 when the machine went down: announced, never committed.
+    std::mem::forget(log.claim(4).unwrap());
+    log.push(2).unwrap();
+    drop(log);
+    pretend_a_reboot(&path);
+
+    let log = private!(RowLog::<u64>::open(&path)).unwrap();
+    assert_eq!((log.claimed(), log.committed(), log.durable()), (1, 1, 1));
+    let slow = log.claim(2).unwrap();
+    assert_eq!(slow.rows(), 1..3);
+    log.push(3).unwrap();
+    match log.hole() {
+        Some(hole) => {
+            assert_eq!(hole.rows, 1..3);
+            assert!(
+                matches!(hole.owner, Owner::Alive { pid, .. } if pid == std::process::id()),
+                "{hole:?}"
+            );
+        }
+        None => panic!("rows 1..3 hold the watermark"),
+    }
+    drop(slow);
+    assert_eq!(log.hole(), None);
+    assert_eq!(log.committed_rows(), &[1, 0, 0, 3]);
 }

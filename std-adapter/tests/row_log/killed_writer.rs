@@ -194,6 +194,8 @@ a = np.load(path)
 void = void_mask(len(a))
 valid = a[~void]
 np.stack([valid['id'].astype('<u8'), valid['t'].astype('<u8')], 1).astype('<u8').tofile(out)
+assert polls > 0, 'numpy parsed no poll'
+assert refused <= polls, f'numpy refused {refused} loads of {refused + polls}'
 print('POLLS', polls, 'REFUSED', refused, 'ROWS', len(a), 'VALID', len(valid), 'VOID', int(void.sum()))
 "#;
 

@@ -190,11 +190,24 @@ fn check(path: &Path, reported: &[(u64, u64)]) -> u64 {
     );
     let mut seen = HashMap::<(u64, u64), u32>::new();
     let mut void = 0;
-    for (position, row) in log.committed_rows().iter().enumerate() {
-        if *row == Checked::ZERO {
-            void += 1; // void (closed, abandoned or given back)
+    let (rows, validity) = log.committed_rows_with_validity();
+    assert_eq!(rows.len() as u64, validity.rows());
+    for (position, row) in rows.iter().enumerate() {
+        if !validity.is_valid(position as u64) {
+            // Void (closed, abandoned, or a chunk end that could not be given back): zeros.
+            assert_eq!(
+                *row,
+                Checked::ZERO,
+                "void row {position} is not zero-filled"
+            );
+            void += 1;
             continue;
         }
+        assert_ne!(
+            *row,
+            Checked::ZERO,
+            "valid row {position} was never written"
+        );
         assert!(row.is_valid(), "row {position} is torn: {row:?}");
         *seen.entry((row.writer, row.seq)).or_default() += 1;
     }
