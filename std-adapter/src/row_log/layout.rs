@@ -27,9 +27,11 @@ pub(super) struct Layout {
 }
 
 impl Layout {
-    /// The layout of `capacity` rows of `T` described by `descr`, or `None` if it does not
-    /// fit in `usize` (or the row type has size zero, or the header is too large).
-    pub(super) fn of<T>(descr: Descr<'_>, capacity: u64) -> Option<Self> {
+    /// The layout of `capacity` rows of `T` described by `descr`, with the default owner
+    /// slot table if `owners` (file-backed logs; an anonymous log lives in one process and
+    /// tracks no owners), or `None` if it does not fit in `usize` (or the row type has size
+    /// zero, or the header is too large).
+    pub(super) fn of<T>(descr: Descr<'_>, capacity: u64, owners: bool) -> Option<Self> {
         let row_size = core::mem::size_of::<T>();
         if row_size == 0 || capacity >= Geometry::MAX_CAPACITY {
             return None;
@@ -40,7 +42,10 @@ impl Layout {
         let shape_field = text.shape_field().ok()?;
         let geometry = Geometry::new(capacity, u64::try_from(row_size).ok()?)
             .with_header_len(u64::try_from(rows).ok()?)
-            .with_owners(Geometry::DEFAULT_SLOTS, Geometry::DEFAULT_ENTRIES);
+            .with_owners(
+                if owners { Geometry::DEFAULT_SLOTS } else { 0 },
+                if owners { Geometry::DEFAULT_ENTRIES } else { 0 },
+            );
         let region_at = usize::try_from(geometry.region_offset()?).ok()?;
         let region = geometry.region_len()?;
         let len = region_at.checked_add(region)?;

@@ -294,7 +294,7 @@ impl<T: Dtype + Send + Sync> RowLog<T> {
     /// assert_eq!(RowLog::<[u8; 16]>::file_len(100), Some(4096 + 192 + 64 * 2112));
     /// ```
     pub fn file_len(capacity: u64) -> Option<usize> {
-        Layout::of::<T>(Descr::of::<T>(), capacity).map(|l| l.len)
+        Layout::of::<T>(Descr::of::<T>(), capacity, true).map(|l| l.len)
     }
 }
 

@@ -59,10 +59,11 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// (or `T` has size zero); [`Error::Io`] if the kernel refuses the memory.
     #[doc(alias = "mmap")]
     pub fn anonymous(capacity: u64) -> Result<Self> {
-        // The same layout as a file's; `T` need not have a numpy descr: the header names
-        // its rows as raw bytes (`|V<size>`), which nobody can load from anonymous memory.
+        // A file's layout without the owner slot table (one process: nobody to tell alive or
+        // dead); `T` need not have a numpy descr: the header names its rows as raw bytes
+        // (`|V<size>`), which nobody can load from anonymous memory.
         let descr = void_descr::<T>()?;
-        let layout = Layout::of::<T>(descr, capacity).ok_or(mmarray::Error::Overflow)?;
+        let layout = Layout::of::<T>(descr, capacity, false).ok_or(mmarray::Error::Overflow)?;
         check_align::<T>()?;
         let map = RawMap::anonymous(layout.len).map_err(raw_err(Mode::ReadWrite, None))?;
         Self::build(map, layout, descr, Setup::Create, None)
@@ -173,7 +174,7 @@ impl<T: Dtype + Send + Sync> RowLog<T> {
     /// process maps it, and the contract of file-backed logs holds while the log lives.
     unsafe fn create_at(path: &Path, capacity: u64, sparse: bool) -> Result<Self> {
         let descr = Descr::of::<T>();
-        let layout = Layout::of::<T>(descr, capacity).ok_or(mmarray::Error::Overflow)?;
+        let layout = Layout::of::<T>(descr, capacity, true).ok_or(mmarray::Error::Overflow)?;
         check_align::<T>()?;
         let len = u64::try_from(layout.len).map_err(|_| mmarray::Error::Overflow)?;
         // Like numpy's 'w+', through the same steps as `Memmap`: a new file is removed
@@ -642,7 +643,7 @@ fn peek_layout<T: Dtype>(file: &File, len: u64, path: &Path) -> Result<Layout> {
     let parsed = RowLogHeader::parse(&head).map_err(npy_err)?;
     parsed.header.descr.check::<T>().map_err(npy_err)?;
     let capacity = parsed.header.capacity;
-    let layout = Layout::of::<T>(Descr::of::<T>(), capacity).ok_or(mmarray::Error::Overflow)?;
+    let layout = Layout::of::<T>(Descr::of::<T>(), capacity, true).ok_or(mmarray::Error::Overflow)?;
     if layout.rows != parsed.len || layout.void_at() as u64 != parsed.header.void_offset {
         return Err(npy_err(mmarray::npy::Error::NotARowLog {
             expected: "the header length and void offset mmarray computes for this descr",
