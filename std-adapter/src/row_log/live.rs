@@ -119,7 +119,12 @@ impl<'a> Live<'a> {
         if rows.is_empty() {
             return watermark;
         }
-        self.mine.fetch_max(rows.end, Ordering::AcqRel);
+        // Most ends are new maxima on one thread; with several threads, an end another
+        // thread already passed needs no read-modify-write of this process-wide line (the
+        // load is enough: `mine` only grows, and `flush` reads it before writing back).
+        if self.mine.load(Ordering::Relaxed) < rows.end {
+            self.mine.fetch_max(rows.end, Ordering::AcqRel);
+        }
         if watermark < rows.end {
             // The slow path of a commit: our rows wait behind a hole.
             self.close_pass(false);
