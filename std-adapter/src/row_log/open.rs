@@ -643,7 +643,8 @@ fn peek_layout<T: Dtype>(file: &File, len: u64, path: &Path) -> Result<Layout> {
     let parsed = RowLogHeader::parse(&head).map_err(npy_err)?;
     parsed.header.descr.check::<T>().map_err(npy_err)?;
     let capacity = parsed.header.capacity;
-    let layout = Layout::of::<T>(Descr::of::<T>(), capacity, true).ok_or(mmarray::Error::Overflow)?;
+    let layout =
+        Layout::of::<T>(Descr::of::<T>(), capacity, true).ok_or(mmarray::Error::Overflow)?;
     if layout.rows != parsed.len || layout.void_at() as u64 != parsed.header.void_offset {
         return Err(npy_err(mmarray::npy::Error::NotARowLog {
             expected: "the header length and void offset mmarray computes for this descr",
