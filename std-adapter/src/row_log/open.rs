@@ -257,6 +257,13 @@ impl<T: Dtype + Send + Sync> RowLog<T> {
     /// a prefix of its claim valid and the rest void: every valid row is one its writer
     /// finished writing before calling `commit`.
     ///
+    /// On Linux and Android `open` waits while another process runs its session start (the
+    /// repair above, which takes as long as closing the holes does), without a time limit: a
+    /// process stopped in the middle of it (`SIGSTOP`, a debugger) holds up every `open` of
+    /// the file until it runs again or dies. Every joined process takes one owner slot of the
+    /// file's 64, readers included: a 65th process holding the file at once is refused with
+    /// [`Error::NoSlot`].
+    ///
     /// Each process holds a file through one handle: a file this process holds as a row log
     /// already is refused ([`Error::AlreadyOpen`]), whatever path reaches it. Threads share
     /// that handle, by reference or in an [`Arc`](std::sync::Arc).
