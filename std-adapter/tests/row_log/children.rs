@@ -22,9 +22,7 @@ pub const HOLD: u64 = 5;
 const MARK: &str = "LIVE ";
 
 fn say(message: &str) {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{MARK}{message}").unwrap();
-    out.flush().unwrap();
+    crate::support::messages::say(MARK, message);
 }
 
 /// The next line the parent sends, or `None` at end of input (the parent closed it or died).
@@ -135,8 +133,8 @@ impl Child {
                 0,
                 "the child ended before saying anything"
             );
-            if let Some(at) = line.find(MARK) {
-                return line[at + MARK.len()..].trim().to_owned();
+            if let Some(message) = crate::support::messages::heard(&line, MARK) {
+                return message.to_owned();
             }
         }
     }

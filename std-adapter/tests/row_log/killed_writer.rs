@@ -41,9 +41,7 @@ const ROWS: u64 = 40_000;
 const MARK: &str = "TICKS ";
 
 fn say(message: &str) {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{MARK}{message}").unwrap();
-    out.flush().unwrap();
+    crate::support::messages::say(MARK, message);
 }
 
 fn value(id: u32, t: u64) -> f32 {
@@ -147,8 +145,8 @@ fn next_message(out: &mut impl BufRead) -> Option<String> {
         if out.read_line(&mut line).unwrap() == 0 {
             return None;
         }
-        if let Some(at) = line.find(MARK) {
-            return Some(line[at + MARK.len()..].trim().to_owned());
+        if let Some(message) = crate::support::messages::heard(&line, MARK) {
+            return Some(message.to_owned());
         }
     }
 }

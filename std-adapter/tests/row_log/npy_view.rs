@@ -72,7 +72,7 @@ fn numpy_loads_exactly_the_durable_rows_with_the_record_dtype() {
          \x20   a = np.load(sys.argv[1], mmap_mode=mode)\n\
          \x20   print(type(a).__name__, a.shape[0], a.dtype.descr, wrong_rows(a))\n"
     );
-    let out = run_with_arg(&py, &script, &path);
+    let out = numpy::run_with_arg(&py, &script, Some(&path));
     let descr = "[('t', '<u8'), ('id', '<u4'), ('value', '<f4')]";
     assert_eq!(
         out,
@@ -168,7 +168,7 @@ fn numpy_polls_a_log_a_writer_is_filling_and_never_sees_a_wrong_row() {
             }
             log.flush().unwrap().durable
         });
-        let out = run_with_arg(&py, &script, &path);
+        let out = numpy::run_with_arg(&py, &script, Some(&path));
         stop.store(true, Ordering::Relaxed);
         (out, writer.join().unwrap())
     });
@@ -274,7 +274,7 @@ fn numpys_header_parser_reads_a_torn_shape_as_at_most_the_new_value() {
          \x20       out.append('refused')\n\
          print('\\n'.join(out))\n"
     );
-    let out = run_with_arg(&py, &script, &file);
+    let out = numpy::run_with_arg(&py, &script, Some(&file));
     let answers: Vec<&str> = out.lines().collect();
     assert_eq!(answers.len(), mixes.len());
     let (mut parsed, mut refused) = (0, 0);
@@ -324,19 +324,4 @@ fn a_row_type_aligned_beyond_64_bytes_is_refused_by_name() {
 #[repr(C, align(128))]
 struct WideRow {
     _bytes: [u8; 128],
-}
-
-/// Runs `script` with `path` as `sys.argv[1]`; panics with python's error output on failure.
-fn run_with_arg(py: &Path, script: &str, path: &Path) -> String {
-    let out = std::process::Command::new(py)
-        .args(["-c", script])
-        .arg(path)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "python failed:\n{}\n--- script ---\n{script}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
 }

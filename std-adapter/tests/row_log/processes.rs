@@ -46,9 +46,7 @@ fn append(log: &RowLog<Row>, id: u64, seqs: std::ops::Range<u64>) {
 }
 
 fn say(message: &str) {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{MARK}{message}").unwrap();
-    out.flush().unwrap();
+    crate::support::messages::say(MARK, message);
 }
 
 /// The child side: does nothing unless started by `spawn_child`.
@@ -122,8 +120,8 @@ fn next_message(out: &mut BufReader<ChildStdout>) -> String {
             0,
             "the child ended before saying anything"
         );
-        if let Some(at) = line.find(MARK) {
-            return line[at + MARK.len()..].trim().to_owned();
+        if let Some(message) = crate::support::messages::heard(&line, MARK) {
+            return message.to_owned();
         }
     }
 }

@@ -9,7 +9,7 @@
 //! 30 iterations by default; `MMARRAY_KILL_ITERS=10000` for a soak.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -32,9 +32,7 @@ const MAX_ROWS: u64 = 20_000;
 const MARK: &str = "KILLS ";
 
 fn say(message: &str) {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{MARK}{message}").unwrap();
-    out.flush().unwrap();
+    crate::support::messages::say(MARK, message);
 }
 
 mmarray_std::record! {
@@ -168,8 +166,8 @@ fn round(path: &Path, first_id: u64, seed: u64) -> Vec<(u64, u64)> {
         let mut end = 0;
         for line in out.lines() {
             let line = line.unwrap();
-            if let Some(at) = line.find(MARK)
-                && let Some(n) = line[at + MARK.len()..].trim().strip_prefix("committed ")
+            if let Some(message) = crate::support::messages::heard(&line, MARK)
+                && let Some(n) = message.strip_prefix("committed ")
             {
                 end = n.parse().unwrap();
             }

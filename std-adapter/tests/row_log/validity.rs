@@ -162,17 +162,7 @@ for mode in ('r', None):
     print(' '.join(f'{i}:{r[\"t\"]}:{r[\"id\"]}:{float(r[\"value\"])!r}'
                    for i, r in zip(np.flatnonzero(~void), valid)))
 ";
-    let out = std::process::Command::new(&py)
-        .args(["-c", script])
-        .arg(&path)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "python failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = String::from_utf8(out.stdout).unwrap();
+    let out = numpy::run_with_arg(&py, script, Some(&path));
     let mut lines = out.lines();
     assert_eq!(
         lines.next(),

@@ -9,6 +9,7 @@
     reason = "each test binary uses a different subset"
 )]
 
+pub mod messages;
 pub mod numpy;
 pub mod rows;
 

@@ -8,7 +8,7 @@
 
 #![allow(dead_code, reason = "each test binary uses its own subset")]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The python that has numpy, or `None` when there is none and `MMARRAY_SKIP_NUMPY=1`
@@ -42,8 +42,15 @@ pub fn python() -> Option<PathBuf> {
 /// Runs `script` with `python`, returning its standard output; panics with
 /// its standard error when it fails.
 pub fn run(python: &PathBuf, script: &str) -> String {
+    run_with_arg(python, script, None)
+}
+
+/// Runs `script` with `python` and `arg` (if any) as `sys.argv[1]`, returning its standard
+/// output; panics with its standard error (and the script) when it fails.
+pub fn run_with_arg(python: &PathBuf, script: &str, arg: Option<&Path>) -> String {
     let out = Command::new(python)
         .args(["-c", script])
+        .args(arg)
         .output()
         .expect("run python");
     assert!(
