@@ -194,8 +194,14 @@ impl<'a> Mapped<'a> {
         for w in header.iter().skip(1) {
             w.store(0, Ordering::Relaxed);
         }
+        // Only the words that are not zero already: a freshly extended file reads as zeros, and
+        // leaving its pages unwritten keeps them clean — a default slot table is 132 KiB that
+        // would otherwise be dirtied here, faulted in for writing and written back by the
+        // first flush.
         for w in store.done.iter().chain(store.void).chain(store.owners) {
-            w.store(0, Ordering::Relaxed);
+            if w.load(Ordering::Relaxed) != 0 {
+                w.store(0, Ordering::Relaxed);
+            }
         }
         let values = Identity::new(geometry).to_words();
         for (&w, value) in IDENTITY_WORDS.iter().zip(values).skip(1) {

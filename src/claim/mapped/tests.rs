@@ -140,6 +140,31 @@ fn create_clears_an_old_header() {
 }
 
 #[test]
+fn create_clears_old_bitmaps_and_owners() {
+    let g = Geometry::new(100, 16).with_owners(2, 4);
+    let len = g.region_words().unwrap() * 8;
+    let old = buffer(len);
+    put(&old, 0, &std::vec![0xA5; len]);
+    let fresh = buffer(len);
+    for buf in [&old, &fresh] {
+        let store = Mapped::create_with(buf, g).unwrap();
+        assert!(
+            store
+                .owners_words()
+                .iter()
+                .all(|w| w.load(Ordering::Relaxed) == 0)
+        );
+        let claims = Claims::new(store);
+        assert_eq!(
+            claims.claim(100).unwrap().commit(),
+            100,
+            "no old completion bit"
+        );
+        assert_eq!(claims.validity().count_valid(), 100, "no old void bit");
+    }
+}
+
+#[test]
 fn region_errors() {
     let buf = buffer(256);
     assert_eq!(

@@ -199,6 +199,62 @@ impl<'a, T: Element> ClaimedRows<'a, T> {
     }
 }
 
+/// A claim and exactly its rows, without a guard's drop: what a [`Writer`] fills (its hot
+/// path moves no more than this) and a [`RowsMut`] is made of. Only
+/// [`RowLog::chunk`] makes one, so the pairing that [`ClaimedRows::new`] asks for holds;
+/// ending the claim consumes the rows first.
+pub(super) struct Chunk<'a, T> {
+    rows: ClaimedRows<'a, T>,
+    claim: Claim<'a, Mapped<'static>>,
+}
+
+impl<'a, T: Element> Chunk<'a, T> {
+    /// The claim's rows in the log.
+    #[inline]
+    pub(super) fn rows(&self) -> core::ops::Range<u64> {
+        self.claim.rows()
+    }
+
+    /// The rows, mutable, for as long as `self` is borrowed.
+    #[inline]
+    pub(super) fn as_mut_slice(&mut self) -> &mut [T] {
+        self.rows.as_mut_slice()
+    }
+
+    /// Splits into the first `mid` rows (capped to the length) and the rest, each its claim's
+    /// part with exactly its rows.
+    pub(super) fn split_at(self, mid: usize) -> (Self, Self) {
+        let mid = mid.min(self.rows.len());
+        let (a, b) = self.claim.split_at(mid as u64);
+        let (x, y) = self.rows.split_at(mid);
+        (Self { rows: x, claim: a }, Self { rows: y, claim: b })
+    }
+
+    /// Commits the claim (its rows are no longer used: they are consumed first). Returns the
+    /// committed watermark the commit left.
+    #[inline]
+    pub(super) fn commit(self) -> u64 {
+        // The rows are raw parts with no reference alive (every slice made from them ended
+        // with its borrow of `self`); the claim's end publishes them.
+        let Self { rows: _, claim } = self;
+        claim.commit()
+    }
+
+    /// The raw rows and the claim, for a guard.
+    pub(super) fn into_parts(self) -> (ClaimedRows<'a, T>, Claim<'a, Mapped<'static>>) {
+        (self.rows, self.claim)
+    }
+}
+
+impl<T: Element> RowLog<T> {
+    /// The guard over `chunk`: commit on drop, abandon in a panic, give-back; `entry` as
+    /// [`RowsMut`] takes it.
+    pub(super) fn guard<'s>(&'s self, chunk: Chunk<'s, T>, entry: Option<Lease>) -> RowsMut<'s, T> {
+        let (rows, claim) = chunk.into_parts();
+        RowsMut::new(rows, claim, self.live(), entry)
+    }
+}
+
 impl<T: Element + Send + Sync> RowLog<T> {
     /// Wraps a fresh claim into a guard over exactly its rows.
     pub(super) fn rows_mut<'s>(
@@ -206,6 +262,11 @@ impl<T: Element + Send + Sync> RowLog<T> {
         claim: Claim<'s, Mapped<'static>>,
         entry: Option<Lease>,
     ) -> RowsMut<'s, T> {
+        self.guard(self.chunk(claim), entry)
+    }
+
+    /// Pairs a fresh claim with exactly its rows.
+    pub(super) fn chunk<'s>(&'s self, claim: Claim<'s, Mapped<'static>>) -> Chunk<'s, T> {
         let Some((offset, len)) = self.layout.bytes_of(claim.rows()) else {
             unreachable!("claimed rows lie inside the validated layout");
         };
@@ -245,7 +306,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
         // And `start`/`len` are the bytes of `claim.rows()` (`bytes_of` above), in rows.
         // (The division: `Layout::of` refuses zero-sized rows.)
         let rows = unsafe { ClaimedRows::new(start, len / core::mem::size_of::<T>()) };
-        RowsMut::new(rows, claim, self.live(), entry)
+        Chunk { rows, claim }
     }
 
     /// The rows below `end` as a slice (`end` at most the committed watermark).

@@ -6,8 +6,11 @@ use mmarray::Element;
 
 use mmarray::claim::Entry;
 
+#[cfg(doc)]
+use super::RowsMut;
+use super::slices::Chunk;
 use super::slots::Lease;
-use super::{Flushed, RowLog, RowsMut};
+use super::{Flushed, RowLog};
 #[cfg(doc)]
 use crate::error::Error;
 use crate::error::Result;
@@ -65,8 +68,10 @@ impl<T: Element + Send + Sync> RowLog<T> {
 pub struct Writer<'a, T: Element> {
     log: &'a RowLog<T>,
     chunk: u64,
-    /// The chunk being filled: rows `0..filled` of it are written.
-    current: Option<RowsMut<'a, T>>,
+    /// The chunk being filled: rows `0..filled` of it are written. A claim and its rows, not
+    /// a [`RowsMut`]: a push reaches its rows without moving a guard, and a full chunk is
+    /// committed and the next one claimed in place.
+    current: Option<Chunk<'a, T>>,
     filled: usize,
     /// The end of the highest row this writer committed.
     mine: u64,
@@ -86,12 +91,12 @@ impl<'a, T: Element + Send + Sync> Writer<'a, T> {
     /// the writer is dropped or [`publish`](Writer::publish)ed).
     #[inline]
     pub fn push(&mut self, row: T) -> Result<u64> {
-        if let Some(rows) = self.current.as_mut()
-            && let Some(slot) = rows.get_mut(self.filled)
+        if let Some(chunk) = self.current.as_mut()
+            && let Some(slot) = chunk.as_mut_slice().get_mut(self.filled)
         {
             *slot = row;
             self.filled += 1;
-            return Ok(rows.rows().start + self.filled as u64 - 1);
+            return Ok(chunk.rows().start + self.filled as u64 - 1);
         }
         self.next_chunk()?;
         self.push(row)
@@ -101,37 +106,62 @@ impl<'a, T: Element + Send + Sync> Writer<'a, T> {
     #[cold]
     fn next_chunk(&mut self) -> Result<()> {
         if let Some(full) = self.current.take() {
-            self.mine = self.mine.max(full.rows().end);
-            full.commit();
+            self.commit(full);
         }
         self.filled = 0;
         if self.entry.is_none() {
             self.entry = self.log.take_entry()?;
         }
-        let lease = self.entry.map(|entry| Lease { entry, kept: true });
-        let chunk = self.chunk;
-        self.current = Some(self.log.claim_through(lease, |claims, entry| match entry {
-            Some(entry) => claims.claim_up_to_as(entry, chunk),
-            None => claims.claim_up_to(chunk),
-        })?);
-        Ok(())
+        let claims = &self.log.claims;
+        let claim = match self.entry {
+            Some(entry) => claims.claim_up_to_as(entry, self.chunk),
+            None => claims.claim_up_to(self.chunk),
+        };
+        match claim {
+            Ok(claim) => {
+                self.current = Some(self.log.chunk(claim));
+                Ok(())
+            }
+            Err(e) => {
+                // The log may be full of a dead writer's hole.
+                self.log.close_pass(false);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Commits `chunk` (rows this writer filled) and tells the log's liveness side: `mine`
+    /// rises, a commit left behind a hole passes it by. The entry stays with the writer.
+    fn commit(&mut self, chunk: Chunk<'a, T>) {
+        let rows = chunk.rows();
+        let watermark = chunk.commit();
+        if !rows.is_empty() {
+            self.mine = self.mine.max(rows.end);
+        }
+        self.log.live().end_claim(None, rows, Some(watermark));
     }
 
     /// Makes the rows pushed so far visible (commits them), keeping the rest of the chunk
     /// for the next pushes. Returns the committed watermark as the commit left it.
     pub fn publish(&mut self) -> u64 {
-        let Some(rows) = self.current.take() else {
+        let Some(chunk) = self.current.take() else {
             return self.log.committed();
         };
-        let (done, rest) = rows.split_at(self.filled);
+        let (done, rest) = chunk.split_at(self.filled);
         self.filled = 0;
-        self.current = (!rest.is_empty()).then_some(rest);
-        if !done.is_empty() {
-            self.mine = self.mine.max(done.rows().end);
+        if rest.rows().is_empty() {
+            // An empty part still holds a share of the entry's announcement: end it.
+            self.commit(rest);
+        } else {
+            self.current = Some(rest);
         }
-        done.commit()
+        let rows = done.rows();
+        let watermark = done.commit();
+        if !rows.is_empty() {
+            self.mine = self.mine.max(rows.end);
+        }
+        self.log.live().end_claim(None, rows, Some(watermark))
     }
-
     /// Publishes the rows pushed so far, then [`flush`](RowLog::flush)es until every row this
     /// writer committed is durable, or `timeout` passes (as
     /// [`RowLog::flush_until_durable`], for this writer's rows only).
@@ -169,10 +199,14 @@ impl<'a, T: Element + Send + Sync> Writer<'a, T> {
 
 impl<T: Element> Drop for Writer<'_, T> {
     fn drop(&mut self) {
-        let Some(rows) = self.current.take() else {
+        let Some(chunk) = self.current.take() else {
             self.give_entry_back();
             return;
         };
+        // The cold end goes through a guard: its commit, abandon and give-back. The entry is
+        // kept (the writer gives it back below, once no part of the chunk is left).
+        let lease = self.entry.map(|entry| Lease { entry, kept: true });
+        let rows = self.log.guard(chunk, lease);
         let (done, rest) = rows.split_at(self.filled);
         if std::thread::panicking() {
             // Dropping `done` abandons it (zero-filled), like any guard in a panic.
@@ -202,7 +236,7 @@ impl<T: Element> std::fmt::Debug for Writer<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Writer")
             .field("chunk", &self.chunk)
-            .field("current", &self.current)
+            .field("current", &self.current.as_ref().map(Chunk::rows))
             .field("filled", &self.filled)
             .finish_non_exhaustive()
     }
