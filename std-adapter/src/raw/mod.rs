@@ -473,11 +473,21 @@ impl RawMap {
         len: usize,
         advice: Advice,
     ) -> Result<(), Error> {
+        self.madvise_pages(start, len, |addr, span| sys::advise(addr, span, advice))
+    }
+
+    /// Runs an `madvise(2)` wrapper on the whole pages of region bytes
+    /// `[start, start + len)`; nothing for an empty range.
+    fn madvise_pages(
+        &self,
+        start: usize,
+        len: usize,
+        call: impl FnOnce(*mut u8, usize) -> rustix::io::Result<()>,
+    ) -> Result<(), Error> {
         match page_span(self.head, self.len, start, len, sys::page_size())? {
             None => Ok(()),
             Some((offset, span)) => {
-                sys::advise(self.base.as_ptr().wrapping_add(offset), span, advice)
-                    .map_err(sys_error("madvise(2)"))
+                call(self.base.as_ptr().wrapping_add(offset), span).map_err(sys_error("madvise(2)"))
             }
         }
     }
@@ -496,6 +506,23 @@ impl RawMap {
             return Ok(());
         }
         sys::populate(self.base.as_ptr(), self.map_len, how).map_err(sys_error("madvise(2)"))
+    }
+
+    /// Faults in the pages of the region's bytes `start..start + len` now (as
+    /// [`populate`](Self::populate) does for the whole map); the bytes do not change.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if the range is not inside the region, [`Error::Sys`] as for
+    /// [`populate`](Self::populate).
+    #[cfg(target_os = "linux")]
+    pub(crate) fn populate_range(
+        &self,
+        start: usize,
+        len: usize,
+        how: Populate,
+    ) -> Result<(), Error> {
+        self.madvise_pages(start, len, |addr, span| sys::populate(addr, span, how))
     }
 
     /// Changes the region's length to `new_len` bytes, keeping its file offset.

@@ -16,6 +16,7 @@
 //! claims and closing the holes of dead writers (`live.rs`, reported as a [`Hole`] by
 //! `hole.rs`), and flushes that say what they made durable (`durability.rs`).
 
+mod ahead;
 mod durability;
 mod hole;
 mod layout;
@@ -247,6 +248,8 @@ pub struct RowLog<T> {
     /// without the data being on disk. From then on [`flush`](Self::flush) fails and the
     /// durable watermark is never raised again through this handle.
     write_back_failed: std::sync::atomic::AtomicBool,
+    /// How far this process faulted in rows ahead of its claims (`ahead.rs`).
+    ahead: ahead::Ahead,
     /// The mapping; never remapped, dropped before the file.
     map: RawMap,
     layout: Layout,

@@ -23,7 +23,7 @@ use super::npy::HeaderText;
 use super::registry::Registration;
 use super::session::{self, Joined, Recovered, Start};
 use super::slots::{GRACE, Slots};
-use super::{Layout, RowLog};
+use super::{Layout, RowLog, ahead};
 use crate::error::{Error, Result};
 use crate::fs::{empty_for, errno, extend, io_err, open_file, open_to_overwrite, raw_err};
 use crate::mode::Mode;
@@ -557,6 +557,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
             slots,
             mine: AtomicU64::new(0),
             write_back_failed: std::sync::atomic::AtomicBool::new(false),
+            ahead: ahead::Ahead::new(&layout, path.is_some()),
             map,
             layout,
             path: path.map(Path::to_path_buf),

@@ -265,11 +265,13 @@ impl<T: Element + Send + Sync> RowLog<T> {
         self.guard(self.chunk(claim), entry)
     }
 
-    /// Pairs a fresh claim with exactly its rows.
+    /// Pairs a fresh claim with exactly its rows (and populates ahead of them: `ahead.rs`).
+    #[inline]
     pub(super) fn chunk<'s>(&'s self, claim: Claim<'s, Mapped<'static>>) -> Chunk<'s, T> {
         let Some((offset, len)) = self.layout.bytes_of(claim.rows()) else {
             unreachable!("claimed rows lie inside the validated layout");
         };
+        self.ahead.claimed(&self.map, offset..offset + len);
         let start = match self.map.range_ptr_mut(offset, len) {
             Ok(Some(start)) => start.cast::<T>(),
             _ => unreachable!("the claimed rows lie inside the writable map"),

@@ -44,11 +44,12 @@ use std::os::fd::BorrowedFd;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mmarray::claim::{Entry, Liveness, Owners, Probe};
 
 use crate::error::{Error, Result};
+use crate::sys;
 use crate::sys::ofd::{self, Kind, LOCKS};
 use crate::sys::process::Me;
 
@@ -82,8 +83,9 @@ pub(crate) struct Slots {
     /// Who this process is, read from `/proc` when it takes its first slot (never for an
     /// anonymous log: no file access, e.g. under Miri's isolation).
     me: OnceLock<Me>,
-    epoch: Instant,
-    /// Nanoseconds after `epoch` of the last probe (`u64::MAX`: never).
+    /// Nanoseconds of [`sys::coarse_now`] at the last probe (`u64::MAX`: never): a coarse
+    /// clock, because a committer left behind by another thread's chunk reads it on every
+    /// such commit (a precise clock read cost about 2 % of a two-thread writer).
     last_probe: AtomicU64,
     grace: Duration,
 }
@@ -108,7 +110,6 @@ impl Slots {
             parts: (0..bits).map(|_| AtomicU32::new(0)).collect(),
             more: Mutex::new(()),
             me: OnceLock::new(),
-            epoch: Instant::now(),
             last_probe: AtomicU64::new(u64::MAX),
             grace,
         }
@@ -339,7 +340,7 @@ impl Slots {
     /// otherwise if this process's last probe is at least the grace period old (one thread
     /// of the process wins the right for each period). Records the probe's time.
     pub(crate) fn due(&self, at_once: bool) -> bool {
-        let now = u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
+        let now = u64::try_from(sys::coarse_now().as_nanos()).unwrap_or(u64::MAX - 1);
         let grace = u64::try_from(self.grace.as_nanos()).unwrap_or(u64::MAX);
         let last = self.last_probe.load(Ordering::Relaxed);
         if at_once {

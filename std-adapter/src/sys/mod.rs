@@ -1,4 +1,5 @@
-//! The operating-system layer: thin wrappers over rustix's `mm`, `fs` and `param` APIs.
+//! The operating-system layer: thin wrappers over rustix's `mm`, `fs`, `param` and `time`
+//! APIs.
 //!
 //! This is the only module of the crate that names rustix (the file calls are in `fs.rs`) or
 //! makes system calls: `ofd.rs` takes and probes open-file-description locks (through `libc`:
@@ -56,6 +57,25 @@ pub(crate) mod process;
 pub(crate) use fs::{
     FileId, FileStat, is_writable, preallocate, set_len, stat, sync_data, sync_file, write_at,
 };
+
+/// A monotonic clock for rate limits, cheap enough for a commit path: Linux's
+/// `CLOCK_MONOTONIC_COARSE` (the vDSO reads the last tick's time; no time-stamp counter, a
+/// few nanoseconds, resolution one tick — 1 to 10 ms), `CLOCK_MONOTONIC` elsewhere. Time since
+/// an unspecified start; never goes back.
+///
+/// See [clock_gettime(2)](https://man7.org/linux/man-pages/man2/clock_gettime.2.html).
+pub(crate) fn coarse_now() -> core::time::Duration {
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    let clock = rustix::time::ClockId::MonotonicCoarse;
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+    let clock = rustix::time::ClockId::Monotonic;
+    let t = rustix::time::clock_gettime(clock);
+    // A monotonic clock's seconds and nanoseconds are never negative.
+    core::time::Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
+}
 
 /// How a file mapping may be accessed, and where its writes go.
 ///
