@@ -283,11 +283,36 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// ```
     pub fn hole(&self) -> Option<Hole> {
         self.close_pass(true);
+        if let (Some(file), true) = (&self.file, self.slots.tracking()) {
+            // Probe every candidate (a stale announcement of a dead process may cover rows a
+            // live writer re-claimed): the core reports the first one not found dead.
+            let probe = self.slots.prober(file.as_fd());
+            let live = self.live();
+            for _ in 0..MAX_CLOSES {
+                match self
+                    .claims
+                    .close_dead(&probe, |rows| live.zero_closed(rows))
+                {
+                    Closing::Open => return None,
+                    Closing::Closed(_) | Closing::Retry => {}
+                    Closing::Waiting(hole) => return Some(self.reported(hole)),
+                    Closing::Unknown(_) => break,
+                }
+            }
+        }
         let hole = self.claims.hole()?;
-        let owner = match (hole.owner, &self.file) {
-            (Some(holder), Some(file)) => {
-                let liveness = self.slots.liveness(file.as_fd(), holder.slot);
-                // A slot taken again since it announced the claim has another holder.
+        Some(Hole {
+            rows: hole.rows,
+            owner: Owner::Unknown,
+        })
+    }
+
+    /// A hole the core's probe left waiting, as [`hole`](Self::hole) reports it: the owner's
+    /// liveness as probed, or dead if its slot was taken again since it announced the claim
+    /// (another process holds the slot now).
+    fn reported(&self, hole: mmarray::claim::Hole) -> Hole {
+        let owner = match (hole.owner, hole.liveness) {
+            (Some(holder), Some(liveness)) => {
                 let same = self
                     .claims
                     .owners()
@@ -297,9 +322,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
             }
             _ => Owner::Unknown,
         };
-        Some(Hole {
+        Hole {
             rows: hole.rows,
             owner,
-        })
+        }
     }
 }

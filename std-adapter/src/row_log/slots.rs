@@ -22,12 +22,14 @@
 //!
 //! # Entries
 //!
-//! A process-local bitmask has one bit per entry of every slot (a word per slot for up to 64
-//! entries), set = the entry is ours and free. A claim takes one (one `fetch_and`), a retired
-//! claim gives it back (one `fetch_or`; a split claim's parts count themselves, and only a
-//! shared entry costs more). When every entry of every held slot is in use, the process takes another
-//! slot (under a mutex, off the fast path), so the number of live claims is bounded only by
-//! `N * E`; with none left, [`Error::NoSlot`].
+//! A process-local word per entry of every slot says whether the entry is ours and free, or
+//! taken and by how many guards (a split claim's parts share their entry). A claim takes one
+//! with one compare-exchange, starting at an entry picked by its thread (threads start a cache
+//! line apart, so concurrent claimers of one process do not share the line they exchange on); a
+//! retired claim gives it back with a plain store (only a shared entry costs more). When every
+//! entry of every held slot is in use, the process takes another slot (under a mutex, off the
+//! fast path), so the number of live claims is bounded only by `N * E`; with none left,
+//! [`Error::NoSlot`].
 //!
 //! # Probing, and the grace period
 //!
@@ -57,6 +59,34 @@ use crate::sys::process::Me;
 /// not probed by a participant that merely passes it.
 pub(crate) const GRACE: Duration = Duration::from_millis(50);
 
+/// An entry of a slot this process does not hold.
+const UNHELD: u32 = 0;
+/// An entry of ours that no claim uses.
+const FREE: u32 = 1;
+/// An entry of ours in use by one guard (plus one per further guard sharing it).
+const TAKEN: u32 = 2;
+
+/// Where the calling thread starts looking for a free entry among `entries`: threads are
+/// numbered as they first claim, and thread `t` starts at entry `16 t` (a cache line of
+/// `u32` state words further than thread `t - 1`), wrapping around.
+fn thread_start(entries: usize) -> usize {
+    use std::cell::Cell;
+    use std::sync::atomic::AtomicUsize;
+    static THREADS: AtomicUsize = AtomicUsize::new(0);
+    std::thread_local! {
+        static NUMBER: Cell<Option<usize>> = const { Cell::new(None) };
+    }
+    let number = NUMBER.with(|n| match n.get() {
+        Some(number) => number,
+        None => {
+            let number = THREADS.fetch_add(1, Ordering::Relaxed);
+            n.set(Some(number));
+            number
+        }
+    });
+    number.wrapping_mul(16) % entries.max(1)
+}
+
 /// This process's slots in one log, its free entries, and its probe timer.
 #[derive(Debug)]
 pub(crate) struct Slots {
@@ -69,15 +99,11 @@ pub(crate) struct Slots {
     mine: Box<[AtomicBool]>,
     /// The first slot taken (the one `me()` names); `u32::MAX` before any.
     first: AtomicU32,
-    /// Free entries of ours: slot `s` has words `s * per_slot ..`, entry `j` is bit `j % 64`
-    /// of its word `j / 64` (no division on the claim path for up to 64 entries a slot).
-    free: Box<[AtomicU64]>,
-    /// Words of `free` per slot: `ceil(E / 64)`.
-    per_slot: usize,
-    /// Per entry: the live guards over its claim *beyond the first* (a split claim's parts
-    /// share the entry); the entry goes back to `free` when the last one ends. 0 while one
-    /// guard holds it — the common case, which then costs no read-modify-write.
-    parts: Box<[AtomicU32]>,
+    /// Per entry (entry `j` of slot `s` at `s * E + j`): [`UNHELD`] (not ours), [`FREE`]
+    /// (ours, free), or [`TAKEN`] plus the live guards over its claim beyond the first (a
+    /// split claim's parts share the entry; it is free again when the last one ends, unless
+    /// its holder keeps it).
+    state: Box<[AtomicU32]>,
     /// Taking another slot is serialised (and off the fast path).
     more: Mutex<()>,
     /// Who this process is, read from `/proc` when it takes its first slot (never for an
@@ -96,18 +122,13 @@ impl Slots {
     pub(crate) fn new(table: Owners<'_>, tracking: bool, grace: Duration) -> Self {
         let tracking = tracking && ofd::SUPPORTED && !table.is_none();
         let bits = table.slots as usize * table.entries as usize;
-        let per_slot = (table.entries as usize).div_ceil(64);
         Self {
             slots: table.slots,
             entries: table.entries,
             tracking,
             mine: (0..table.slots).map(|_| AtomicBool::new(false)).collect(),
             first: AtomicU32::new(u32::MAX),
-            free: (0..table.slots as usize * per_slot)
-                .map(|_| AtomicU64::new(0))
-                .collect(),
-            per_slot,
-            parts: (0..bits).map(|_| AtomicU32::new(0)).collect(),
+            state: (0..bits).map(|_| AtomicU32::new(UNHELD)).collect(),
             more: Mutex::new(()),
             me: OnceLock::new(),
             last_probe: AtomicU64::new(u64::MAX),
@@ -175,8 +196,7 @@ impl Slots {
             .first
             .compare_exchange(u32::MAX, slot, Ordering::AcqRel, Ordering::Relaxed);
         for index in 0..self.entries {
-            let (word, bit) = self.free_bit(Entry { slot, index });
-            self.free[word].fetch_or(bit, Ordering::Release);
+            self.state[self.at(Entry { slot, index })].store(FREE, Ordering::Release);
         }
     }
 
@@ -212,88 +232,81 @@ impl Slots {
         }
     }
 
-    /// A free entry of ours, if there is one: clears its bit.
+    /// A free entry of ours, if there is one: takes it. The search starts in our first slot,
+    /// at an entry picked by the calling thread, and goes round every slot.
     fn try_entry(&self) -> Option<Entry> {
-        let start = self.first.load(Ordering::Acquire);
-        if start == u32::MAX {
+        let first = self.first.load(Ordering::Acquire);
+        if first == u32::MAX || self.entries == 0 {
             return None;
         }
-        let words = self.free.len();
-        let first_word = start as usize * self.per_slot;
-        for k in 0..words {
-            let mut w = first_word + k;
-            if w >= words {
-                w -= words;
-            }
-            let mut bits = self.free[w].load(Ordering::Relaxed);
-            while bits != 0 {
-                let b = bits.trailing_zeros();
-                let prev = self.free[w].fetch_and(!(1 << b), Ordering::Acquire);
-                if prev & (1 << b) != 0 {
-                    let (slot, word_in_slot) = if self.per_slot == 1 {
-                        (w, 0)
-                    } else {
-                        (w / self.per_slot, w % self.per_slot)
-                    };
+        let entries = self.entries as usize;
+        let start = thread_start(entries);
+        for k in 0..self.slots {
+            let slot = match first.checked_add(k) {
+                Some(s) if s < self.slots => s,
+                Some(s) => s - self.slots,
+                None => return None,
+            };
+            let row = slot as usize * entries;
+            for j in 0..entries {
+                let index = if start + j < entries {
+                    start + j
+                } else {
+                    start + j - entries
+                };
+                let state = &self.state[row + index];
+                if state.load(Ordering::Relaxed) == FREE
+                    && state
+                        .compare_exchange(FREE, TAKEN, Ordering::Acquire, Ordering::Relaxed)
+                        .is_ok()
+                {
                     return Some(Entry {
-                        slot: u32::try_from(slot).ok()?,
-                        index: u32::try_from(word_in_slot * 64).ok()? + b,
+                        slot,
+                        index: u32::try_from(index).ok()?,
                     });
                 }
-                bits = prev & !(1 << b);
             }
         }
         None
     }
 
-    /// The word of `free` and the bit in it of `entry`.
-    fn free_bit(&self, entry: Entry) -> (usize, u64) {
-        let word = entry.slot as usize * self.per_slot + entry.index as usize / 64;
-        (word, 1 << (entry.index % 64))
-    }
-
-    /// The counter of `entry` in `parts`.
-    fn bit(&self, entry: Entry) -> usize {
+    /// The word of `entry` in `state`.
+    fn at(&self, entry: Entry) -> usize {
         entry.slot as usize * self.entries as usize + entry.index as usize
     }
 
     /// One more guard shares `entry` (a claim was split, by a holder of one of its guards:
     /// the count cannot reach "last" meanwhile).
     pub(crate) fn share(&self, entry: Entry) {
-        self.parts[self.bit(entry)].fetch_add(1, Ordering::Relaxed);
+        self.state[self.at(entry)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// A guard over `entry` ended (its claim part committed, abandoned or given back, or the
-    /// claim was refused); the last one gives the entry back to the free mask. The core
-    /// retired the entry's announcement before (when the claim's last part ended), so the next
-    /// claim through it finds it free.
+    /// claim was refused); the last one makes the entry free again, unless its holder keeps
+    /// it. The core retired the entry's announcement before (when the claim's last part
+    /// ended), so the next claim through it finds it free.
     ///
     /// A guard that finds no other guard counted is the last one (nobody can share the entry
-    /// but a holder of a guard), so the common unshared case is a load. Otherwise it takes
-    /// itself off the count by compare-exchange; of two guards ending at once, one succeeds
-    /// and the other then finds none counted and gives the entry back. The `Acquire` load
-    /// joins the `AcqRel` exchanges of the other parts, so their ends happen before the give-back.
+    /// but a holder of a guard), so the common unshared case is a load and a store.
+    /// Otherwise it takes itself off the count by compare-exchange; of two guards ending at
+    /// once, one succeeds and the other then finds none counted and frees the entry. The
+    /// `Acquire` load joins the `AcqRel` exchanges of the other parts, so their ends happen
+    /// before the entry is free (and the `Release` store orders ours before its next taker's
+    /// `Acquire` exchange).
     pub(crate) fn release(&self, lease: Lease) {
-        let entry = lease.entry;
-        let count = &self.parts[self.bit(entry)];
-        let mut others = count.load(Ordering::Acquire);
+        let state = &self.state[self.at(lease.entry)];
+        let mut now = state.load(Ordering::Acquire);
         loop {
-            if others == 0 {
+            if now <= TAKEN {
                 // A kept entry stays with its holder (a `Writer`), which gives it back itself.
                 if !lease.kept {
-                    let (word, bit) = self.free_bit(entry);
-                    self.free[word].fetch_or(bit, Ordering::Release);
+                    state.store(FREE, Ordering::Release);
                 }
                 return;
             }
-            match count.compare_exchange_weak(
-                others,
-                others - 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
+            match state.compare_exchange_weak(now, now - 1, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return,
-                Err(now) => others = now,
+                Err(seen) => now = seen,
             }
         }
     }
@@ -377,7 +390,7 @@ mod tests;
 
 /// A claim's hold on an owner entry: the entry, and whether its holder keeps it past the
 /// claim (a [`Writer`](super::Writer) announces every chunk through the one entry it took
-/// first, saving the free-mask round trip per chunk) or it goes back to the free mask when
+/// first, saving the take and give-back per chunk) or it is free again when
 /// the claim's last part ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Lease {

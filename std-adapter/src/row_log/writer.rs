@@ -76,7 +76,7 @@ pub struct Writer<'a, T: Element> {
     /// The end of the highest row this writer committed.
     mine: u64,
     /// The owner entry every chunk is announced through: taken at the first chunk, kept for
-    /// the writer's life (one free-mask round trip per writer, not per chunk), given back
+    /// the writer's life (one take and give-back per writer, not per chunk), given back
     /// when it drops. `None` before the first chunk and without owner tracking.
     entry: Option<Entry>,
 }
