@@ -6,6 +6,9 @@
 //! Each iteration appends `ROWS` rows to a freshly sized file, so both sides pay the same
 //! page faults; creating and mapping the file is outside the timed part.
 //!
+//! `raw_stores` is the machine's limit: the same rows stored into a fresh preallocated file
+//! map with no protocol at all.
+//!
 //! Run with `cargo bench -p mmarray-bench --bench append`.
 #![allow(
     missing_docs,
@@ -120,6 +123,36 @@ fn mutex_cursor(path: &Path, threads: u64, batch: u64, iters: u64) -> Duration {
     total
 }
 
+/// The machine's limit: the same rows stored straight into a fresh, preallocated file map
+/// (memmap2; no claims, no lock, each thread its own contiguous half), so every page pays its
+/// first-write fault as a log's rows do.
+fn raw_stores(path: &Path, threads: u64, iters: u64) -> Duration {
+    let len = usize::try_from(ROWS).expect("fits") * size_of::<Row>();
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .expect("open");
+        rustix::fs::fallocate(&file, rustix::fs::FallocateFlags::empty(), 0, len as u64)
+            .expect("preallocate");
+        // SAFETY: the file is private to this benchmark; nothing else maps or changes it.
+        let mut map = unsafe { memmap2::MmapMut::map_mut(&file) }.expect("map");
+        let halves: Vec<&mut [u8]> = map.chunks_mut(len / threads as usize).collect();
+        let halves: Vec<Mutex<&mut [u8]>> = halves.into_iter().map(Mutex::new).collect();
+        total += timed(threads, |t, rows| {
+            let mut half = halves[t as usize].lock().expect("not poisoned");
+            for (k, at) in (0..rows).zip(half.chunks_exact_mut(size_of::<Row>())) {
+                at.copy_from_slice(Row { k, t }.as_bytes());
+            }
+        });
+    }
+    total
+}
+
 fn append(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut group = c.benchmark_group("append_16B_rows");
@@ -135,6 +168,13 @@ fn append(c: &mut Criterion) {
         let path = dir.path().join(format!("writer_{id}"));
         group.bench_function(BenchmarkId::new("row_log_writer", &id), |b| {
             b.iter_custom(|iters| row_log_writer(&path, threads, iters));
+        });
+    }
+    for threads in [1, 2] {
+        let id = format!("{threads}_threads");
+        let path = dir.path().join(format!("raw_{id}"));
+        group.bench_function(BenchmarkId::new("raw_stores", &id), |b| {
+            b.iter_custom(|iters| raw_stores(&path, threads, iters));
         });
     }
     // One row per claim/lock (the comparison asked for), then 16 rows per claim/lock.
