@@ -7,7 +7,8 @@
 //! page faults; creating and mapping the file is outside the timed part.
 //!
 //! `raw_stores` is the machine's limit: the same rows stored into a fresh preallocated file
-//! map with no protocol at all.
+//! map with no protocol at all (`raw_stores_populated`: each thread's half faulted in with one
+//! `madvise` first, as the row log does a window at a time ahead of its claims).
 //!
 //! Run with `cargo bench -p mmarray-bench --bench append`.
 #![allow(
@@ -124,9 +125,11 @@ fn mutex_cursor(path: &Path, threads: u64, batch: u64, iters: u64) -> Duration {
 }
 
 /// The machine's limit: the same rows stored straight into a fresh, preallocated file map
-/// (memmap2; no claims, no lock, each thread its own contiguous half), so every page pays its
-/// first-write fault as a log's rows do.
-fn raw_stores(path: &Path, threads: u64, iters: u64) -> Duration {
+/// (memmap2; no claims, no lock, each thread its own contiguous half). With `populate`, each
+/// thread first faults its half in with one `MADV_POPULATE_WRITE` (inside the timed part),
+/// the technique the row log uses ahead of its claims; without, every page pays its
+/// first-write fault.
+fn raw_stores(path: &Path, threads: u64, populate: bool, iters: u64) -> Duration {
     let len = usize::try_from(ROWS).expect("fits") * size_of::<Row>();
     let mut total = Duration::ZERO;
     for _ in 0..iters {
@@ -145,6 +148,18 @@ fn raw_stores(path: &Path, threads: u64, iters: u64) -> Duration {
         let halves: Vec<Mutex<&mut [u8]>> = halves.into_iter().map(Mutex::new).collect();
         total += timed(threads, |t, rows| {
             let mut half = halves[t as usize].lock().expect("not poisoned");
+            if populate {
+                // SAFETY: the advice faults pages of this thread's own half of the map in,
+                // changing no byte and no mapping.
+                unsafe {
+                    rustix::mm::madvise(
+                        half.as_mut_ptr().cast(),
+                        half.len(),
+                        rustix::mm::Advice::LinuxPopulateWrite,
+                    )
+                }
+                .expect("populate");
+            }
             for (k, at) in (0..rows).zip(half.chunks_exact_mut(size_of::<Row>())) {
                 at.copy_from_slice(Row { k, t }.as_bytes());
             }
@@ -170,12 +185,14 @@ fn append(c: &mut Criterion) {
             b.iter_custom(|iters| row_log_writer(&path, threads, iters));
         });
     }
-    for threads in [1, 2] {
-        let id = format!("{threads}_threads");
-        let path = dir.path().join(format!("raw_{id}"));
-        group.bench_function(BenchmarkId::new("raw_stores", &id), |b| {
-            b.iter_custom(|iters| raw_stores(&path, threads, iters));
-        });
+    for (populate, name) in [(false, "raw_stores"), (true, "raw_stores_populated")] {
+        for threads in [1, 2] {
+            let id = format!("{threads}_threads");
+            let path = dir.path().join(format!("{name}_{id}"));
+            group.bench_function(BenchmarkId::new(name, &id), |b| {
+                b.iter_custom(|iters| raw_stores(&path, threads, populate, iters));
+            });
+        }
     }
     // One row per claim/lock (the comparison asked for), then 16 rows per claim/lock.
     for batch in [1, 16] {

@@ -1,31 +1,47 @@
 //! Faulting rows in ahead of the writers: a writer's first store to each page of a fresh file
-//! is a page fault (about 3 µs on ext4, most of an append's cost), so the claimer whose rows
-//! come near the end of what this process populated faults in the next window of pages with
-//! one `madvise(MADV_POPULATE_WRITE)` instead (Linux 5.14+).
+//! is a page fault (about 3 µs on ext4, most of an append's cost), so a claimer about to claim
+//! rows near the end of what this process populated first faults in the next window of pages
+//! with one `madvise(MADV_POPULATE_WRITE)` (Linux 5.14+).
 //!
-//! The pages' bytes do not change (a populate is a write fault without a store), so this is
-//! advice in effect: a claim that races the populating thread, or reaches pages it has not
-//! populated yet, faults them itself as before. It is per process (page tables are), bounded
-//! (one [`WINDOW`] ahead of the highest claim, or the claim itself, at most [`MAX_SPAN`] at
-//! once), and switched off for good the first time the kernel refuses it (an older kernel's
+//! It runs before the claim, from the tail as read then ([`RowLog::populate_ahead`]): the
+//! populating thread holds no open claim, so nobody's commit waits behind it. The pages'
+//! bytes do not change (a populate is a write fault without a store), so this is advice in
+//! effect: a claim that races the populating thread, or reaches pages it has not populated
+//! yet, faults them itself as before. It is per process (page tables are), bounded (one
+//! [`WINDOW`] at a time, starting at the populated end or at the rows about to be claimed),
+//! and switched off for good the first time the kernel refuses it (an older kernel's
 //! `EINVAL`, or a failure to fault, which the writer's own store then meets as before).
-//! Pages populated but never written are dirty zeros: at most one window of them is written
-//! back beyond the rows a log holds.
+//! Pages populated but never written are dirty zeros: at most a window and a half beyond the
+//! highest claimed row is written back (and, in a sparse log, allocated).
 
 use core::ops::Range;
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use crate::raw::RawMap;
 
-use super::Layout;
+use super::{Layout, RowLog};
 
-/// Bytes populated at once, ahead of the highest claim: 64 KiB (16 pages of 4 KiB) measured
-/// about as fast as populating everything at once, and keeps a slow log's dirty pages few.
+impl<T> RowLog<T> {
+    /// About to claim up to `rows` rows: populate ahead of them if they come near the end of
+    /// what this process populated (see the module docs). Reads the tail (`Relaxed`: a guess
+    /// at where the claim lands; a wrong guess only populates elsewhere).
+    #[inline]
+    pub(super) fn populate_ahead(&self, rows: u64) {
+        let capacity = self.layout.geometry.capacity;
+        let tail = self.claims.claimed().min(capacity);
+        if let Some((offset, len)) = self
+            .layout
+            .bytes_of(tail..tail.saturating_add(rows).min(capacity))
+        {
+            self.ahead.claiming(&self.map, offset..offset + len);
+        }
+    }
+}
+
+/// Bytes populated at once: 64 KiB (16 pages of 4 KiB) measured about as fast as populating
+/// everything at once, and keeps a slow log's dirty pages few. A claim larger than this has
+/// its first window populated; its writer faults the rest in as it writes.
 pub(super) const WINDOW: usize = 64 * 1024;
-
-/// Most bytes one populate covers (a large claim's own rows are populated up to this much;
-/// beyond it the writer faults them in as it writes).
-pub(super) const MAX_SPAN: usize = 4 << 20;
 
 /// `until` when populating is off.
 const OFF: usize = usize::MAX;
@@ -55,20 +71,20 @@ impl Ahead {
         }
     }
 
-    /// A claim of the map's bytes `claimed` was made: when its end comes within half a
+    /// The map's bytes `claiming` are about to be claimed: when they end within half a
     /// window of what is populated, populate on (one thread wins each step; the others go
     /// on). One load and a comparison otherwise.
     #[inline]
-    pub(super) fn claimed(&self, map: &RawMap, claimed: Range<usize>) {
+    pub(super) fn claiming(&self, map: &RawMap, claiming: Range<usize>) {
         let until = self.until.load(Relaxed);
-        if claimed.end.saturating_add(WINDOW / 2) > until {
-            self.populate(map, claimed, until);
+        if due(&claiming, until) {
+            self.populate(map, claiming, until);
         }
     }
 
     #[cold]
-    fn populate(&self, map: &RawMap, claimed: Range<usize>, until: usize) {
-        let Some(bytes) = self.plan(claimed, until) else {
+    fn populate(&self, map: &RawMap, claiming: Range<usize>, until: usize) {
+        let Some(bytes) = self.plan(claiming, until) else {
             return;
         };
         if self
@@ -83,20 +99,15 @@ impl Ahead {
         }
     }
 
-    /// The bytes to populate after a claim of `claimed` with `until` populated: from the
-    /// populated end, or from the claim if it starts beyond it (pages between are left to
-    /// whoever writes them), a window or the claim, whichever ends later, at most
-    /// [`MAX_SPAN`], never past the rows. `None` when off or nothing is left.
-    fn plan(&self, claimed: Range<usize>, until: usize) -> Option<Range<usize>> {
+    /// The bytes to populate for a claim of `claiming` with `until` populated: one window
+    /// from the populated end, or from the claim if it starts beyond it (pages between are
+    /// left to whoever writes them), never past the rows. `None` when off or nothing is left.
+    fn plan(&self, claiming: Range<usize>, until: usize) -> Option<Range<usize>> {
         if until == OFF {
             return None;
         }
-        let from = until.max(claimed.start).min(self.rows.end);
-        let to = from
-            .saturating_add(WINDOW)
-            .max(claimed.end)
-            .min(from.saturating_add(MAX_SPAN))
-            .min(self.rows.end);
+        let from = until.max(claiming.start).min(self.rows.end);
+        let to = from.saturating_add(WINDOW).min(self.rows.end);
         (to > from).then_some(from..to)
     }
 
@@ -105,6 +116,12 @@ impl Ahead {
     pub(super) fn on(&self) -> bool {
         self.until.load(Relaxed) != OFF
     }
+}
+
+/// Whether a claim of `claiming` with `until` populated should populate on: it ends within
+/// half a window of the populated end (never when off: `until` is then `usize::MAX`).
+fn due(claiming: &Range<usize>, until: usize) -> bool {
+    claiming.end.saturating_add(WINDOW / 2) > until
 }
 
 /// Populates `bytes` of `map` for writing; whether the kernel did.
@@ -142,13 +159,14 @@ mod tests {
         Ahead::new(&layout, true)
     }
 
-    /// A lone writer claims chunks of many sizes to the end of the log; the plan is run as
-    /// `claimed` runs it, and a byte set stands for the populated pages. Every row of a claim
-    /// (up to `MAX_SPAN` of it) is populated by the time its claim returns, nothing is
-    /// populated twice, and never more than a window (or the claim) beyond the highest claim.
+    /// A lone writer claims chunks of many sizes to the end of the log; the trigger and the
+    /// plan run as `claiming` runs them, and a byte set stands for the populated pages. The
+    /// first window of every claim (all of a smaller claim) is populated by the time it is
+    /// claimed, nothing is populated twice, and never more than a window and a half beyond
+    /// the highest claimed byte.
     #[test]
     fn a_lone_writer_finds_its_rows_populated_and_little_more() {
-        for chunk_rows in [1usize, 7, 64, 512, 5000, 700_000] {
+        for chunk_rows in [1usize, 7, 64, 512, 5000, 70_000] {
             let a = ahead(1_000_000);
             let rows = a.rows.clone();
             let mut populated = vec![false; rows.end];
@@ -156,21 +174,21 @@ mod tests {
             let mut start = rows.start;
             while start < rows.end {
                 let end = (start + chunk_rows * 8).min(rows.end);
-                if end + WINDOW / 2 > until
+                if due(&(start..end), until)
                     && let Some(bytes) = a.plan(start..end, until)
                 {
                     assert!(bytes.start >= until, "populated twice: {bytes:?}");
-                    assert!(bytes.end - bytes.start <= MAX_SPAN);
+                    assert!(bytes.end - bytes.start <= WINDOW);
                     assert!(bytes.end <= rows.end);
                     populated[bytes.clone()].fill(true);
                     until = bytes.end;
                 }
-                let covered = (end - start).min(MAX_SPAN);
+                let first = start..end.min(start + WINDOW);
                 assert!(
-                    populated[start..start + covered].iter().all(|&p| p),
-                    "{chunk_rows}-row claims: rows of {start}..{end} not populated"
+                    populated[first.clone()].iter().all(|&p| p),
+                    "{chunk_rows}-row claims: {first:?} not populated"
                 );
-                assert!(until <= end.max(start + MAX_SPAN).max(end + WINDOW).min(rows.end));
+                assert!(until <= (end + WINDOW + WINDOW / 2).min(rows.end));
                 start = end;
             }
         }
@@ -228,6 +246,10 @@ mod tests {
             "rows mapped before any claim"
         );
         log.push(1).expect("room");
+        if !log.ahead.on() {
+            // A kernel before 5.14 (no populate advice): nothing to check.
+            return;
+        }
         let after = present(first_page, 3 * window_pages);
         let mapped = after.iter().filter(|&&p| p).count();
         assert!(
@@ -259,7 +281,8 @@ mod tests {
     }
 
     /// A populate the kernel refuses (write faults in a read-only map) switches populating
-    /// off for good; nothing else changes.
+    /// off for good; the same populate of a writable map of the file keeps it on (so the
+    /// refusal is the read-only map's, not a kernel without the advice).
     #[cfg(target_os = "linux")]
     #[test]
     fn a_refused_populate_switches_it_off() {
@@ -267,14 +290,26 @@ mod tests {
         let file = tempfile::tempfile().expect("temporary file");
         file.set_len(u64::try_from(layout.len).expect("fits"))
             .expect("size");
+        // SAFETY: the file is private to this test; this map is its only writer, and nothing
+        // is stored through it (a populate changes no byte).
+        let writable =
+            unsafe { RawMap::map_file(&file, 0, layout.len, crate::raw::Access::ReadWrite) }
+                .expect("map");
+        let a = Ahead::new(&layout, true);
+        a.claiming(&writable, layout.rows..layout.rows + 8);
+        if !a.on() {
+            // A kernel before 5.14: every populate is refused.
+            return;
+        }
+        drop(writable);
         // SAFETY: the file is private to this test and never written while mapped.
         let map = unsafe { RawMap::map_file(&file, 0, layout.len, crate::raw::Access::ReadOnly) }
             .expect("map");
         let a = Ahead::new(&layout, true);
         assert!(a.on());
-        a.claimed(&map, layout.rows..layout.rows + 8);
+        a.claiming(&map, layout.rows..layout.rows + 8);
         assert!(!a.on(), "refused: off");
-        a.claimed(&map, layout.rows + 8..layout.rows + WINDOW);
+        a.claiming(&map, layout.rows + 8..layout.rows + WINDOW);
         assert!(!a.on());
     }
 }

@@ -223,6 +223,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
             1.. => self.take_entry()?,
             0 => None,
         };
+        self.populate_ahead(rows);
         self.claim_through(entry.map(|entry| Lease { entry, kept: false }), claim)
     }
 
@@ -282,10 +283,12 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// # Ok::<(), mmarray_std::Error>(())
     /// ```
     pub fn hole(&self) -> Option<Hole> {
-        self.close_pass(true);
         if let (Some(file), true) = (&self.file, self.slots.tracking()) {
-            // Probe every candidate (a stale announcement of a dead process may cover rows a
-            // live writer re-claimed): the core reports the first one not found dead.
+            // Probing at once, as `flush` does (recorded for the passers-by's timer). Every
+            // candidate is probed (a stale announcement of a dead process may cover rows a
+            // live writer re-claimed): the core reports the first one not found dead, and
+            // closes the hole when all are.
+            let _ = self.slots.due(true);
             let probe = self.slots.prober(file.as_fd());
             let live = self.live();
             for _ in 0..MAX_CLOSES {
@@ -300,10 +303,24 @@ impl<T: Element + Send + Sync> RowLog<T> {
                 }
             }
         }
+        // No owner tracking, no announcement, or holes kept coming: the hole as it stands,
+        // its first announcing owner probed.
         let hole = self.claims.hole()?;
+        let owner = match (hole.owner, &self.file) {
+            (Some(holder), Some(file)) => {
+                let liveness = self.slots.liveness(file.as_fd(), holder.slot);
+                self.reported(mmarray::claim::Hole {
+                    owner: Some(holder),
+                    liveness: Some(liveness),
+                    ..hole.clone()
+                })
+                .owner
+            }
+            _ => Owner::Unknown,
+        };
         Some(Hole {
             rows: hole.rows,
-            owner: Owner::Unknown,
+            owner,
         })
     }
 

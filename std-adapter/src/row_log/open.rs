@@ -131,8 +131,9 @@ impl<T: Dtype + Send + Sync> RowLog<T> {
     }
 
     /// [`create`](Self::create) without preallocating: the file is extended sparsely
-    /// (`ftruncate(2)`), so only the pages of rows actually written take space. For a
-    /// large reservation that will mostly stay empty.
+    /// (`ftruncate(2)`), so only the pages of rows actually written take space (and up to
+    /// 96 KiB beyond the highest claimed row per process: rows are faulted in a window ahead
+    /// of the claims). For a large reservation that will mostly stay empty.
     ///
     /// The hazard of the sparse path: a row written when the file system has no room left
     /// for its page raises `SIGBUS` and kills the writing process (see the

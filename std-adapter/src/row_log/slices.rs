@@ -202,7 +202,10 @@ impl<'a, T: Element> ClaimedRows<'a, T> {
 /// A claim and exactly its rows, without a guard's drop: what a [`Writer`] fills (its hot
 /// path moves no more than this) and a [`RowsMut`] is made of. Only
 /// [`RowLog::chunk`] makes one, so the pairing that [`ClaimedRows::new`] asks for holds;
-/// ending the claim consumes the rows first.
+/// ending the claim takes the chunk by value, so no slice of its rows outlives the claim.
+/// It has no drop of its own: a chunk dropped without [`commit`](Self::commit) (or a guard
+/// made of it) leaves its claim open, a hole.
+#[must_use = "a chunk's claim must be committed (or handed to a guard), or it stays a hole"]
 pub(super) struct Chunk<'a, T> {
     rows: ClaimedRows<'a, T>,
     claim: Claim<'a, Mapped<'static>>,
@@ -230,8 +233,8 @@ impl<'a, T: Element> Chunk<'a, T> {
         (Self { rows: x, claim: a }, Self { rows: y, claim: b })
     }
 
-    /// Commits the claim (its rows are no longer used: they are consumed first). Returns the
-    /// committed watermark the commit left.
+    /// Commits the claim (the chunk is taken by value, so every slice of its rows has ended).
+    /// Returns the committed watermark the commit left.
     #[inline]
     pub(super) fn commit(self) -> u64 {
         // The rows are raw parts with no reference alive (every slice made from them ended
@@ -265,13 +268,12 @@ impl<T: Element + Send + Sync> RowLog<T> {
         self.guard(self.chunk(claim), entry)
     }
 
-    /// Pairs a fresh claim with exactly its rows (and populates ahead of them: `ahead.rs`).
+    /// Pairs a fresh claim with exactly its rows.
     #[inline]
     pub(super) fn chunk<'s>(&'s self, claim: Claim<'s, Mapped<'static>>) -> Chunk<'s, T> {
         let Some((offset, len)) = self.layout.bytes_of(claim.rows()) else {
             unreachable!("claimed rows lie inside the validated layout");
         };
-        self.ahead.claimed(&self.map, offset..offset + len);
         let start = match self.map.range_ptr_mut(offset, len) {
             Ok(Some(start)) => start.cast::<T>(),
             _ => unreachable!("the claimed rows lie inside the writable map"),
@@ -280,15 +282,16 @@ impl<T: Element + Send + Sync> RowLog<T> {
             unreachable!("row bytes are aligned (checked at setup)");
         }
         // SAFETY: `ClaimedRows::new` needs its type's invariants for the lifetime `'s` of
-        // the borrow of `self`, and the rows to be exactly those of `claim`, which the guard
-        // below pairs them with:
+        // the borrow of `self`, and the rows to be exactly those of `claim`, which the chunk
+        // below pairs them with (and every guard or writer made of it keeps paired):
         // 1. `start` is aligned (checked just above) and the rows lie inside the writable
         //    map (`range_ptr_mut` checked the range and the access): `len` is the byte
         //    length of `claim.rows()`, a whole number of rows of `size_of::<T>()` bytes
         //    (`Layout::of::<T>`'s row size). The map is neither dropped nor remapped: it is
         //    owned by `self`, which stays borrowed for `'s`, and no method of `RowLog`
         //    remaps it.
-        // 2. The bytes are accessed only through the guard until it hands them on. They
+        // 2. The bytes are accessed only through the chunk (or the guard or writer holding
+        //    it) until it hands them on. They
         //    are exactly the rows of `claim` (which `Claims::claim` made moments ago;
         //    tokens come from nowhere else):
         //    - no other guard of this process overlaps them: the tail hands each row out
@@ -297,8 +300,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
         //    - no reader slice overlaps them: `committed_rows` covers rows below the
         //      committed watermark, which stays at or below `claim.start()` until this
         //      claim's completion bits are set, and only ending `claim` sets them — which
-        //      `RowsMut` does by consuming its `ClaimedRows`, after every slice made from
-        //      it has ended; `force_complete` writes only rows of no live guard, and takes
+        //      `RowsMut` and `Chunk::commit` do by consuming their `ClaimedRows`, after every
+        //      slice made from it has ended; `force_complete` writes only rows of no live
+        //      guard, and takes
         //      `&mut self`, so it cannot run during `'s`;
         //    - the header region lies below `layout.rows`, apart from every row;
         //    - other processes: their writers hold claims from the same in-file tail, hence

@@ -24,8 +24,9 @@
 //!
 //! A process-local word per entry of every slot says whether the entry is ours and free, or
 //! taken and by how many guards (a split claim's parts share their entry). A claim takes one
-//! with one compare-exchange, starting at an entry picked by its thread (threads start a cache
-//! line apart, so concurrent claimers of one process do not share the line they exchange on); a
+//! with one compare-exchange, starting at an entry picked by its thread (consecutive threads
+//! start 16 entries — 64 bytes of state words — apart, so with the default 32 entries a slot
+//! two threads claiming at once exchange on different cache lines; more threads share); a
 //! retired claim gives it back with a plain store (only a shared entry costs more). When every
 //! entry of every held slot is in use, the process takes another slot (under a mutex, off the
 //! fast path), so the number of live claims is bounded only by `N * E`; with none left,
@@ -247,6 +248,9 @@ impl Slots {
                 Some(s) => s - self.slots,
                 None => return None,
             };
+            if !self.is_mine(slot) {
+                continue;
+            }
             let row = slot as usize * entries;
             for j in 0..entries {
                 let index = if start + j < entries {

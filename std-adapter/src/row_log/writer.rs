@@ -112,6 +112,8 @@ impl<'a, T: Element + Send + Sync> Writer<'a, T> {
         if self.entry.is_none() {
             self.entry = self.log.take_entry()?;
         }
+        // Before the claim: this writer holds no open claim while it populates.
+        self.log.populate_ahead(self.chunk);
         let claims = &self.log.claims;
         let claim = match self.entry {
             Some(entry) => claims.claim_up_to_as(entry, self.chunk),
