@@ -68,7 +68,7 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// # Errors
     ///
     /// [`Error::NotDurable`] naming the hole (its rows and its owner, alive or dead) when the
-    /// time is up; [`Error::Io`] as for `flush`.
+    /// time is up; [`Error::Io`] and [`Error::WriteBackFailed`] as for `flush`, at once.
     pub fn flush_until_durable(&self, timeout: Duration) -> Result<Flushed> {
         let mine = self.mine.load(std::sync::atomic::Ordering::Acquire);
         self.flush_until(mine, timeout)
@@ -139,6 +139,13 @@ pub(crate) fn flush_until(
         }
     }
 }
+
+#[cfg(test)]
+#[allow(
+    unsafe_code,
+    reason = "the tests make file-backed row logs, whose constructors are unsafe fns"
+)]
+mod write_back_tests;
 
 #[cfg(test)]
 mod tests {

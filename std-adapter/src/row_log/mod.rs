@@ -504,7 +504,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// [`Error::Io`] if `msync(2)` fails (e.g. `EIO`). If writing the rows back fails, the
     /// durable watermark is not raised; if writing a header back fails, the rows are
     /// durable and the watermark says so, but the file's copy of it (or of the shape) may
-    /// lag (a `recover` after a crash then keeps fewer rows than it could).
+    /// lag (a `recover` after a crash then keeps fewer rows than it could). After such a
+    /// failure every later flush of this handle fails with [`Error::WriteBackFailed`] and
+    /// writes nothing back: the kernel reports a lost page's error only once.
     /// [`Error::Header`] if the `.npy` header's shape field is damaged (not the two slots
     /// the log wrote); the rows are durable then.
     #[doc(alias = "msync")]

@@ -28,7 +28,8 @@
 //!
 //! Under `cfg(test)`, [`calls`] counts the `msync(2)`, `fdatasync(2)` and `pwrite(2)` calls
 //! made by the current thread, so unit tests can check that a clean map makes none and how
-//! many writes a batch costs (see its docs).
+//! many writes a batch costs (see its docs), and can make the current thread's `msync(2)`
+//! calls fail ([`calls::fail_msync`]), to test how a failed write-back is reported.
 #![allow(
     unsafe_code,
     reason = "the one module that calls rustix's unsafe mmap/munmap/mremap/msync/madvise wrappers"
@@ -257,7 +258,12 @@ pub(crate) unsafe fn unmap(addr: NonNull<u8>, len: NonZeroUsize) -> Result<()> {
 /// range is not entirely mapped, [`Errno::IO`] if writing back failed.
 pub(crate) fn sync(addr: *mut u8, len: usize, wait: bool) -> Result<()> {
     #[cfg(test)]
-    calls::count(&calls::MSYNC);
+    {
+        calls::count(&calls::MSYNC);
+        if let Some(errno) = calls::injected_msync_failure() {
+            return Err(errno);
+        }
+    }
     let flags = if wait {
         MsyncFlags::SYNC
     } else {
@@ -320,15 +326,20 @@ pub(crate) fn populate(addr: *mut u8, len: usize, how: Populate) -> Result<()> {
     unsafe { rustix::mm::madvise(addr.cast::<c_void>(), len, advice) }
 }
 
-/// Test-only counters of the flushing system calls made by the current thread.
+/// Test-only counters of the flushing system calls made by the current thread, and failures
+/// injected into its `msync(2)` calls.
 ///
 /// Counting per thread keeps tests that run in parallel from seeing each other's calls;
 /// a counter in the code under test (rather than a feature-gated hook) adds nothing to the
-/// public API or to release builds, and counts the calls themselves, not their timing.
+/// public API or to release builds, and counts the calls themselves, not their timing. The
+/// injected failures are per thread for the same reason: a test fails only the calls its own
+/// thread makes.
 #[cfg(test)]
 pub(crate) mod calls {
     use core::cell::Cell;
     use std::thread::LocalKey;
+
+    use super::Errno;
 
     std::thread_local! {
         /// `msync(2)` calls.
@@ -337,6 +348,39 @@ pub(crate) mod calls {
         pub(crate) static FDATASYNC: Cell<u64> = const { Cell::new(0) };
         /// `pwrite(2)` calls (each attempt, a retried short write counting again).
         pub(crate) static PWRITE: Cell<u64> = const { Cell::new(0) };
+        /// The injected `msync(2)` failure: how many more calls pass first, and the error.
+        static MSYNC_FAILURE: Cell<Option<(u64, Errno)>> = const { Cell::new(None) };
+    }
+
+    /// Makes this thread's `msync(2)` calls fail with `errno` once the next `pass` calls have
+    /// gone through, until the returned guard is dropped. A failing call does not reach the
+    /// kernel (it is counted in [`MSYNC`]): it reports the error a failed write-back reports
+    /// (e.g. [`Errno::IO`]), and leaves the pages as they were, dirty — so a later call that
+    /// is let through writes them back, as the kernel would once the device recovers.
+    pub(crate) fn fail_msync(pass: u64, errno: Errno) -> MsyncFailure {
+        MSYNC_FAILURE.with(|f| f.set(Some((pass, errno))));
+        MsyncFailure(())
+    }
+
+    /// While alive, this thread's `msync(2)` calls fail as [`fail_msync`] asked.
+    #[must_use = "the failure ends when the guard is dropped"]
+    pub(crate) struct MsyncFailure(());
+
+    impl Drop for MsyncFailure {
+        fn drop(&mut self) {
+            MSYNC_FAILURE.with(|f| f.set(None));
+        }
+    }
+
+    /// The error an `msync(2)` call made now must fail with, if one was injected.
+    pub(super) fn injected_msync_failure() -> Option<Errno> {
+        MSYNC_FAILURE.with(|f| match f.get()? {
+            (0, errno) => Some(errno),
+            (pass, errno) => {
+                f.set(Some((pass - 1, errno)));
+                None
+            }
+        })
     }
 
     pub(super) fn count(which: &'static LocalKey<Cell<u64>>) {
@@ -466,6 +510,30 @@ mod tests {
         let inside = base.as_ptr().wrapping_add(1);
         assert_eq!(sync(inside, 1, true), Err(Errno::INVAL));
         assert_eq!(advise(inside, 1, Advice::Random), Err(Errno::INVAL));
+        // SAFETY: the whole mapping is ours and nothing refers to it.
+        unsafe { unmap(base, len) }.unwrap();
+    }
+
+    #[test]
+    fn an_injected_msync_failure_fails_this_threads_calls_after_the_passes_until_dropped() {
+        let len = nz(page_size());
+        let base = map_anonymous(len).unwrap();
+        let addr = base.as_ptr() as usize;
+        let sync_here = move || sync(addr as *mut u8, len.get(), true);
+        let (before, _) = calls::get();
+        let failure = calls::fail_msync(2, Errno::IO);
+        assert_eq!(sync_here(), Ok(()));
+        assert_eq!(sync_here(), Ok(()));
+        assert_eq!(sync_here(), Err(Errno::IO));
+        assert_eq!(sync_here(), Err(Errno::IO));
+        // Another thread's calls are its own.
+        assert_eq!(
+            std::thread::scope(|s| s.spawn(sync_here).join().unwrap()),
+            Ok(())
+        );
+        drop(failure);
+        assert_eq!(sync_here(), Ok(()));
+        assert_eq!(calls::get().0 - before, 5, "failed calls count too");
         // SAFETY: the whole mapping is ours and nothing refers to it.
         unsafe { unmap(base, len) }.unwrap();
     }
