@@ -438,8 +438,10 @@ impl<'a> Mapped<'a> {
         &self.header[word::PUBLISHED]
     }
 
-    /// The header-writer word (word 13): slot + 1 of the process rewriting the `.npy` header
-    /// text, 0 = none. Taken by compare-exchange.
+    /// The header-writer word (word 13): the hold word of the process rewriting the `.npy`
+    /// header text, 0 = none — its slot's ([`Owners::hold_word`](super::Owners::hold_word)),
+    /// or, for a process without a slot, `(pid + 1) << 16` (the adapter's `row_log/npy.rs`).
+    /// Taken by compare-exchange.
     pub fn header_writer(&self) -> &'a AtomicU64 {
         &self.header[word::HEADER_WRITER]
     }

@@ -214,8 +214,9 @@ pub enum Error {
         op: &'static str,
     },
     /// Every owner slot of the row log is held by a live process, or still names the claims
-    /// of a dead one that are not closed yet; a process needs one slot to join (and one more
-    /// for each `entries` claims it holds at once).
+    /// of a dead one that are not closed yet. A process needs a slot from its first claim on
+    /// (and one more for each `entries` claims it holds at once), and one to close a dead
+    /// writer's hole; joining and reading need none. Nothing was changed.
     NoSlot {
         /// The file.
         path: Option<PathBuf>,

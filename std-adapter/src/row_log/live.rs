@@ -27,6 +27,7 @@ use mmarray::Element;
 use mmarray::claim::{Claim, ClaimError, Claims, Closing, Entry, Liveness, Mapped};
 
 use super::hole::{Hole, Owner};
+use super::npy::Publisher;
 use super::slots::{Lease, Slots};
 use super::{Layout, RowLog, RowsMut};
 use crate::error::Result;
@@ -84,20 +85,20 @@ impl<T> RowLog<T> {
 }
 
 impl<'a> Live<'a> {
-    /// Who this process is as the `.npy` header's writer, and whether the process holding
-    /// another slot is dead (for taking over a rewrite it left half-done). Without a slot
-    /// (anonymous logs, no OFD locks) a name outside the slot table that no other process
-    /// shares (its process id), and nobody is ever dead.
-    pub(super) fn header_writer(self) -> (u32, impl Fn(u32) -> bool + 'a) {
-        let me = self
-            .slots
-            .me()
-            .unwrap_or(0x8000_0000 | (std::process::id() & 0x7fff_ffff));
-        let dead = move |slot: u32| match self.file {
-            Some(file) => self.slots.liveness(file.as_fd(), slot) == Liveness::Dead,
-            None => false,
-        };
-        (me, dead)
+    /// Who this process is as the `.npy` header's writer: its first slot, if it holds one
+    /// (slots are taken by claims and closes, so a reader that flushes may hold none and is
+    /// named by its process, `npy.rs`), whether the process holding another slot is dead (to
+    /// take over a rewrite it left half-done), and the descriptor of the header lock byte.
+    /// Without a descriptor (anonymous logs) nobody is ever dead.
+    pub(super) fn header_writer(self) -> Publisher<'a, impl Fn(u32) -> bool + 'a> {
+        Publisher {
+            slot: self.slots.me(),
+            dead: move |slot: u32| match self.file {
+                Some(file) => self.slots.liveness(file.as_fd(), slot) == Liveness::Dead,
+                None => false,
+            },
+            file: self.file.map(AsFd::as_fd),
+        }
     }
 
     /// A claim's guard ended: its entry goes back (after the last part of a split claim),
@@ -149,15 +150,40 @@ impl<'a> Live<'a> {
         if !self.slots.tracking() || !self.slots.due(at_once) {
             return;
         }
-        let probe = self.slots.prober(file.as_fd());
         for _ in 0..MAX_CLOSES {
-            match self
-                .claims
-                .close_dead(&probe, |rows| self.zero_closed(rows))
-            {
+            match self.close_dead(file) {
                 Closing::Closed(_) | Closing::Retry => {}
                 Closing::Open | Closing::Waiting(_) | Closing::Unknown(_) => return,
             }
+        }
+    }
+
+    /// One [`Claims::close_dead`] with this process's slots as the probe. Closing needs a
+    /// slot to name the closer by (the `closer` word): a process that holds none yet (it
+    /// never claimed: a reader) and finds a hole whose owners are all dead takes its first
+    /// slot here and answers `Retry`; with none left it leaves the hole to a process that
+    /// has one (the core's `Waiting`, the owner dead).
+    fn close_dead(&self, file: &File) -> Closing {
+        let probe = self.slots.prober(file.as_fd());
+        let closing = self
+            .claims
+            .close_dead(&probe, |rows| self.zero_closed(rows));
+        match closing {
+            Closing::Waiting(ref hole)
+                if hole.liveness == Some(Liveness::Dead) && self.slots.me().is_none() =>
+            {
+                let claims = self.claims;
+                match self.slots.first_slot(
+                    claims.owners(),
+                    file.as_fd(),
+                    || claims.committed(),
+                    None,
+                ) {
+                    Ok(_) => Closing::Retry,
+                    Err(_) => closing,
+                }
+            }
+            closing => closing,
         }
     }
 
@@ -289,13 +315,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
             // live writer re-claimed): the core reports the first one not found dead, and
             // closes the hole when all are.
             let _ = self.slots.due(true);
-            let probe = self.slots.prober(file.as_fd());
             let live = self.live();
             for _ in 0..MAX_CLOSES {
-                match self
-                    .claims
-                    .close_dead(&probe, |rows| live.zero_closed(rows))
-                {
+                match live.close_dead(file) {
                     Closing::Open => return None,
                     Closing::Closed(_) | Closing::Retry => {}
                     Closing::Waiting(hole) => return Some(self.reported(hole)),

@@ -169,9 +169,10 @@ use layout::Layout;
 ///
 /// **Enforced on Linux and Android: sessions and liveness.** Every process joined to the file
 /// holds a shared open-file-description lock on it (the session lock), and one exclusive lock
-/// per owner slot it writes through; the kernel drops them only after the process's mapping is
-/// gone. So [`create`](RowLog::create) over a log and [`recover`](RowLog::recover) refuse a
-/// file another process is joined to ([`Error::InUse`]), the first process to join an idle log
+/// per owner slot it writes through (a process takes its first slot when it first claims:
+/// readers hold none); the kernel drops them only after the process's mapping is gone. So
+/// [`create`](RowLog::create) over a log and [`recover`](RowLog::recover) refuse a file
+/// another process is joined to ([`Error::InUse`]), the first process to join an idle log
 /// repairs what the last session's processes left (their holes closed as void rows on the same
 /// boot, a rewind to the durable rows after a reboot), and a writer that dies holding a claim
 /// has its rows closed by whoever meets them ([`hole`](RowLog::hole),
@@ -239,7 +240,8 @@ pub struct RowLog<T> {
     /// `claims`.
     text: npy::HeaderText,
     /// This process's owner slots in the log, its free entries and its probe timer
-    /// (`slots.rs`); holds no slot for anonymous logs or where there are no OFD locks.
+    /// (`slots.rs`); holds no slot for anonymous logs or where there are no OFD locks, and
+    /// none before its first claim (or close of a dead writer's hole).
     slots: slots::Slots,
     /// The end of the highest row this handle committed (or abandoned): `Flushed::mine`.
     mine: AtomicU64,
@@ -383,7 +385,10 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// file-backed log that tracks owners (Linux, Android), also
     /// [`ClaimError::TooLarge`](mmarray::claim::ClaimError::TooLarge) for more than
     /// `2^24 - 1` rows in one claim (an owner entry names a claim in one word); claim such
-    /// ranges in parts. [`Error::NoSlot`] if every owner slot of the file is taken.
+    /// ranges in parts. [`Error::NoSlot`] if this claim needs an owner slot — the process's
+    /// first claim takes one, and another is taken when the 32 entries of each slot it holds
+    /// are all in use by its claims — and every slot of the file is held by a live process;
+    /// nothing is claimed then.
     pub fn claim(&self, rows: u64) -> Result<RowsMut<'_, T>> {
         self.claim_by(rows, |claims, entry| match entry {
             Some(entry) => claims.claim_as(entry, rows),
@@ -566,16 +571,17 @@ impl<T: Element + Send + Sync> RowLog<T> {
                 .flush_range(self.layout.region_at, ClaimHeader::LEN, true)
                 .map_err(io())?;
             let region = self.claims.store();
-            // The header writer is named by this process's slot; a writer that died holding
-            // the word is taken over (its slot's lock is free: `slots.rs`).
-            let (me, dead) = self.live().header_writer();
-            let published = self
-                .text
-                .publish(region, after, me, dead)
-                .map_err(|error| Error::Header {
-                    path: self.path.clone(),
-                    error,
-                })?;
+            // The header writer is named by this process's slot, or by the process if it
+            // holds none (a reader); a writer that died holding the word is taken over (its
+            // slot's lock, or the header lock byte of a slotless one, is free: `npy.rs`).
+            let who = self.live().header_writer();
+            let published =
+                self.text
+                    .publish(region, after, &who)
+                    .map_err(|error| Error::Header {
+                        path: self.path.clone(),
+                        error,
+                    })?;
             if published == npy::Published::Rewrote {
                 self.map
                     .flush_range(0, self.layout.rows, true)

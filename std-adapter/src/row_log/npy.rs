@@ -19,6 +19,20 @@
 //!   published := d | (1 - parity(p)) << 62; header_writer := 0
 //! ```
 //!
+//! **Publishers without a slot.** A process takes an owner slot only when it first claims
+//! (or closes a dead writer's hole), so a reader that flushes may hold none. It names itself
+//! by its process, `(pid + 1) << 16` (the low 16 bits zero: no slot's hold word, which
+//! carries `slot + 1` there; `Owners::hold_state` calls it `Invalid`), and proves that it
+//! lives the way a slot's holder does: it holds a write OFD lock on the byte
+//! [`HEADER_WRITER`](crate::sys::ofd::HEADER_WRITER) through the log's descriptor for as
+//! long as it holds the word — taken before its compare-exchange, released after its
+//! release store — under a process-local mutex (the threads of a process share the
+//! description's lock: one must not unlock it under another). So whoever holds that lock
+//! (and the mutex) knows that no process holds a process-named hold now: a process-named
+//! value left in the word is a dead holder's, taken over like a dead slot's. A lock that
+//! cannot be taken means another slotless publisher is at it (wait, as for a live holder).
+//! Where there are no OFD locks, nobody can tell, as before: such holds are waited for.
+//!
 //! A rewrite interrupted by the writer's death leaves a byte mix of two texts, which readers
 //! may see (safe: `mmarray::npy`'s module docs on the two slots), `published` with `BUSY` set
 //! and `header_target` naming the value being written; whoever takes over redoes exactly that
@@ -34,13 +48,16 @@
 //! rewrites already both touch each slot (the design's "two per interval" in §6.3 was wrong,
 //! corrected there). It needs no shared clock.
 
-use std::sync::Mutex;
+use std::os::fd::BorrowedFd;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use mmarray::claim::{ClaimHeader, Hold, Mapped, Owners};
 use mmarray::npy::{ShapeSlot, shape_stores};
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::sys::ofd::{self, HEADER_WRITER, Kind};
 
 /// Time between two rewrites of the same shape slot.
 pub(super) const HEADER_INTERVAL: Duration = Duration::from_millis(10);
@@ -57,6 +74,61 @@ pub(super) struct HeaderText {
     field_at: usize,
     /// The last published word this process saw, and when it first saw it.
     seen: Mutex<Option<(u64, Instant)>>,
+    /// Serialises this process's use of the [`HEADER_WRITER`] lock byte ([`Exclusive`]).
+    exclusive: Mutex<()>,
+}
+
+/// Who publishes: [`HeaderText::publish`]'s view of this process.
+pub(super) struct Publisher<'f, D> {
+    /// This process's slot, if it holds one: its hold word names the slot (with the slot's
+    /// generation), and others tell whether it lives by probing the slot. Without one the
+    /// hold word names the process, which holds the header lock byte meanwhile.
+    pub(super) slot: Option<u32>,
+    /// Whether the process holding slot `s` (another's) is dead.
+    pub(super) dead: D,
+    /// The log's descriptor, for the header lock byte; `None` for a header no other process
+    /// can reach (the unit tests' regions).
+    pub(super) file: Option<BorrowedFd<'f>>,
+}
+
+/// The hold word of this process without a slot ([`process_hold_of`] its pid).
+fn process_hold() -> u64 {
+    process_hold_of(std::process::id())
+}
+
+/// The hold word of process `pid` without a slot: `(pid + 1) << 16`. Its low 16 bits are 0,
+/// where a slot's hold word has `slot + 1 >= 1`, so it is never read as a slot's.
+fn process_hold_of(pid: u32) -> u64 {
+    (u64::from(pid) + 1) << 16
+}
+
+/// Whether hold word `word` names a process rather than a slot ([`process_hold`]).
+fn is_process_hold(word: u64) -> bool {
+    word != 0 && word & 0xffff == 0
+}
+
+/// This process's exclusive use of the [`HEADER_WRITER`] byte: the process-local mutex and,
+/// for a file, the byte's write lock through the log's descriptor. A process holds a
+/// process-named hold only inside its `Exclusive`, so while `judges` is set no process holds
+/// one: a process-named value in the word is a dead holder's.
+struct Exclusive<'g> {
+    _local: MutexGuard<'g, ()>,
+    /// The descriptor whose lock on the byte this guard releases.
+    locked: Option<BorrowedFd<'g>>,
+    /// Whether holding this proves that no process holds a process-named hold: `false` on
+    /// targets without OFD locks, where nobody can tell.
+    judges: bool,
+}
+
+impl Drop for Exclusive<'_> {
+    fn drop(&mut self) {
+        if let Some(fd) = self.locked {
+            // Unlocking our own lock does not fail on an open descriptor. Were it to fail,
+            // the byte would stay locked until the log is dropped: other slotless publishers
+            // would wait (and report `Busy`); nothing would be taken over wrongly.
+            let _ = ofd::unlock(fd, HEADER_WRITER);
+        }
+    }
 }
 
 /// What [`HeaderText::publish`] did.
@@ -78,6 +150,39 @@ impl HeaderText {
             words,
             field_at,
             seen: Mutex::new(None),
+            exclusive: Mutex::new(()),
+        }
+    }
+
+    /// Takes [`Exclusive`] through `file`; `None` if another process holds the byte's lock
+    /// (a slotless publisher at work, or judging), or the lock cannot be taken.
+    fn exclusive<'g>(&'g self, file: Option<BorrowedFd<'g>>) -> Option<Exclusive<'g>> {
+        let local = self
+            .exclusive
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(fd) = file else {
+            // No other process reaches this header: the mutex excludes every holder.
+            return Some(Exclusive {
+                _local: local,
+                locked: None,
+                judges: true,
+            });
+        };
+        if !ofd::SUPPORTED {
+            return Some(Exclusive {
+                _local: local,
+                locked: None,
+                judges: false,
+            });
+        }
+        match ofd::try_lock(fd, HEADER_WRITER, Kind::Write) {
+            Ok(true) => Some(Exclusive {
+                _local: local,
+                locked: Some(fd),
+                judges: true,
+            }),
+            Ok(false) | Err(_) => None,
         }
     }
 
@@ -101,8 +206,7 @@ impl HeaderText {
         Ok(())
     }
 
-    /// Publishes `durable` in the shape (the protocol in the module docs), as process slot
-    /// `me`; `dead(slot)` says whether the process holding another slot is dead.
+    /// Publishes `durable` in the shape (the protocol in the module docs), as `who`.
     ///
     /// The pacing wait happens before `header_writer` is taken, so the word is held only for
     /// the few stores of one rewrite (or two, after a takeover).
@@ -110,8 +214,7 @@ impl HeaderText {
         &self,
         region: &Mapped<'_>,
         durable: u64,
-        me: u32,
-        dead: impl Fn(u32) -> bool,
+        who: &Publisher<'_, impl Fn(u32) -> bool>,
     ) -> Result<Published, mmarray::npy::Error> {
         let published = region.published();
         let writer = region.header_writer();
@@ -120,15 +223,27 @@ impl HeaderText {
         let owners = Owners::new(region.owners_words(), region.slots(), region.entries())
             .ok()
             .filter(|o| !o.is_none());
-        let mine = owners
-            .and_then(|o| o.hold_word(me))
-            .unwrap_or(u64::from(me) + 1);
-        let gone = |holder: u64| match owners.map(|o| o.hold_state(holder)) {
-            Some(Hold::Gone) => true,
-            Some(Hold::Slot(slot)) => slot != me && dead(slot),
-            // No slot table (a region made without one): the word is `slot + 1`.
-            None => u32::try_from(holder - 1).is_ok_and(|slot| slot != me && dead(slot)),
-            Some(Hold::Free | Hold::Invalid) => false,
+        let mine = match who.slot {
+            Some(slot) => owners
+                .and_then(|o| o.hold_word(slot))
+                .unwrap_or(u64::from(slot) + 1),
+            None => process_hold(),
+        };
+        let gone = |holder: u64, exclusive: Option<&Exclusive<'_>>| {
+            if is_process_hold(holder) {
+                // Its holder held the lock byte as long as it held the word: with the byte
+                // ours, it is gone (also a namesake in another pid namespace, or us: our
+                // threads hold the word only inside the mutex we hold).
+                return exclusive.is_some_and(|e| e.judges);
+            }
+            match owners.map(|o| o.hold_state(holder)) {
+                Some(Hold::Gone) => true,
+                Some(Hold::Slot(slot)) => who.slot != Some(slot) && (who.dead)(slot),
+                // No slot table (a region made without one): the word is `slot + 1`.
+                None => u32::try_from(holder - 1)
+                    .is_ok_and(|slot| who.slot != Some(slot) && (who.dead)(slot)),
+                Some(Hold::Free | Hold::Invalid) => false,
+            }
         };
         let since = Instant::now();
         loop {
@@ -139,29 +254,45 @@ impl HeaderText {
             if p & ClaimHeader::PUBLISHED_BUSY == 0 {
                 self.pace(p);
             }
-            match writer.compare_exchange(0, mine, Ordering::Acquire, Ordering::Relaxed) {
-                Ok(_) => {}
-                Err(holder)
-                    if holder != mine
-                        && gone(holder)
-                        && writer
-                            .compare_exchange(holder, mine, Ordering::Acquire, Ordering::Relaxed)
-                            .is_ok() => {}
-                Err(_) => {
-                    // A holder keeps the word only for the stores of one rewrite (the pacing
-                    // wait comes before taking it), and publishes its own value, which may be
-                    // below ours: wait for it and publish ours after it, so a flush that
-                    // returns has its durable value in the text (or a later one). Bounded, for
-                    // a holder that is stopped or dead without anyone knowing yet.
-                    if since.elapsed() >= HOLD_WAIT {
-                        return Ok(Published::Busy);
+            // Without a slot, the lock byte first: held for as long as the word is.
+            let mut exclusive = match who.slot {
+                Some(_) => None,
+                None => self.exclusive(who.file),
+            };
+            let taken = (who.slot.is_some() || exclusive.is_some())
+                && match writer.compare_exchange(0, mine, Ordering::Acquire, Ordering::Relaxed) {
+                    Ok(_) => true,
+                    Err(holder) => {
+                        if is_process_hold(holder) && exclusive.is_none() {
+                            exclusive = self.exclusive(who.file);
+                        }
+                        gone(holder, exclusive.as_ref())
+                            && writer
+                                .compare_exchange(
+                                    holder,
+                                    mine,
+                                    Ordering::Acquire,
+                                    Ordering::Relaxed,
+                                )
+                                .is_ok()
                     }
-                    std::thread::sleep(Duration::from_micros(100));
-                    continue;
+                };
+            if !taken {
+                drop(exclusive);
+                // A holder keeps the word only for the stores of one rewrite (the pacing
+                // wait comes before taking it), and publishes its own value, which may be
+                // below ours: wait for it and publish ours after it, so a flush that
+                // returns has its durable value in the text (or a later one). Bounded, for
+                // a holder that is stopped or dead without anyone knowing yet.
+                if since.elapsed() >= HOLD_WAIT {
+                    return Ok(Published::Busy);
                 }
+                std::thread::sleep(Duration::from_micros(100));
+                continue;
             }
             let result = self.publish_held(region, durable, p);
             writer.store(0, Ordering::Release);
+            drop(exclusive);
             match result {
                 // Someone published between our look and our lock: look again (and pace
                 // again, from the value they wrote).
@@ -273,6 +404,15 @@ mod tests {
         )
     }
 
+    /// A publisher holding slot `s`, which finds dead the slots `dead` says are.
+    fn slot<D: Fn(u32) -> bool>(s: u32, dead: D) -> Publisher<'static, D> {
+        Publisher {
+            slot: Some(s),
+            dead,
+            file: None,
+        }
+    }
+
     fn shape(text: &HeaderText) -> u64 {
         Header::parse(&text.bytes()).unwrap().0.shape()[0] as u64
     }
@@ -282,7 +422,7 @@ mod tests {
         let (text, words, g, npy) = setup();
         let region = Mapped::open_with(words, g).unwrap();
         assert_eq!(
-            text.publish(&region, 5, 0, |_| false),
+            text.publish(&region, 5, &slot(0, |_| false)),
             Ok(Published::Rewrote)
         );
         assert_eq!(shape(&text), 5);
@@ -294,13 +434,13 @@ mod tests {
             5 | ClaimHeader::PUBLISHED_PARITY
         );
         assert_eq!(
-            text.publish(&region, 5, 0, |_| false),
+            text.publish(&region, 5, &slot(0, |_| false)),
             Ok(Published::AlreadyShown)
         );
         // The next rewrite writes the first slot again: not before 10 ms after the last.
         let start = Instant::now();
         assert_eq!(
-            text.publish(&region, 9, 0, |_| false),
+            text.publish(&region, 9, &slot(0, |_| false)),
             Ok(Published::Rewrote)
         );
         assert!(
@@ -329,13 +469,13 @@ mod tests {
         let torn = text.bytes();
         // While slot 6 lives, it is left to it.
         assert_eq!(
-            text.publish(&region, 2000, 0, |_| false),
+            text.publish(&region, 2000, &slot(0, |_| false)),
             Ok(Published::Busy)
         );
         assert_eq!(text.bytes(), torn);
         // Dead: taken over, its rewrite finished, then ours written into the other slot.
         assert_eq!(
-            text.publish(&region, 2000, 0, |slot| slot == 6),
+            text.publish(&region, 2000, &slot(0, |slot| slot == 6)),
             Ok(Published::Rewrote)
         );
         let mut expected = vec![0u8; torn.len()];
@@ -350,7 +490,7 @@ mod tests {
             .store(2000 | ClaimHeader::PUBLISHED_BUSY, Ordering::Relaxed);
         region.header_writer().store(3, Ordering::Relaxed);
         assert_eq!(
-            text.publish(&region, 2100, 0, |slot| slot == 2),
+            text.publish(&region, 2100, &slot(0, |slot| slot == 2)),
             Ok(Published::AlreadyShown)
         );
         assert_eq!(shape(&text), 2500);
@@ -377,7 +517,7 @@ mod tests {
         region.header_writer().store(stale, Ordering::Relaxed);
         // Nobody is probed dead, yet the stale hold is recognised by its generation.
         assert_eq!(
-            text.publish(&region, 7, 0, |_| false),
+            text.publish(&region, 7, &slot(0, |_| false)),
             Ok(Published::Rewrote)
         );
         assert_eq!(shape(&text), 7);
@@ -387,12 +527,139 @@ mod tests {
             .header_writer()
             .store(owners.hold_word(2).unwrap(), Ordering::Relaxed);
         let start = Instant::now();
-        assert_eq!(text.publish(&region, 9, 0, |_| false), Ok(Published::Busy));
+        assert_eq!(
+            text.publish(&region, 9, &slot(0, |_| false)),
+            Ok(Published::Busy)
+        );
         assert!(start.elapsed() >= HOLD_WAIT, "{:?}", start.elapsed());
         assert_eq!(shape(&text), 7);
     }
 
     fn words_of(text: &HeaderText) -> &'static [AtomicU64] {
         text.words
+    }
+
+    #[test]
+    fn a_process_named_hold_is_never_read_as_a_slots() {
+        let words: Vec<AtomicU64> = (0..Owners::words_for(4, 1).unwrap())
+            .map(|_| AtomicU64::new(0))
+            .collect();
+        let owners = Owners::new(&words, 4, 1).unwrap();
+        for slot in 0..4 {
+            owners.take(slot, 100, 1, 0);
+        }
+        // Every pid the kernel hands out (`pid_max` is at most 2^22), and a few beyond.
+        for pid in
+            (0..=1u32 << 22)
+                .step_by(997)
+                .chain([0xfffe, 0xffff, 0x1_0000, 0x1_0001, u32::MAX])
+        {
+            let word = process_hold_of(pid);
+            assert!(is_process_hold(word), "{pid}");
+            assert_eq!(owners.hold_state(word), Hold::Invalid, "pid {pid}");
+        }
+        for slot in 0..4 {
+            assert!(!is_process_hold(owners.hold_word(slot).unwrap()));
+        }
+        assert!(!is_process_hold(0));
+    }
+
+    /// A region with a 4-slot table and this test's header text, over heap words.
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    fn region_with_slots() -> (HeaderText, Vec<AtomicU64>, Geometry, RowLogHeader<'static>) {
+        let (text, _, _, npy) = setup();
+        let g = Geometry::new(100, 8).with_header_len(256).with_owners(4, 1);
+        let words: Vec<AtomicU64> = (0..g.region_words().unwrap())
+            .map(|_| AtomicU64::new(0))
+            .collect();
+        Mapped::create_with(&words, g).unwrap();
+        (text, words, g, npy)
+    }
+
+    /// Separate open file descriptions of one file stand in for processes: OFD locks
+    /// conflict between descriptions, also within one process.
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    #[test]
+    fn a_slotless_holder_is_waited_for_while_it_holds_the_lock_byte_and_taken_over_after() {
+        use std::os::fd::AsFd;
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let description = || {
+            std::fs::File::options()
+                .read(true)
+                .write(true)
+                .open(file.path())
+                .unwrap()
+        };
+        let (a, b, c) = (description(), description(), description());
+        let (text, words, g, npy) = region_with_slots();
+        let region = Mapped::open_with(&words, g).unwrap();
+        // Process B, holding no slot, died half way through writing 1234 into the second
+        // shape slot — or lives, holding the lock byte.
+        assert!(ofd::try_lock(b.as_fd(), HEADER_WRITER, Kind::Write).unwrap());
+        let b_hold = process_hold_of(4242);
+        region.header_target().store(1234, Ordering::Relaxed);
+        region
+            .published()
+            .store(ClaimHeader::PUBLISHED_BUSY, Ordering::Relaxed);
+        region.header_writer().store(b_hold, Ordering::Relaxed);
+        let first = shape_stores(&text.bytes(), text.field_at, 1234, ShapeSlot::Second).unwrap()[0];
+        text.words[first.word].store(first.value, Ordering::Relaxed);
+        let torn = text.bytes();
+        // Every slot dead: a process-named hold is judged by the lock byte only.
+        let dead: fn(u32) -> bool = |_| true;
+        let slotless = Publisher {
+            slot: None,
+            dead,
+            file: Some(a.as_fd()),
+        };
+        let slotted = Publisher {
+            slot: Some(0),
+            dead,
+            file: Some(a.as_fd()),
+        };
+        for who in [&slotless, &slotted] {
+            assert_eq!(text.publish(&region, 2000, who), Ok(Published::Busy));
+            assert_eq!(text.bytes(), torn, "B lives: its rewrite is left to it");
+            assert_eq!(region.header_writer().load(Ordering::Relaxed), b_hold);
+        }
+        drop(b); // B dies: the kernel drops its lock with its description
+        assert_eq!(
+            text.publish(&region, 2000, &slotless),
+            Ok(Published::Rewrote)
+        );
+        let mut expected = vec![0u8; torn.len()];
+        npy.emit(&mut expected, 2000, ShapeSlot::First).unwrap();
+        assert_eq!(text.bytes(), expected, "B's rewrite redone, then ours");
+        assert_eq!(region.published().load(Ordering::Relaxed), 2000);
+        assert_eq!(region.header_writer().load(Ordering::Relaxed), 0);
+        assert!(
+            !ofd::probe(c.as_fd(), HEADER_WRITER).unwrap(),
+            "the publisher let the byte go"
+        );
+        // A stale hold naming this very process (or a namesake in another pid namespace),
+        // with nobody on the byte, is taken over too — by a slot's holder as well.
+        for who in [&slotless, &slotted] {
+            region
+                .header_writer()
+                .store(process_hold(), Ordering::Relaxed);
+            let value = region.published().load(Ordering::Relaxed) & ClaimHeader::PUBLISHED_VALUE;
+            assert_eq!(
+                text.publish(&region, value + 1, who),
+                Ok(Published::Rewrote)
+            );
+            assert_eq!(shape(&text), value + 1);
+            assert_eq!(region.header_writer().load(Ordering::Relaxed), 0);
+        }
+        // While another slotless publisher holds the byte (it is at work, the word not yet
+        // taken), a slotless one waits for it and leaves the publishing to it.
+        assert!(ofd::try_lock(c.as_fd(), HEADER_WRITER, Kind::Write).unwrap());
+        assert_eq!(text.publish(&region, 5000, &slotless), Ok(Published::Busy));
+        assert_eq!(shape(&text), 2002);
+        // A slot's holder does not need the byte when the word is free.
+        assert_eq!(
+            text.publish(&region, 5000, &slotted),
+            Ok(Published::Rewrote)
+        );
+        assert_eq!(shape(&text), 5000);
     }
 }

@@ -245,9 +245,8 @@ impl<T: Dtype + Send + Sync> RowLog<T> {
     /// Joins the log in the file at `path`, which other processes may be writing right now;
     /// the capacity is read from its header. It advances the committed watermark over rows
     /// already complete, which a writer killed between marking its rows complete and
-    /// advancing may have left behind ([`Claims::advance_committed`]), takes an owner slot
-    /// (its generation, pid and start time are written into the slot table) and closes the
-    /// holes of writers it finds dead.
+    /// advancing may have left behind ([`Claims::advance_committed`]), and closes the holes
+    /// of writers it finds dead.
     ///
     /// The first process to join a log nobody has joined (on Linux and Android: nobody holds
     /// its session lock) also repairs what the last session left: on the same boot (or where
@@ -261,9 +260,15 @@ impl<T: Dtype + Send + Sync> RowLog<T> {
     /// On Linux and Android `open` waits while another process runs its session start (the
     /// repair above, which takes as long as closing the holes does), without a time limit: a
     /// process stopped in the middle of it (`SIGSTOP`, a debugger) holds up every `open` of
-    /// the file until it runs again or dies. Every joined process takes one owner slot of the
-    /// file's 64, readers included: a 65th process holding the file at once is refused with
-    /// [`Error::NoSlot`].
+    /// the file until it runs again or dies.
+    ///
+    /// Joining takes no owner slot: a process takes one of the file's 64 when it first claims
+    /// (its generation, pid and start time are written into the slot table; another when the
+    /// 32 entries of each slot it holds are all in use by its claims), or when it closes a
+    /// dead writer's hole (the closer is named by its slot). So any number of processes can
+    /// join to read — `committed_rows`, `valid_rows`, `flush` take no slot — while a claim
+    /// finding every slot held by a live process fails with [`Error::NoSlot`] and changes
+    /// nothing; that process still reads.
     ///
     /// Each process holds a file through one handle: a file this process holds as a row log
     /// already is refused ([`Error::AlreadyOpen`]), whatever path reaches it. Threads share

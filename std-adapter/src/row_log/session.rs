@@ -188,8 +188,10 @@ pub(crate) enum Start {
 impl<T: Element + Send + Sync> RowLog<T> {
     /// Finishes joining through `file` (the log's own descriptor, which keeps this process's
     /// locks from now on): the session start if this process is alone ([`Joined::Alone`]), the
-    /// conversion of its session lock to a shared one, its first owner slot, and a close pass
-    /// over dead writers' holes.
+    /// conversion of its session lock to a shared one, and a close pass over dead writers'
+    /// holes. No owner slot is taken here: a process takes its first when it first claims
+    /// (or closes a dead writer's hole, whose `closer` word names a slot), so a reader holds
+    /// none (`slots.rs`).
     ///
     /// Session start (§8): on the same boot as the last session, every hole is closed (all
     /// other participants are gone: the exclusive lock proves it) and every committed row is
@@ -226,15 +228,6 @@ impl<T: Element + Send + Sync> RowLog<T> {
         }
         if joined == Joined::Alone {
             share(file.as_fd(), self.path.as_deref())?;
-        }
-        if self.slots.tracking() {
-            let claims = &self.claims;
-            self.slots.take_slot(
-                claims.owners(),
-                file.as_fd(),
-                || claims.committed(),
-                self.path.as_deref(),
-            )?;
         }
         self.file = Some(file);
         self.close_pass(true);

@@ -12,6 +12,13 @@
 //!
 //! # Taking a slot
 //!
+//! Slots are taken lazily: joining a log takes none, so a process that only reads (or
+//! flushes) holds none and any number of readers can join. A process takes its first slot
+//! when it first needs an owner entry — its first claim (or [`Writer`](super::Writer)) — or a
+//! slot's name: the `closer` word of a dead writer's hole names the closer's slot
+//! ([`Slots::first_slot`]). The `.npy` header writer of a slotless process names the process
+//! instead (`npy.rs`).
+//!
 //! For `i in 0..N`: try the write lock on slot `i`'s byte. Won: the slot's previous owner, if
 //! any, is dead (or closed its log). If the slot still holds a **pending** entry — an
 //! announcement whose range is not entirely below the committed watermark — it is evidence a
@@ -28,9 +35,24 @@
 //! start 16 entries — 64 bytes of state words — apart, so with the default 32 entries a slot
 //! two threads claiming at once exchange on different cache lines; more threads share); a
 //! retired claim gives it back with a plain store (only a shared entry costs more). When every
-//! entry of every held slot is in use, the process takes another slot (under a mutex, off the
-//! fast path), so the number of live claims is bounded only by `N * E`; with none left,
-//! [`Error::NoSlot`].
+//! entry of every held slot is in use (or no slot is held yet), the process takes another slot
+//! (under a mutex, off the fast path), so the number of live claims is bounded only by `N * E`;
+//! with none left, [`Error::NoSlot`].
+//!
+//! **How many slots a process takes.** A slot is taken only under the mutex, by a thread
+//! whose scan, made after it took the mutex, found no free entry in any held slot; that thread
+//! claims through one of the new slot's entries, taken for it before the others are made free
+//! (so threads on the fast path cannot use them all up first and make it take another). So
+//! one pass through the mutex takes at most one slot, and every slot serves the claim that
+//! took it. Each entry the failed scan saw in use was held by a different claim (a claim holds
+//! one entry), so: *a process holding `S` slots takes another only after `S * E` claims other
+//! than the taker's were live at some moment during one scan.* In a burst of claims that keep
+//! their entries until it ends (no entry goes from in use back to free meanwhile), the scan is
+//! a snapshot — all `S * E` entries in use at once — so a burst of `C` claims leaves exactly
+//! `ceil(C / E)` slots, none extra (`slots/tests.rs` checks it with racing threads). Entries
+//! given back during a scan can let it see more claims than were ever live at once, so under
+//! churn a slot beyond the peak's need can be taken; it is kept (and its entries reused)
+//! until the log is dropped.
 //!
 //! # Probing, and the grace period
 //!
@@ -147,7 +169,7 @@ impl Slots {
         LOCKS + 1 + u64::from(slot)
     }
 
-    /// Takes one more slot (the join takes the first): the lowest slot whose lock is free and
+    /// Takes one more slot (the caller holds `more`): the lowest slot whose lock is free and
     /// which holds no pending entry (one whose rows are not all below `committed()`).
     /// Returns the slot.
     ///
@@ -155,13 +177,27 @@ impl Slots {
     ///
     /// [`Error::NoSlot`] if every slot is held by a live process or pending;
     /// [`Error::Io`] if `fcntl(2)` fails. Nothing is taken then.
-    pub(crate) fn take_slot(
+    fn take_slot(
         &self,
         table: Owners<'_>,
         fd: BorrowedFd<'_>,
         committed: impl Fn() -> u64,
         path: Option<&Path>,
     ) -> Result<u32> {
+        self.take_slot_with(table, fd, committed, path, false)
+            .map(|(slot, _)| slot)
+    }
+
+    /// [`take_slot`](Self::take_slot); with `reserve`, one of the new slot's entries is taken
+    /// for the caller before the others are made free, and returned with it.
+    fn take_slot_with(
+        &self,
+        table: Owners<'_>,
+        fd: BorrowedFd<'_>,
+        committed: impl Fn() -> u64,
+        path: Option<&Path>,
+        reserve: bool,
+    ) -> Result<(u32, Option<Entry>)> {
         let io = |e: rustix::io::Errno| Error::Io {
             op: "fcntl(2) F_OFD_SETLK",
             path: path.map(Path::to_path_buf),
@@ -178,8 +214,8 @@ impl Slots {
                 ofd::unlock(fd, Self::byte(slot)).map_err(io)?;
                 continue;
             }
-            self.claim_slot(table, slot);
-            return Ok(slot);
+            let reserved = self.claim_slot(table, slot, reserve);
+            return Ok((slot, reserved));
         }
         Err(Error::NoSlot {
             path: path.map(Path::to_path_buf),
@@ -188,21 +224,68 @@ impl Slots {
     }
 
     /// Makes slot `slot`, whose lock this process just took, ours: a new generation, our
-    /// identity, every entry cleared (`Owners::take`), its entries free in our mask.
-    fn claim_slot(&self, table: Owners<'_>, slot: u32) {
+    /// identity, every entry cleared (`Owners::take`), its entries free for our claims — but
+    /// with `reserve` the one the calling thread would look at first, which is taken for it
+    /// (stored [`TAKEN`] before the others become [`FREE`]: nobody else can take it) and
+    /// returned.
+    fn claim_slot(&self, table: Owners<'_>, slot: u32, reserve: bool) -> Option<Entry> {
         let me = self.me.get_or_init(Me::now);
         let _generation = table.take(slot, me.pid, me.start_ticks, me.pid_ns);
+        let reserved = (reserve && self.entries > 0).then(|| Entry {
+            slot,
+            index: u32::try_from(thread_start(self.entries as usize)).unwrap_or(0),
+        });
+        if let Some(entry) = reserved {
+            self.state[self.at(entry)].store(TAKEN, Ordering::Relaxed);
+        }
         self.mine[slot as usize].store(true, Ordering::Release);
         let _ = self
             .first
             .compare_exchange(u32::MAX, slot, Ordering::AcqRel, Ordering::Relaxed);
         for index in 0..self.entries {
+            if reserved.is_some_and(|r| r.index == index) {
+                continue;
+            }
             self.state[self.at(Entry { slot, index })].store(FREE, Ordering::Release);
+        }
+        reserved
+    }
+
+    /// This process's first slot (the one [`me`](Self::me) names), taking one if it holds
+    /// none yet: a process that closes a dead writer's hole names itself in the `closer` word
+    /// by its slot, also if it never claimed. Off the fast path (under the same mutex as
+    /// taking a slot for entries).
+    ///
+    /// # Errors
+    ///
+    /// As [`take_slot`](Self::take_slot); [`Error::NoSlot`] also if this process does not
+    /// track owners.
+    pub(crate) fn first_slot(
+        &self,
+        table: Owners<'_>,
+        fd: BorrowedFd<'_>,
+        committed: impl Fn() -> u64,
+        path: Option<&Path>,
+    ) -> Result<u32> {
+        if !self.tracking {
+            return Err(Error::NoSlot {
+                path: path.map(Path::to_path_buf),
+                slots: self.slots,
+            });
+        }
+        if let Some(slot) = self.me() {
+            return Ok(slot);
+        }
+        let _more = self.more.lock().unwrap_or_else(PoisonError::into_inner);
+        match self.me() {
+            Some(slot) => Ok(slot),
+            None => self.take_slot(table, fd, committed, path),
         }
     }
 
-    /// A free entry of ours, taking another slot if every entry of our slots is in use.
-    /// `None` if this process does not track owners.
+    /// A free entry of ours, taking another slot if every entry of our slots is in use (the
+    /// first slot, at the process's first claim). `None` if this process does not track
+    /// owners.
     ///
     /// # Errors
     ///
@@ -220,17 +303,17 @@ impl Slots {
         if let Some(entry) = self.try_entry() {
             return Ok(Some(entry));
         }
+        // The first claim of the process comes here too (no slot held yet).
         let _more = self.more.lock().unwrap_or_else(PoisonError::into_inner);
-        // Another thread may have taken a slot (or given an entry back) meanwhile; and
-        // threads on the path above may take every entry of the slot taken here before this
-        // thread looks: take slots until one of its entries is ours or none is left. A claim
-        // of a tracking process is never made without an entry (closing relies on it).
-        loop {
-            if let Some(entry) = self.try_entry() {
-                return Ok(Some(entry));
-            }
-            self.take_slot(table, fd, &committed, path)?;
+        // Another thread may have taken a slot (or given an entry back) meanwhile.
+        if let Some(entry) = self.try_entry() {
+            return Ok(Some(entry));
         }
+        // One of the new slot's entries is taken for this claim before the others are free
+        // (threads on the path above cannot use them all up first). A claim of a tracking
+        // process is never made without an entry (closing relies on it).
+        let (_slot, reserved) = self.take_slot_with(table, fd, &committed, path, true)?;
+        Ok(reserved)
     }
 
     /// A free entry of ours, if there is one: takes it. The search starts in our first slot,

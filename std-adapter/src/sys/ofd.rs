@@ -3,7 +3,8 @@
 //!
 //! The row log's liveness rests on them (design `docs/row-log-v2.md` §2.3): a process holds a
 //! write lock on one byte per owner slot, and a shared lock on the session byte, through the
-//! log's own descriptor; anyone probes a byte with `F_OFD_GETLK`.
+//! log's own descriptor; anyone probes a byte with `F_OFD_GETLK`. A process without a slot
+//! holds the [`HEADER_WRITER`] byte while it rewrites the `.npy` header.
 //!
 //! # Why OFD locks, and why `libc`
 //!
@@ -34,6 +35,11 @@ use rustix::io::Result;
 
 /// The first lock byte: the session byte. Slot `i`'s byte is `LOCKS + 1 + i`.
 pub(crate) const LOCKS: u64 = 1 << 62;
+
+/// The byte before the session byte: held by a process that holds no owner slot while it
+/// holds the row log's `.npy` header-writer word (`row_log/npy.rs`), so that others can tell
+/// whether it still lives.
+pub(crate) const HEADER_WRITER: u64 = LOCKS - 1;
 
 /// Whether OFD locks are available on this target (Linux and Android, 64-bit).
 pub(crate) const SUPPORTED: bool = cfg!(all(

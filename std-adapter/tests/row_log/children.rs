@@ -71,6 +71,10 @@ pub fn signal(pid: u32, signal: libc::c_int) {
 ///   `holding <start> <end>` (after `forked <pid>` with [`ENV_FORK`]); then commits on
 ///   `commit` (saying `committed`), and exits at the end of its input.
 /// - `join`: joins the log, says `joined`, and exits at the end of its input.
+/// - `read`: joins the log and reads it ([`read`]: committed rows, valid rows, a flush),
+///   saying `read <committed> <valid> <durable>`; then, for each line of its input, `read`
+///   again, or `claim` one row (`claimed <row>`, or `refused <error>`); exits at the end of
+///   its input.
 #[test]
 fn child() {
     let Some(path) = std::env::var_os(ENV_PATH) else {
@@ -106,8 +110,39 @@ fn child() {
             say("joined");
             while hear().is_some() {}
         }
+        "read" => {
+            say(&read(&log));
+            while let Some(line) = hear() {
+                let message = match line.as_str() {
+                    "read" => read(&log),
+                    "claim" => match log.claim(1) {
+                        Ok(mut rows) => {
+                            let at = rows.rows().start;
+                            rows.copy_from_slice(&[Row::new(at, 7, 0)]);
+                            rows.commit();
+                            format!("claimed {at}")
+                        }
+                        Err(e) => format!("refused {e}"),
+                    },
+                    other => panic!("unknown command {other}"),
+                };
+                say(&message);
+            }
+        }
         role => panic!("unknown role {role}"),
     }
+}
+
+/// What a `read` child reports: `read <committed> <valid> <durable>`, from
+/// `committed_rows` (each row whole or zero), `valid_rows` and a `flush`.
+fn read(log: &RowLog<Row>) -> String {
+    let rows = log.committed_rows();
+    for (position, row) in rows.iter().enumerate() {
+        assert!(row.is_valid_at(position as u64), "row {position}: {row:?}");
+    }
+    let valid = log.valid_rows().count();
+    let durable = log.flush().unwrap().durable;
+    format!("read {} {valid} {durable}", rows.len())
 }
 
 /// A running child.

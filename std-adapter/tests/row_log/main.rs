@@ -2,7 +2,8 @@
 //! processes (this binary re-executes itself for the child writers), the buffered writer, one
 //! handle per file per process, a real `fork` (a child opens its own log), numpy loading the
 //! log as a plain `.npy` (`npy_view`), valid rows and numpy's void mask (`validity`), liveness
-//! of writers in other processes (`liveness`, with the `children` it starts), the issue's
+//! of writers in other processes (`liveness`, with the `children` it starts), owner slots
+//! taken only by claims and closes, so that readers hold none (`lazy_slots`), the issue's
 //! killed-writer scenario (`killed_writer`) and writers killed at random (`random_kills`).
 
 #[path = "../support/mod.rs"]
@@ -15,6 +16,8 @@ mod fork;
 mod frozen;
 #[cfg(target_os = "linux")]
 mod killed_writer;
+#[cfg(target_os = "linux")]
+mod lazy_slots;
 #[cfg(target_os = "linux")]
 mod liveness;
 mod npy_view;
