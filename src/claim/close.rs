@@ -137,8 +137,8 @@
 //! Limits of P6, by design: a hole row announced by more than `MAX_CANDIDATES` (16) entries
 //! is reported `Waiting` and never closed (the core keeps no unbounded candidate list); a
 //! caller with no slot of its own ([`Probe::me`] is `None`) cannot take the `closer` word and
-//! only reports the hole, so some participant with a slot (any writer; the adapter gives
-//! every joined process one) must call; and a `Probe` answering `Unknown` (no liveness
+//! only reports the hole, so some participant with a slot must call (the adapter's
+//! processes take their first slot at their first claim, or to close such a hole); and a `Probe` answering `Unknown` (no liveness
 //! source on the platform) never lets a hole close. The closed range and the reported hole
 //! are clamped to the capacity, so a corrupted tail cannot make `zero` reach past the rows.
 

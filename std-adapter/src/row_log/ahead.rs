@@ -22,6 +22,24 @@ use crate::raw::RawMap;
 use super::{Layout, RowLog};
 
 impl<T> RowLog<T> {
+    /// Marks the pages of the committed rows that are not durable dirty again, so that this
+    /// handle's first [`flush`](RowLog::flush) writes them back: a write-back that failed in
+    /// an earlier handle left those pages clean in the page cache (Linux reports the error
+    /// once, to the file description that flushed them), and an `msync` through this handle
+    /// would otherwise find nothing to write and let the durable watermark pass rows that are
+    /// not on disk. A populate for writing is a write fault on each page — which marks it
+    /// dirty — and changes no byte. Advice, like populating ahead: a kernel that refuses it
+    /// (before 5.14) leaves the pages as they are.
+    pub(super) fn redirty_undurable(&self) {
+        if self.file.is_none() {
+            return;
+        }
+        let w = self.claims.watermarks();
+        if let Some((offset, len)) = self.layout.bytes_of(w.durable..w.committed) {
+            let _ = populate(&self.map, offset..offset + len);
+        }
+    }
+
     /// About to claim up to `rows` rows: populate ahead of them if they come near the end of
     /// what this process populated (see the module docs). Reads the tail (`Relaxed`: a guess
     /// at where the claim lands; a wrong guess only populates elsewhere).

@@ -24,7 +24,7 @@ use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use mmarray::Element;
-use mmarray::claim::{Claim, ClaimError, Claims, Closing, Entry, Liveness, Mapped};
+use mmarray::claim::{Claim, ClaimError, Claims, Closing, Entry, Hold, Liveness, Mapped};
 
 use super::hole::{Hole, Owner};
 use super::npy::Publisher;
@@ -170,7 +170,9 @@ impl<'a> Live<'a> {
             .close_dead(&probe, |rows| self.zero_closed(rows));
         match closing {
             Closing::Waiting(ref hole)
-                if hole.liveness == Some(Liveness::Dead) && self.slots.me().is_none() =>
+                if hole.liveness == Some(Liveness::Dead)
+                    && self.slots.me().is_none()
+                    && !self.live_closer(file) =>
             {
                 let claims = self.claims;
                 match self.slots.first_slot(
@@ -184,6 +186,17 @@ impl<'a> Live<'a> {
                 }
             }
             closing => closing,
+        }
+    }
+
+    /// Whether a live process holds the `closer` word (it is closing a hole now): a slotless
+    /// process then leaves the hole to it rather than take a slot it would keep (so one
+    /// writer's death does not make every reader that meets its hole take a slot).
+    fn live_closer(&self, file: &File) -> bool {
+        let owners = self.claims.owners();
+        match owners.hold_state(self.claims.store().closer().load(Ordering::Acquire)) {
+            Hold::Slot(slot) => self.slots.liveness(file.as_fd(), slot) != Liveness::Dead,
+            Hold::Free | Hold::Gone | Hold::Invalid => false,
         }
     }
 
@@ -292,7 +305,9 @@ impl<T: Element + Send + Sync> RowLog<T> {
     /// The rows the committed watermark waits for, if it waits, and who holds them — alive,
     /// dead, or unknown (no open-file-description locks, an anonymous log, or rows nobody
     /// announced). A dead writer's hole is closed first (probing at once), so a hole reported
-    /// here is held by a live writer, or one this process cannot judge.
+    /// here is held by a live writer, or one this process cannot judge — or a dead one whose
+    /// hole another live process is closing right now, or that this process could not close
+    /// (no owner slot was free to name it by).
     ///
     /// # Examples
     ///

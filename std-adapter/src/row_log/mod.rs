@@ -169,8 +169,9 @@ use layout::Layout;
 ///
 /// **Enforced on Linux and Android: sessions and liveness.** Every process joined to the file
 /// holds a shared open-file-description lock on it (the session lock), and one exclusive lock
-/// per owner slot it writes through (a process takes its first slot when it first claims:
-/// readers hold none); the kernel drops them only after the process's mapping is gone. So
+/// per owner slot it writes through (a process takes its first slot when it first claims, or
+/// when it closes a dead writer's hole nobody alive is closing: other readers hold none); the
+/// kernel drops them only after the process's mapping is gone. So
 /// [`create`](RowLog::create) over a log and [`recover`](RowLog::recover) refuse a file
 /// another process is joined to ([`Error::InUse`]), the first process to join an idle log
 /// repairs what the last session's processes left (their holes closed as void rows on the same

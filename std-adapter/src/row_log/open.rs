@@ -266,7 +266,9 @@ impl<T: Dtype + Send + Sync> RowLog<T> {
     /// (its generation, pid and start time are written into the slot table; another when the
     /// 32 entries of each slot it holds are all in use by its claims), or when it closes a
     /// dead writer's hole (the closer is named by its slot). So any number of processes can
-    /// join to read — `committed_rows`, `valid_rows`, `flush` take no slot — while a claim
+    /// join to read — `committed_rows`, `valid_rows`, `flush` take no slot, unless they meet a
+    /// dead writer's hole that no live process is closing, which they then close and keep the
+    /// slot until the log is dropped — while a claim
     /// finding every slot held by a live process fails with [`Error::NoSlot`] and changes
     /// nothing; that process still reads.
     ///
@@ -471,6 +473,7 @@ impl<T: Dtype + Send + Sync> RowLog<T> {
             built => built?,
         };
         let recovered = log.join_session(file, joined, start)?;
+        log.redirty_undurable();
         log.registration = Some(registration);
         Ok((log, recovered))
     }

@@ -16,7 +16,9 @@
 //! flushes) holds none and any number of readers can join. A process takes its first slot
 //! when it first needs an owner entry — its first claim (or [`Writer`](super::Writer)) — or a
 //! slot's name: the `closer` word of a dead writer's hole names the closer's slot
-//! ([`Slots::first_slot`]). The `.npy` header writer of a slotless process names the process
+//! ([`Slots::first_slot`]; `live.rs` takes it only when no live process holds the `closer`
+//! word, so one writer's death costs one slot, not one per reader that meets its hole). A slot
+//! is kept until the log is dropped. The `.npy` header writer of a slotless process names the process
 //! instead (`npy.rs`).
 //!
 //! For `i in 0..N`: try the write lock on slot `i`'s byte. Won: the slot's previous owner, if
@@ -43,7 +45,7 @@
 //! whose scan, made after it took the mutex, found no free entry in any held slot; that thread
 //! claims through one of the new slot's entries, taken for it before the others are made free
 //! (so threads on the fast path cannot use them all up first and make it take another). So
-//! one pass through the mutex takes at most one slot, and every slot serves the claim that
+//! one pass through the mutex takes at most one slot, and every slot taken for entries serves the claim that
 //! took it. Each entry the failed scan saw in use was held by a different claim (a claim holds
 //! one entry), so: *a process holding `S` slots takes another only after `S * E` claims other
 //! than the taker's were live at some moment during one scan.* In a burst of claims that keep

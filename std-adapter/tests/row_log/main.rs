@@ -3,7 +3,7 @@
 //! handle per file per process, a real `fork` (a child opens its own log), numpy loading the
 //! log as a plain `.npy` (`npy_view`), valid rows and numpy's void mask (`validity`), liveness
 //! of writers in other processes (`liveness`, with the `children` it starts), owner slots
-//! taken only by claims and closes, so that readers hold none (`lazy_slots`), the issue's
+//! taken only by claims and closes, so that readers hold none while no hole needs closing (`lazy_slots`), the issue's
 //! killed-writer scenario (`killed_writer`) and writers killed at random (`random_kills`).
 
 #[path = "../support/mod.rs"]
