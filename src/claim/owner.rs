@@ -456,9 +456,16 @@ impl<'s> Owners<'s> {
     /// Clears every entry's announcement and parts count (a session start, when every holder
     /// is known to be gone).
     pub(super) fn clear_entries(&self) {
+        // Only the words that are not zero: a session start runs this on every open of an
+        // idle log, and storing zeros over the whole table would dirty (and make the next
+        // flush write back) every page of it.
         self.for_each_entry(|_, _, words| {
-            words[PARTS].store(0, Relaxed);
-            words[RANGE].store(0, Release);
+            if words[PARTS].load(Relaxed) != 0 {
+                words[PARTS].store(0, Relaxed);
+            }
+            if words[RANGE].load(Relaxed) != 0 {
+                words[RANGE].store(0, Release);
+            }
         });
     }
 }

@@ -298,6 +298,48 @@ mod tests {
         assert!(next[2 * window_pages + 1..].iter().all(|&p| !p));
     }
 
+    /// Rows committed but not flushed by one handle are write-faulted (dirtied) in the next
+    /// handle's mapping right after `open` — so its first flush writes them back even if
+    /// the kernel had marked them clean after a failed write-back: the page tables show every
+    /// page of the undurable rows mapped (without the write populate at `open`, none is).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn open_redirties_the_committed_rows_above_the_durable_watermark() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("redirty.log");
+        {
+            // SAFETY: the file is private to this test; only row logs of `u64` use it.
+            let log = unsafe { RowLog::<u64>::create(&path, 10_000) }.expect("create");
+            for i in 0..2000 {
+                log.push(i).expect("room");
+            }
+            log.flush().expect("flush"); // rows 0..2000 durable
+            for i in 0..3000 {
+                log.push(i).expect("room"); // rows 2000..5000 committed, not durable
+            }
+        }
+        // SAFETY: as above.
+        let log = unsafe { RowLog::<u64>::open(&path) }.expect("open");
+        if !log.ahead.on() {
+            return; // A kernel without the populate advice: nothing is re-dirtied.
+        }
+        let base = match log.map.range_ptr_mut(0, 8) {
+            Ok(Some(p)) => p.as_ptr() as usize,
+            _ => panic!("the header is in the map"),
+        };
+        // File pages: rows start at byte 128 (8-byte rows); row r is on page (128 + 8r) / 4096.
+        let page = |r: usize| (128 + 8 * r) / PAGE;
+        let mapped = present(base, page(10_000));
+        for p in page(2000)..=page(4999) {
+            assert!(
+                mapped[p],
+                "page {p} of undurable rows re-dirtied: {mapped:?}"
+            );
+        }
+        // (Other pages may be mapped too: the kernel maps pages around a read fault that are
+        // in the page cache, and the first handle populated ahead of its claims.)
+    }
+
     /// A populate the kernel refuses (write faults in a read-only map) switches populating
     /// off for good; the same populate of a writable map of the file keeps it on (so the
     /// refusal is the read-only map's, not a kernel without the advice).
