@@ -1,5 +1,5 @@
 //! The header writer: publishing the durable watermark in the `.npy` header's two-slot shape
-//! (design `docs/row-log-v2.md` §6.4).
+//! (design `docs/row-log-v2-npy.md`, §6.4 of the row log v2 design).
 //!
 //! The header's bytes `0..H` are, like the claims region, reached only as atomic words of the
 //! mapping (numpy reads them with `read(2)`, outside this process's memory model). The text
