@@ -12,8 +12,8 @@
 //! `ValueError`); if one does, its digits are one contiguous run of the old or the new value's
 //! digits (a space between digits is a syntax error, a leading `0` too), which is at most that
 //! value. So a torn read parses to at most the new value or is refused; never more (claim T1
-//! of `docs/row-log-v2-npy.md` (§6.3 of the row log v2 design), tested exhaustively for small values below and against
-//! numpy's own parser in the adapter's tests).
+//! of `docs/row-log-v2-npy.md`, §6.3 of the row log v2 design; tested exhaustively for small
+//! values below and against numpy's own parser in the adapter's tests).
 //!
 //! The header's length `H` depends only on the descr: the slots have a fixed width and the
 //! comment is measured with 20-digit numbers, so capacity and void offset (which depends on
