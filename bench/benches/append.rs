@@ -90,15 +90,20 @@ fn row_log_writer(path: &Path, threads: u64, iters: u64) -> Duration {
     total
 }
 
-fn mutex_cursor(path: &Path, threads: u64, batch: u64, iters: u64) -> Duration {
-    let len = usize::try_from(ROWS).expect("fits") * size_of::<Row>();
-    let file = File::options()
+/// `path` opened for reading and writing, created or emptied.
+fn empty_file(path: &Path) -> File {
+    File::options()
         .read(true)
         .write(true)
         .create(true)
         .truncate(true)
         .open(path)
-        .expect("open");
+        .expect("open")
+}
+
+fn mutex_cursor(path: &Path, threads: u64, batch: u64, iters: u64) -> Duration {
+    let len = usize::try_from(ROWS).expect("fits") * size_of::<Row>();
+    let file = empty_file(path);
     let mut total = Duration::ZERO;
     for _ in 0..iters {
         file.set_len(0).expect("empty the file");
@@ -133,13 +138,7 @@ fn raw_stores(path: &Path, threads: u64, populate: bool, iters: u64) -> Duration
     let len = usize::try_from(ROWS).expect("fits") * size_of::<Row>();
     let mut total = Duration::ZERO;
     for _ in 0..iters {
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)
-            .expect("open");
+        let file = empty_file(path);
         rustix::fs::fallocate(&file, rustix::fs::FallocateFlags::empty(), 0, len as u64)
             .expect("preallocate");
         // SAFETY: the file is private to this benchmark; nothing else maps or changes it.
