@@ -45,6 +45,10 @@ impl<T> RowLog<T> {
     /// at where the claim lands; a wrong guess only populates elsewhere).
     #[inline]
     pub(super) fn populate_ahead(&self, rows: u64) {
+        if !self.ahead.on() {
+            // Anonymous logs, other targets, or switched off: not even the tail is read.
+            return;
+        }
         let capacity = self.layout.geometry.capacity;
         let tail = self.claims.claimed().min(capacity);
         if let Some((offset, len)) = self
@@ -129,8 +133,8 @@ impl Ahead {
         (to > from).then_some(from..to)
     }
 
-    /// Whether populating is still on (for tests).
-    #[cfg(test)]
+    /// Whether populating is still on.
+    #[inline]
     pub(super) fn on(&self) -> bool {
         self.until.load(Relaxed) != OFF
     }

@@ -342,28 +342,16 @@ impl<T: Element + Send + Sync> RowLog<T> {
         }
         // No owner tracking, no announcement, or holes kept coming: the hole as it stands,
         // its first announcing owner probed.
-        let hole = self.claims.hole()?;
-        let owner = match (hole.owner, &self.file) {
-            (Some(holder), Some(file)) => {
-                let liveness = self.slots.liveness(file.as_fd(), holder.slot);
-                self.reported(mmarray::claim::Hole {
-                    owner: Some(holder),
-                    liveness: Some(liveness),
-                    ..hole.clone()
-                })
-                .owner
-            }
-            _ => Owner::Unknown,
-        };
-        Some(Hole {
-            rows: hole.rows,
-            owner,
-        })
+        let mut hole = self.claims.hole()?;
+        if let (Some(holder), Some(file)) = (hole.owner, &self.file) {
+            hole.liveness = Some(self.slots.liveness(file.as_fd(), holder.slot));
+        }
+        Some(self.reported(hole))
     }
 
-    /// A hole the core's probe left waiting, as [`hole`](Self::hole) reports it: the owner's
-    /// liveness as probed, or dead if its slot was taken again since it announced the claim
-    /// (another process holds the slot now).
+    /// A hole as [`hole`](Self::hole) reports it (the core's, with its owner probed; unknown
+    /// when it has no owner or was not probed): the owner's liveness as probed, or dead if
+    /// its slot was taken again since it announced the claim (another process holds it now).
     fn reported(&self, hole: mmarray::claim::Hole) -> Hole {
         let owner = match (hole.owner, hole.liveness) {
             (Some(holder), Some(liveness)) => {

@@ -106,7 +106,7 @@ impl<'a, T: Element + Send + Sync> Writer<'a, T> {
     #[cold]
     fn next_chunk(&mut self) -> Result<()> {
         if let Some(full) = self.current.take() {
-            self.commit(full);
+            let _watermark = self.commit(full);
         }
         self.filled = 0;
         if self.entry.is_none() {
@@ -134,13 +134,14 @@ impl<'a, T: Element + Send + Sync> Writer<'a, T> {
 
     /// Commits `chunk` (rows this writer filled) and tells the log's liveness side: `mine`
     /// rises, a commit left behind a hole passes it by. The entry stays with the writer.
-    fn commit(&mut self, chunk: Chunk<'a, T>) {
+    /// Returns the committed watermark as the commit left it.
+    fn commit(&mut self, chunk: Chunk<'a, T>) -> u64 {
         let rows = chunk.rows();
         let watermark = chunk.commit();
         if !rows.is_empty() {
             self.mine = self.mine.max(rows.end);
         }
-        self.log.live().end_claim(None, rows, Some(watermark));
+        self.log.live().end_claim(None, rows, Some(watermark))
     }
 
     /// Makes the rows pushed so far visible (commits them), keeping the rest of the chunk
@@ -153,16 +154,11 @@ impl<'a, T: Element + Send + Sync> Writer<'a, T> {
         self.filled = 0;
         if rest.rows().is_empty() {
             // An empty part still holds a share of the entry's announcement: end it.
-            self.commit(rest);
+            let _watermark = self.commit(rest);
         } else {
             self.current = Some(rest);
         }
-        let rows = done.rows();
-        let watermark = done.commit();
-        if !rows.is_empty() {
-            self.mine = self.mine.max(rows.end);
-        }
-        self.log.live().end_claim(None, rows, Some(watermark))
+        self.commit(done)
     }
     /// Publishes the rows pushed so far, then [`flush`](RowLog::flush)es until every row this
     /// writer committed is durable, or `timeout` passes (as
